@@ -1,0 +1,48 @@
+package catalog
+
+import "strings"
+
+// QuoteIdent quotes an identifier the way PostgreSQL's quote_ident does: only when
+// it is not a plain lower-case identifier or is a keyword that cannot stand alone.
+func QuoteIdent(s string) string {
+	if !needsQuote(s) {
+		return s
+	}
+	return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
+}
+
+func needsQuote(s string) bool {
+	if s == "" {
+		return true
+	}
+	for i, r := range s {
+		switch {
+		case r >= 'a' && r <= 'z', r == '_':
+		case (r >= '0' && r <= '9') || r == '$':
+			if i == 0 {
+				return true
+			}
+		default:
+			return true
+		}
+	}
+	return reservedKeywords[s]
+}
+
+// reservedKeywords are PostgreSQL 15's RESERVED_KEYWORD and TYPE_FUNC_NAME_KEYWORD
+// entries of kwlist.h: the ones that must be quoted to name a table or column.
+var reservedKeywords = map[string]bool{}
+
+func init() {
+	for _, k := range strings.Fields(`all analyse analyze and any array as asc asymmetric both case cast
+check collate column constraint create current_catalog current_date current_role current_time
+current_timestamp current_user default deferrable desc distinct do else end except false fetch
+for foreign from grant group having in initially intersect into lateral leading limit localtime
+localtimestamp not null offset on only or order placing primary references returning select
+session_user some symmetric table then to trailing true union unique user using variadic when
+where window with
+authorization binary collation concurrently cross current_schema freeze full ilike inner is
+isnull join left like natural notnull outer overlaps right similar tablesample verbose`) {
+		reservedKeywords[k] = true
+	}
+}
