@@ -1,8 +1,15 @@
+// Command tenantc is the tenant compiler: it reads a PostgreSQL schema, finds the
+// tables that belong to a tenant and generates their row level security.
+//
+// Usage:
+//
+//	tenantc generate [--check] [--dir DIR] [--rule NAME=SEVERITY]...
+//
+// See README.md for what each command does.
 package main
-import (
-  pg_query "github.com/pganalyze/pg_query_go/v6"
-  _ "github.com/jackc/pgx/v5"
-  _ "gopkg.in/yaml.v3"
-  _ "github.com/stretchr/testify/require"
-)
-func main(){ r, err := pg_query.Parse("select 1"); println(r != nil, err == nil) }
+
+import "os"
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}

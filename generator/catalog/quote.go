@@ -1,6 +1,9 @@
 package catalog
 
-import "strings"
+import (
+	"fmt"
+	"strings"
+)
 
 // QuoteIdent quotes an identifier the way PostgreSQL's quote_ident does: only when
 // it is not a plain lower-case identifier or is a keyword that cannot stand alone.
@@ -45,4 +48,56 @@ authorization binary collation concurrently cross current_schema freeze full ili
 isnull join left like natural notnull outer overlaps right similar tablesample verbose`) {
 		reservedKeywords[k] = true
 	}
+}
+
+// ParseName reads a possibly schema-qualified name as SQL would: unquoted parts are
+// folded to lower case, quoted parts kept, and a missing schema means public.
+func ParseName(s string) (Name, error) {
+	var parts []string
+	for rest := strings.TrimSpace(s); ; {
+		var part string
+		if strings.HasPrefix(rest, `"`) {
+			end := 1
+			var b strings.Builder
+			for {
+				i := strings.IndexByte(rest[end:], '"')
+				if i < 0 {
+					return Name{}, fmt.Errorf("name %q: unterminated quoted identifier", s)
+				}
+				b.WriteString(rest[end : end+i])
+				end += i + 1
+				if strings.HasPrefix(rest[end:], `"`) { // doubled quote
+					b.WriteByte('"')
+					end++
+					continue
+				}
+				break
+			}
+			part, rest = b.String(), rest[end:]
+		} else {
+			i := strings.IndexByte(rest, '.')
+			if i < 0 {
+				i = len(rest)
+			}
+			part, rest = strings.ToLower(rest[:i]), rest[i:]
+		}
+		if part == "" {
+			return Name{}, fmt.Errorf("name %q: empty identifier", s)
+		}
+		parts = append(parts, part)
+		if rest == "" {
+			break
+		}
+		if rest[0] != '.' {
+			return Name{}, fmt.Errorf("name %q: unexpected %q", s, rest)
+		}
+		rest = rest[1:]
+	}
+	switch len(parts) {
+	case 1:
+		return Name{Schema: "public", Name: parts[0]}, nil
+	case 2:
+		return Name{Schema: parts[0], Name: parts[1]}, nil
+	}
+	return Name{}, fmt.Errorf("name %q: want table or schema.table", s)
 }

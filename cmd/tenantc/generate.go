@@ -1,0 +1,101 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/tenantc/tenantc/generator"
+	"github.com/tenantc/tenantc/generator/diag"
+	"github.com/tenantc/tenantc/generator/output"
+	"github.com/tenantc/tenantc/generator/tenancy"
+)
+
+// ruleFlags collects --rule NAME=SEVERITY.
+type ruleFlags map[string]diag.Severity
+
+func (r ruleFlags) String() string { return "" }
+
+func (r ruleFlags) Set(v string) error {
+	name, sev, ok := strings.Cut(v, "=")
+	if !ok {
+		return fmt.Errorf("want NAME=SEVERITY, e.g. key-without-tenant=warning")
+	}
+	s, err := diag.ParseSeverity(sev)
+	if err != nil {
+		return err
+	}
+	if _, ok := tenancy.FindRule(name); !ok {
+		return fmt.Errorf("unknown rule %q", name)
+	}
+	r[name] = s
+	return nil
+}
+
+func runGenerate(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("generate", stderr)
+	check := fs.Bool("check", false, "write nothing; list what would change and exit 1 if anything would")
+	dir := fs.String("dir", ".", "project directory holding tenantc.yaml or sqlc.yaml")
+	rules := ruleFlags{}
+	fs.Var(rules, "rule", "change a rule's severity, NAME=error|warning|off (repeatable)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+
+	res, err := generator.Run(generator.Options{Dir: *dir, Rules: rules})
+	if res != nil {
+		for _, d := range res.Diagnostics {
+			fmt.Fprintln(stderr, d)
+		}
+	}
+	var list diag.ErrorList
+	if errors.As(err, &list) {
+		n := diag.List(list).Count(diag.Error)
+		return &exitError{code: 1, msg: fmt.Sprintf("tenantc: %d error(s); nothing was written", n)}
+	}
+	if err != nil {
+		return err
+	}
+
+	if *check {
+		changes, err := output.Diff(*dir, res.Files)
+		if err != nil {
+			return err
+		}
+		for _, c := range changes {
+			fmt.Fprintln(stdout, "would "+c.String())
+		}
+		if len(changes) > 0 {
+			return &exitError{code: 1, msg: fmt.Sprintf("tenantc: generated files are stale: %d would change; run 'go generate ./...'", len(changes))}
+		}
+		fmt.Fprintln(stderr, summary(res))
+		return nil
+	}
+	changes, err := output.Write(*dir, res.Files)
+	if err != nil {
+		return err
+	}
+	for _, c := range changes {
+		fmt.Fprintln(stdout, c.String())
+	}
+	fmt.Fprintln(stderr, summary(res))
+	return nil
+}
+
+// summary is the one line generate ends with: what the schema holds and what the
+// run did about it.
+func summary(res *generator.Result) string {
+	counts := map[tenancy.Kind]int{}
+	for _, t := range res.Model.Tables {
+		counts[t.Kind]++
+	}
+	var parts []string
+	for _, k := range []tenancy.Kind{tenancy.Root, tenancy.Scoped, tenancy.Owned, tenancy.Global, tenancy.Unclassified} {
+		if counts[k] > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", counts[k], k))
+		}
+	}
+	return fmt.Sprintf("tenantc: %d tables (%s); %d new migration(s); %d warning(s)",
+		len(res.Model.Tables), strings.Join(parts, ", "), len(res.Migrations), res.Diagnostics.Count(diag.Warning))
+}

@@ -1,0 +1,322 @@
+// Package config reads tenantc.yaml and, for the paths it leaves out, sqlc.yaml.
+//
+// Every field has a default, so a project with only a sqlc.yaml needs no tenantc.yaml
+// at all. Unknown keys are errors: a misspelt "globals:" silently ignored would
+// leave a table without the treatment its author asked for.
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/tenantc/tenantc/generator/diag"
+	"github.com/tenantc/tenantc/generator/source"
+)
+
+// FileName is the config file tenantc looks for in the project directory.
+const FileName = "tenantc.yaml"
+
+// Config is the resolved configuration of a project.
+type Config struct {
+	// Dir is the project directory; every path below is relative to it.
+	Dir string
+	// File is the config file read, relative to Dir; empty when none exists.
+	File string
+
+	Schema  []string
+	Queries []string
+	Tenant  Tenant
+	// Global lists the tables shared by every tenant, as written ("plans",
+	// "billing.prices").
+	Global     []string
+	Migrations Migrations
+	// Rules changes the severity of diagnostic rules by name.
+	Rules map[string]diag.Severity
+}
+
+// Tenant says how the schema names a tenant.
+type Tenant struct {
+	Table   string
+	Column  string
+	Setting string
+}
+
+// Migrations says where and how generated migrations are written.
+type Migrations struct {
+	Dir    string
+	Format source.Format
+}
+
+// Default values, documented in README.md.
+var defaults = Config{
+	Schema:  []string{"schema"},
+	Queries: []string{"queries"},
+	Tenant:  Tenant{Table: "tenants", Column: "tenant_id", Setting: "app.tenant_id"},
+	Migrations: Migrations{
+		Dir:    "gen/migrations",
+		Format: source.GolangMigrate,
+	},
+}
+
+// fileConfig mirrors tenantc.yaml.
+type fileConfig struct {
+	Version    int               `yaml:"version"`
+	Schema     stringList        `yaml:"schema"`
+	Queries    stringList        `yaml:"queries"`
+	Tenant     fileTenant        `yaml:"tenant"`
+	Global     []string          `yaml:"global"`
+	Migrations fileMigrations    `yaml:"migrations"`
+	Rules      map[string]string `yaml:"rules"`
+}
+
+type fileTenant struct {
+	Table   string `yaml:"table"`
+	Column  string `yaml:"column"`
+	Setting string `yaml:"setting"`
+}
+
+type fileMigrations struct {
+	Dir    string `yaml:"dir"`
+	Format string `yaml:"format"`
+}
+
+// stringList accepts a scalar or a sequence, as sqlc does for paths.
+type stringList []string
+
+func (s *stringList) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind == yaml.ScalarNode {
+		*s = []string{n.Value}
+		return nil
+	}
+	var list []string
+	if err := n.Decode(&list); err != nil {
+		return err
+	}
+	*s = list
+	return nil
+}
+
+// knownKeys lists the keys each mapping of tenantc.yaml may hold.
+var knownKeys = map[string][]string{
+	"":           {"version", "schema", "queries", "tenant", "global", "migrations", "rules"},
+	"tenant":     {"table", "column", "setting"},
+	"migrations": {"dir", "format"},
+}
+
+// Load reads the configuration of the project in dir. Problems are returned as a
+// diag.ErrorList, each located in the file that holds it.
+func Load(dir string) (*Config, error) {
+	cfg := defaults
+	cfg.Dir = dir
+	var errs diag.List
+
+	sqlcSchema, sqlcQueries, sqlcFile, err := readSQLC(dir)
+	if err != nil {
+		return nil, err
+	}
+	if sqlcSchema != nil {
+		cfg.Schema = sqlcSchema
+	}
+	if sqlcQueries != nil {
+		cfg.Queries = sqlcQueries
+	}
+
+	content, err := os.ReadFile(filepath.Join(dir, FileName))
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return &cfg, nil
+	case err != nil:
+		return nil, err
+	}
+	cfg.File = FileName
+	pos := func(n *yaml.Node) source.Pos {
+		if n == nil {
+			return source.Pos{File: FileName}
+		}
+		return source.Pos{File: FileName, Line: n.Line, Col: n.Column}
+	}
+
+	var root yaml.Node
+	if err := yaml.Unmarshal(content, &root); err != nil {
+		errs.Errorf(source.Pos{File: FileName}, "%s", strings.TrimPrefix(err.Error(), "yaml: "))
+		return nil, diag.ErrorList(errs)
+	}
+	if len(root.Content) == 0 { // empty file: all defaults
+		return &cfg, nil
+	}
+	checkKeys(root.Content[0], "", pos, &errs)
+	if errs.HasErrors() {
+		return nil, diag.ErrorList(errs)
+	}
+	var fc fileConfig
+	if err := root.Content[0].Decode(&fc); err != nil {
+		errs.Errorf(pos(root.Content[0]), "%s", strings.TrimPrefix(err.Error(), "yaml: "))
+		return nil, diag.ErrorList(errs)
+	}
+
+	if fc.Version != 1 {
+		errs.Errorf(pos(valueNode(root.Content[0], "version")), "version must be 1 (got %d)", fc.Version)
+	}
+	if fc.Schema != nil {
+		cfg.Schema = fc.Schema
+	} else if sqlcSchema == nil && sqlcFile == "" {
+		// Neither file names the schema: keep the default directory.
+	}
+	if fc.Queries != nil {
+		cfg.Queries = fc.Queries
+	}
+	setString(&cfg.Tenant.Table, fc.Tenant.Table)
+	setString(&cfg.Tenant.Column, fc.Tenant.Column)
+	setString(&cfg.Tenant.Setting, fc.Tenant.Setting)
+	if !validSetting(cfg.Tenant.Setting) {
+		errs.Errorf(pos(valueNode(valueNode(root.Content[0], "tenant"), "setting")),
+			"tenant.setting %q must be a custom setting name like app.tenant_id (a prefix, a dot, lower-case letters, digits and _)", cfg.Tenant.Setting)
+	}
+	cfg.Global = fc.Global
+	setString(&cfg.Migrations.Dir, fc.Migrations.Dir)
+	if fc.Migrations.Format != "" {
+		f := source.Format(fc.Migrations.Format)
+		if !slices.Contains(source.Formats, f) {
+			errs.Errorf(pos(valueNode(valueNode(root.Content[0], "migrations"), "format")),
+				"unknown migrations.format %q (want plain, goose, golang-migrate or dbmate)", fc.Migrations.Format)
+		}
+		cfg.Migrations.Format = f
+	}
+	if len(fc.Rules) > 0 {
+		cfg.Rules = map[string]diag.Severity{}
+		for name, sev := range fc.Rules {
+			s, err := diag.ParseSeverity(sev)
+			if err != nil {
+				errs.Errorf(pos(valueNode(valueNode(root.Content[0], "rules"), name)), "rules.%s: %v", name, err)
+			}
+			cfg.Rules[name] = s
+		}
+	}
+	errs.Sort()
+	if errs.HasErrors() {
+		return nil, diag.ErrorList(errs)
+	}
+	return &cfg, nil
+}
+
+func setString(dst *string, v string) {
+	if v != "" {
+		*dst = v
+	}
+}
+
+// validSetting accepts the custom setting names PostgreSQL allows to be set by
+// any role: a dotted name. Keeping to lower case also keeps it safe to write
+// into SQL literals of the generated migrations.
+func validSetting(s string) bool {
+	prefix, rest, ok := strings.Cut(s, ".")
+	if !ok || prefix == "" || rest == "" {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '_' || r == '.') {
+			return false
+		}
+	}
+	return true
+}
+
+func checkKeys(n *yaml.Node, path string, pos func(*yaml.Node) source.Pos, errs *diag.List) {
+	if n.Kind != yaml.MappingNode {
+		return
+	}
+	allowed, ok := knownKeys[path]
+	if !ok {
+		return // free-form mapping, e.g. rules
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		key := n.Content[i]
+		full := key.Value
+		if path != "" {
+			full = path + "." + key.Value
+		}
+		if !slices.Contains(allowed, key.Value) {
+			errs.Errorf(pos(key), "unknown key %q in %s (known keys here: %s)", full, FileName, strings.Join(allowed, ", "))
+			continue
+		}
+		checkKeys(n.Content[i+1], full, pos, errs)
+	}
+}
+
+// valueNode returns the value of key in mapping n, or n itself when absent so an
+// error still points somewhere near.
+func valueNode(n *yaml.Node, key string) *yaml.Node {
+	if n == nil || n.Kind != yaml.MappingNode {
+		return n
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == key {
+			return n.Content[i+1]
+		}
+	}
+	return n
+}
+
+// sqlcNames are the file names sqlc itself looks for, in its order.
+var sqlcNames = []string{"sqlc.yaml", "sqlc.yml", "sqlc.json"}
+
+// readSQLC returns the schema and query paths of the first postgresql entry of the
+// project's sqlc config, or nils when there is none.
+func readSQLC(dir string) (schema, queries []string, file string, err error) {
+	for _, name := range sqlcNames {
+		content, err := os.ReadFile(filepath.Join(dir, name))
+		if errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return nil, nil, "", err
+		}
+		var doc struct {
+			SQL []struct {
+				Engine  string     `yaml:"engine"`
+				Schema  stringList `yaml:"schema"`
+				Queries stringList `yaml:"queries"`
+			} `yaml:"sql"`
+			Packages []struct {
+				Engine  string     `yaml:"engine"`
+				Schema  stringList `yaml:"schema"`
+				Queries stringList `yaml:"queries"`
+			} `yaml:"packages"`
+		}
+		// JSON is YAML, so one decoder reads all three names.
+		dec := yaml.NewDecoder(bytes.NewReader(content))
+		if err := dec.Decode(&doc); err != nil && !errors.Is(err, io.EOF) {
+			return nil, nil, "", fmt.Errorf("%s: %s", name, strings.TrimPrefix(err.Error(), "yaml: "))
+		}
+		entries := doc.SQL
+		for _, p := range doc.Packages {
+			entries = append(entries, p)
+		}
+		for _, e := range entries {
+			if e.Engine == "" || e.Engine == "postgresql" {
+				return e.Schema, e.Queries, name, nil
+			}
+		}
+		return nil, nil, name, nil
+	}
+	return nil, nil, "", nil
+}
+
+// RuleNames returns the rule names the config mentions, sorted.
+func (c *Config) RuleNames() []string {
+	names := make([]string, 0, len(c.Rules))
+	for n := range c.Rules {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}

@@ -1,0 +1,127 @@
+// Package generator runs tenantc's stages in order:
+//
+//	config.Load      tenantc.yaml (and sqlc.yaml for the paths it leaves out)
+//	source.ReadPaths schema files and the migrations directory, up parts only
+//	parse.Files      pg_query_go parse trees → catalog (plain Go values)
+//	tenancy.Analyze  catalog → tenancy model + located diagnostics
+//	rls.Plan         model → one new migration per table that lacks its policies
+//
+// Run renders everything in memory; the caller decides whether to write it
+// (output.Write) or only compare it with the disk (output.Diff).
+package generator
+
+import (
+	"path"
+	"path/filepath"
+	"slices"
+
+	"github.com/tenantc/tenantc/generator/catalog"
+	"github.com/tenantc/tenantc/generator/config"
+	"github.com/tenantc/tenantc/generator/diag"
+	"github.com/tenantc/tenantc/generator/output"
+	"github.com/tenantc/tenantc/generator/parse"
+	"github.com/tenantc/tenantc/generator/rls"
+	"github.com/tenantc/tenantc/generator/source"
+	"github.com/tenantc/tenantc/generator/tenancy"
+)
+
+// Options tune one run.
+type Options struct {
+	// Dir is the project directory.
+	Dir string
+	// Rules overrides rule severities after the config file's own overrides.
+	Rules map[string]diag.Severity
+}
+
+// Result is everything a run found and produced.
+type Result struct {
+	Config *config.Config
+	// Sources are the SQL files read, in the order they apply: the schema paths,
+	// then the migrations directory.
+	Sources    []*source.File
+	Catalog    *catalog.Catalog
+	Model      *tenancy.Model
+	Migrations []rls.Migration
+	// Files is the generated output; empty when Diagnostics has errors.
+	Files []output.File
+	// Diagnostics holds every warning and error, sorted by place.
+	Diagnostics diag.List
+}
+
+// Run loads the project in opts.Dir and renders its output. The error is a
+// diag.ErrorList when the input has errors; Result then still carries the
+// diagnostics, warnings included.
+func Run(opts Options) (*Result, error) {
+	cfg, err := config.Load(opts.Dir)
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{Config: cfg}
+	rules := map[string]diag.Severity{}
+	for name, sev := range cfg.Rules {
+		rules[name] = sev
+	}
+	for name, sev := range opts.Rules {
+		rules[name] = sev
+	}
+	for name := range rules {
+		if _, ok := tenancy.FindRule(name); !ok {
+			res.Diagnostics.Errorf(source.Pos{File: cfg.File}, "unknown rule %q; see README.md for the rules", name)
+		}
+	}
+	if res.Diagnostics.HasErrors() {
+		return res, res.Diagnostics.Err()
+	}
+
+	migDir := path.Clean(filepath.ToSlash(cfg.Migrations.Dir))
+	existing, err := rls.ExistingFiles(filepath.Join(opts.Dir, migDir))
+	if err != nil {
+		return nil, err
+	}
+	paths := slices.Clone(cfg.Schema)
+	if existing != nil && !slices.ContainsFunc(paths, func(p string) bool { return path.Clean(filepath.ToSlash(p)) == migDir }) {
+		paths = append(paths, migDir) // the migrations directory is part of the schema
+	}
+	if res.Sources, err = source.ReadPaths(opts.Dir, paths); err != nil {
+		return nil, err
+	}
+
+	var diags diag.List
+	res.Catalog, diags = parse.Files(res.Sources)
+	res.Diagnostics = append(res.Diagnostics, diags...)
+	if !diags.HasErrors() {
+		res.Model, diags = tenancy.Analyze(res.Catalog, tenancy.Config{
+			Root: cfg.Tenant.Table, Column: cfg.Tenant.Column, Setting: cfg.Tenant.Setting,
+			Global: cfg.Global, File: cfg.File,
+		})
+		res.Diagnostics = append(res.Diagnostics, applyRules(diags, rules)...)
+	}
+	res.Diagnostics.Sort()
+	if err := res.Diagnostics.Err(); err != nil {
+		return res, err
+	}
+
+	res.Migrations, err = rls.Plan(res.Model, rls.Options{Dir: migDir, Format: cfg.Migrations.Format, Existing: existing})
+	if err != nil {
+		return res, err
+	}
+	for _, m := range res.Migrations {
+		res.Files = append(res.Files, m.Files...)
+	}
+	return res, nil
+}
+
+// applyRules sets each diagnostic's severity from the overrides and drops the
+// ones turned off.
+func applyRules(l diag.List, rules map[string]diag.Severity) diag.List {
+	out := l[:0]
+	for _, d := range l {
+		if sev, ok := rules[d.Rule]; ok && d.Rule != "" {
+			d.Severity = sev
+		}
+		if d.Severity != diag.Off {
+			out = append(out, d)
+		}
+	}
+	return out
+}

@@ -1,0 +1,361 @@
+package tenancy
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/tenantc/tenantc/generator/catalog"
+	"github.com/tenantc/tenantc/generator/diag"
+	"github.com/tenantc/tenantc/generator/source"
+)
+
+// Names of the objects tenantc writes into every protected table. They are how a
+// later run recognises its own work, so they never change.
+const (
+	PolicyName      = "tenantc_tenant_isolation"
+	TriggerName     = "tenantc_tenant_immutable"
+	TriggerFunction = "tenantc_forbid_tenant_change"
+)
+
+// Config is what the analysis needs from tenantc.yaml.
+type Config struct {
+	Root    string // tenant.table, as written
+	Column  string // tenant.column
+	Setting string // tenant.setting
+	Global  []string
+	// File is the config file global tables and the root are reported against.
+	File string
+}
+
+// KeyTypes are the tenant key types the policies know how to cast to.
+var KeyTypes = []string{"uuid", "bigint", "integer", "text"}
+
+// Analyze classifies every table of cat and reports what could let tenants cross.
+func Analyze(cat *catalog.Catalog, cfg Config) (*Model, diag.List) {
+	a := &analysis{cat: cat, cfg: cfg, model: &Model{Catalog: cat}}
+	a.model.Tenant = Tenant{Column: cfg.Column, Setting: cfg.Setting}
+	a.resolveRoot()
+	a.classify()
+	for _, t := range a.model.Tables {
+		switch t.Kind {
+		case Scoped:
+			a.checkScoped(t)
+		case Owned:
+			a.checkOwned(t)
+		case Unclassified:
+			a.report(RuleUnclassified, t.Pos, fmt.Sprintf("table %s has no %s column and is not declared global: every tenant can read it", t.Name, cfg.Column),
+				fmt.Sprintf("add it to global: in %s if every tenant may read it, or add the column:\nALTER TABLE %s ADD COLUMN %s %s NOT NULL REFERENCES %s (%s);",
+					a.configFile(), t.Name, catalog.QuoteIdent(cfg.Column), a.keyType(), a.model.Tenant.Root, catalog.QuoteIdent(a.model.Tenant.Key)))
+		}
+		if t.Kind == Root || t.Kind == Scoped {
+			a.checkPolicies(t)
+		}
+	}
+	a.checkViews()
+	a.checkFunctions()
+	a.diags.Sort()
+	return a.model, a.diags
+}
+
+type analysis struct {
+	cat   *catalog.Catalog
+	cfg   Config
+	model *Model
+	diags diag.List
+	root  *catalog.Table
+}
+
+func (a *analysis) report(r Rule, pos source.Pos, msg, fix string) {
+	a.reportAs(r, r.Severity, pos, msg, fix)
+}
+
+func (a *analysis) reportAs(r Rule, sev diag.Severity, pos source.Pos, msg, fix string) {
+	a.diags.Add(diag.Diagnostic{Pos: pos, Severity: sev, Rule: r.Name, Message: msg, Fix: fix})
+}
+
+func (a *analysis) configFile() string {
+	if a.cfg.File == "" {
+		return "tenantc.yaml"
+	}
+	return a.cfg.File
+}
+
+func (a *analysis) keyType() string {
+	if a.model.Tenant.Type == "" {
+		return "uuid"
+	}
+	return a.model.Tenant.Type
+}
+
+// resolveRoot finds the tenant table and its key.
+func (a *analysis) resolveRoot() {
+	pos := source.Pos{File: a.configFile()}
+	name, err := catalog.ParseName(a.cfg.Root)
+	if err != nil {
+		a.report(RuleTenantRoot, pos, "tenant.table: "+err.Error(), "")
+		return
+	}
+	a.model.Tenant.Root = name
+	a.root = a.cat.Table(name)
+	if a.root == nil {
+		a.report(RuleTenantRoot, pos, fmt.Sprintf("tenant table %s (tenant.table) is not in the schema", name),
+			fmt.Sprintf("create it, e.g. CREATE TABLE %s (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), name text NOT NULL);\nor set tenant.table in %s", name, a.configFile()))
+		return
+	}
+	pk := a.root.PrimaryKey
+	if pk == nil || len(pk.Columns) != 1 {
+		a.report(RuleTenantRoot, a.root.Pos, fmt.Sprintf("tenant table %s needs a single-column primary key for tenant columns to reference", name), "")
+		return
+	}
+	key := a.root.Column(pk.Columns[0])
+	if key == nil {
+		return
+	}
+	a.model.Tenant.Key = key.Name
+	a.model.Tenant.Type = key.Type.String()
+	if !slices.Contains(KeyTypes, a.model.Tenant.Type) {
+		a.report(RuleTenantRoot, key.Pos, fmt.Sprintf("tenant key %s.%s has type %s; tenantc supports %s", name, key.Name, key.Type, strings.Join(KeyTypes, ", ")), "")
+	}
+}
+
+// classify gives every table its kind.
+func (a *analysis) classify() {
+	global := map[catalog.Name]bool{}
+	for _, g := range a.cfg.Global {
+		n, err := catalog.ParseName(g)
+		if err != nil {
+			a.report(RuleGlobalUnknown, source.Pos{File: a.configFile()}, "global: "+err.Error(), "")
+			continue
+		}
+		if a.cat.Table(n) == nil {
+			a.report(RuleGlobalUnknown, source.Pos{File: a.configFile()}, fmt.Sprintf("global table %s is not in the schema", n), "remove it from global: or fix its name")
+		}
+		global[n] = true
+	}
+	for _, ct := range a.cat.Tables {
+		t := &Table{Table: ct}
+		col := ct.Column(a.cfg.Column)
+		switch {
+		case a.root != nil && ct == a.root:
+			t.Kind = Root
+			t.TenantColumn = ct.Column(a.model.Tenant.Key)
+		case global[ct.Name]:
+			t.Kind = Global
+			if col != nil {
+				a.report(RuleGlobalTenantColumn, col.Pos, fmt.Sprintf("table %s is declared global but has the tenant column %s: every tenant can read every row", ct.Name, col.Name),
+					fmt.Sprintf("remove %s from global: in %s to give it tenant policies", ct.Name, a.configFile()))
+			}
+		case col != nil:
+			t.Kind = Scoped
+			t.TenantColumn = col
+		}
+		a.model.Tables = append(a.model.Tables, t)
+	}
+	// A table without the column belongs to a tenant if a chain of foreign keys
+	// reaches one; breadth-first so the reported path is the shortest.
+	for _, t := range a.model.Tables {
+		if t.Kind == Unclassified {
+			t.Path = a.pathToTenant(t)
+			if t.Path != nil {
+				t.Kind = Owned
+			}
+		}
+	}
+}
+
+func (a *analysis) pathToTenant(start *Table) []catalog.Name {
+	prev := map[catalog.Name]catalog.Name{}
+	queue := []catalog.Name{start.Name}
+	seen := map[catalog.Name]bool{start.Name: true}
+	for len(queue) > 0 {
+		n := queue[0]
+		queue = queue[1:]
+		t := a.model.Table(n)
+		if t == nil {
+			continue
+		}
+		if n != start.Name && (t.Kind == Scoped || t.Kind == Root) {
+			path := []catalog.Name{n}
+			for p := n; p != start.Name; {
+				p = prev[p]
+				path = append([]catalog.Name{p}, path...)
+			}
+			return path
+		}
+		if t.Kind == Global {
+			continue
+		}
+		for _, fk := range t.ForeignKeys {
+			if !seen[fk.RefTable] {
+				seen[fk.RefTable] = true
+				prev[fk.RefTable] = n
+				queue = append(queue, fk.RefTable)
+			}
+		}
+	}
+	return nil
+}
+
+func (a *analysis) checkScoped(t *Table) {
+	if t.PartitionOf != nil {
+		return // a partition takes its columns, keys and indexes from its parent, reported there
+	}
+	col := t.TenantColumn
+	tn, cn := t.Name.String(), catalog.QuoteIdent(col.Name)
+	if typ := col.Type.String(); a.model.Tenant.Type != "" && typ != a.model.Tenant.Type {
+		a.report(RuleTenantColumnType, col.Pos, fmt.Sprintf("tenant column %s.%s has type %s but the tenant key %s.%s is %s", t.Name, col.Name, typ, a.model.Tenant.Root, a.model.Tenant.Key, a.model.Tenant.Type),
+			fmt.Sprintf("ALTER TABLE %s ALTER COLUMN %s TYPE %s;", tn, cn, a.model.Tenant.Type))
+	}
+	if !col.NotNull {
+		a.report(RuleNullableTenant, col.Pos, fmt.Sprintf("tenant column %s.%s is nullable: a row with no tenant is visible to no tenant", t.Name, col.Name),
+			fmt.Sprintf("ALTER TABLE %s ALTER COLUMN %s SET NOT NULL;", tn, cn))
+	}
+	if a.root != nil && !slices.ContainsFunc(t.ForeignKeys, func(fk *catalog.ForeignKey) bool {
+		return fk.RefTable == a.root.Name && slices.Equal(fk.Columns, []string{col.Name})
+	}) {
+		a.report(RuleTenantFK, col.Pos, fmt.Sprintf("tenant column %s.%s has no foreign key to %s", t.Name, col.Name, a.root.Name),
+			fmt.Sprintf("ALTER TABLE %s ADD FOREIGN KEY (%s) REFERENCES %s (%s);", tn, cn, a.root.Name, catalog.QuoteIdent(a.model.Tenant.Key)))
+	}
+	if !HasLeadingIndex(t.Table, col.Name) {
+		a.report(RuleTenantIndex, t.Pos, fmt.Sprintf("no index of %s starts with %s; tenantc's migration adds %s", t.Name, col.Name, catalog.QuoteIdent(TenantIndexName(t.Table, col.Name))),
+			fmt.Sprintf("lead the primary key with it, PRIMARY KEY (%s, id), or create your own: CREATE INDEX ON %s (%s);", cn, tn, cn))
+	}
+	keys := t.Uniques
+	if t.PrimaryKey != nil {
+		keys = append([]*catalog.Key{t.PrimaryKey}, keys...)
+	}
+	for _, k := range keys {
+		if slices.Contains(k.Columns, col.Name) {
+			continue
+		}
+		what := "unique key"
+		if k == t.PrimaryKey {
+			what = "primary key"
+		}
+		a.report(RuleKeyWithoutTenant, k.Pos, fmt.Sprintf("%s %s of %s (%s) does not include %s: a duplicate-key error tells one tenant that another has that value", what, k.Name, t.Name, strings.Join(k.Columns, ", "), col.Name),
+			fmt.Sprintf("make it (%s, %s)", cn, quoteList(k.Columns)))
+	}
+	for _, fk := range t.ForeignKeys {
+		ref := a.model.Table(fk.RefTable)
+		if ref == nil || ref.Kind != Scoped {
+			continue
+		}
+		if sameTenantFK(fk, col.Name, ref.TenantColumn.Name) {
+			continue
+		}
+		refCols := append([]string{ref.TenantColumn.Name}, fk.RefColumns...)
+		fix := fmt.Sprintf("ALTER TABLE %s DROP CONSTRAINT %s, ADD FOREIGN KEY (%s, %s) REFERENCES %s (%s);",
+			tn, catalog.QuoteIdent(fk.Name), cn, quoteList(fk.Columns), ref.Name, quoteList(refCols))
+		if !hasKeyOn(ref.Table, refCols) {
+			fix += fmt.Sprintf("\n%s first needs a key on (%s): PRIMARY KEY (%s) or UNIQUE (%s)", ref.Name, quoteList(refCols), quoteList(refCols), quoteList(refCols))
+		}
+		a.report(RuleCrossTenantFK, fk.Pos, fmt.Sprintf("foreign key %s from %s to %s does not include %s: foreign-key checks ignore RLS, so a row can reference another tenant's row", fk.Name, t.Name, ref.Name, col.Name), fix)
+	}
+}
+
+func (a *analysis) checkOwned(t *Table) {
+	parts := make([]string, len(t.Path))
+	for i, n := range t.Path {
+		parts[i] = n.String()
+	}
+	a.report(RuleIndirectlyOwned, t.Pos, fmt.Sprintf("table %s belongs to a tenant only through foreign keys (%s) and has no %s column: every tenant can read all of it", t.Name, strings.Join(parts, " → "), a.cfg.Column),
+		fmt.Sprintf("ALTER TABLE %s ADD COLUMN %s %s NOT NULL REFERENCES %s (%s);\nthen include it in the foreign key to %s", t.Name, catalog.QuoteIdent(a.cfg.Column), a.keyType(), a.model.Tenant.Root, catalog.QuoteIdent(a.model.Tenant.Key), parts[1]))
+}
+
+// checkPolicies reports policies on protected tables that tenantc did not write.
+func (a *analysis) checkPolicies(t *Table) {
+	for _, p := range t.Policies {
+		if p.Name == PolicyName {
+			continue
+		}
+		if p.Permissive {
+			a.report(RuleForeignPolicy, p.Pos, fmt.Sprintf("permissive policy %s on %s was not written by tenantc: it is OR-ed with the tenant policy, so any row it admits is visible across tenants", p.Name, t.Name),
+				fmt.Sprintf("DROP POLICY %s ON %s;  -- or make it AS RESTRICTIVE to only narrow access", catalog.QuoteIdent(p.Name), t.Name))
+		} else {
+			a.reportAs(RuleForeignPolicy, diag.Warning, p.Pos, fmt.Sprintf("restrictive policy %s on %s was not written by tenantc; it narrows the tenant policy, check that is intended", p.Name, t.Name), "")
+		}
+	}
+}
+
+func (a *analysis) checkViews() {
+	for _, v := range a.cat.Views {
+		if v.SecurityInvoker {
+			continue
+		}
+		var scoped []string
+		for _, r := range v.Reads {
+			if t := a.model.Table(r); t != nil && (t.Kind == Scoped || t.Kind == Root) {
+				scoped = append(scoped, r.String())
+			}
+		}
+		if len(scoped) == 0 {
+			continue
+		}
+		if v.Materialized {
+			a.report(RuleViewInvoker, v.Pos, fmt.Sprintf("materialized view %s stores rows of %s with no RLS: every tenant can read all of them", v.Name, strings.Join(scoped, ", ")),
+				"replace it with a view WITH (security_invoker = true), or revoke it from the application role")
+			continue
+		}
+		a.report(RuleViewInvoker, v.Pos, fmt.Sprintf("view %s reads %s with its owner's rights: if the owner can bypass RLS, every tenant's rows show", v.Name, strings.Join(scoped, ", ")),
+			fmt.Sprintf("ALTER VIEW %s SET (security_invoker = true);", v.Name))
+	}
+}
+
+func (a *analysis) checkFunctions() {
+	for _, f := range a.cat.Functions {
+		if !f.SecurityDefiner {
+			continue
+		}
+		fix := "make it SECURITY INVOKER, or have it filter by tenant itself and be owned by a role without BYPASSRLS"
+		if f.SearchPath == "" {
+			fix += fmt.Sprintf(";\nfix its search_path too: ALTER FUNCTION %s SET search_path = pg_catalog, public;", f.Name)
+		}
+		a.report(RuleSecurityDefiner, f.Pos, fmt.Sprintf("function %s is SECURITY DEFINER: it runs with its owner's rights and can bypass tenant policies", f.Name), fix)
+	}
+}
+
+// HasLeadingIndex reports whether an index usable for "col = value" exists.
+func HasLeadingIndex(t *catalog.Table, col string) bool {
+	return slices.ContainsFunc(t.Indexes, func(ix *catalog.Index) bool {
+		return ix.Where == "" && len(ix.Columns) > 0 && ix.Columns[0] == col
+	})
+}
+
+// hasKeyOn reports whether cols (in any order) are exactly a primary or unique key,
+// as a foreign key's target must be.
+func hasKeyOn(t *catalog.Table, cols []string) bool {
+	same := func(k *catalog.Key) bool {
+		return len(k.Columns) == len(cols) && !slices.ContainsFunc(cols, func(c string) bool { return !slices.Contains(k.Columns, c) })
+	}
+	return (t.PrimaryKey != nil && same(t.PrimaryKey)) || slices.ContainsFunc(t.Uniques, same)
+}
+
+// sameTenantFK reports whether the foreign key pairs the tenant columns of both
+// tables, which keeps the referenced row inside the same tenant.
+func sameTenantFK(fk *catalog.ForeignKey, col, refCol string) bool {
+	for i, c := range fk.Columns {
+		if c == col && i < len(fk.RefColumns) && fk.RefColumns[i] == refCol {
+			return true
+		}
+	}
+	return false
+}
+
+// TenantIndexName is the name of the index tenantc creates when a table has no
+// index led by its tenant column: PostgreSQL's own default name for it.
+func TenantIndexName(t *catalog.Table, col string) string {
+	name := t.Name.Name + "_" + col + "_idx"
+	if len(name) > 63 {
+		name = name[:63]
+	}
+	return name
+}
+
+func quoteList(cols []string) string {
+	q := make([]string, len(cols))
+	for i, c := range cols {
+		q[i] = catalog.QuoteIdent(c)
+	}
+	return strings.Join(q, ", ")
+}

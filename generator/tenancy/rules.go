@@ -1,0 +1,47 @@
+package tenancy
+
+import "github.com/tenantc/tenantc/generator/diag"
+
+// Rule is a diagnostic rule: a stable name, the severity it has unless the
+// config says otherwise, and why it matters.
+type Rule struct {
+	Name     string
+	Severity diag.Severity
+	Summary  string
+}
+
+// The rules of the tenancy analysis. Names are part of tenantc's interface: config
+// files and --rule flags refer to them.
+var (
+	RuleTenantRoot         = Rule{"tenant-root", diag.Error, "the tenant table named by tenant.table must exist and have a single-column primary key of type uuid, bigint, integer or text"}
+	RuleTenantColumnType   = Rule{"tenant-column-type", diag.Error, "a tenant column must have the type of the tenant key, or the policy cast fails"}
+	RuleNullableTenant     = Rule{"nullable-tenant-column", diag.Error, "a row with a NULL tenant belongs to nobody: no tenant can see it and composite foreign keys skip it"}
+	RuleTenantFK           = Rule{"tenant-column-without-fk", diag.Warning, "without a foreign key to the tenant table a row can name a tenant that does not exist"}
+	RuleTenantIndex        = Rule{"tenant-index-missing", diag.Warning, "without an index led by the tenant column every query scans the table; tenantc adds one"}
+	RuleKeyWithoutTenant   = Rule{"key-without-tenant", diag.Warning, "a primary key or unique constraint without the tenant column tells one tenant, through a duplicate-key error, that another tenant has that value, and blocks distributing the table with Citus"}
+	RuleCrossTenantFK      = Rule{"cross-tenant-fk", diag.Error, "foreign-key checks ignore RLS, so a foreign key between scoped tables that does not include the tenant column lets a row point at another tenant's row"}
+	RuleIndirectlyOwned    = Rule{"indirectly-owned", diag.Error, "a table that belongs to a tenant only through foreign keys has no tenant column for a policy to compare: every tenant can read all of it"}
+	RuleUnclassified       = Rule{"unclassified-table", diag.Warning, "a table that is neither scoped nor declared global is readable by every tenant"}
+	RuleGlobalUnknown      = Rule{"global-table-unknown", diag.Error, "a table listed under global: must exist in the schema"}
+	RuleGlobalTenantColumn = Rule{"global-with-tenant-column", diag.Warning, "a table declared global that has the tenant column is shared by every tenant although its rows name one"}
+	RuleViewInvoker        = Rule{"view-without-security-invoker", diag.Error, "a view runs with its owner's rights unless security_invoker is set: if the owner can bypass RLS, the view shows every tenant's rows"}
+	RuleSecurityDefiner    = Rule{"security-definer-function", diag.Warning, "a SECURITY DEFINER function runs as its owner: if the owner can bypass RLS, the function sees every tenant's rows"}
+	RuleForeignPolicy      = Rule{"foreign-policy", diag.Error, "permissive policies are OR-ed together: a policy tenantc did not write can admit another tenant's rows (a restrictive one only narrows access and is a warning)"}
+)
+
+// Rules lists every rule, in documentation order.
+var Rules = []Rule{
+	RuleTenantRoot, RuleTenantColumnType, RuleNullableTenant, RuleTenantFK, RuleTenantIndex,
+	RuleKeyWithoutTenant, RuleCrossTenantFK, RuleIndirectlyOwned, RuleUnclassified,
+	RuleGlobalUnknown, RuleGlobalTenantColumn, RuleViewInvoker, RuleSecurityDefiner, RuleForeignPolicy,
+}
+
+// FindRule returns the rule with the given name.
+func FindRule(name string) (Rule, bool) {
+	for _, r := range Rules {
+		if r.Name == name {
+			return r, true
+		}
+	}
+	return Rule{}, false
+}

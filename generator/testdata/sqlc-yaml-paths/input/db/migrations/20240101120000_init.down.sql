@@ -1,0 +1,1 @@
+DROP TABLE this_is_never_read;
