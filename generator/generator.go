@@ -11,6 +11,7 @@
 package generator
 
 import (
+	"maps"
 	"path"
 	"path/filepath"
 	"slices"
@@ -64,9 +65,13 @@ func Run(opts Options) (*Result, error) {
 	for name, sev := range opts.Rules {
 		rules[name] = sev
 	}
-	for name := range rules {
+	for _, name := range slices.Sorted(maps.Keys(rules)) {
 		if _, ok := tenancy.FindRule(name); !ok {
-			res.Diagnostics.Errorf(source.Pos{File: cfg.File}, "unknown rule %q; see README.md for the rules", name)
+			pos := cfg.RulePos[name]
+			if !pos.IsValid() {
+				pos = source.Pos{File: "--rule"}
+			}
+			res.Diagnostics.Errorf(pos, "unknown rule %q; README.md lists the rules", name)
 		}
 	}
 	if res.Diagnostics.HasErrors() {
@@ -78,9 +83,15 @@ func Run(opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The migrations directory is part of the schema: that is how a later run
+	// sees what earlier runs generated. Before the first run it does not exist,
+	// even where sqlc.yaml already lists it.
+	isMigDir := func(p string) bool { return path.Clean(filepath.ToSlash(p)) == migDir }
 	paths := slices.Clone(cfg.Schema)
-	if existing != nil && !slices.ContainsFunc(paths, func(p string) bool { return path.Clean(filepath.ToSlash(p)) == migDir }) {
-		paths = append(paths, migDir) // the migrations directory is part of the schema
+	if existing == nil {
+		paths = slices.DeleteFunc(paths, isMigDir)
+	} else if !slices.ContainsFunc(paths, isMigDir) {
+		paths = append(paths, migDir)
 	}
 	if res.Sources, err = source.ReadPaths(opts.Dir, paths); err != nil {
 		return nil, err
@@ -92,7 +103,7 @@ func Run(opts Options) (*Result, error) {
 	if !diags.HasErrors() {
 		res.Model, diags = tenancy.Analyze(res.Catalog, tenancy.Config{
 			Root: cfg.Tenant.Table, Column: cfg.Tenant.Column, Setting: cfg.Tenant.Setting,
-			Global: cfg.Global, File: cfg.File,
+			Global: cfg.Global, File: cfg.File, RootPos: cfg.TenantTablePos, GlobalPos: cfg.GlobalPos,
 		})
 		res.Diagnostics = append(res.Diagnostics, applyRules(diags, rules)...)
 	}

@@ -13,7 +13,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"sort"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -41,6 +40,12 @@ type Config struct {
 	Migrations Migrations
 	// Rules changes the severity of diagnostic rules by name.
 	Rules map[string]diag.Severity
+
+	// Where values were written, for diagnostics about them; zero values (the
+	// file alone) when they came from defaults.
+	TenantTablePos source.Pos
+	GlobalPos      []source.Pos
+	RulePos        map[string]source.Pos
 }
 
 // Tenant says how the schema names a tenant.
@@ -119,7 +124,7 @@ func Load(dir string) (*Config, error) {
 	cfg.Dir = dir
 	var errs diag.List
 
-	sqlcSchema, sqlcQueries, sqlcFile, err := readSQLC(dir)
+	sqlcSchema, sqlcQueries, err := readSQLC(dir)
 	if err != nil {
 		return nil, err
 	}
@@ -153,10 +158,8 @@ func Load(dir string) (*Config, error) {
 	if len(root.Content) == 0 { // empty file: all defaults
 		return &cfg, nil
 	}
+	// Unknown keys are reported together with the other problems of the file.
 	checkKeys(root.Content[0], "", pos, &errs)
-	if errs.HasErrors() {
-		return nil, diag.ErrorList(errs)
-	}
 	var fc fileConfig
 	if err := root.Content[0].Decode(&fc); err != nil {
 		errs.Errorf(pos(root.Content[0]), "%s", strings.TrimPrefix(err.Error(), "yaml: "))
@@ -168,8 +171,6 @@ func Load(dir string) (*Config, error) {
 	}
 	if fc.Schema != nil {
 		cfg.Schema = fc.Schema
-	} else if sqlcSchema == nil && sqlcFile == "" {
-		// Neither file names the schema: keep the default directory.
 	}
 	if fc.Queries != nil {
 		cfg.Queries = fc.Queries
@@ -182,6 +183,12 @@ func Load(dir string) (*Config, error) {
 			"tenant.setting %q must be a custom setting name like app.tenant_id (a prefix, a dot, lower-case letters, digits and _)", cfg.Tenant.Setting)
 	}
 	cfg.Global = fc.Global
+	cfg.TenantTablePos = pos(valueNode(valueNode(root.Content[0], "tenant"), "table"))
+	if g := valueNode(root.Content[0], "global"); g != nil && g.Kind == yaml.SequenceNode {
+		for _, item := range g.Content {
+			cfg.GlobalPos = append(cfg.GlobalPos, pos(item))
+		}
+	}
 	setString(&cfg.Migrations.Dir, fc.Migrations.Dir)
 	if fc.Migrations.Format != "" {
 		f := source.Format(fc.Migrations.Format)
@@ -193,12 +200,15 @@ func Load(dir string) (*Config, error) {
 	}
 	if len(fc.Rules) > 0 {
 		cfg.Rules = map[string]diag.Severity{}
+		cfg.RulePos = map[string]source.Pos{}
+		rules := valueNode(root.Content[0], "rules")
 		for name, sev := range fc.Rules {
 			s, err := diag.ParseSeverity(sev)
 			if err != nil {
-				errs.Errorf(pos(valueNode(valueNode(root.Content[0], "rules"), name)), "rules.%s: %v", name, err)
+				errs.Errorf(pos(valueNode(rules, name)), "rules.%s: %v", name, err)
 			}
 			cfg.Rules[name] = s
+			cfg.RulePos[name] = pos(keyNode(rules, name))
 		}
 	}
 	errs.Sort()
@@ -266,19 +276,32 @@ func valueNode(n *yaml.Node, key string) *yaml.Node {
 	return n
 }
 
+// keyNode returns the key node named key in mapping n, or n itself when absent.
+func keyNode(n *yaml.Node, key string) *yaml.Node {
+	if n == nil || n.Kind != yaml.MappingNode {
+		return n
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == key {
+			return n.Content[i]
+		}
+	}
+	return n
+}
+
 // sqlcNames are the file names sqlc itself looks for, in its order.
 var sqlcNames = []string{"sqlc.yaml", "sqlc.yml", "sqlc.json"}
 
 // readSQLC returns the schema and query paths of the first postgresql entry of the
 // project's sqlc config, or nils when there is none.
-func readSQLC(dir string) (schema, queries []string, file string, err error) {
+func readSQLC(dir string) (schema, queries []string, err error) {
 	for _, name := range sqlcNames {
 		content, err := os.ReadFile(filepath.Join(dir, name))
 		if errors.Is(err, os.ErrNotExist) {
 			continue
 		}
 		if err != nil {
-			return nil, nil, "", err
+			return nil, nil, err
 		}
 		var doc struct {
 			SQL []struct {
@@ -295,7 +318,7 @@ func readSQLC(dir string) (schema, queries []string, file string, err error) {
 		// JSON is YAML, so one decoder reads all three names.
 		dec := yaml.NewDecoder(bytes.NewReader(content))
 		if err := dec.Decode(&doc); err != nil && !errors.Is(err, io.EOF) {
-			return nil, nil, "", fmt.Errorf("%s: %s", name, strings.TrimPrefix(err.Error(), "yaml: "))
+			return nil, nil, fmt.Errorf("%s: %s", name, strings.TrimPrefix(err.Error(), "yaml: "))
 		}
 		entries := doc.SQL
 		for _, p := range doc.Packages {
@@ -303,20 +326,10 @@ func readSQLC(dir string) (schema, queries []string, file string, err error) {
 		}
 		for _, e := range entries {
 			if e.Engine == "" || e.Engine == "postgresql" {
-				return e.Schema, e.Queries, name, nil
+				return e.Schema, e.Queries, nil
 			}
 		}
-		return nil, nil, name, nil
+		return nil, nil, nil
 	}
-	return nil, nil, "", nil
-}
-
-// RuleNames returns the rule names the config mentions, sorted.
-func (c *Config) RuleNames() []string {
-	names := make([]string, 0, len(c.Rules))
-	for n := range c.Rules {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
+	return nil, nil, nil
 }

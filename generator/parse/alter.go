@@ -348,6 +348,9 @@ func (b *builder) setSchema(s *pg_query.AlterObjectSchemaStmt) {
 // keys, partitions' parent and views' reads. PostgreSQL refers to relations by
 // OID, so all of them follow.
 func (b *builder) renameRelation(old, to catalog.Name) {
+	if b.relationExists(to) {
+		return // PostgreSQL refuses; two relations of one name would confuse every lookup
+	}
 	if t := b.cat.Table(old); t != nil {
 		t.Name = to
 	} else if v := b.view(old); v != nil {
@@ -392,8 +395,8 @@ func (b *builder) renameColumn(t *catalog.Table, from, to string) {
 		for i, col := range ix.Columns {
 			if col == from {
 				ix.Columns[i] = to
-			} else if strings.HasPrefix(col, "(") {
-				ix.Columns[i] = renameColumnIn(col, table, from, to)
+			} else if strings.HasPrefix(col, "(") && strings.HasSuffix(col, ")") {
+				ix.Columns[i] = "(" + renameColumnIn(col[1:len(col)-1], table, from, to) + ")"
 			}
 		}
 		if ix.Where != "" {
@@ -508,6 +511,9 @@ func (b *builder) renameFunction(f *catalog.Function, to catalog.Name) {
 
 // renameSchema applies ALTER SCHEMA … RENAME TO: every name in the schema moves.
 func (b *builder) renameSchema(from, to string) {
+	if b.schemaUsed(to) {
+		return // PostgreSQL refuses to rename onto an existing schema
+	}
 	if i := slices.Index(b.cat.Schemas, from); i >= 0 {
 		b.cat.Schemas[i] = to
 	}
@@ -545,4 +551,32 @@ func (b *builder) renameSchema(from, to string) {
 	for _, e := range b.cat.Enums {
 		move(&e.Name)
 	}
+}
+
+// schemaUsed reports whether schema was created or holds any object.
+func (b *builder) schemaUsed(schema string) bool {
+	if slices.Contains(b.cat.Schemas, schema) {
+		return true
+	}
+	for _, t := range b.cat.Tables {
+		if t.Name.Schema == schema {
+			return true
+		}
+	}
+	for _, v := range b.cat.Views {
+		if v.Name.Schema == schema {
+			return true
+		}
+	}
+	for _, f := range b.cat.Functions {
+		if f.Name.Schema == schema {
+			return true
+		}
+	}
+	for _, e := range b.cat.Enums {
+		if e.Name.Schema == schema {
+			return true
+		}
+	}
+	return false
 }

@@ -425,7 +425,7 @@ func TestPolicies(t *testing.T) {
 		{"defaults", "CREATE POLICY p ON t USING (true);",
 			catalog.Policy{Name: "p", Command: "all", Permissive: true, Using: "true"}},
 		{"everything", "CREATE POLICY p ON public.t AS RESTRICTIVE FOR UPDATE TO app_user, admin USING (owner = current_user) WITH CHECK (owner = current_user);",
-			catalog.Policy{Name: "p", Command: "update", Roles: []string{"app_user", "admin"}, Using: "owner = CURRENT_USER", Check: "owner = CURRENT_USER"}},
+			catalog.Policy{Name: "p", Command: "update", Roles: []string{"app_user", "admin"}, Using: "owner = current_user", Check: "owner = current_user"}},
 		{"permissive select", "CREATE POLICY p ON t AS PERMISSIVE FOR SELECT USING (tenant_id IS NOT NULL);",
 			catalog.Policy{Name: "p", Command: "select", Permissive: true, Using: "tenant_id IS NOT NULL"}},
 		{"insert", "CREATE POLICY p ON t FOR INSERT WITH CHECK (true);",

@@ -159,11 +159,12 @@ func (b *builder) relationExists(n catalog.Name) bool {
 	return b.cat.Table(n) != nil || b.view(n) != nil
 }
 
-// partitions returns the tables attached to t as partitions.
+// partitions returns the tables attached to t as partitions. A table that is
+// also above t is left out, so walking down the tree always ends.
 func (b *builder) partitions(t *catalog.Table) []*catalog.Table {
 	var out []*catalog.Table
 	for _, p := range b.cat.Tables {
-		if p.PartitionOf != nil && *p.PartitionOf == t.Name {
+		if p.PartitionOf != nil && *p.PartitionOf == t.Name && !b.isAncestor(p, t) {
 			out = append(out, p)
 		}
 	}

@@ -26,6 +26,9 @@ type Config struct {
 	Global  []string
 	// File is the config file global tables and the root are reported against.
 	File string
+	// RootPos and GlobalPos locate Root and each Global entry in File.
+	RootPos   source.Pos
+	GlobalPos []source.Pos
 }
 
 // KeyTypes are the tenant key types the policies know how to cast to.
@@ -35,7 +38,10 @@ var KeyTypes = []string{"uuid", "bigint", "integer", "text"}
 func Analyze(cat *catalog.Catalog, cfg Config) (*Model, diag.List) {
 	a := &analysis{cat: cat, cfg: cfg, model: &Model{Catalog: cat}}
 	a.model.Tenant = Tenant{Column: cfg.Column, Setting: cfg.Setting}
-	a.resolveRoot()
+	if !a.resolveRoot() {
+		// Without a tenant key nothing else can be judged; say only that.
+		return a.model, a.diags
+	}
 	a.classify()
 	for _, t := range a.model.Tables {
 		switch t.Kind {
@@ -88,48 +94,61 @@ func (a *analysis) keyType() string {
 	return a.model.Tenant.Type
 }
 
-// resolveRoot finds the tenant table and its key.
-func (a *analysis) resolveRoot() {
-	pos := source.Pos{File: a.configFile()}
+// resolveRoot finds the tenant table and its key, and reports whether it could.
+func (a *analysis) resolveRoot() bool {
+	pos := a.cfg.RootPos
+	if !pos.IsValid() {
+		pos = source.Pos{File: a.configFile()}
+	}
 	name, err := catalog.ParseName(a.cfg.Root)
 	if err != nil {
 		a.report(RuleTenantRoot, pos, "tenant.table: "+err.Error(), "")
-		return
+		return false
 	}
 	a.model.Tenant.Root = name
 	a.root = a.cat.Table(name)
 	if a.root == nil {
-		a.report(RuleTenantRoot, pos, fmt.Sprintf("tenant table %s (tenant.table) is not in the schema", name),
+		what := "tenant.table"
+		if a.cfg.File == "" {
+			what = "the default tenant.table; no tenantc.yaml sets another"
+		}
+		a.report(RuleTenantRoot, pos, fmt.Sprintf("tenant table %s (%s) is not in the schema", name, what),
 			fmt.Sprintf("create it, e.g. CREATE TABLE %s (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), name text NOT NULL);\nor set tenant.table in %s", name, a.configFile()))
-		return
+		return false
 	}
 	pk := a.root.PrimaryKey
 	if pk == nil || len(pk.Columns) != 1 {
 		a.report(RuleTenantRoot, a.root.Pos, fmt.Sprintf("tenant table %s needs a single-column primary key for tenant columns to reference", name), "")
-		return
+		return false
 	}
 	key := a.root.Column(pk.Columns[0])
 	if key == nil {
-		return
+		return false
 	}
 	a.model.Tenant.Key = key.Name
 	a.model.Tenant.Type = key.Type.String()
 	if !slices.Contains(KeyTypes, a.model.Tenant.Type) {
 		a.report(RuleTenantRoot, key.Pos, fmt.Sprintf("tenant key %s.%s has type %s; tenantc supports %s", name, key.Name, key.Type, strings.Join(KeyTypes, ", ")), "")
+		return false
 	}
+	return true
 }
 
 // classify gives every table its kind.
 func (a *analysis) classify() {
 	global := map[catalog.Name]bool{}
-	for _, g := range a.cfg.Global {
+	for i, g := range a.cfg.Global {
+		pos := source.Pos{File: a.configFile()}
+		if i < len(a.cfg.GlobalPos) {
+			pos = a.cfg.GlobalPos[i]
+		}
 		n, err := catalog.ParseName(g)
 		if err != nil {
-			a.report(RuleGlobalUnknown, source.Pos{File: a.configFile()}, "global: "+err.Error(), "")
+			a.report(RuleGlobalUnknown, pos, "global: "+err.Error(), "")
 			continue
 		}
 		if a.cat.Table(n) == nil {
-			a.report(RuleGlobalUnknown, source.Pos{File: a.configFile()}, fmt.Sprintf("global table %s is not in the schema", n), "remove it from global: or fix its name")
+			a.report(RuleGlobalUnknown, pos, fmt.Sprintf("global table %s is not in the schema", n), "remove it from global: or fix its name")
 		}
 		global[n] = true
 	}
@@ -352,10 +371,16 @@ func TenantIndexName(t *catalog.Table, col string) string {
 	return name
 }
 
+// quoteList renders key columns as SQL; expression elements, kept in
+// parentheses by the catalog, are already SQL.
 func quoteList(cols []string) string {
 	q := make([]string, len(cols))
 	for i, c := range cols {
-		q[i] = catalog.QuoteIdent(c)
+		if strings.HasPrefix(c, "(") {
+			q[i] = c
+		} else {
+			q[i] = catalog.QuoteIdent(c)
+		}
 	}
 	return strings.Join(q, ", ")
 }
