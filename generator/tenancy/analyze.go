@@ -303,10 +303,8 @@ func (a *analysis) checkViews() {
 			continue
 		}
 		var scoped []string
-		for _, r := range v.Reads {
-			if t := a.model.Table(r); t != nil && (t.Kind == Scoped || t.Kind == Root) {
-				scoped = append(scoped, r.String())
-			}
+		for _, r := range a.protectedReads(v, map[catalog.Name]bool{}) {
+			scoped = append(scoped, r.String())
 		}
 		if len(scoped) == 0 {
 			continue
@@ -319,6 +317,31 @@ func (a *analysis) checkViews() {
 		a.report(RuleViewInvoker, v.Pos, fmt.Sprintf("view %s reads %s with its owner's rights: if the owner can bypass RLS, every tenant's rows show", v.Name, strings.Join(scoped, ", ")),
 			fmt.Sprintf("ALTER VIEW %s SET (security_invoker = true);", v.Name))
 	}
+}
+
+// protectedReads returns the protected tables v reads, directly or through other
+// views: a view nested in an owner-rights view runs with that owner's rights too.
+func (a *analysis) protectedReads(v *catalog.View, seen map[catalog.Name]bool) []catalog.Name {
+	var out []catalog.Name
+	seen[v.Name] = true
+	for _, r := range v.Reads {
+		if t := a.model.Table(r); t != nil && (t.Kind == Scoped || t.Kind == Root) {
+			if !slices.Contains(out, r) {
+				out = append(out, r)
+			}
+			continue
+		}
+		for _, inner := range a.cat.Views {
+			if inner.Name == r && !seen[r] {
+				for _, n := range a.protectedReads(inner, seen) {
+					if !slices.Contains(out, n) {
+						out = append(out, n)
+					}
+				}
+			}
+		}
+	}
+	return out
 }
 
 func (a *analysis) checkFunctions() {

@@ -5,3 +5,5 @@ CREATE VIEW safe_project_ids WITH (security_invoker = true) AS SELECT id FROM pr
 CREATE VIEW fixed_later AS SELECT id FROM projects;
 ALTER VIEW fixed_later SET (security_invoker = on);
 CREATE MATERIALIZED VIEW project_counts AS SELECT tenant_id, count(*) FROM projects GROUP BY tenant_id;
+-- An owner-rights view over an invoker view still reads projects with its owner's rights.
+CREATE VIEW nested AS SELECT * FROM safe_project_ids;

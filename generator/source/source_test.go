@@ -1,0 +1,61 @@
+package source
+
+import (
+	"flag"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// Every test package under generator/ accepts -update, so that
+// "go test ./generator/... -update" can rewrite the golden files.
+var _ = flag.Bool("update", false, "rewrite golden files (none in this package)")
+
+func TestUpPartsKeepOffsets(t *testing.T) {
+	cases := []struct {
+		name, text string
+		format     Format
+		up         []string // statements that must survive
+		down       []string // statements that must be blanked
+	}{
+		{"goose.sql", "-- +goose Up\nCREATE TABLE a (id int);\n-- +goose Down\nDROP TABLE a;\n", Goose,
+			[]string{"CREATE TABLE a (id int);"}, []string{"DROP TABLE a;"}},
+		{"goose_two_ups.sql", "SELECT 'before';\n-- +goose Up\n-- +goose StatementBegin\nCREATE TABLE a (id int);\n-- +goose StatementEnd\n-- +goose Down\nDROP TABLE a;\n-- +goose Up\nCREATE TABLE b (id int);\n", Goose,
+			[]string{"CREATE TABLE a", "CREATE TABLE b"}, []string{"DROP TABLE a;", "'before'"}},
+		{"dbmate.sql", "-- migrate:up transaction:false\nCREATE TABLE a (id int);\n\n-- migrate:down\nDROP TABLE a;\n", Dbmate,
+			[]string{"CREATE TABLE a (id int);"}, []string{"DROP TABLE a;"}},
+		{"1_a.up.sql", "CREATE TABLE a (id int);\n", GolangMigrate, []string{"CREATE TABLE a"}, nil},
+		{"plain.sql", "CREATE TABLE a (id int);\n-- migrate:upper is not a marker\n", Plain, []string{"CREATE TABLE a"}, nil},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			f := Parse(c.name, []byte(c.text))
+			require.Equal(t, c.format, f.Format)
+			require.Len(t, f.SQL, len(c.text), "offsets must not move")
+			require.Equal(t, strings.Count(c.text, "\n"), strings.Count(f.SQL, "\n"), "lines must not move")
+			for _, s := range c.up {
+				require.Contains(t, f.SQL, s)
+				require.Equal(t, strings.Index(c.text, s), strings.Index(f.SQL, s))
+			}
+			for _, s := range c.down {
+				require.NotContains(t, f.SQL, s)
+			}
+		})
+	}
+}
+
+func TestPos(t *testing.T) {
+	f := NewFile("a.sql", Plain, "SELECT 1;\n-- ünïcode\nSELECT x;")
+	require.Equal(t, Pos{File: "a.sql", Line: 1, Col: 1}, f.Pos(0))
+	off := strings.Index(f.SQL, "x;")
+	require.Equal(t, "a.sql:3:8", f.Pos(off).String())
+	// PostgreSQL reports character positions; ü and ï are two bytes each.
+	require.Equal(t, strings.Index(f.SQL, "SELECT x"), f.CharOffset(len([]rune("SELECT 1;\n-- ünïcode\n"))+1))
+	require.Equal(t, "a.sql:2:5", f.Pos(strings.Index(f.SQL, "n")).String(), "columns count characters")
+}
+
+func TestIsDownFile(t *testing.T) {
+	require.True(t, IsDownFile("0001_a.down.sql"))
+	require.False(t, IsDownFile("0001_a.up.sql"))
+}
