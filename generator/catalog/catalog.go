@@ -62,7 +62,7 @@ type Table struct {
 	PrimaryKey  *Key // nil when the table has none
 	Uniques     []*Key
 	ForeignKeys []*ForeignKey
-	Indexes     []*Index
+	Indexes     []*Index // every index, including those of keys
 	Policies    []*Policy
 	Triggers    []*Trigger
 
@@ -140,12 +140,14 @@ func (t Type) String() string {
 		b.WriteString(QuoteIdent(t.Schema))
 		b.WriteByte('.')
 		b.WriteString(QuoteIdent(t.Name))
+	} else if first, rest, ok := strings.Cut(t.Name, " "); ok && (first == "timestamp" || first == "time") {
+		// Precision goes after the first word: timestamp(3) with time zone.
+		b.WriteString(first + t.Mods + " " + rest)
 	} else if builtinType(t.Name) {
-		b.WriteString(t.Name)
+		b.WriteString(t.Name + t.Mods)
 	} else {
-		b.WriteString(QuoteIdent(t.Name))
+		b.WriteString(QuoteIdent(t.Name) + t.Mods)
 	}
-	b.WriteString(t.Mods)
 	if t.Array {
 		b.WriteString("[]")
 	}
@@ -170,8 +172,9 @@ type ForeignKey struct {
 	Pos        source.Pos
 }
 
-// Index is a CREATE INDEX (or the index of a unique constraint, listed in Uniques
-// instead).
+// Index is an index: a CREATE INDEX, or the index PostgreSQL creates for a
+// primary key or unique constraint (those are in Table.PrimaryKey and
+// Table.Uniques as keys too).
 type Index struct {
 	Name   string
 	Unique bool

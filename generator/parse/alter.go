@@ -115,7 +115,7 @@ func (b *builder) addColumn(t *catalog.Table, cd *pg_query.ColumnDef, recurse bo
 		return // IF NOT EXISTS, or an error in PostgreSQL
 	}
 	col := b.newColumn(t, cd)
-	keys := b.columnConstraints(t, col, cd)
+	keys := b.columnConstraints(col, cd)
 	b.withPartitions(t, recurse, func(p *catalog.Table) {
 		if p.Column(col.Name) == nil {
 			c := *col

@@ -25,7 +25,11 @@ func (b *builder) relName(rv *pg_query.RangeVar) catalog.Name {
 // listName resolves a dotted name given as a list of String nodes: name,
 // schema.name or catalog.schema.name.
 func (b *builder) listName(nodes []*pg_query.Node) catalog.Name {
-	parts := strs(nodes)
+	return b.partsName(strs(nodes))
+}
+
+// partsName resolves a dotted name given as its parts.
+func (b *builder) partsName(parts []string) catalog.Name {
 	switch len(parts) {
 	case 0:
 		return catalog.Name{Schema: b.schema}

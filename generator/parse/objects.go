@@ -112,11 +112,16 @@ func (b *builder) createPolicy(s *pg_query.CreatePolicyStmt) {
 	})
 }
 
-// roles lists policy roles; PUBLIC is the absence of roles.
+// roles lists policy roles; PUBLIC is the absence of roles. PostgreSQL ignores
+// the other roles when PUBLIC is among them, as every role is a member of PUBLIC.
 func roles(nodes []*pg_query.Node) []string {
 	var out []string
 	for _, n := range nodes {
-		if r := roleName(n.GetRoleSpec()); r != "" && !slices.Contains(out, r) {
+		spec := n.GetRoleSpec()
+		if spec.GetRoletype() == pg_query.RoleSpecType_ROLESPEC_PUBLIC {
+			return nil
+		}
+		if r := roleName(spec); r != "" && !slices.Contains(out, r) {
 			out = append(out, r)
 		}
 	}

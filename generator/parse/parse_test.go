@@ -434,8 +434,8 @@ func TestPolicies(t *testing.T) {
 			catalog.Policy{Name: "p", Command: "delete", Permissive: true, Using: "false"}},
 		{"public only", "CREATE POLICY p ON t TO PUBLIC USING (true);",
 			catalog.Policy{Name: "p", Command: "all", Permissive: true, Using: "true"}},
-		{"public dropped", "CREATE POLICY p ON t TO public, app USING (true);",
-			catalog.Policy{Name: "p", Command: "all", Permissive: true, Roles: []string{"app"}, Using: "true"}},
+		{"public wins", "CREATE POLICY p ON t TO app, public USING (true);",
+			catalog.Policy{Name: "p", Command: "all", Permissive: true, Using: "true"}},
 		{"special roles", "CREATE POLICY p ON t TO current_user, session_user, current_role USING (true);",
 			catalog.Policy{Name: "p", Command: "all", Permissive: true, Roles: []string{"current_user", "session_user", "current_role"}, Using: "true"}},
 		{"quoted", `CREATE POLICY "Tenant Isolation" ON t TO "App" USING (true);`,
@@ -458,7 +458,7 @@ func TestPolicies(t *testing.T) {
 CREATE POLICY a ON t FOR SELECT TO app USING (true) WITH CHECK (true);
 CREATE POLICY b ON t USING (true);
 CREATE POLICY c ON t USING (true);
-ALTER POLICY a ON t TO admin, PUBLIC USING (tenant_id IS NULL);
+ALTER POLICY a ON t TO admin, current_user USING (tenant_id IS NULL);
 ALTER POLICY b ON t WITH CHECK (false);
 ALTER POLICY c ON t RENAME TO c2;
 DROP POLICY b ON t;
@@ -467,7 +467,7 @@ DROP POLICY IF EXISTS missing ON t;`)
 		require.Len(t, tbl.Policies, 2)
 		a := tbl.Policy("a")
 		require.NotNil(t, a)
-		assert.Equal(t, []string{"admin"}, a.Roles)
+		assert.Equal(t, []string{"admin", "current_user"}, a.Roles)
 		assert.Equal(t, "tenant_id IS NULL", a.Using)
 		assert.Equal(t, "true", a.Check, "an omitted clause is kept")
 		assert.Equal(t, "select", a.Command)
@@ -1149,6 +1149,9 @@ func TestMissingRelation(t *testing.T) {
 		{"ALTER TABLE missing RENAME TO other;", 2, 13, `relation "public.missing" does not exist`},
 		{"ALTER TABLE missing RENAME COLUMN a TO b;", 2, 13, `relation "public.missing" does not exist`},
 		{"ALTER TABLE t ATTACH PARTITION missing DEFAULT;", 2, 32, `relation "public.missing" does not exist`},
+		{"ALTER VIEW missing SET (security_invoker = true);", 2, 12, `relation "public.missing" does not exist`},
+		{"CREATE TABLE u (LIKE missing);", 2, 22, `relation "public.missing" does not exist`},
+		{"CREATE TABLE u () INHERITS (missing);", 2, 29, `relation "public.missing" does not exist`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.sql, func(t *testing.T) {

@@ -83,7 +83,7 @@ func (b *builder) createTable(s *pg_query.CreateStmt) {
 			} else if cd.GetTypeName() != nil && parent == nil {
 				col.Type = b.typeOf(cd.GetTypeName()) // INHERITS merges a redeclared column
 			}
-			collect(b.columnConstraints(t, col, cd))
+			collect(b.columnConstraints(col, cd))
 		case *pg_query.Node_Constraint:
 			collect([]*pg_query.Constraint{e.Constraint})
 		case *pg_query.Node_TableLikeClause:
@@ -97,10 +97,18 @@ func (b *builder) createTable(s *pg_query.CreateStmt) {
 	if parent != nil {
 		b.inherit(t, parent)
 	}
+	// PostgreSQL builds the primary key's index first, and makes one index for
+	// key constraints that are the same (id int UNIQUE PRIMARY KEY), keeping the
+	// primary key.
+	rank := func(c *pg_query.Constraint) int {
+		if c.GetContype() == pg_query.ConstrType_CONSTR_PRIMARY {
+			return 0
+		}
+		return 1
+	}
+	slices.SortStableFunc(keys, func(x, y *pg_query.Constraint) int { return rank(x) - rank(y) })
 	var added [][]string
 	for _, c := range keys {
-		// PostgreSQL makes one index for key constraints that are the same
-		// (id int PRIMARY KEY UNIQUE), keeping the primary key.
 		cols := strs(c.GetKeys())
 		if len(cols) > 0 && slices.ContainsFunc(added, func(a []string) bool { return slices.Equal(a, cols) }) {
 			continue
@@ -260,7 +268,7 @@ func (b *builder) serialDefault(t *catalog.Table, col string) string {
 // columnConstraints applies the constraints written on a column to it and
 // returns its PRIMARY KEY, UNIQUE and REFERENCES constraints rewritten as the
 // equivalent table constraints, for the caller to add with the others.
-func (b *builder) columnConstraints(t *catalog.Table, col *catalog.Column, cd *pg_query.ColumnDef) []*pg_query.Constraint {
+func (b *builder) columnConstraints(col *catalog.Column, cd *pg_query.ColumnDef) []*pg_query.Constraint {
 	if cd.GetIsNotNull() {
 		col.NotNull = true
 	}
@@ -324,6 +332,19 @@ func (b *builder) typeOf(tn *pg_query.TypeName) catalog.Type {
 	names := strs(tn.GetNames())
 	switch {
 	case len(names) == 0:
+		return t
+	case tn.GetPctType():
+		// table.column%TYPE (function arguments) is the type of that column.
+		if len(names) >= 2 {
+			if src := b.cat.Table(b.partsName(names[:len(names)-1])); src != nil {
+				if c := src.Column(names[len(names)-1]); c != nil {
+					t = c.Type
+				}
+			}
+		}
+		if len(tn.GetArrayBounds()) > 0 {
+			t.Array = true
+		}
 		return t
 	case len(names) == 1 || names[len(names)-2] == "pg_catalog":
 		t.Name = names[len(names)-1]
