@@ -225,9 +225,11 @@ var unsafeFileChars = regexp.MustCompile(`[^a-z0-9_]+`)
 // fileName turns a table name into a file-name part: public tables by their name,
 // others prefixed with their schema.
 func fileName(n catalog.Name) string {
-	s := n.Name
-	if n.Schema != "public" {
-		s = n.Schema + "_" + s
+	clean := func(s string) string {
+		return strings.Trim(unsafeFileChars.ReplaceAllString(strings.ToLower(s), "_"), "_")
 	}
-	return strings.Trim(unsafeFileChars.ReplaceAllString(strings.ToLower(s), "_"), "_")
+	if n.Schema == "public" {
+		return clean(n.Name)
+	}
+	return clean(n.Schema) + "_" + clean(n.Name)
 }
