@@ -86,7 +86,7 @@ func ReadPaths(dir string, paths []string) ([]*File, error) {
 		info, err := os.Stat(full)
 		if err != nil {
 			if os.IsNotExist(err) {
-				return nil, fmt.Errorf("%s: schema path does not exist", filepath.ToSlash(p))
+				return nil, fmt.Errorf("%s: schema path does not exist; create it, or set schema: in tenantc.yaml (or sqlc.yaml)", filepath.ToSlash(p))
 			}
 			return nil, err
 		}
