@@ -196,6 +196,21 @@ func (fx *fixture) checkTable(t *testing.T, conn *pgx.Conn, tbl *tenancy.Table) 
 			requireDenied(t, err)
 		}
 	})
+	t.Run("move as a role that bypasses RLS", func(t *testing.T) {
+		// The superuser ignores every policy; the trigger still refuses the move.
+		if ownA == 0 {
+			t.Skip("no rows of tenant A in this partition")
+		}
+		target := tenantB
+		if tbl.Kind == tenancy.Root {
+			target = "00000000-0000-4000-8000-0000000000cc"
+		}
+		tx, err := fx.admin.Begin(ctx)
+		require.NoError(t, err)
+		defer tx.Rollback(ctx)
+		_, err = exec(tx, fmt.Sprintf("UPDATE %s SET %s = $1 WHERE %s = $2", name, c, c), target, tenantA)
+		requireDenied(t, err)
+	})
 	t.Run("no tenant", func(t *testing.T) {
 		require.NoError(t, fx.inTenant(t, conn, "", func(tx pgx.Tx) error {
 			n, err := count(tx, "SELECT count(*) FROM "+name)
