@@ -2,7 +2,6 @@ package generator_test
 
 import (
 	"flag"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/tenantc/tenantc/generator"
 	"github.com/tenantc/tenantc/generator/output"
+	"github.com/tenantc/tenantc/internal/filetree"
 )
 
 var update = flag.Bool("update", false, "rewrite the expected files of testdata/*/ from the generator's output")
@@ -95,19 +95,7 @@ func writeExpected(t *testing.T, root string, files map[string][]byte, stderr st
 }
 
 func readTree(t *testing.T, dir string) map[string][]byte {
-	files := map[string][]byte{}
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if os.IsNotExist(err) {
-			return filepath.SkipDir
-		}
-		if err != nil || d.IsDir() {
-			return err
-		}
-		rel, _ := filepath.Rel(dir, p)
-		content, err := os.ReadFile(p)
-		files[filepath.ToSlash(rel)] = content
-		return err
-	})
+	files, err := filetree.Read(dir)
 	require.NoError(t, err)
 	return files
 }

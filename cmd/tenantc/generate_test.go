@@ -2,12 +2,13 @@ package main
 
 import (
 	"bytes"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/tenantc/tenantc/internal/filetree"
 )
 
 // repoRoot is this repository: its schema/ and gen/ are the example app.
@@ -97,16 +98,8 @@ func TestErrorsWriteNothing(t *testing.T) {
 }
 
 func snapshot(t *testing.T, dir string) map[string][]byte {
-	files := map[string][]byte{}
-	require.NoError(t, filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		rel, _ := filepath.Rel(dir, p)
-		content, err := os.ReadFile(p)
-		files[filepath.ToSlash(rel)] = content
-		return err
-	}))
+	files, err := filetree.Read(dir)
+	require.NoError(t, err)
 	return files
 }
 

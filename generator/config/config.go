@@ -166,7 +166,7 @@ func Load(dir string) (*Config, error) {
 		return nil, diag.ErrorList(errs)
 	}
 
-	if fc.Version != 1 {
+	if fc.Version != 1 && valueNode(root.Content[0], "version") != root.Content[0] {
 		errs.Errorf(pos(valueNode(root.Content[0], "version")), "version must be 1 (got %d)", fc.Version)
 	}
 	if fc.Schema != nil {
