@@ -1,0 +1,113 @@
+// Package tenant is the runtime of tenantc: it runs SQL for one tenant under
+// the row level security policies tenantc generates.
+/*
+Those policies compare each row's tenant column with the transaction-local
+setting app.tenant_id and fail closed: with the setting unset or empty, a
+protected table has no rows and accepts no writes. This package sets that
+setting, for exactly one transaction at a time, and nothing else; the database
+does the isolating. It imports pgx and the standard library only.
+
+# Tenants in a context
+
+A tenant travels in the [context.Context] of a request, put there by
+[WithID] (usually by [Middleware]) and read by [IDFrom]. [ID] is the tenant
+key in text form, the value set_config receives; the zero ID "" means no
+tenant. Every entry point checks for a tenant first and returns [ErrNoTenant]
+before a connection is acquired or a byte is sent, so forgetting the tenant is
+an error, never a query that runs without one.
+
+# Scopes
+
+Generated repositories take a [*Scope], not a pgx connection. A Scope has only
+unexported fields and comes from one of three places, so its type says how
+the statements it runs are scoped:
+
+  - [Run] runs a function in one transaction for ctx's tenant. Use it when
+    statements must be atomic or see one another's writes.
+  - [DB.Scope] is the single-statement fast path: each statement reads the
+    tenant from its own ctx and travels in a batch with its set_config.
+  - [System] runs a function in one transaction for no tenant, on a separate
+    pool whose role has BYPASSRLS. It is the only way across tenants, and
+    named so it can be found with grep.
+
+[Scope.Querier] returns a [Querier], the method set of sqlc's pgx/v5 DBTX, for
+sqlc's New. Handing a repository the bare pool is therefore a compile error
+rather than a silent "zero rows" bug — or, on a bypassing role, an
+"all rows" one.
+
+	err := tenant.Run(ctx, db, func(ctx context.Context, s *tenant.Scope) error {
+		q := queries.New(s.Querier())
+		project, err := q.CreateProject(ctx, name)
+		if err != nil {
+			return err
+		}
+		return q.AddTask(ctx, project.ID, "first task")
+	})
+
+	// One statement: no transaction needed.
+	projects, err := queries.New(db.Scope().Querier()).ListProjects(ctx)
+
+# Round trips
+
+The setting never costs a round trip of its own. The fast path sends
+[set_config, statement] as one pgx batch, which PostgreSQL runs as one
+implicit transaction ending at its Sync: one round trip, the same as the bare
+statement. Run does not send BEGIN when it starts; the first statement fn runs
+carries BEGIN and set_config in the same batch, and COMMIT follows fn. Counted
+on the wire after pgx's statement cache is warm (see the package's tests):
+
+	bare statement, no tenant            1
+	DB.Scope fast path                   1
+	Run with one statement               2   [BEGIN, set_config, statement], COMMIT
+	pgx.Tx: BEGIN, set_config, …, COMMIT 4
+
+In [pgx.QueryExecModeDescribeExec] pgx describes every statement (or batch)
+in a round trip of its own before running it: the bare statement and the fast
+path take 2, Run 3, the pgx.Tx 6.
+
+# Why transaction-local
+
+set_config(…, true) ends with its transaction, however it ends. A connection
+returns to the pool with no tenant; if it is returned inside a transaction
+(a failed COMMIT, rows left open, a context cancelled mid-statement), pgxpool
+destroys it instead. Session-level SET is never used: it would outlive the
+request on a pooled connection, and PgBouncer's transaction pooling does not
+support it.
+
+# Query exec modes and PgBouncer
+
+Both scoped paths work in all five query exec modes ([pgx.QueryExecMode]),
+because a pgx batch does. Statements take the connection's DefaultQueryExecMode; per-query options
+such as a QueryExecMode argument are refused, since a batch cannot honour them
+(query rewriters such as [pgx.NamedArgs] are fine).
+
+Behind PgBouncer in transaction pooling, each batch and each Run transaction
+stays on one server connection, and the setting never outlives it. Use
+[pgx.QueryExecModeExec], [pgx.QueryExecModeCacheDescribe] or
+[pgx.QueryExecModeSimpleProtocol] unless PgBouncer is 1.21 or newer with
+max_prepared_statements set.
+
+# Roles
+
+Superusers and roles with BYPASSRLS skip the policies even with FORCE ROW
+LEVEL SECURITY, and a table's owner can switch them off. Call [Verify] when a
+service starts: it fails if the application's role is any of these. [System]
+checks the opposite for its own pool: a role without BYPASSRLS would not see
+across tenants but find every protected table empty, so System refuses it.
+
+# HTTP
+
+[Middleware] finds each request's tenant through a chain of [Resolver]s, the
+first match winning, and puts it in the request's context. [APIKey] resolves
+agents by key ([Keys]); people are resolved by [ActiveOrganization], [Header],
+[Subdomain] or [PathValue], which all check membership through [Members]
+before accepting a tenant, because a tenant named by a request or remembered
+in a session is a claim, not a credential. No match is 401, a non-member 403.
+[MembershipQuery] implements Members with one SQL query on a [SystemDB].
+
+# Generated code
+
+Generated files refer to [SupportPackageIsVersion1], so a runtime too old for
+them fails to compile instead of misbehaving.
+*/
+package tenant

@@ -1,0 +1,180 @@
+package tenant
+
+import (
+	"context"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+)
+
+// Scope returns the single-statement fast path: each Exec, Query or QueryRow
+// on its Querier reads the tenant from that call's ctx and sends one batch,
+// [set_config(setting, tenant, true), statement]. pgx runs a batch as one
+// implicit transaction ending at its Sync, so the statement sees the tenant,
+// the setting is gone when the batch ends, and it all costs one round trip.
+//
+// Use it for statements that stand alone; use [Run] when several statements
+// must see one another's effects atomically. The returned Scope is shared and
+// safe for concurrent use.
+func (db *DB) Scope() *Scope {
+	if db == nil {
+		return &Scope{kind: kindFast}
+	}
+	return &db.fast
+}
+
+type fastQuerier struct{ db *DB }
+
+// batch checks everything that can fail without the server, then builds the
+// batch. Nothing is acquired or sent when it fails.
+func (q fastQuerier) batch(ctx context.Context, sql string, args []any) (*pgx.Batch, error) {
+	if err := q.db.check(); err != nil {
+		return nil, err
+	}
+	id, ok := IDFrom(ctx)
+	if !ok {
+		return nil, ErrNoTenant
+	}
+	if err := checkArgs(args); err != nil {
+		return nil, err
+	}
+	b := &pgx.Batch{QueuedQueries: make([]*pgx.QueuedQuery, 0, 2)}
+	b.Queue(setConfigSQL, q.db.setting, string(id))
+	b.Queue(sql, args...)
+	return b, nil
+}
+
+func (q fastQuerier) Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
+	b, err := q.batch(ctx, sql, args)
+	if err != nil {
+		return pgconn.CommandTag{}, err
+	}
+	br := q.db.pool.SendBatch(ctx, b) // releases its connection on Close
+	var tag pgconn.CommandTag
+	if _, err = br.Exec(); err == nil {
+		tag, err = br.Exec()
+	}
+	if cerr := br.Close(); err == nil {
+		err = cerr
+	}
+	return tag, err
+}
+
+func (q fastQuerier) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
+	b, err := q.batch(ctx, sql, args)
+	if err != nil {
+		return errRows{err}, err
+	}
+	br := q.db.pool.SendBatch(ctx, b)
+	if _, err := br.Exec(); err != nil {
+		_ = br.Close() // same error as Exec's
+		return errRows{err}, err
+	}
+	rows, err := br.Query()
+	if err != nil {
+		rows.Close()
+		_ = br.Close()
+		return errRows{err}, err
+	}
+	return &batchRows{Rows: rows, br: br}, nil
+}
+
+func (q fastQuerier) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
+	rows, _ := q.Query(ctx, sql, args...)
+	return row{rows}
+}
+
+// batchRows are the rows of the last statement of a batch. The batch (and
+// with it the pooled connection) stays open while they are read and is
+// closed with them, the way pgxpool's own rows release their connection:
+// on Close, or when Next or Scan reaches the end or an error.
+type batchRows struct {
+	pgx.Rows
+	br  pgx.BatchResults // nil once closed
+	err error            // from closing the batch
+}
+
+func (r *batchRows) Close() {
+	r.Rows.Close()
+	if r.br != nil {
+		r.err = r.br.Close()
+		r.br = nil
+	}
+}
+
+func (r *batchRows) Err() error {
+	if err := r.Rows.Err(); err != nil {
+		return err
+	}
+	return r.err
+}
+
+func (r *batchRows) Next() bool {
+	if r.Rows.Next() {
+		return true
+	}
+	r.Close()
+	return false
+}
+
+func (r *batchRows) Scan(dest ...any) error {
+	err := r.Rows.Scan(dest...)
+	if err != nil {
+		r.Close()
+	}
+	return err
+}
+
+func (r *batchRows) Values() ([]any, error) {
+	v, err := r.Rows.Values()
+	if err != nil {
+		r.Close()
+	}
+	return v, err
+}
+
+// row is pgx's QueryRow contract over any Rows: the first row or
+// [pgx.ErrNoRows], rows closed afterwards.
+type row struct{ rows pgx.Rows }
+
+func (r row) Scan(dest ...any) error {
+	defer r.rows.Close()
+	if err := r.rows.Err(); err != nil {
+		return err
+	}
+	if !r.rows.Next() {
+		if err := r.rows.Err(); err != nil {
+			return err
+		}
+		return pgx.ErrNoRows
+	}
+	if err := r.rows.Scan(dest...); err != nil {
+		return err
+	}
+	r.rows.Close()
+	return r.rows.Err()
+}
+
+// errRows are Rows that failed before anything was sent.
+type errRows struct{ err error }
+
+func (r errRows) Close()                                       {}
+func (r errRows) Err() error                                   { return r.err }
+func (r errRows) CommandTag() pgconn.CommandTag                { return pgconn.CommandTag{} }
+func (r errRows) FieldDescriptions() []pgconn.FieldDescription { return nil }
+func (r errRows) Next() bool                                   { return false }
+func (r errRows) Scan(...any) error                            { return r.err }
+func (r errRows) Values() ([]any, error)                       { return nil, r.err }
+func (r errRows) RawValues() [][]byte                          { return nil }
+func (r errRows) Conn() *pgx.Conn                              { return nil }
+
+// errQuerier is the Querier of a nil Scope.
+type errQuerier struct{ err error }
+
+func (q errQuerier) Exec(context.Context, string, ...any) (pgconn.CommandTag, error) {
+	return pgconn.CommandTag{}, q.err
+}
+func (q errQuerier) Query(context.Context, string, ...any) (pgx.Rows, error) {
+	return errRows{q.err}, q.err
+}
+func (q errQuerier) QueryRow(context.Context, string, ...any) pgx.Row { return row{errRows{q.err}} }
