@@ -6,11 +6,20 @@
 //	tenancy.Analyze  catalog → tenancy model + located diagnostics
 //	rls.Plan         model → one new migration per table that lacks its policies
 //
+// and, for a project with a sqlc config (gocode.go):
+//
+//	parse.Queries    the user's query files → queries with what they touch
+//	tenancy.CheckQueries  static checks of every query
+//	crud.Generate    standard queries of every scoped table
+//	sqlcrun.Run      sqlc, in a child process, over schema + migrations + queries
+//	repo.Generate    tenant-scoped repositories around sqlc's code (jennifer)
+//
 // Run renders everything in memory; the caller decides whether to write it
 // (output.Write) or only compare it with the disk (output.Diff).
 package generator
 
 import (
+	"context"
 	"maps"
 	"path"
 	"path/filepath"
@@ -45,6 +54,9 @@ type Result struct {
 	Migrations []rls.Migration
 	// Files is the generated output; empty when Diagnostics has errors.
 	Files []output.File
+	// Prune lists the directories whose generated files that Files no longer
+	// holds are deleted when the output is written.
+	Prune []string
 	// Diagnostics holds every warning and error, sorted by place.
 	Diagnostics diag.List
 }
@@ -118,6 +130,16 @@ func Run(opts Options) (*Result, error) {
 	}
 	for _, m := range res.Migrations {
 		res.Files = append(res.Files, m.Files...)
+	}
+	if cfg.SQLCFile != "" {
+		if err := generateGo(context.Background(), opts.Dir, res, rules); err != nil {
+			return res, err
+		}
+		res.Diagnostics.Sort()
+		if err := res.Diagnostics.Err(); err != nil {
+			res.Files, res.Prune = nil, nil
+			return res, err
+		}
 	}
 	return res, nil
 }

@@ -40,7 +40,7 @@ func TestGoldenOnPostgres(t *testing.T) {
 			}
 			for range 2 {
 				for _, f := range res.Files {
-					if strings.HasSuffix(f.Path, ".down.sql") {
+					if strings.HasSuffix(f.Path, ".down.sql") || !strings.HasPrefix(f.Path, res.Config.Migrations.Dir+"/") {
 						continue
 					}
 					db.Exec(t, db.OwnerURL, source.Parse(f.Path, f.Content).SQL)

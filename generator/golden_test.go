@@ -69,11 +69,13 @@ func TestGolden(t *testing.T) {
 			if runErr != nil {
 				return
 			}
-			_, err = output.Write(dir, res.Files)
+			_, err = output.Write(dir, res.Files, res.Prune...)
 			require.NoError(t, err)
 			again, err := generator.Run(generator.Options{Dir: dir})
 			require.NoError(t, err)
-			require.Empty(t, again.Files, "a second run must generate nothing new")
+			changes, err := output.Diff(dir, again.Files, again.Prune...)
+			require.NoError(t, err)
+			require.Empty(t, changes, "a second run must change nothing")
 		})
 	}
 }

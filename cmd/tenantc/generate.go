@@ -59,7 +59,7 @@ func runGenerate(args []string, stdout, stderr io.Writer) error {
 	}
 
 	if *check {
-		changes, err := output.Diff(*dir, res.Files)
+		changes, err := output.Diff(*dir, res.Files, res.Prune...)
 		if err != nil {
 			return err
 		}
@@ -72,7 +72,7 @@ func runGenerate(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintln(stderr, summary(res))
 		return nil
 	}
-	changes, err := output.Write(*dir, res.Files)
+	changes, err := output.Write(*dir, res.Files, res.Prune...)
 	if err != nil {
 		return err
 	}

@@ -30,6 +30,9 @@ type Config struct {
 	Dir string
 	// File is the config file read, relative to Dir; empty when none exists.
 	File string
+	// SQLCFile is the project's sqlc config file; empty when it has none, and
+	// then tenantc generates migrations only, no Go code.
+	SQLCFile string
 
 	Schema  []string
 	Queries []string
@@ -124,10 +127,11 @@ func Load(dir string) (*Config, error) {
 	cfg.Dir = dir
 	var errs diag.List
 
-	sqlcSchema, sqlcQueries, err := readSQLC(dir)
+	sqlcSchema, sqlcQueries, sqlcFile, err := readSQLC(dir)
 	if err != nil {
 		return nil, err
 	}
+	cfg.SQLCFile = sqlcFile
 	if sqlcSchema != nil {
 		cfg.Schema = sqlcSchema
 	}
@@ -294,14 +298,14 @@ var sqlcNames = []string{"sqlc.yaml", "sqlc.yml", "sqlc.json"}
 
 // readSQLC returns the schema and query paths of the first postgresql entry of the
 // project's sqlc config, or nils when there is none.
-func readSQLC(dir string) (schema, queries []string, err error) {
+func readSQLC(dir string) (schema, queries []string, file string, err error) {
 	for _, name := range sqlcNames {
 		content, err := os.ReadFile(filepath.Join(dir, name))
 		if errors.Is(err, os.ErrNotExist) {
 			continue
 		}
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, "", err
 		}
 		var doc struct {
 			SQL []struct {
@@ -318,7 +322,7 @@ func readSQLC(dir string) (schema, queries []string, err error) {
 		// JSON is YAML, so one decoder reads all three names.
 		dec := yaml.NewDecoder(bytes.NewReader(content))
 		if err := dec.Decode(&doc); err != nil && !errors.Is(err, io.EOF) {
-			return nil, nil, fmt.Errorf("%s: %s", name, strings.TrimPrefix(err.Error(), "yaml: "))
+			return nil, nil, "", fmt.Errorf("%s: %s", name, strings.TrimPrefix(err.Error(), "yaml: "))
 		}
 		entries := doc.SQL
 		for _, p := range doc.Packages {
@@ -326,10 +330,10 @@ func readSQLC(dir string) (schema, queries []string, err error) {
 		}
 		for _, e := range entries {
 			if e.Engine == "" || e.Engine == "postgresql" {
-				return e.Schema, e.Queries, nil
+				return e.Schema, e.Queries, name, nil
 			}
 		}
-		return nil, nil, nil
+		return nil, nil, name, nil
 	}
-	return nil, nil, nil
+	return nil, nil, "", nil
 }

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 )
 
@@ -25,6 +26,7 @@ type ChangeKind int
 const (
 	Create ChangeKind = iota
 	Update
+	Delete
 )
 
 // Change is one file that a run writes or would write.
@@ -34,16 +36,18 @@ type Change struct {
 }
 
 func (c Change) String() string {
-	if c.Kind == Create {
-		return "create " + c.Path
-	}
-	return "update " + c.Path
+	return [...]string{"create ", "update ", "delete "}[c.Kind] + c.Path
 }
 
-// Diff returns the files of files whose content differs from dir, sorted by path.
-func Diff(dir string, files []File) ([]Change, error) {
+// Diff returns how dir differs from files, sorted by path. Files under a prune
+// directory that a generator wrote (they say "Code generated … DO NOT EDIT.")
+// but files no longer holds are to be deleted, so a table removed from the
+// schema takes its generated code with it.
+func Diff(dir string, files []File, prune ...string) ([]Change, error) {
 	var changes []Change
+	want := map[string]bool{}
 	for _, f := range files {
+		want[f.Path] = true
 		old, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(f.Path)))
 		switch {
 		case errors.Is(err, os.ErrNotExist):
@@ -54,16 +58,48 @@ func Diff(dir string, files []File) ([]Change, error) {
 			changes = append(changes, Change{f.Path, Update})
 		}
 	}
+	for _, p := range prune {
+		entries, err := os.ReadDir(filepath.Join(dir, filepath.FromSlash(p)))
+		if errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range entries {
+			rel := p + "/" + e.Name()
+			if e.IsDir() || want[rel] {
+				continue
+			}
+			content, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(rel)))
+			if err != nil {
+				return nil, err
+			}
+			if IsGenerated(content) {
+				changes = append(changes, Change{rel, Delete})
+			}
+		}
+	}
 	sort.Slice(changes, func(i, j int) bool { return changes[i].Path < changes[j].Path })
 	return changes, nil
+}
+
+// generatedMark is the line Go tools recognise as "generated"; SQL files carry it
+// after "--".
+var generatedMark = regexp.MustCompile(`(?m)^(//|--) Code generated .* DO NOT EDIT\.$`)
+
+// IsGenerated reports whether content says a generator wrote it.
+func IsGenerated(content []byte) bool {
+	head := content[:min(len(content), 1024)]
+	return generatedMark.Match(head)
 }
 
 // Write writes the changed files of files into dir and returns the changes.
 // Every new content first goes to a temporary file beside its target; only when
 // all of them are on disk are they renamed into place, so a failure part-way
 // leaves the previous output untouched.
-func Write(dir string, files []File) ([]Change, error) {
-	changes, err := Diff(dir, files)
+func Write(dir string, files []File, prune ...string) ([]Change, error) {
+	changes, err := Diff(dir, files, prune...)
 	if err != nil || len(changes) == 0 {
 		return changes, err
 	}
@@ -71,13 +107,16 @@ func Write(dir string, files []File) ([]Change, error) {
 	for _, f := range files {
 		content[f.Path] = f.Content
 	}
-	var temps []string
+	temps := map[string]string{}
 	cleanup := func() {
 		for _, t := range temps {
 			os.Remove(t)
 		}
 	}
 	for _, c := range changes {
+		if c.Kind == Delete {
+			continue
+		}
 		target := filepath.Join(dir, filepath.FromSlash(c.Path))
 		if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
 			cleanup()
@@ -88,7 +127,7 @@ func Write(dir string, files []File) ([]Change, error) {
 			cleanup()
 			return nil, err
 		}
-		temps = append(temps, tmp.Name())
+		temps[c.Path] = tmp.Name()
 		_, werr := tmp.Write(content[c.Path])
 		cerr := tmp.Close()
 		if err := errors.Join(werr, cerr, os.Chmod(tmp.Name(), 0o644)); err != nil {
@@ -96,8 +135,16 @@ func Write(dir string, files []File) ([]Change, error) {
 			return nil, fmt.Errorf("writing %s: %w", c.Path, err)
 		}
 	}
-	for i, c := range changes {
-		if err := os.Rename(temps[i], filepath.Join(dir, filepath.FromSlash(c.Path))); err != nil {
+	for _, c := range changes {
+		target := filepath.Join(dir, filepath.FromSlash(c.Path))
+		var err error
+		if c.Kind == Delete {
+			err = os.Remove(target)
+		} else {
+			err = os.Rename(temps[c.Path], target)
+			delete(temps, c.Path)
+		}
+		if err != nil {
 			cleanup()
 			return nil, fmt.Errorf("writing %s: %w", c.Path, err)
 		}

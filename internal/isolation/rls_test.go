@@ -14,6 +14,7 @@ import (
 
 	"github.com/tenantc/tenantc/generator"
 	"github.com/tenantc/tenantc/generator/catalog"
+	"github.com/tenantc/tenantc/generator/output"
 	"github.com/tenantc/tenantc/generator/source"
 	"github.com/tenantc/tenantc/generator/tenancy"
 	"github.com/tenantc/tenantc/internal/pgtest"
@@ -40,7 +41,9 @@ type fixture struct {
 func newFixture(t *testing.T) *fixture {
 	res, err := generator.Run(generator.Options{Dir: "../.."})
 	require.NoError(t, err)
-	require.Empty(t, res.Files, "gen/ is stale: run go generate ./...")
+	stale, err := output.Diff("../..", res.Files, res.Prune...)
+	require.NoError(t, err)
+	require.Empty(t, stale, "gen/ is stale: run go generate ./...")
 	require.Equal(t, "uuid", res.Model.Tenant.Type, "these tests name tenants by uuid")
 
 	db := pgtest.NewDatabase(t)

@@ -1,0 +1,141 @@
+package generator
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/tenantc/tenantc/generator/catalog"
+	"github.com/tenantc/tenantc/generator/crud"
+	"github.com/tenantc/tenantc/generator/diag"
+	"github.com/tenantc/tenantc/generator/output"
+	"github.com/tenantc/tenantc/generator/parse"
+	"github.com/tenantc/tenantc/generator/repo"
+	"github.com/tenantc/tenantc/generator/source"
+	"github.com/tenantc/tenantc/generator/sqlcrun"
+	"github.com/tenantc/tenantc/generator/tenancy"
+)
+
+// generateGo is the Go half of a run: the standard queries of every scoped table,
+// sqlc's code for them and the user's queries, and the tenant-scoped
+// repositories around it. It reads res.Sources and res.Files (the migrations
+// planned in this run are part of the schema sqlc sees) and appends to
+// res.Files.
+func generateGo(ctx context.Context, dir string, res *Result, rules map[string]diag.Severity) error {
+	cfg := res.Config
+	queryFiles, err := readQueries(dir, cfg.Queries)
+	if err != nil {
+		return err
+	}
+	userQueries, diags := parse.Queries(queryFiles)
+	res.Diagnostics = append(res.Diagnostics, diags...)
+	if !diags.HasErrors() {
+		res.Diagnostics = append(res.Diagnostics, applyRules(tenancy.CheckQueries(res.Model, userQueries), rules)...)
+	}
+	if res.Diagnostics.HasErrors() {
+		return nil
+	}
+
+	taken := map[string]bool{}
+	for _, q := range userQueries {
+		taken[q.Name] = true
+	}
+	crudFiles := crud.Generate(res.Model, taken)
+	crudDir := path.Join(path.Dir(path.Clean(filepath.ToSlash(cfg.Migrations.Dir))), "queries")
+
+	in := sqlcrun.Input{ConfigName: cfg.SQLCFile, Overrides: tenantOverrides(res.Model)}
+	if cfg.SQLCFile != "" {
+		if in.Config, err = os.ReadFile(filepath.Join(dir, cfg.SQLCFile)); err != nil {
+			return err
+		}
+	}
+	for _, f := range res.Sources {
+		in.Schema = append(in.Schema, sqlcrun.File{Path: f.Path, SQL: f.SQL})
+	}
+	for _, f := range res.Files { // this run's migrations, up parts only
+		if !source.IsDownFile(f.Path) {
+			in.Schema = append(in.Schema, sqlcrun.File{Path: f.Path, SQL: source.Parse(f.Path, f.Content).SQL})
+		}
+	}
+	for _, f := range queryFiles {
+		in.Queries = append(in.Queries, sqlcrun.File{Path: f.Path, SQL: f.SQL})
+	}
+	var repoQueries []repo.Query
+	for _, cf := range crudFiles {
+		file := output.File{Path: crudDir + "/" + crud.FileName(cf.Table), Content: cf.Content()}
+		res.Files = append(res.Files, file)
+		in.Queries = append(in.Queries, sqlcrun.File{Path: file.Path, SQL: string(file.Content)})
+		for _, q := range cf.Queries {
+			repoQueries = append(repoQueries, repo.Query{Name: q.Name, Table: q.Table, Scoped: true})
+		}
+	}
+	for _, q := range userQueries {
+		t, scoped := tenancy.QueryTable(res.Model, q)
+		repoQueries = append(repoQueries, repo.Query{Name: q.Name, Table: t, Scoped: scoped})
+	}
+
+	gen, diags, err := sqlcrun.Run(ctx, in)
+	if err != nil {
+		return err
+	}
+	res.Diagnostics = append(res.Diagnostics, diags...)
+	if diags.HasErrors() {
+		return nil
+	}
+	repoFile, err := repo.Generate(repo.Input{
+		Model: res.Model, Package: gen.Package, Dir: gen.Out, SQLC: gen.Files, Queries: repoQueries,
+		Versions: "sqlc " + sqlcrun.Version,
+	})
+	if err != nil {
+		return err
+	}
+	res.Files = append(res.Files, gen.Files...)
+	res.Files = append(res.Files, repoFile)
+	res.Prune = []string{crudDir, gen.Out}
+	return nil
+}
+
+// readQueries reads the query files; the default directory may be missing.
+func readQueries(dir string, paths []string) ([]*source.File, error) {
+	var present []string
+	for _, p := range paths {
+		if _, err := os.Stat(filepath.Join(dir, p)); errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		present = append(present, p)
+	}
+	files, err := source.ReadPaths(dir, present)
+	// The standard queries tenantc wrote may sit among the user's (when the
+	// query directory is also tenantc's); they are regenerated, not read.
+	return slices.DeleteFunc(files, func(f *source.File) bool {
+		return strings.HasPrefix(f.SQL, crud.Header)
+	}), err
+}
+
+// tenantOverrides makes sqlc type every tenant column, and the tenant key, as the
+// runtime's tenant.ID, so repositories can hand the scope's tenant to any query
+// without conversion, and so a tenant id is never confused with another uuid.
+func tenantOverrides(m *tenancy.Model) []map[string]any {
+	goType := repo.RuntimePath + ".ID"
+	var out []map[string]any
+	seen := map[string]bool{}
+	for _, t := range m.Tables {
+		if (t.Kind != tenancy.Scoped && t.Kind != tenancy.Root) || t.TenantColumn == nil {
+			continue
+		}
+		col := overrideName(t.Name, t.TenantColumn.Name)
+		if !seen[col] {
+			seen[col] = true
+			out = append(out, map[string]any{"column": col, "go_type": goType})
+		}
+	}
+	return out
+}
+
+func overrideName(n catalog.Name, col string) string {
+	return strings.Join([]string{n.Schema, n.Name, col}, ".")
+}
