@@ -36,6 +36,14 @@ func generateGo(ctx context.Context, dir string, res *Result, rules map[string]d
 	if !diags.HasErrors() {
 		res.Diagnostics = append(res.Diagnostics, applyRules(tenancy.CheckQueries(res.Model, userQueries), rules)...)
 	}
+	for _, q := range userQueries {
+		// Batch and COPY queries make sqlc's DBTX interface ask for SendBatch
+		// and CopyFrom, which a tenant scope does not offer yet: every
+		// repository would fail to compile.
+		if strings.HasPrefix(q.Cmd, ":batch") || q.Cmd == ":copyfrom" {
+			res.Diagnostics.Errorf(q.Pos, "query %s uses %s, which tenant scopes do not support yet; use :exec or :many in a tenant.Run transaction", q.Name, q.Cmd)
+		}
+	}
 	if res.Diagnostics.HasErrors() {
 		return nil
 	}

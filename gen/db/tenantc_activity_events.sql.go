@@ -104,20 +104,59 @@ func (q *Queries) GetActivityEvent(ctx context.Context, arg GetActivityEventPara
 const listActivityEvents = `-- name: ListActivityEvents :many
 SELECT tenant_id, id, occurred_at, actor_id, kind, payload FROM public.activity_events
 WHERE tenant_id = $1
+ORDER BY id, occurred_at
+LIMIT $2
+`
+
+type ListActivityEventsParams struct {
+	TenantID tenant.ID
+	PageSize int32
+}
+
+func (q *Queries) ListActivityEvents(ctx context.Context, arg ListActivityEventsParams) ([]ActivityEvent, error) {
+	rows, err := q.db.Query(ctx, listActivityEvents, arg.TenantID, arg.PageSize)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []ActivityEvent
+	for rows.Next() {
+		var i ActivityEvent
+		if err := rows.Scan(
+			&i.TenantID,
+			&i.ID,
+			&i.OccurredAt,
+			&i.ActorID,
+			&i.Kind,
+			&i.Payload,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const listActivityEventsAfter = `-- name: ListActivityEventsAfter :many
+SELECT tenant_id, id, occurred_at, actor_id, kind, payload FROM public.activity_events
+WHERE tenant_id = $1
   AND (id, occurred_at) > ($2, $3)
 ORDER BY id, occurred_at
 LIMIT $4
 `
 
-type ListActivityEventsParams struct {
+type ListActivityEventsAfterParams struct {
 	TenantID        tenant.ID
 	AfterID         pgtype.UUID
 	AfterOccurredAt pgtype.UUID
 	PageSize        int32
 }
 
-func (q *Queries) ListActivityEvents(ctx context.Context, arg ListActivityEventsParams) ([]ActivityEvent, error) {
-	rows, err := q.db.Query(ctx, listActivityEvents,
+func (q *Queries) ListActivityEventsAfter(ctx context.Context, arg ListActivityEventsAfterParams) ([]ActivityEvent, error) {
+	rows, err := q.db.Query(ctx, listActivityEventsAfter,
 		arg.TenantID,
 		arg.AfterID,
 		arg.AfterOccurredAt,

@@ -114,19 +114,60 @@ func (q *Queries) GetAttachment(ctx context.Context, arg GetAttachmentParams) (A
 const listAttachments = `-- name: ListAttachments :many
 SELECT tenant_id, id, document_id, file_name, content_type, size_bytes, storage_key, created_at FROM public.attachments
 WHERE tenant_id = $1
+ORDER BY id
+LIMIT $2
+`
+
+type ListAttachmentsParams struct {
+	TenantID tenant.ID
+	PageSize int32
+}
+
+func (q *Queries) ListAttachments(ctx context.Context, arg ListAttachmentsParams) ([]Attachment, error) {
+	rows, err := q.db.Query(ctx, listAttachments, arg.TenantID, arg.PageSize)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []Attachment
+	for rows.Next() {
+		var i Attachment
+		if err := rows.Scan(
+			&i.TenantID,
+			&i.ID,
+			&i.DocumentID,
+			&i.FileName,
+			&i.ContentType,
+			&i.SizeBytes,
+			&i.StorageKey,
+			&i.CreatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const listAttachmentsAfter = `-- name: ListAttachmentsAfter :many
+SELECT tenant_id, id, document_id, file_name, content_type, size_bytes, storage_key, created_at FROM public.attachments
+WHERE tenant_id = $1
   AND id > $2
 ORDER BY id
 LIMIT $3
 `
 
-type ListAttachmentsParams struct {
+type ListAttachmentsAfterParams struct {
 	TenantID tenant.ID
 	AfterID  pgtype.UUID
 	PageSize int32
 }
 
-func (q *Queries) ListAttachments(ctx context.Context, arg ListAttachmentsParams) ([]Attachment, error) {
-	rows, err := q.db.Query(ctx, listAttachments, arg.TenantID, arg.AfterID, arg.PageSize)
+func (q *Queries) ListAttachmentsAfter(ctx context.Context, arg ListAttachmentsAfterParams) ([]Attachment, error) {
+	rows, err := q.db.Query(ctx, listAttachmentsAfter, arg.TenantID, arg.AfterID, arg.PageSize)
 	if err != nil {
 		return nil, err
 	}

@@ -103,6 +103,47 @@ func (q *Queries) GetComment(ctx context.Context, arg GetCommentParams) (Comment
 	return i, err
 }
 
+const listCommentsAfter = `-- name: ListCommentsAfter :many
+SELECT tenant_id, id, task_id, author_id, body, created_at FROM public.comments
+WHERE tenant_id = $1
+  AND id > $2
+ORDER BY id
+LIMIT $3
+`
+
+type ListCommentsAfterParams struct {
+	TenantID tenant.ID
+	AfterID  pgtype.UUID
+	PageSize int32
+}
+
+func (q *Queries) ListCommentsAfter(ctx context.Context, arg ListCommentsAfterParams) ([]Comment, error) {
+	rows, err := q.db.Query(ctx, listCommentsAfter, arg.TenantID, arg.AfterID, arg.PageSize)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []Comment
+	for rows.Next() {
+		var i Comment
+		if err := rows.Scan(
+			&i.TenantID,
+			&i.ID,
+			&i.TaskID,
+			&i.AuthorID,
+			&i.Body,
+			&i.CreatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const updateComment = `-- name: UpdateComment :one
 UPDATE public.comments
 SET task_id = $1,

@@ -106,19 +106,61 @@ func (q *Queries) GetDocument(ctx context.Context, arg GetDocumentParams) (Docum
 const listDocuments = `-- name: ListDocuments :many
 SELECT tenant_id, id, project_id, title, body, metadata, version, created_at, updated_at FROM public.documents
 WHERE tenant_id = $1
+ORDER BY id
+LIMIT $2
+`
+
+type ListDocumentsParams struct {
+	TenantID tenant.ID
+	PageSize int32
+}
+
+func (q *Queries) ListDocuments(ctx context.Context, arg ListDocumentsParams) ([]Document, error) {
+	rows, err := q.db.Query(ctx, listDocuments, arg.TenantID, arg.PageSize)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []Document
+	for rows.Next() {
+		var i Document
+		if err := rows.Scan(
+			&i.TenantID,
+			&i.ID,
+			&i.ProjectID,
+			&i.Title,
+			&i.Body,
+			&i.Metadata,
+			&i.Version,
+			&i.CreatedAt,
+			&i.UpdatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const listDocumentsAfter = `-- name: ListDocumentsAfter :many
+SELECT tenant_id, id, project_id, title, body, metadata, version, created_at, updated_at FROM public.documents
+WHERE tenant_id = $1
   AND id > $2
 ORDER BY id
 LIMIT $3
 `
 
-type ListDocumentsParams struct {
+type ListDocumentsAfterParams struct {
 	TenantID tenant.ID
 	AfterID  pgtype.UUID
 	PageSize int32
 }
 
-func (q *Queries) ListDocuments(ctx context.Context, arg ListDocumentsParams) ([]Document, error) {
-	rows, err := q.db.Query(ctx, listDocuments, arg.TenantID, arg.AfterID, arg.PageSize)
+func (q *Queries) ListDocumentsAfter(ctx context.Context, arg ListDocumentsAfterParams) ([]Document, error) {
+	rows, err := q.db.Query(ctx, listDocumentsAfter, arg.TenantID, arg.AfterID, arg.PageSize)
 	if err != nil {
 		return nil, err
 	}

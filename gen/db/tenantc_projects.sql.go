@@ -100,19 +100,58 @@ func (q *Queries) GetProject(ctx context.Context, arg GetProjectParams) (Project
 const listProjects = `-- name: ListProjects :many
 SELECT tenant_id, id, name, description, archived_at, created_at FROM public.projects
 WHERE tenant_id = $1
+ORDER BY id
+LIMIT $2
+`
+
+type ListProjectsParams struct {
+	TenantID tenant.ID
+	PageSize int32
+}
+
+func (q *Queries) ListProjects(ctx context.Context, arg ListProjectsParams) ([]Project, error) {
+	rows, err := q.db.Query(ctx, listProjects, arg.TenantID, arg.PageSize)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []Project
+	for rows.Next() {
+		var i Project
+		if err := rows.Scan(
+			&i.TenantID,
+			&i.ID,
+			&i.Name,
+			&i.Description,
+			&i.ArchivedAt,
+			&i.CreatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const listProjectsAfter = `-- name: ListProjectsAfter :many
+SELECT tenant_id, id, name, description, archived_at, created_at FROM public.projects
+WHERE tenant_id = $1
   AND id > $2
 ORDER BY id
 LIMIT $3
 `
 
-type ListProjectsParams struct {
+type ListProjectsAfterParams struct {
 	TenantID tenant.ID
 	AfterID  pgtype.UUID
 	PageSize int32
 }
 
-func (q *Queries) ListProjects(ctx context.Context, arg ListProjectsParams) ([]Project, error) {
-	rows, err := q.db.Query(ctx, listProjects, arg.TenantID, arg.AfterID, arg.PageSize)
+func (q *Queries) ListProjectsAfter(ctx context.Context, arg ListProjectsAfterParams) ([]Project, error) {
+	rows, err := q.db.Query(ctx, listProjectsAfter, arg.TenantID, arg.AfterID, arg.PageSize)
 	if err != nil {
 		return nil, err
 	}

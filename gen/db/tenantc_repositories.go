@@ -110,20 +110,33 @@ func (r *ProjectsRepo) ListActiveProjects(ctx context.Context, limit int32) ([]L
 	return r.q.ListActiveProjects(ctx, limit)
 }
 
-// ListProjectsArgs are the parameters of ListProjects; the tenant comes from the scope.
-type ListProjectsArgs struct {
-	AfterID  pgtype.UUID
-	PageSize int32
-}
-
 // ListProjects runs with the scope's tenant.
-func (r *ProjectsRepo) ListProjects(ctx context.Context, arg ListProjectsArgs) ([]Project, error) {
+func (r *ProjectsRepo) ListProjects(ctx context.Context, pageSize int32) ([]Project, error) {
 	tenantID, err := r.scope.TenantID(ctx)
 	if err != nil {
 		var zero []Project
 		return zero, err
 	}
 	return r.q.ListProjects(ctx, ListProjectsParams{
+		PageSize: pageSize,
+		TenantID: tenantID,
+	})
+}
+
+// ListProjectsAfterArgs are the parameters of ListProjectsAfter; the tenant comes from the scope.
+type ListProjectsAfterArgs struct {
+	AfterID  pgtype.UUID
+	PageSize int32
+}
+
+// ListProjectsAfter runs with the scope's tenant.
+func (r *ProjectsRepo) ListProjectsAfter(ctx context.Context, arg ListProjectsAfterArgs) ([]Project, error) {
+	tenantID, err := r.scope.TenantID(ctx)
+	if err != nil {
+		var zero []Project
+		return zero, err
+	}
+	return r.q.ListProjectsAfter(ctx, ListProjectsAfterParams{
 		AfterID:  arg.AfterID,
 		PageSize: arg.PageSize,
 		TenantID: tenantID,
@@ -239,20 +252,33 @@ func (r *TasksRepo) GetTask(ctx context.Context, id pgtype.UUID) (Task, error) {
 	})
 }
 
-// ListTasksArgs are the parameters of ListTasks; the tenant comes from the scope.
-type ListTasksArgs struct {
-	AfterID  pgtype.UUID
-	PageSize int32
-}
-
 // ListTasks runs with the scope's tenant.
-func (r *TasksRepo) ListTasks(ctx context.Context, arg ListTasksArgs) ([]Task, error) {
+func (r *TasksRepo) ListTasks(ctx context.Context, pageSize int32) ([]Task, error) {
 	tenantID, err := r.scope.TenantID(ctx)
 	if err != nil {
 		var zero []Task
 		return zero, err
 	}
 	return r.q.ListTasks(ctx, ListTasksParams{
+		PageSize: pageSize,
+		TenantID: tenantID,
+	})
+}
+
+// ListTasksAfterArgs are the parameters of ListTasksAfter; the tenant comes from the scope.
+type ListTasksAfterArgs struct {
+	AfterID  pgtype.UUID
+	PageSize int32
+}
+
+// ListTasksAfter runs with the scope's tenant.
+func (r *TasksRepo) ListTasksAfter(ctx context.Context, arg ListTasksAfterArgs) ([]Task, error) {
+	tenantID, err := r.scope.TenantID(ctx)
+	if err != nil {
+		var zero []Task
+		return zero, err
+	}
+	return r.q.ListTasksAfter(ctx, ListTasksAfterParams{
 		AfterID:  arg.AfterID,
 		PageSize: arg.PageSize,
 		TenantID: tenantID,
@@ -377,6 +403,26 @@ func (r *CommentsRepo) ListComments(ctx context.Context, taskID pgtype.UUID) ([]
 	return r.q.ListComments(ctx, taskID)
 }
 
+// ListCommentsAfterArgs are the parameters of ListCommentsAfter; the tenant comes from the scope.
+type ListCommentsAfterArgs struct {
+	AfterID  pgtype.UUID
+	PageSize int32
+}
+
+// ListCommentsAfter runs with the scope's tenant.
+func (r *CommentsRepo) ListCommentsAfter(ctx context.Context, arg ListCommentsAfterArgs) ([]Comment, error) {
+	tenantID, err := r.scope.TenantID(ctx)
+	if err != nil {
+		var zero []Comment
+		return zero, err
+	}
+	return r.q.ListCommentsAfter(ctx, ListCommentsAfterParams{
+		AfterID:  arg.AfterID,
+		PageSize: arg.PageSize,
+		TenantID: tenantID,
+	})
+}
+
 // UpdateCommentArgs are the parameters of UpdateComment; the tenant comes from the scope.
 type UpdateCommentArgs struct {
 	TaskID   pgtype.UUID
@@ -472,20 +518,33 @@ func (r *DocumentsRepo) GetDocument(ctx context.Context, id pgtype.UUID) (Docume
 	})
 }
 
-// ListDocumentsArgs are the parameters of ListDocuments; the tenant comes from the scope.
-type ListDocumentsArgs struct {
-	AfterID  pgtype.UUID
-	PageSize int32
-}
-
 // ListDocuments runs with the scope's tenant.
-func (r *DocumentsRepo) ListDocuments(ctx context.Context, arg ListDocumentsArgs) ([]Document, error) {
+func (r *DocumentsRepo) ListDocuments(ctx context.Context, pageSize int32) ([]Document, error) {
 	tenantID, err := r.scope.TenantID(ctx)
 	if err != nil {
 		var zero []Document
 		return zero, err
 	}
 	return r.q.ListDocuments(ctx, ListDocumentsParams{
+		PageSize: pageSize,
+		TenantID: tenantID,
+	})
+}
+
+// ListDocumentsAfterArgs are the parameters of ListDocumentsAfter; the tenant comes from the scope.
+type ListDocumentsAfterArgs struct {
+	AfterID  pgtype.UUID
+	PageSize int32
+}
+
+// ListDocumentsAfter runs with the scope's tenant.
+func (r *DocumentsRepo) ListDocumentsAfter(ctx context.Context, arg ListDocumentsAfterArgs) ([]Document, error) {
+	tenantID, err := r.scope.TenantID(ctx)
+	if err != nil {
+		var zero []Document
+		return zero, err
+	}
+	return r.q.ListDocumentsAfter(ctx, ListDocumentsAfterParams{
 		AfterID:  arg.AfterID,
 		PageSize: arg.PageSize,
 		TenantID: tenantID,
@@ -599,20 +658,33 @@ func (r *AttachmentsRepo) GetAttachment(ctx context.Context, id pgtype.UUID) (At
 	})
 }
 
-// ListAttachmentsArgs are the parameters of ListAttachments; the tenant comes from the scope.
-type ListAttachmentsArgs struct {
-	AfterID  pgtype.UUID
-	PageSize int32
-}
-
 // ListAttachments runs with the scope's tenant.
-func (r *AttachmentsRepo) ListAttachments(ctx context.Context, arg ListAttachmentsArgs) ([]Attachment, error) {
+func (r *AttachmentsRepo) ListAttachments(ctx context.Context, pageSize int32) ([]Attachment, error) {
 	tenantID, err := r.scope.TenantID(ctx)
 	if err != nil {
 		var zero []Attachment
 		return zero, err
 	}
 	return r.q.ListAttachments(ctx, ListAttachmentsParams{
+		PageSize: pageSize,
+		TenantID: tenantID,
+	})
+}
+
+// ListAttachmentsAfterArgs are the parameters of ListAttachmentsAfter; the tenant comes from the scope.
+type ListAttachmentsAfterArgs struct {
+	AfterID  pgtype.UUID
+	PageSize int32
+}
+
+// ListAttachmentsAfter runs with the scope's tenant.
+func (r *AttachmentsRepo) ListAttachmentsAfter(ctx context.Context, arg ListAttachmentsAfterArgs) ([]Attachment, error) {
+	tenantID, err := r.scope.TenantID(ctx)
+	if err != nil {
+		var zero []Attachment
+		return zero, err
+	}
+	return r.q.ListAttachmentsAfter(ctx, ListAttachmentsAfterParams{
 		AfterID:  arg.AfterID,
 		PageSize: arg.PageSize,
 		TenantID: tenantID,
@@ -732,21 +804,34 @@ func (r *ActivityEventsRepo) GetActivityEvent(ctx context.Context, arg GetActivi
 	})
 }
 
-// ListActivityEventsArgs are the parameters of ListActivityEvents; the tenant comes from the scope.
-type ListActivityEventsArgs struct {
-	AfterID         pgtype.UUID
-	AfterOccurredAt pgtype.UUID
-	PageSize        int32
-}
-
 // ListActivityEvents runs with the scope's tenant.
-func (r *ActivityEventsRepo) ListActivityEvents(ctx context.Context, arg ListActivityEventsArgs) ([]ActivityEvent, error) {
+func (r *ActivityEventsRepo) ListActivityEvents(ctx context.Context, pageSize int32) ([]ActivityEvent, error) {
 	tenantID, err := r.scope.TenantID(ctx)
 	if err != nil {
 		var zero []ActivityEvent
 		return zero, err
 	}
 	return r.q.ListActivityEvents(ctx, ListActivityEventsParams{
+		PageSize: pageSize,
+		TenantID: tenantID,
+	})
+}
+
+// ListActivityEventsAfterArgs are the parameters of ListActivityEventsAfter; the tenant comes from the scope.
+type ListActivityEventsAfterArgs struct {
+	AfterID         pgtype.UUID
+	AfterOccurredAt pgtype.UUID
+	PageSize        int32
+}
+
+// ListActivityEventsAfter runs with the scope's tenant.
+func (r *ActivityEventsRepo) ListActivityEventsAfter(ctx context.Context, arg ListActivityEventsAfterArgs) ([]ActivityEvent, error) {
+	tenantID, err := r.scope.TenantID(ctx)
+	if err != nil {
+		var zero []ActivityEvent
+		return zero, err
+	}
+	return r.q.ListActivityEventsAfter(ctx, ListActivityEventsAfterParams{
 		AfterID:         arg.AfterID,
 		AfterOccurredAt: arg.AfterOccurredAt,
 		PageSize:        arg.PageSize,

@@ -114,19 +114,61 @@ func (q *Queries) GetTask(ctx context.Context, arg GetTaskParams) (Task, error) 
 const listTasks = `-- name: ListTasks :many
 SELECT tenant_id, id, project_id, title, status, assignee_id, due_on, created_at, updated_at FROM public.tasks
 WHERE tenant_id = $1
+ORDER BY id
+LIMIT $2
+`
+
+type ListTasksParams struct {
+	TenantID tenant.ID
+	PageSize int32
+}
+
+func (q *Queries) ListTasks(ctx context.Context, arg ListTasksParams) ([]Task, error) {
+	rows, err := q.db.Query(ctx, listTasks, arg.TenantID, arg.PageSize)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []Task
+	for rows.Next() {
+		var i Task
+		if err := rows.Scan(
+			&i.TenantID,
+			&i.ID,
+			&i.ProjectID,
+			&i.Title,
+			&i.Status,
+			&i.AssigneeID,
+			&i.DueOn,
+			&i.CreatedAt,
+			&i.UpdatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const listTasksAfter = `-- name: ListTasksAfter :many
+SELECT tenant_id, id, project_id, title, status, assignee_id, due_on, created_at, updated_at FROM public.tasks
+WHERE tenant_id = $1
   AND id > $2
 ORDER BY id
 LIMIT $3
 `
 
-type ListTasksParams struct {
+type ListTasksAfterParams struct {
 	TenantID tenant.ID
 	AfterID  pgtype.UUID
 	PageSize int32
 }
 
-func (q *Queries) ListTasks(ctx context.Context, arg ListTasksParams) ([]Task, error) {
-	rows, err := q.db.Query(ctx, listTasks, arg.TenantID, arg.AfterID, arg.PageSize)
+func (q *Queries) ListTasksAfter(ctx context.Context, arg ListTasksAfterParams) ([]Task, error) {
+	rows, err := q.db.Query(ctx, listTasksAfter, arg.TenantID, arg.AfterID, arg.PageSize)
 	if err != nil {
 		return nil, err
 	}

@@ -10,6 +10,12 @@ WHERE tenant_id = sqlc.arg(tenant_id)
 -- name: ListActivityEvents :many
 SELECT * FROM public.activity_events
 WHERE tenant_id = sqlc.arg(tenant_id)
+ORDER BY id, occurred_at
+LIMIT sqlc.arg(page_size);
+
+-- name: ListActivityEventsAfter :many
+SELECT * FROM public.activity_events
+WHERE tenant_id = sqlc.arg(tenant_id)
   AND (id, occurred_at) > (sqlc.arg(after_id), sqlc.arg(after_occurred_at))
 ORDER BY id, occurred_at
 LIMIT sqlc.arg(page_size);

@@ -6,6 +6,13 @@ SELECT * FROM public.comments
 WHERE tenant_id = sqlc.arg(tenant_id)
   AND id = sqlc.arg(id);
 
+-- name: ListCommentsAfter :many
+SELECT * FROM public.comments
+WHERE tenant_id = sqlc.arg(tenant_id)
+  AND id > sqlc.arg(after_id)
+ORDER BY id
+LIMIT sqlc.arg(page_size);
+
 -- name: CountComments :one
 SELECT count(*) FROM public.comments
 WHERE tenant_id = sqlc.arg(tenant_id);

@@ -9,6 +9,12 @@ WHERE tenant_id = sqlc.arg(tenant_id)
 -- name: ListDocuments :many
 SELECT * FROM public.documents
 WHERE tenant_id = sqlc.arg(tenant_id)
+ORDER BY id
+LIMIT sqlc.arg(page_size);
+
+-- name: ListDocumentsAfter :many
+SELECT * FROM public.documents
+WHERE tenant_id = sqlc.arg(tenant_id)
   AND id > sqlc.arg(after_id)
 ORDER BY id
 LIMIT sqlc.arg(page_size);

@@ -9,6 +9,12 @@ WHERE tenant_id = sqlc.arg(tenant_id)
 -- name: ListTasks :many
 SELECT * FROM public.tasks
 WHERE tenant_id = sqlc.arg(tenant_id)
+ORDER BY id
+LIMIT sqlc.arg(page_size);
+
+-- name: ListTasksAfter :many
+SELECT * FROM public.tasks
+WHERE tenant_id = sqlc.arg(tenant_id)
   AND id > sqlc.arg(after_id)
 ORDER BY id
 LIMIT sqlc.arg(page_size);

@@ -113,11 +113,16 @@ func queries(t *tenancy.Table) []Query {
 		if len(key) == 1 {
 			cmp = fmt.Sprintf("%s > %s", order[0], after[0])
 		}
-		// Keyset pagination: the next page starts after the last key seen, so a
-		// page costs an index range scan however deep it is. Pass the smallest
-		// key value (the zero UUID, 0, '') for the first page.
-		add("List"+many, ":many", fmt.Sprintf("SELECT * FROM %s\nWHERE %s\n  AND %s\nORDER BY %s\nLIMIT sqlc.arg(page_size)",
-			tbl, tenantPred, cmp, strings.Join(order, ", ")))
+		// Keyset pagination: the first page, then each next page after the last
+		// key seen, so a page costs an index range scan however deep it is. Two
+		// queries rather than "after IS NULL OR key > after": under RLS only
+		// LEAKPROOF conditions become index conditions, and neither that OR nor a
+		// COALESCE is one (a generic plan would filter every row of the tenant).
+		orderBy := strings.Join(order, ", ")
+		add("List"+many, ":many", fmt.Sprintf("SELECT * FROM %s\nWHERE %s\nORDER BY %s\nLIMIT sqlc.arg(page_size)",
+			tbl, tenantPred, orderBy))
+		add("List"+many+"After", ":many", fmt.Sprintf("SELECT * FROM %s\nWHERE %s\n  AND %s\nORDER BY %s\nLIMIT sqlc.arg(page_size)",
+			tbl, tenantPred, cmp, orderBy))
 	}
 	add("Count"+many, ":one", fmt.Sprintf("SELECT count(*) FROM %s\nWHERE %s", tbl, tenantPred))
 

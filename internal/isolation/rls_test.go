@@ -356,6 +356,15 @@ func TestIndexServesTenantQueries(t *testing.T) {
 			require.Contains(t, plan, "InitPlan", "%s\n%s", q, plan)
 			require.NotContains(t, plan, "Seq Scan", "%s\n%s", q, plan)
 		}
+		// The generated keyset page, as a prepared statement's generic plan (what
+		// a cached statement ends up with): the "after" bound must stay an index
+		// condition, not a filter over every row of the tenant.
+		_, err := tx.Exec(ctx, `SET LOCAL plan_cache_mode = force_generic_plan;
+			PREPARE list_after(uuid, uuid, int) AS
+			SELECT * FROM projects WHERE tenant_id = $1 AND id > $2 ORDER BY id LIMIT $3`)
+		require.NoError(t, err)
+		plan := explain(t, tx, "EXECUTE list_after('"+tenantA+"', '"+id+"', 10)")
+		require.Contains(t, plan, "Index Cond: ((tenant_id = $1) AND (id > $2))", plan)
 		return nil
 	}))
 }

@@ -9,6 +9,12 @@ WHERE tenant_id = sqlc.arg(tenant_id)
 -- name: ListProjects :many
 SELECT * FROM public.projects
 WHERE tenant_id = sqlc.arg(tenant_id)
+ORDER BY id
+LIMIT sqlc.arg(page_size);
+
+-- name: ListProjectsAfter :many
+SELECT * FROM public.projects
+WHERE tenant_id = sqlc.arg(tenant_id)
   AND id > sqlc.arg(after_id)
 ORDER BY id
 LIMIT sqlc.arg(page_size);

@@ -78,20 +78,33 @@ func (r *ProjectsRepo) GetProject(ctx context.Context, id pgtype.UUID) (Project,
 	})
 }
 
-// ListProjectsArgs are the parameters of ListProjects; the tenant comes from the scope.
-type ListProjectsArgs struct {
-	AfterID  pgtype.UUID
-	PageSize int32
-}
-
 // ListProjects runs with the scope's tenant.
-func (r *ProjectsRepo) ListProjects(ctx context.Context, arg ListProjectsArgs) ([]Project, error) {
+func (r *ProjectsRepo) ListProjects(ctx context.Context, pageSize int32) ([]Project, error) {
 	tenantID, err := r.scope.TenantID(ctx)
 	if err != nil {
 		var zero []Project
 		return zero, err
 	}
 	return r.q.ListProjects(ctx, ListProjectsParams{
+		PageSize: pageSize,
+		TenantID: tenantID,
+	})
+}
+
+// ListProjectsAfterArgs are the parameters of ListProjectsAfter; the tenant comes from the scope.
+type ListProjectsAfterArgs struct {
+	AfterID  pgtype.UUID
+	PageSize int32
+}
+
+// ListProjectsAfter runs with the scope's tenant.
+func (r *ProjectsRepo) ListProjectsAfter(ctx context.Context, arg ListProjectsAfterArgs) ([]Project, error) {
+	tenantID, err := r.scope.TenantID(ctx)
+	if err != nil {
+		var zero []Project
+		return zero, err
+	}
+	return r.q.ListProjectsAfter(ctx, ListProjectsAfterParams{
 		AfterID:  arg.AfterID,
 		PageSize: arg.PageSize,
 		TenantID: tenantID,
