@@ -76,7 +76,7 @@ func generateGo(ctx context.Context, dir string, res *Result, rules map[string]d
 	for _, cf := range crudFiles {
 		file := output.File{Path: crudDir + "/" + crud.FileName(cf.Table), Content: cf.Content()}
 		res.Files = append(res.Files, file)
-		in.Queries = append(in.Queries, sqlcrun.File{Path: file.Path, SQL: string(file.Content)})
+		in.Queries = append(in.Queries, sqlcrun.File{Path: file.Path, SQL: cf.SQL()})
 		for _, q := range cf.Queries {
 			repoQueries = append(repoQueries, repo.Query{Name: q.Name, Table: q.Table, Scoped: true})
 		}

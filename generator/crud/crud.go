@@ -30,15 +30,20 @@ type File struct {
 	Queries []Query
 }
 
-// Content renders the file.
+// Content renders the file as it is written: a header, then SQL.
 func (f File) Content() []byte {
-	var b strings.Builder
-	b.WriteString(Header)
-	fmt.Fprintf(&b, "-- Standard queries of %s; a query of yours with the same name replaces one.\n", f.Table.Name)
-	for _, q := range f.Queries {
-		b.WriteString("\n" + q.SQL)
+	return []byte(fmt.Sprintf("%s-- Standard queries of %s; a query of yours with the same name replaces one.\n\n%s",
+		Header, f.Table.Name, f.SQL()))
+}
+
+// SQL renders the queries alone, for sqlc: it would take the header comments
+// for the documentation of the first query.
+func (f File) SQL() string {
+	parts := make([]string, len(f.Queries))
+	for i, q := range f.Queries {
+		parts[i] = q.SQL
 	}
-	return []byte(b.String())
+	return strings.Join(parts, "\n")
 }
 
 // Header starts every generated query file.

@@ -68,7 +68,13 @@ func Run(ctx context.Context, in Input) (*Result, diag.List, error) {
 
 	names := map[string]string{} // temporary path → user's path
 	write := func(dir string, i int, f File) error {
-		name := fmt.Sprintf("%s/%04d_%s", dir, i, path.Base(f.Path))
+		// Schema files are numbered: sqlc reads them in name order. Query files
+		// keep their base name where it is unique, because sqlc names its output
+		// and the "source:" line after it.
+		name := dir + "/" + path.Base(f.Path)
+		if _, taken := names[name]; taken || dir == "schema" {
+			name = fmt.Sprintf("%s/%04d_%s", dir, i, path.Base(f.Path))
+		}
 		if !strings.HasSuffix(name, ".sql") {
 			name += ".sql"
 		}
@@ -112,17 +118,14 @@ func Run(ctx context.Context, in Input) (*Result, diag.List, error) {
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
 		return nil, nil, err
 	}
-	// sqlc names a query file's output after it: give the numbered copies'
-	// outputs their own names back, so output does not depend on tenantc's.
+	// sqlc names a query file's output after it: a numbered copy's output gets
+	// its file's own name back where that is free.
 	rename := map[string]string{}
-	seen := map[string]bool{}
 	for tmpName, orig := range names {
-		if strings.HasPrefix(tmpName, "queries/") {
-			want := path.Base(orig) + ".go"
-			if !seen[want] {
-				rename[path.Base(tmpName)+".go"] = want
+		if strings.HasPrefix(tmpName, "queries/") && path.Base(tmpName) != path.Base(orig) {
+			if _, taken := names["queries/"+path.Base(orig)]; !taken {
+				rename[path.Base(tmpName)+".go"] = path.Base(orig) + ".go"
 			}
-			seen[want] = true
 		}
 	}
 	for _, e := range entries {
