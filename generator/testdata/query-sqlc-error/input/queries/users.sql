@@ -1,0 +1,2 @@
+-- name: FindUser :one
+SELECT id, emali FROM users WHERE email = $1;
