@@ -69,7 +69,7 @@ func runGenerate(args []string, stdout, stderr io.Writer) error {
 		if len(changes) > 0 {
 			return &exitError{code: 1, msg: fmt.Sprintf("tenantc: generated files are stale: %d would change; run 'go generate ./...'", len(changes))}
 		}
-		fmt.Fprintln(stderr, summary(res))
+		fmt.Fprintln(stderr, summary(res, "up to date"))
 		return nil
 	}
 	changes, err := output.Write(*dir, res.Files, res.Prune...)
@@ -79,13 +79,13 @@ func runGenerate(args []string, stdout, stderr io.Writer) error {
 	for _, c := range changes {
 		fmt.Fprintln(stdout, c.String())
 	}
-	fmt.Fprintln(stderr, summary(res))
+	fmt.Fprintln(stderr, summary(res, fmt.Sprintf("%d written", len(changes))))
 	return nil
 }
 
 // summary is the one line generate ends with: what the schema holds and what the
 // run did about it.
-func summary(res *generator.Result) string {
+func summary(res *generator.Result, outcome string) string {
 	counts := map[tenancy.Kind]int{}
 	for _, t := range res.Model.Tables {
 		counts[t.Kind]++
@@ -96,6 +96,6 @@ func summary(res *generator.Result) string {
 			parts = append(parts, fmt.Sprintf("%d %s", counts[k], k))
 		}
 	}
-	return fmt.Sprintf("tenantc: %d tables (%s); %d new migration(s); %d warning(s)",
-		len(res.Model.Tables), strings.Join(parts, ", "), len(res.Migrations), res.Diagnostics.Count(diag.Warning))
+	return fmt.Sprintf("tenantc: %d tables (%s); %d new migration(s); %d generated files, %s; %d warning(s)",
+		len(res.Model.Tables), strings.Join(parts, ", "), len(res.Migrations), len(res.Files), outcome, res.Diagnostics.Count(diag.Warning))
 }

@@ -54,13 +54,18 @@ import (
 	"example.com/app/db/store"
 )
 
-// CountNotes counts the notes of the context's tenant.
-func CountNotes(ctx context.Context, db *tenant.DB) (n int64, err error) {
-	err = tenant.Run(ctx, db, func(ctx context.Context, s *tenant.Scope) error {
-		n, err = store.NewTenantRepos(s).Notes.CountNotes(ctx)
+// AddNote is README's example: one transaction of the context's tenant.
+func AddNote(ctx context.Context, db *tenant.DB) error {
+	return tenant.Run(ctx, db, func(ctx context.Context, s *tenant.Scope) error {
+		repos := store.NewTenantRepos(s)
+		_, err := repos.Notes.CreateNote(ctx, "hello")
 		return err
 	})
-	return n, err
+}
+
+// CountNotes is one round trip on the fast path.
+func CountNotes(ctx context.Context, db *tenant.DB) (int64, error) {
+	return store.NewNotesRepo(db.Scope()).CountNotes(ctx)
 }
 `,
 	}
