@@ -66,8 +66,17 @@ func (q fastQuerier) Query(ctx context.Context, sql string, args ...any) (pgx.Ro
 		return errRows{err}, err
 	}
 	br := q.db.pool.SendBatch(ctx, b)
-	if _, err := br.Exec(); err != nil {
-		_ = br.Close() // same error as Exec's
+	return lastRows(br, func() error {
+		_, err := br.Exec() // set_config
+		return err
+	})
+}
+
+// lastRows returns the rows of the last statement of br, after open has read
+// the results of the statements before it. On any error the batch is closed.
+func lastRows(br pgx.BatchResults, open func() error) (pgx.Rows, error) {
+	if err := open(); err != nil {
+		_ = br.Close() // same error as open's
 		return errRows{err}, err
 	}
 	rows, err := br.Query()

@@ -211,17 +211,7 @@ func (q txQuerier) Query(ctx context.Context, sql string, args ...any) (pgx.Rows
 		return conn.Query(ctx, sql, args...)
 	}
 	br := conn.SendBatch(ctx, q.t.start(sql, args))
-	if err := q.t.openResults(br); err != nil {
-		_ = br.Close()
-		return errRows{err}, err
-	}
-	rows, err := br.Query()
-	if err != nil {
-		rows.Close()
-		_ = br.Close()
-		return errRows{err}, err
-	}
-	return &batchRows{Rows: rows, br: br}, nil
+	return lastRows(br, func() error { return q.t.openResults(br) })
 }
 
 func (q txQuerier) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {

@@ -16,8 +16,6 @@ package benchkit
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -32,6 +30,7 @@ import (
 
 	"github.com/tenantc/tenantc/generator"
 	"github.com/tenantc/tenantc/generator/output"
+	"github.com/tenantc/tenantc/internal/pgurl"
 	"github.com/tenantc/tenantc/tenant"
 )
 
@@ -123,7 +122,7 @@ func Prepare(ctx context.Context, adminURL, repoDir string, opts Options) (_ *En
 		stale = append(stale, c.String())
 	}
 
-	id := randomHex(6)
+	id := pgurl.RandomHex(6)
 	e := &Env{
 		Options:   opts,
 		Name:      "tcbench_" + id,
@@ -132,7 +131,7 @@ func Prepare(ctx context.Context, adminURL, repoDir string, opts Options) (_ *En
 		Stale:     stale,
 		serverURL: adminURL,
 	}
-	ownerPass, appPass := randomHex(16), randomHex(16)
+	ownerPass, appPass := pgurl.RandomHex(16), pgurl.RandomHex(16)
 	e.AdminURL = withUserDB(adminURL, nil, e.Name)
 	ownerURL := withUserDB(adminURL, url.UserPassword(e.Owner, ownerPass), e.Name)
 	e.AppURL = withUserDB(adminURL, url.UserPassword(e.App, appPass), e.Name)
@@ -362,26 +361,8 @@ func (e *Env) Close() error {
 }
 
 // withUserDB returns admin with the database replaced by db and, unless user
-// is nil, the user replaced by user. Host, port and options (sslmode…) are
-// kept.
+// is nil, the user replaced by user (admin was checked by Prepare).
 func withUserDB(admin string, user *url.Userinfo, db string) string {
-	u, _ := url.Parse(admin) // checked by Prepare
-	q := u.Query()
-	q.Del("dbname")
-	q.Del("database")
-	if user != nil {
-		u.User = user
-		q.Del("user")
-		q.Del("password")
-	}
-	u.RawQuery = q.Encode()
-	u.Path, u.RawPath = "/"+db, ""
-	return u.String()
-}
-
-// randomHex returns 2n random lower-case hex digits.
-func randomHex(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
+	u, _ := pgurl.With(admin, user, db)
+	return u
 }

@@ -2,8 +2,6 @@ package pgtest
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/url"
@@ -16,6 +14,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/tenantc/tenantc/internal/pgurl"
 )
 
 // DefaultURL is the superuser URL tried when DATABASE_URL is not set.
@@ -169,9 +169,9 @@ type DB struct {
 func NewDatabase(tb testing.TB) *DB {
 	tb.Helper()
 	admin := AdminURL(tb)
-	id := randomHex(6)
+	id := pgurl.RandomHex(6)
 	db := &DB{Name: "tc_" + id, Owner: "tc_" + id + "_owner", App: "tc_" + id + "_app"}
-	ownerPass, appPass := randomHex(16), randomHex(16)
+	ownerPass, appPass := pgurl.RandomHex(16), pgurl.RandomHex(16)
 	db.AdminURL = withUserDB(admin, nil, db.Name)
 	db.OwnerURL = withUserDB(admin, url.UserPassword(db.Owner, ownerPass), db.Name)
 	db.AppURL = withUserDB(admin, url.UserPassword(db.App, appPass), db.Name)
@@ -294,23 +294,10 @@ func dial(ctx context.Context, u string) (*pgx.Conn, error) {
 }
 
 // withUserDB returns admin with the database replaced by db and, unless user
-// is nil, the user replaced by user. Host, port and options are kept.
+// is nil, the user replaced by user (admin was checked by checkAdmin).
 func withUserDB(admin string, user *url.Userinfo, db string) string {
-	u, err := url.Parse(admin) // checked by checkAdmin
-	if err != nil {
-		panic(err)
-	}
-	q := u.Query()
-	q.Del("dbname") // query parameters would override the path
-	q.Del("database")
-	if user != nil {
-		u.User = user
-		q.Del("user")
-		q.Del("password")
-	}
-	u.RawQuery = q.Encode()
-	u.Path, u.RawPath = "/"+db, ""
-	return u.String()
+	u, _ := pgurl.With(admin, user, db)
+	return u
 }
 
 // redact hides the password of a URL for messages.
@@ -319,13 +306,6 @@ func redact(u string) string {
 		return p.Redacted()
 	}
 	return "(unparsable connection string)"
-}
-
-// randomHex returns 2n random lower-case hex digits.
-func randomHex(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b) // never fails
-	return hex.EncodeToString(b)
 }
 
 // describe formats a statement error with the line and column it points at.
