@@ -77,17 +77,8 @@ func newBuilder() *builder {
 // message points where psql would.
 func (b *builder) applyFile(f *source.File) {
 	b.file = f
-	tree, err := pg_query.Parse(f.SQL)
+	tree, err := parseFile(f, f.SQL, &b.diags)
 	if err != nil {
-		offset, msg := 0, err.Error()
-		var pe *parser.Error
-		if errors.As(err, &pe) {
-			msg = pe.Message
-			if pe.Cursorpos > 0 {
-				offset = f.CharOffset(pe.Cursorpos)
-			}
-		}
-		b.diags.Errorf(f.Pos(offset), "%s", msg)
 		return
 	}
 	for _, raw := range tree.GetStmts() {
@@ -134,6 +125,26 @@ func (b *builder) apply(n *pg_query.Node) {
 	case *pg_query.Node_CreateTrigStmt:
 		b.createTrigger(s.CreateTrigStmt)
 	}
+}
+
+// parseFile parses sql, the text of f or a same-length rewrite of it, and
+// reports a syntax error at its place in f: PostgreSQL counts the error cursor
+// in characters of the text it parsed.
+func parseFile(f *source.File, sql string, diags *diag.List) (*pg_query.ParseResult, error) {
+	tree, err := pg_query.Parse(sql)
+	if err == nil {
+		return tree, nil
+	}
+	offset, msg := 0, err.Error()
+	var pe *parser.Error
+	if errors.As(err, &pe) {
+		msg = pe.Message
+		if pe.Cursorpos > 0 {
+			offset = source.NewFile(f.Path, f.Format, sql).CharOffset(pe.Cursorpos)
+		}
+	}
+	diags.Errorf(f.Pos(offset), "%s", msg)
+	return nil, err
 }
 
 // pos converts a parse-tree location to a position. Nodes PostgreSQL builds

@@ -2,14 +2,12 @@ package parse
 
 import (
 	"cmp"
-	"errors"
 	"slices"
 	"strconv"
 	"strings"
 	"unicode"
 
 	pg_query "github.com/pganalyze/pg_query_go/v6"
-	"github.com/pganalyze/pg_query_go/v6/parser"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/tenantc/tenantc/generator/catalog"
@@ -57,19 +55,8 @@ type queryReader struct {
 func (r *queryReader) read() []*catalog.Query {
 	f := r.f
 	sql := rewriteNamedParams(f.SQL)
-	tree, err := pg_query.Parse(sql)
+	tree, err := parseFile(f, sql, r.diags)
 	if err != nil {
-		offset, msg := 0, err.Error()
-		var pe *parser.Error
-		if errors.As(err, &pe) {
-			msg = pe.Message
-			if pe.Cursorpos > 0 {
-				// The cursor counts characters of the rewritten text: its bytes sit
-				// where the file's do, but it may hold fewer characters.
-				offset = source.NewFile(f.Path, f.Format, sql).CharOffset(pe.Cursorpos)
-			}
-		}
-		r.diags.Errorf(f.Pos(offset), "%s", msg)
 		return nil
 	}
 	var out []*catalog.Query
