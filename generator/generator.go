@@ -3,8 +3,12 @@
 //	config.Load      tenantc.yaml (and sqlc.yaml for the paths it leaves out)
 //	source.ReadPaths schema files and the migrations directory, up parts only
 //	parse.Files      pg_query_go parse trees → catalog (plain Go values)
+//	store.Plan       with the store enabled: the store's migration, if the
+//	                 schema lacks it; the catalog is then parsed again with it
 //	tenancy.Analyze  catalog → tenancy model + located diagnostics
+//	store.Resolve    the store's tables and bridge, checked
 //	rls.Plan         model → one new migration per table that lacks its policies
+//	store.Generate   the store's typed Go package (jennifer)
 //
 // and, for a project with a sqlc config (gocode.go):
 //
@@ -28,10 +32,12 @@ import (
 	"github.com/tenantc/tenantc/generator/catalog"
 	"github.com/tenantc/tenantc/generator/config"
 	"github.com/tenantc/tenantc/generator/diag"
+	"github.com/tenantc/tenantc/generator/migration"
 	"github.com/tenantc/tenantc/generator/output"
 	"github.com/tenantc/tenantc/generator/parse"
 	"github.com/tenantc/tenantc/generator/rls"
 	"github.com/tenantc/tenantc/generator/source"
+	"github.com/tenantc/tenantc/generator/store"
 	"github.com/tenantc/tenantc/generator/tenancy"
 )
 
@@ -48,10 +54,14 @@ type Result struct {
 	Config *config.Config
 	// Sources are the SQL files read, in the order they apply: the schema paths,
 	// then the migrations directory.
-	Sources    []*source.File
-	Catalog    *catalog.Catalog
-	Model      *tenancy.Model
-	Migrations []rls.Migration
+	Sources []*source.File
+	Catalog *catalog.Catalog
+	Model   *tenancy.Model
+	// StoreMigration is the organization store's migration planned in this
+	// run; nil when the store is off or the schema has it. It comes before
+	// Migrations: the tenant root's policies may be on a table it creates.
+	StoreMigration *store.Migration
+	Migrations     []rls.Migration
 	// Files is the generated output; empty when Diagnostics has errors.
 	Files []output.File
 	// Prune lists the directories whose generated files that Files no longer
@@ -91,7 +101,7 @@ func Run(opts Options) (*Result, error) {
 	}
 
 	migDir := path.Clean(filepath.ToSlash(cfg.Migrations.Dir))
-	existing, err := rls.ExistingFiles(filepath.Join(opts.Dir, migDir))
+	existing, err := migration.ExistingFiles(filepath.Join(opts.Dir, migDir))
 	if err != nil {
 		return nil, err
 	}
@@ -109,24 +119,51 @@ func Run(opts Options) (*Result, error) {
 		return nil, err
 	}
 
+	migOpts := migration.Options{Dir: migDir, Format: cfg.Migrations.Format, Existing: existing}
+	storeOpts := store.Options{Store: cfg.Store, Root: cfg.Tenant.Table, RootPos: cfg.TenantTablePos, Migrations: migOpts}
+	tenancyCfg := tenancy.Config{
+		Root: cfg.Tenant.Table, Column: cfg.Tenant.Column, Setting: cfg.Tenant.Setting,
+		Global: cfg.Global, File: cfg.File, RootPos: cfg.TenantTablePos, GlobalPos: cfg.GlobalPos,
+	}
 	var diags diag.List
 	res.Catalog, diags = parse.Files(res.Sources)
+	if cfg.Store.Enabled && !diags.HasErrors() {
+		var storeDiags diag.List
+		res.StoreMigration, storeDiags, err = store.Plan(res.Catalog, storeOpts)
+		if err != nil {
+			return res, err
+		}
+		if m := res.StoreMigration; m != nil {
+			// The rest of the run sees the schema the store's migration makes,
+			// as the next run will read it from the migrations directory
+			// (parsing again reports the same diagnostics as the first time).
+			res.Catalog, diags = parse.Files(append(slices.Clone(res.Sources), m.Up))
+			migOpts.Existing = append(slices.Clone(existing), migration.Names(m.Files)...)
+		}
+		diags = append(diags, storeDiags...)
+		tenancyCfg.Store = store.Tables(cfg.Store.Flavor)
+	}
 	res.Diagnostics = append(res.Diagnostics, diags...)
+	var project *store.Project
 	if !diags.HasErrors() {
-		res.Model, diags = tenancy.Analyze(res.Catalog, tenancy.Config{
-			Root: cfg.Tenant.Table, Column: cfg.Tenant.Column, Setting: cfg.Tenant.Setting,
-			Global: cfg.Global, File: cfg.File, RootPos: cfg.TenantTablePos, GlobalPos: cfg.GlobalPos,
-		})
+		res.Model, diags = tenancy.Analyze(res.Catalog, tenancyCfg)
 		res.Diagnostics = append(res.Diagnostics, applyRules(diags, rules)...)
+		if cfg.Store.Enabled && res.Model.Tenant.Key != "" {
+			project, diags = store.Resolve(res.Model, storeOpts)
+			res.Diagnostics = append(res.Diagnostics, diags...)
+		}
 	}
 	res.Diagnostics.Sort()
 	if err := res.Diagnostics.Err(); err != nil {
 		return res, err
 	}
 
-	res.Migrations, err = rls.Plan(res.Model, rls.Options{Dir: migDir, Format: cfg.Migrations.Format, Existing: existing})
+	res.Migrations, err = rls.Plan(res.Model, migOpts)
 	if err != nil {
 		return res, err
+	}
+	if res.StoreMigration != nil {
+		res.Files = append(res.Files, res.StoreMigration.Files...)
 	}
 	for _, m := range res.Migrations {
 		res.Files = append(res.Files, m.Files...)
@@ -140,6 +177,19 @@ func Run(opts Options) (*Result, error) {
 			res.Files, res.Prune = nil, nil
 			return res, err
 		}
+	}
+	if project != nil {
+		if slices.Contains(res.Prune, project.Dir()) { // sqlc's output or tenantc's standard queries
+			res.Diagnostics.Errorf(cfg.Store.Pos.Out, "store.out %q is a directory of the sqlc output: the store's types (Organization, Member, …) would collide with sqlc's models; give the store a directory of its own", project.Dir())
+			res.Diagnostics.Sort()
+			res.Files, res.Prune = nil, nil
+			return res, res.Diagnostics.Err()
+		}
+		file, err := store.Generate(project)
+		if err != nil {
+			return res, err
+		}
+		res.Files = append(res.Files, file)
 	}
 	return res, nil
 }

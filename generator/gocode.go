@@ -65,7 +65,7 @@ func generateGo(ctx context.Context, dir string, res *Result, rules map[string]d
 		in.Schema = append(in.Schema, sqlcrun.File{Path: f.Path, SQL: f.SQL})
 	}
 	for _, f := range res.Files { // this run's migrations, up parts only
-		if !source.IsDownFile(f.Path) {
+		if strings.HasSuffix(f.Path, ".sql") && !source.IsDownFile(f.Path) {
 			in.Schema = append(in.Schema, sqlcrun.File{Path: f.Path, SQL: source.Parse(f.Path, f.Content).SQL})
 		}
 	}

@@ -9,11 +9,14 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"go/token"
 	"io"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"gopkg.in/yaml.v3"
 
@@ -41,6 +44,8 @@ type Config struct {
 	// "billing.prices").
 	Global     []string
 	Migrations Migrations
+	// Store configures the organization store; off unless enabled.
+	Store Store
 	// Rules changes the severity of diagnostic rules by name.
 	Rules map[string]diag.Severity
 
@@ -64,6 +69,84 @@ type Migrations struct {
 	Format source.Format
 }
 
+// The store flavors: whose tables the organization store runs on.
+const (
+	// FlavorNative is tenantc's own tables (organizations, members, teams,
+	// team_members, invitations, organization_roles), created by a migration
+	// tenantc generates.
+	FlavorNative = "native"
+	// FlavorBetterAuth is the tables of Better Auth's organization plugin
+	// (organization, member, invitation, team, "teamMember",
+	// "organizationRole"), which Better Auth's own migrations create; tenantc
+	// adds a token-hash column, keys and indexes.
+	FlavorBetterAuth = "better-auth"
+)
+
+// Flavors lists the store flavors, in documentation order.
+var Flavors = []string{FlavorNative, FlavorBetterAuth}
+
+// Reinvite policies: what inviting an email that has a pending invitation
+// does.
+const (
+	ReinviteResend = "resend" // new token and expiry for the pending invitation
+	ReinviteCancel = "cancel" // cancel the pending invitation, create a new one
+	ReinviteReject = "reject" // refuse: the invitation is pending
+)
+
+// ReinvitePolicies lists the reinvite values, in documentation order.
+var ReinvitePolicies = []string{ReinviteResend, ReinviteCancel, ReinviteReject}
+
+// Store configures the organization store (store: in tenantc.yaml). Every
+// field has a default; the store is generated only when Enabled.
+type Store struct {
+	// Enabled turns the store on: its migration and its Go package are
+	// generated. Default false.
+	Enabled bool
+	// Flavor is FlavorNative (default) or FlavorBetterAuth.
+	Flavor string
+	// Out is the directory of the generated Go package, relative to the
+	// project; the package is named after its last element. Default
+	// gen/store.
+	Out string
+	// InvitationTTL is how long an invitation stays valid. Default 48h.
+	InvitationTTL time.Duration
+	// Reinvite is ReinviteResend (default), ReinviteCancel or ReinviteReject.
+	Reinvite string
+	// Limits; 0 (the default) means none.
+	Limits StoreLimits
+	// Users optionally names the application's users table, so ListMembers
+	// returns names and emails in the same query. Users.Table "" means none:
+	// the default for the native flavor; the Better Auth flavor defaults to
+	// Better Auth's "user" table when the schema has it.
+	Users StoreUsers
+	// UsersSet is true when tenantc.yaml has a store.users section; the
+	// table it names must then exist.
+	UsersSet bool
+
+	// Where values were written, for diagnostics about them; the enclosing
+	// key when they came from defaults.
+	Pos StorePos
+}
+
+// StoreLimits are the store's limits; zero means no limit.
+type StoreLimits struct {
+	Members              int // members per organization, pending invitations included
+	PendingInvitations   int // pending invitations per organization
+	OrganizationsPerUser int // organizations one user may create
+}
+
+// StoreUsers names the users table and its columns as written in
+// tenantc.yaml. When the section is present, each column defaults to its key:
+// table users, id, name, email.
+type StoreUsers struct {
+	Table, ID, Name, Email string
+}
+
+// StorePos locates the store settings in the config file.
+type StorePos struct {
+	Enabled, Flavor, Out, Users source.Pos
+}
+
 // Default values, documented in README.md.
 var defaults = Config{
 	Schema:  []string{"schema"},
@@ -73,7 +156,20 @@ var defaults = Config{
 		Dir:    "gen/migrations",
 		Format: source.GolangMigrate,
 	},
+	Store: Store{
+		Flavor:        FlavorNative,
+		Out:           "gen/store",
+		InvitationTTL: 48 * time.Hour,
+		Reinvite:      ReinviteResend,
+	},
 }
+
+// defaultUsers are the users columns when store.users leaves one out.
+var defaultUsers = StoreUsers{Table: "users", ID: "id", Name: "name", Email: "email"}
+
+// BetterAuthUsers is Better Auth's own users table, the Better Auth flavor's
+// default when the schema has it.
+var BetterAuthUsers = StoreUsers{Table: `"user"`, ID: "id", Name: "name", Email: "email"}
 
 // fileConfig mirrors tenantc.yaml.
 type fileConfig struct {
@@ -83,7 +179,31 @@ type fileConfig struct {
 	Tenant     fileTenant        `yaml:"tenant"`
 	Global     []string          `yaml:"global"`
 	Migrations fileMigrations    `yaml:"migrations"`
+	Store      fileStore         `yaml:"store"`
 	Rules      map[string]string `yaml:"rules"`
+}
+
+type fileStore struct {
+	Enabled       bool       `yaml:"enabled"`
+	Flavor        string     `yaml:"flavor"`
+	Out           string     `yaml:"out"`
+	InvitationTTL string     `yaml:"invitation_ttl"`
+	Reinvite      string     `yaml:"reinvite"`
+	Limits        fileLimits `yaml:"limits"`
+	Users         *fileUsers `yaml:"users"`
+}
+
+type fileLimits struct {
+	Members              int `yaml:"members"`
+	PendingInvitations   int `yaml:"pending_invitations"`
+	OrganizationsPerUser int `yaml:"organizations_per_user"`
+}
+
+type fileUsers struct {
+	Table string `yaml:"table"`
+	ID    string `yaml:"id"`
+	Name  string `yaml:"name"`
+	Email string `yaml:"email"`
 }
 
 type fileTenant struct {
@@ -115,9 +235,12 @@ func (s *stringList) UnmarshalYAML(n *yaml.Node) error {
 
 // knownKeys lists the keys each mapping of tenantc.yaml may hold.
 var knownKeys = map[string][]string{
-	"":           {"version", "schema", "queries", "tenant", "global", "migrations", "rules"},
-	"tenant":     {"table", "column", "setting"},
-	"migrations": {"dir", "format"},
+	"":             {"version", "schema", "queries", "tenant", "global", "migrations", "store", "rules"},
+	"tenant":       {"table", "column", "setting"},
+	"migrations":   {"dir", "format"},
+	"store":        {"enabled", "flavor", "out", "invitation_ttl", "reinvite", "limits", "users"},
+	"store.limits": {"members", "pending_invitations", "organizations_per_user"},
+	"store.users":  {"table", "id", "name", "email"},
 }
 
 // Load reads the configuration of the project in dir. Problems are returned as a
@@ -202,6 +325,7 @@ func Load(dir string) (*Config, error) {
 		}
 		cfg.Migrations.Format = f
 	}
+	loadStore(&cfg.Store, fc.Store, valueNode(root.Content[0], "store"), pos, &errs)
 	if len(fc.Rules) > 0 {
 		cfg.Rules = map[string]diag.Severity{}
 		cfg.RulePos = map[string]source.Pos{}
@@ -220,6 +344,74 @@ func Load(dir string) (*Config, error) {
 		return nil, diag.ErrorList(errs)
 	}
 	return &cfg, nil
+}
+
+// loadStore applies the store: section (n, or the root mapping when absent)
+// over the defaults in st and reports its invalid values.
+func loadStore(st *Store, fs fileStore, n *yaml.Node, pos func(*yaml.Node) source.Pos, errs *diag.List) {
+	at := func(keys ...string) source.Pos {
+		v := n
+		for _, k := range keys {
+			v = valueNode(v, k)
+		}
+		return pos(v)
+	}
+	st.Pos = StorePos{Enabled: at("enabled"), Flavor: at("flavor"), Out: at("out"), Users: at("users")}
+	st.Enabled = fs.Enabled
+	if fs.Flavor != "" {
+		if !slices.Contains(Flavors, fs.Flavor) {
+			errs.Errorf(st.Pos.Flavor, "unknown store.flavor %q (want %s)", fs.Flavor, strings.Join(Flavors, " or "))
+		}
+		st.Flavor = fs.Flavor
+	}
+	if fs.Out != "" {
+		out := path.Clean(filepath.ToSlash(fs.Out))
+		switch name := path.Base(out); {
+		case path.IsAbs(out) || out == ".." || strings.HasPrefix(out, "../"):
+			errs.Errorf(st.Pos.Out, "store.out %q must be a directory inside the project", fs.Out)
+		case !token.IsIdentifier(name):
+			errs.Errorf(st.Pos.Out, "store.out %q: the package is named after the directory, and %q is not a Go identifier", fs.Out, name)
+		}
+		st.Out = out
+	}
+	if fs.InvitationTTL != "" {
+		d, err := time.ParseDuration(fs.InvitationTTL)
+		switch {
+		case err != nil:
+			errs.Errorf(at("invitation_ttl"), "store.invitation_ttl %q is not a Go duration (e.g. 48h, 90m, 7h30m)", fs.InvitationTTL)
+		case d <= 0:
+			errs.Errorf(at("invitation_ttl"), "store.invitation_ttl must be positive (got %s)", fs.InvitationTTL)
+		}
+		st.InvitationTTL = d
+	}
+	if fs.Reinvite != "" {
+		if !slices.Contains(ReinvitePolicies, fs.Reinvite) {
+			errs.Errorf(at("reinvite"), "unknown store.reinvite %q (want %s)", fs.Reinvite, strings.Join(ReinvitePolicies, ", "))
+		}
+		st.Reinvite = fs.Reinvite
+	}
+	for _, l := range []struct {
+		key string
+		v   int
+		dst *int
+	}{
+		{"members", fs.Limits.Members, &st.Limits.Members},
+		{"pending_invitations", fs.Limits.PendingInvitations, &st.Limits.PendingInvitations},
+		{"organizations_per_user", fs.Limits.OrganizationsPerUser, &st.Limits.OrganizationsPerUser},
+	} {
+		if l.v < 0 {
+			errs.Errorf(at("limits", l.key), "store.limits.%s must be 0 (no limit) or more (got %d)", l.key, l.v)
+		}
+		*l.dst = l.v
+	}
+	if fs.Users != nil {
+		st.UsersSet = true
+		st.Users = defaultUsers
+		setString(&st.Users.Table, fs.Users.Table)
+		setString(&st.Users.ID, fs.Users.ID)
+		setString(&st.Users.Name, fs.Users.Name)
+		setString(&st.Users.Email, fs.Users.Email)
+	}
 }
 
 func setString(dst *string, v string) {

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -67,4 +68,85 @@ func TestOverrides(t *testing.T) {
 	require.Equal(t, source.Pos{File: FileName, Line: 2, Col: 17}, cfg.GlobalPos[1])
 	require.Equal(t, diag.Off, cfg.Rules["key-without-tenant"])
 	require.Equal(t, source.Goose, cfg.Migrations.Format)
+}
+
+func TestStoreDefaults(t *testing.T) {
+	dir := t.TempDir()
+	write(t, dir, FileName, "version: 1\nstore: {enabled: true}\n")
+	cfg, err := Load(dir)
+	require.NoError(t, err)
+	st := cfg.Store
+	require.True(t, st.Enabled)
+	require.Equal(t, FlavorNative, st.Flavor)
+	require.Equal(t, "gen/store", st.Out)
+	require.Equal(t, 48*time.Hour, st.InvitationTTL)
+	require.Equal(t, ReinviteResend, st.Reinvite)
+	require.Zero(t, st.Limits)
+	require.False(t, st.UsersSet)
+	require.Empty(t, st.Users.Table)
+
+	cfg, err = Load(t.TempDir())
+	require.NoError(t, err)
+	require.False(t, cfg.Store.Enabled, "the store is off without a tenantc.yaml")
+}
+
+func TestStoreSettings(t *testing.T) {
+	dir := t.TempDir()
+	write(t, dir, FileName, `version: 1
+store:
+  enabled: true
+  flavor: better-auth
+  out: internal/orgs/
+  invitation_ttl: 7h30m
+  reinvite: cancel
+  limits: {members: 50, pending_invitations: 10, organizations_per_user: 3}
+  users: {table: accounts, email: mail}
+`)
+	cfg, err := Load(dir)
+	require.NoError(t, err)
+	st := cfg.Store
+	require.Equal(t, FlavorBetterAuth, st.Flavor)
+	require.Equal(t, "internal/orgs", st.Out)
+	require.Equal(t, 7*time.Hour+30*time.Minute, st.InvitationTTL)
+	require.Equal(t, ReinviteCancel, st.Reinvite)
+	require.Equal(t, StoreLimits{Members: 50, PendingInvitations: 10, OrganizationsPerUser: 3}, st.Limits)
+	require.True(t, st.UsersSet)
+	require.Equal(t, StoreUsers{Table: "accounts", ID: "id", Name: "name", Email: "mail"}, st.Users)
+	require.Equal(t, source.Pos{File: FileName, Line: 4, Col: 11}, st.Pos.Flavor)
+}
+
+func TestStoreErrorsAreLocated(t *testing.T) {
+	dir := t.TempDir()
+	write(t, dir, FileName, `version: 1
+store:
+  enabled: true
+  flavor: auto
+  out: gen/my-store
+  invitation_ttl: 2 days
+  reinvite: ignore
+  limits: {members: -1}
+  users: {tabel: people}
+`)
+	_, err := Load(dir)
+	var list diag.ErrorList
+	require.ErrorAs(t, err, &list)
+	var got []string
+	for _, d := range list {
+		got = append(got, d.String())
+	}
+	require.Equal(t, []string{
+		`tenantc.yaml:4:11: error: unknown store.flavor "auto" (want native or better-auth)`,
+		`tenantc.yaml:5:8: error: store.out "gen/my-store": the package is named after the directory, and "my-store" is not a Go identifier`,
+		`tenantc.yaml:6:19: error: store.invitation_ttl "2 days" is not a Go duration (e.g. 48h, 90m, 7h30m)`,
+		`tenantc.yaml:7:13: error: unknown store.reinvite "ignore" (want resend, cancel, reject)`,
+		`tenantc.yaml:8:21: error: store.limits.members must be 0 (no limit) or more (got -1)`,
+		`tenantc.yaml:9:11: error: unknown key "store.users.tabel" in tenantc.yaml (known keys here: table, id, name, email)`,
+	}, got)
+
+	write(t, dir, FileName, "version: 1\nstore: {invitation_ttl: -5m, out: ../elsewhere}\n")
+	_, err = Load(dir)
+	require.ErrorAs(t, err, &list)
+	require.Len(t, list, 2)
+	require.Contains(t, list[0].String(), "store.invitation_ttl must be positive")
+	require.Contains(t, list[1].String(), "must be a directory inside the project")
 }

@@ -24,6 +24,12 @@ type Config struct {
 	Column  string // tenant.column
 	Setting string // tenant.setting
 	Global  []string
+	// Store names the tables of the organization store when it is enabled:
+	// its own and, for Better Auth, those Better Auth owns. They are global
+	// (the store reaches them through a role that bypasses RLS and checks
+	// every actor itself), unless one is the tenant root. Names absent from
+	// the schema are ignored.
+	Store []catalog.Name
 	// File is the config file global tables and the root are reported against.
 	File string
 	// RootPos and GlobalPos locate Root and each Global entry in File.
@@ -153,12 +159,16 @@ func (a *analysis) classify() {
 		global[n] = true
 	}
 	for _, ct := range a.cat.Tables {
-		t := &Table{Table: ct}
+		t := &Table{Table: ct, Store: slices.Contains(a.cfg.Store, ct.Name)}
 		col := ct.Column(a.cfg.Column)
 		switch {
 		case a.root != nil && ct == a.root:
 			t.Kind = Root
 			t.TenantColumn = ct.Column(a.model.Tenant.Key)
+		case t.Store:
+			// Not even a tenant column makes a store table scoped: the store
+			// owns its tables and their access rules.
+			t.Kind = Global
 		case global[ct.Name]:
 			t.Kind = Global
 			if col != nil {

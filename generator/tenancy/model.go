@@ -53,6 +53,9 @@ type Table struct {
 	// Path is, for an owned table, the chain of tables its foreign keys follow to
 	// the first scoped table or the root, starting with the table itself.
 	Path []catalog.Name
+	// Store is true for a table of the organization store (Config.Store):
+	// global, or the root when tenant.table names it.
+	Store bool
 }
 
 // Model is the tenancy of a whole schema.

@@ -1,0 +1,257 @@
+package store
+
+import (
+	"flag"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/dave/jennifer/jen"
+	"github.com/stretchr/testify/require"
+
+	"github.com/tenantc/tenantc/generator/catalog"
+	"github.com/tenantc/tenantc/generator/config"
+	"github.com/tenantc/tenantc/generator/migration"
+	"github.com/tenantc/tenantc/generator/parse"
+	"github.com/tenantc/tenantc/generator/source"
+	"github.com/tenantc/tenantc/generator/tenancy"
+)
+
+var _ = flag.Bool("update", false, "rewrite golden files (none in this package)")
+
+// TestNamesMatchOrgstore compares the tables and columns of each flavor with
+// orgstore.Native() and orgstore.BetterAuth(), read from orgstore/schema.go's
+// source: the generator checks schemas against these names and the runtime
+// queries them, so they must not drift apart.
+func TestNamesMatchOrgstore(t *testing.T) {
+	af, err := parser.ParseFile(token.NewFileSet(), "../../orgstore/schema.go", nil, 0)
+	require.NoError(t, err)
+	for _, f := range []*flavor{native, betterAuth} {
+		lit := returnedLiteral(t, af, f.fn)
+		fields := map[string][]string{}
+		for _, elt := range lit.Elts {
+			kv := elt.(*ast.KeyValueExpr)
+			inner, ok := kv.Value.(*ast.CompositeLit)
+			if !ok {
+				continue
+			}
+			var values []string
+			for _, e := range inner.Elts {
+				if kv, ok := e.(*ast.KeyValueExpr); ok {
+					e = kv.Value
+				}
+				s, err := strconv.Unquote(e.(*ast.BasicLit).Value)
+				require.NoError(t, err)
+				values = append(values, s)
+			}
+			fields[kv.Key.(*ast.Ident).Name] = values
+		}
+		for _, tb := range f.tables {
+			want := []string{tb.name}
+			for _, c := range tb.cols {
+				want = append(want, c.name)
+			}
+			require.Equal(t, want, fields[tb.field], "orgstore.%s().%s", f.fn, tb.field)
+		}
+		if f.users.Table != "" {
+			n, err := catalog.ParseName(f.users.Table)
+			require.NoError(t, err)
+			require.Equal(t, []string{n.Name, f.users.ID, f.users.Name, f.users.Email}, fields["Users"], "orgstore.%s().Users", f.fn)
+		}
+		require.Len(t, fields["Tenants"], len(tenantsFields))
+	}
+}
+
+func returnedLiteral(t *testing.T, af *ast.File, fn string) *ast.CompositeLit {
+	for _, d := range af.Decls {
+		if fd, ok := d.(*ast.FuncDecl); ok && fd.Name.Name == fn {
+			ret := fd.Body.List[len(fd.Body.List)-1].(*ast.ReturnStmt)
+			return ret.Results[0].(*ast.CompositeLit)
+		}
+	}
+	t.Fatalf("orgstore has no func %s", fn)
+	return nil
+}
+
+func catalogOf(t *testing.T, sql string) *catalog.Catalog {
+	t.Helper()
+	cat, diags := parse.Files([]*source.File{source.NewFile("schema.sql", source.Plain, sql)})
+	require.Empty(t, diags)
+	return cat
+}
+
+func options(flavorName, root string) Options {
+	return Options{
+		Store: config.Store{Enabled: true, Flavor: flavorName, Out: "gen/store", InvitationTTL: 48 * time.Hour, Reinvite: config.ReinviteResend,
+			Pos: config.StorePos{Flavor: source.Pos{File: "tenantc.yaml", Line: 3, Col: 11}}},
+		Root:       root,
+		Migrations: migration.Options{Dir: "m", Format: source.GolangMigrate, Existing: []string{"000004_x.up.sql"}},
+	}
+}
+
+const tenantsSQL = "CREATE TABLE tenants (id uuid PRIMARY KEY, name text NOT NULL);\n"
+
+func TestPlanNative(t *testing.T) {
+	m, diags, err := Plan(catalogOf(t, tenantsSQL), options(config.FlavorNative, "tenants"))
+	require.NoError(t, err)
+	require.Empty(t, diags)
+	require.Equal(t, "000005", m.Version)
+	require.Equal(t, "tenantc_store", m.Name)
+	require.Equal(t, []string{"000005_tenantc_store.up.sql", "000005_tenantc_store.down.sql"}, migration.Names(m.Files))
+	require.Contains(t, m.Up.SQL, "ALTER TABLE public.tenants ADD COLUMN IF NOT EXISTS org_id uuid UNIQUE")
+	require.Contains(t, string(m.Files[1].Content), "ALTER TABLE public.tenants DROP COLUMN IF EXISTS org_id;")
+
+	// The schema with the migration applied needs nothing more.
+	cat, ds := parse.Files([]*source.File{source.NewFile("schema.sql", source.Plain, tenantsSQL), m.Up})
+	require.Empty(t, ds)
+	m, diags, err = Plan(cat, options(config.FlavorNative, "tenants"))
+	require.NoError(t, err)
+	require.Empty(t, diags)
+	require.Nil(t, m)
+}
+
+func TestPlanNativeRoot(t *testing.T) {
+	m, diags, err := Plan(catalogOf(t, ""), options(config.FlavorNative, "organizations"))
+	require.NoError(t, err)
+	require.Empty(t, diags)
+	require.NotContains(t, m.Up.SQL, "org_id", "no bridge when organizations is the tenant root")
+}
+
+// TestPlanBridgeAdded: a schema that has the store but whose tenant table
+// has no bridge (tenant.table changed from organizations to tenants) gets
+// the bridge alone.
+func TestPlanBridgeAdded(t *testing.T) {
+	root, _, err := Plan(catalogOf(t, ""), options(config.FlavorNative, "organizations"))
+	require.NoError(t, err)
+	cat, ds := parse.Files([]*source.File{root.Up, source.NewFile("schema.sql", source.Plain, tenantsSQL)})
+	require.Empty(t, ds)
+	m, diags, err := Plan(cat, options(config.FlavorNative, "tenants"))
+	require.NoError(t, err)
+	require.Empty(t, diags)
+	require.Equal(t, "tenantc_store_bridge", m.Name)
+	require.Contains(t, m.Up.SQL, "ALTER TABLE public.tenants ADD COLUMN IF NOT EXISTS org_id uuid UNIQUE REFERENCES public.organizations (id) ON DELETE CASCADE;")
+	require.Contains(t, string(m.Files[1].Content), "ALTER TABLE public.tenants DROP COLUMN IF EXISTS org_id;")
+}
+
+func TestPlanNativeForeignTable(t *testing.T) {
+	_, diags, err := Plan(catalogOf(t, tenantsSQL+"CREATE TABLE members (id int PRIMARY KEY);"), options(config.FlavorNative, "tenants"))
+	require.NoError(t, err)
+	require.Len(t, diags, 1)
+	require.Equal(t, `schema.sql:2:14: error: table public.members exists but organizations does not: the organization store creates organizations, members, invitations, teams, team_members and organization_roles together
+	rename your table, or set store.flavor: better-auth if it is Better Auth's`, diags[0].String())
+}
+
+const betterAuthSQL = `
+CREATE TABLE "user" (id text PRIMARY KEY, name text NOT NULL, email text NOT NULL);
+CREATE TABLE organization (id text PRIMARY KEY, name text NOT NULL, slug text NOT NULL UNIQUE, logo text, "createdAt" timestamp NOT NULL, metadata text);
+CREATE TABLE member (id text PRIMARY KEY, "organizationId" text NOT NULL REFERENCES organization (id), "userId" text NOT NULL, role text NOT NULL, "createdAt" timestamp NOT NULL);
+CREATE TABLE invitation (id text PRIMARY KEY, "organizationId" text NOT NULL REFERENCES organization (id), email text NOT NULL, role text,
+    status text NOT NULL, "expiresAt" timestamp NOT NULL, "createdAt" timestamp NOT NULL, "inviterId" text NOT NULL);
+CREATE INDEX member_user_id_idx ON member ("userId");
+`
+
+func TestPlanBetterAuth(t *testing.T) {
+	opts := options(config.FlavorBetterAuth, "tenants")
+	m, diags, err := Plan(catalogOf(t, betterAuthSQL+tenantsSQL), opts)
+	require.NoError(t, err)
+	require.Empty(t, diags)
+	require.Equal(t, "tenantc_store_better_auth", m.Name)
+	require.Contains(t, m.Up.SQL, `ADD COLUMN IF NOT EXISTS "tokenHash"`)
+	require.Contains(t, m.Up.SQL, "org_id text UNIQUE REFERENCES organization (id)")
+	down := string(m.Files[1].Content)
+	require.NotContains(t, down, "DROP INDEX IF EXISTS member_user_id_idx;", "the schema had that index: the migration did not create it")
+	require.Contains(t, down, "DROP INDEX IF EXISTS member_organization_user_key;")
+
+	cat, ds := parse.Files([]*source.File{source.NewFile("schema.sql", source.Plain, betterAuthSQL+tenantsSQL), m.Up})
+	require.Empty(t, ds)
+	m, _, err = Plan(cat, opts)
+	require.NoError(t, err)
+	require.Nil(t, m)
+
+	// Resolve: the optional tables and column the schema lacks are cleared.
+	model, tds := tenancy.Analyze(cat, tenancy.Config{Root: "tenants", Column: "tenant_id", Setting: "app.tenant_id", Store: Tables(config.FlavorBetterAuth)})
+	require.Empty(t, tds)
+	p, rds := Resolve(model, opts)
+	require.Empty(t, rds)
+	file, err := Generate(p)
+	require.NoError(t, err)
+	code := string(file.Content)
+	for _, want := range []string{
+		"s.Teams = orgstore.TeamsTable{}",
+		"s.TeamMembers = orgstore.TeamMembersTable{}",
+		"s.Roles = orgstore.RolesTable{}",
+		`s.Invitations.TeamID = ""`,
+		`s.Users = orgstore.UsersTable{Name: "user", ID: "id", UserName: "name", Email: "email"}`,
+	} {
+		require.Contains(t, code, want)
+	}
+	require.Equal(t, "gen/store/store.go", file.Path)
+}
+
+func TestPlanBetterAuthMissing(t *testing.T) {
+	_, diags, err := Plan(catalogOf(t, tenantsSQL+`CREATE TABLE organization (id text PRIMARY KEY);`), options(config.FlavorBetterAuth, "tenants"))
+	require.NoError(t, err)
+	require.Len(t, diags, 1)
+	require.True(t, strings.HasPrefix(diags[0].String(), `tenantc.yaml:3:11: error: store.flavor is better-auth but Better Auth's member, invitation tables are missing from the schema`), diags[0].String())
+}
+
+// resolveOf analyses sql (the store's tables included) and resolves the store.
+func resolveOf(t *testing.T, sql string, opts Options) []string {
+	t.Helper()
+	model, _ := tenancy.Analyze(catalogOf(t, sql), tenancy.Config{Root: opts.Root, Column: "tenant_id", Setting: "app.tenant_id", Store: Tables(opts.Store.Flavor)})
+	_, diags := Resolve(model, opts)
+	var out []string
+	for _, d := range diags {
+		out = append(out, d.String())
+	}
+	return out
+}
+
+func TestResolveProblems(t *testing.T) {
+	m, _, err := Plan(catalogOf(t, ""), options(config.FlavorNative, "organizations"))
+	require.NoError(t, err)
+	store := m.Up.SQL
+
+	opts := options(config.FlavorNative, "tenants")
+	require.Equal(t, []string{"schema.sql:1:14: error: tenant table public.tenants has no org_id column bridging it to the organization store"},
+		resolveOf(t, "CREATE TABLE tenants (id uuid PRIMARY KEY);"+store, opts))
+	require.Equal(t, []string{
+		"schema.sql:1:44: error: bridge column public.tenants.org_id is text but the native store's organization ids are uuid\n\tALTER TABLE public.tenants ALTER COLUMN org_id TYPE uuid USING org_id::uuid;",
+		"schema.sql:1:44: error: bridge column public.tenants.org_id is not unique: an organization has one tenant\n\tALTER TABLE public.tenants ADD UNIQUE (org_id);",
+	}, resolveOf(t, "CREATE TABLE tenants (id uuid PRIMARY KEY, org_id text);"+store, opts))
+
+	opts = options(config.FlavorNative, "members")
+	require.Equal(t, []string{"tenantc.yaml: error: tenant.table public.members is a table of the organization store; the tenant root is either its organizations table (public.organizations) or a table of your own\n\tset tenant.table: organizations, or a tenants table that the store bridges to through its org_id column"},
+		resolveOf(t, store, opts))
+
+	opts = options(config.FlavorNative, "organizations")
+	opts.Store.UsersSet, opts.Store.Users = true, config.StoreUsers{Table: "people", ID: "id", Name: "name", Email: "mail"}
+	opts.Store.Pos.Users = source.Pos{File: "tenantc.yaml", Line: 5, Col: 10}
+	require.Equal(t, []string{"tenantc.yaml:5:10: error: store.users: table public.people is not in the schema\n\tname your users table, or remove store.users: ListMembers then returns user ids only"},
+		resolveOf(t, store, opts))
+	require.Equal(t, []string{`tenantc.yaml:5:10: error: store.users: table public.people has no column mail (store.users.email)`},
+		resolveOf(t, "CREATE TABLE people (id uuid PRIMARY KEY, name text, email text);"+store, opts))
+
+	opts.Store.UsersSet = false
+	require.Equal(t, []string{`schema.sql:1:14: error: table public.organizations has no column slug, which the native store reads`},
+		resolveOf(t, "CREATE TABLE organizations (id uuid PRIMARY KEY, name text, created_at timestamptz);"+strings.ReplaceAll(store, "CREATE TABLE IF NOT EXISTS organizations", "CREATE TABLE IF NOT EXISTS ignored"), opts))
+}
+
+func TestDuration(t *testing.T) {
+	for d, want := range map[time.Duration]string{
+		48 * time.Hour:                    "48 * time.Hour",
+		7*time.Hour + 30*time.Minute:      "7*time.Hour + 30*time.Minute",
+		90 * time.Second:                  "1*time.Minute + 30*time.Second",
+		time.Second + time.Nanosecond:     "1*time.Second + 1*time.Nanosecond",
+		1500 * time.Millisecond:           "1*time.Second + 500*time.Millisecond",
+		24*time.Hour + 2*time.Microsecond: "24*time.Hour + 2*time.Microsecond",
+	} {
+		f := jen.NewFile("x")
+		f.Var().Id("d").Op("=").Add(duration(d))
+		require.Contains(t, f.GoString(), "var d = "+want, "%s", d)
+	}
+}

@@ -1,0 +1,34 @@
+// Package orgstore is the organization, member, invitation and team store that
+// tenantc generates a typed API for: the rules every multi-tenant application
+// needs (owners, roles and permissions, invitations, teams), written once,
+// tested on PostgreSQL, and shared by every generated store.
+/*
+# Shape
+
+[Store] is generic over the ID types of the generated package —
+OrganizationID, UserID, MemberID, InvitationID and TeamID, each a distinct
+string type — so an organization id cannot be passed where a user id is
+expected; tenants are [tenant.ID]. The generated package instantiates it with
+its own types and its schema's names ([Schema]): tenantc's own tables
+([Native]) or Better Auth's organization plugin tables ([BetterAuth]), so a Go
+service can share a database with a Better Auth service.
+
+# Where it runs
+
+Every operation is one transaction on a [tenant.SystemDB]: organizations,
+members and invitations are read across tenants (a user's organizations,
+accepting an invitation before being a member), and the tenant root is
+protected by row level security. The store is the gate instead: every
+operation that takes an actor checks the actor's membership and permission
+first, so a member of organization A can never read organization B's members
+or invitations through it.
+
+# Concurrency
+
+Operations that change who owns an organization lock the organization's row
+(SELECT … FOR UPDATE) before reading its owners, so "remove the last two owners
+at once" leaves one; accepting an invitation locks the invitation's row and
+inserts the member with ON CONFLICT DO NOTHING on the unique (organization,
+user) key, so two concurrent accepts make one member.
+*/
+package orgstore

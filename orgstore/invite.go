@@ -1,0 +1,750 @@
+package orgstore
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/tenantc/tenantc/tenant"
+)
+
+// ErrInvalidEmail is returned by Invite for an address that cannot be one.
+var ErrInvalidEmail = errors.New("orgstore: invalid email address")
+
+// errExpired is what every operation on a pending invitation past its expiry
+// returns: it matches ErrInvitationExpired, and ErrInvitationNotPending too,
+// since an expired invitation is not pending any more.
+var errExpired = fmt.Errorf("%w (%w)", ErrInvitationExpired, ErrInvitationNotPending)
+
+// tokenBytes is the size of an invitation token: 256 bits. Its base64url
+// text (no padding) is tokenLen characters long.
+const (
+	tokenBytes = 32
+	tokenLen   = 43
+)
+
+// NewInvitation is what Invite needs to invite an email address.
+type NewInvitation[T ~string] struct {
+	Email string
+	// Roles are the roles the member will have; default ["member"].
+	Roles []string
+	// TeamID, when set, adds the member to that team of the organization on
+	// acceptance.
+	TeamID T
+}
+
+// Invite invites an email address to org on behalf of actor, who needs
+// invitation:create; only an owner may invite as owner, and the actor may
+// grant only roles whose permissions it holds. It returns the invitation and
+// its token, which is not stored anywhere (only its SHA-256 is) and cannot be
+// shown again: send it to the invitee now.
+//
+// The email is trimmed and lower-cased. When Schema.Users is set, an email of
+// a current member is refused with ErrAlreadyMember (otherwise
+// AcceptInvitation keeps the existing membership). A pending invitation for
+// the same email is handled per Config.Reinvite; one past its expiry is marked
+// expired and replaced. Config.MaxPendingInvitations and Config.MaxMembers
+// (members plus pending invitations) are checked in the transaction of the
+// insert, with the organization's row locked, so concurrent invitations never
+// overshoot them (ErrLimitReached).
+func (s *Store[O, U, M, I, T]) Invite(ctx context.Context, actor U, org O, in NewInvitation[T]) (Invitation[O, U, I, T], string, error) {
+	var inv Invitation[O, U, I, T]
+	is := &s.sql.invite
+	if is.unusable != nil {
+		return inv, "", is.unusable
+	}
+	email, err := normalizeEmail(in.Email)
+	if err != nil {
+		return inv, "", err
+	}
+	roles := in.Roles
+	if len(roles) == 0 {
+		roles = []string{RoleMember}
+	}
+	if roles, err = normRoles(roles); err != nil {
+		return inv, "", err
+	}
+	team := string(in.TeamID)
+	if team != "" && (!is.hasTeam || s.sql.team.org == "") {
+		return inv, "", fmt.Errorf("orgstore: the schema's invitations cannot name a team: %w", errNoTeams)
+	}
+	token, hash, err := newToken()
+	if err != nil {
+		return inv, "", err
+	}
+	actorID, orgID := string(actor), string(org)
+	err = s.inTx(ctx, func(ctx context.Context, q tenant.Querier) error {
+		// Every invitation of the organization is decided under its row's
+		// lock: the limits below and the pending check cannot be raced, and
+		// the actor's roles are read after any concurrent change of them.
+		if err := s.lockOrg(ctx, q, orgID, actorID); err != nil {
+			return err
+		}
+		a, err := s.authorize(ctx, q, orgID, actorID, InvitationCreate)
+		if err != nil {
+			return err
+		}
+		if err := s.checkGrant(a, roles); err != nil {
+			return err
+		}
+		if team != "" {
+			var teamOrg string
+			err := q.QueryRow(ctx, s.sql.team.org, team).Scan(&teamOrg)
+			if errors.Is(err, pgx.ErrNoRows) || isBadID(err) || err == nil && teamOrg != orgID {
+				return fmt.Errorf("team %s of organization %s: %w", team, orgID, ErrNotFound)
+			}
+			if err != nil {
+				return err
+			}
+		}
+		if is.memberByEmail != "" {
+			var member bool
+			if err := q.QueryRow(ctx, is.memberByEmail, orgID, email).Scan(&member); err != nil {
+				return err
+			}
+			if member {
+				return fmt.Errorf("%s in organization %s: %w", email, orgID, ErrAlreadyMember)
+			}
+		}
+		now := s.inviteNow()
+		expires := now.Add(s.cfg.InvitationTTL)
+		e := &Event{Op: OpInvite, Actor: actorID, OrganizationID: orgID, Roles: slices.Clone(roles), Email: email, TeamID: team, Tx: q}
+
+		pending, found, err := s.scanInvitation(q.QueryRow(ctx, is.pendingFor, orgID, email))
+		if err != nil {
+			return err
+		}
+		if found && !now.Before(pending.ExpiresAt) {
+			// Dead already: record it, and invite afresh.
+			if err := s.setStatus(ctx, q, string(pending.ID), StatusExpired); err != nil {
+				return err
+			}
+			found = false
+		}
+		if found {
+			switch s.cfg.Reinvite {
+			case ReinviteResend:
+				// The same invitation, a new token and a new expiry: the old
+				// token stops working. Roles, team and inviter become this
+				// request's, which passed the same checks.
+				e.InvitationID = string(pending.ID)
+				return s.around(ctx, e, func() error {
+					args := []any{string(pending.ID), hash[:], expires, s.sql.encodeRoles(roles), actorID}
+					if is.hasTeam {
+						args = append(args, nullIfEmpty(team))
+					}
+					inv, _, err = s.scanInvitation(q.QueryRow(ctx, is.resend, args...))
+					return err
+				})
+			case ReinviteCancel:
+				ce := &Event{Op: OpCancelInvitation, Actor: actorID, OrganizationID: orgID, Roles: pending.Roles,
+					InvitationID: string(pending.ID), Email: email, TeamID: string(pending.TeamID), Tx: q}
+				if err := s.around(ctx, ce, func() error {
+					return s.setStatus(ctx, q, string(pending.ID), StatusCanceled)
+				}); err != nil {
+					return err
+				}
+			default:
+				return fmt.Errorf("%s in organization %s: %w", email, orgID, ErrInvitationPending)
+			}
+		}
+		if max := s.cfg.MaxPendingInvitations; max > 0 {
+			var n int
+			if err := q.QueryRow(ctx, is.countPending, orgID, now).Scan(&n); err != nil {
+				return err
+			}
+			if n >= max {
+				return fmt.Errorf("organization %s has %d pending invitations (limit %d): %w", orgID, n, max, ErrLimitReached)
+			}
+		}
+		if max := s.cfg.MaxMembers; max > 0 {
+			n, err := s.seatsUsed(ctx, q, orgID)
+			if err != nil {
+				return err
+			}
+			if n >= max {
+				return fmt.Errorf("organization %s has %d members and pending invitations (limit %d): %w", orgID, n, max, ErrLimitReached)
+			}
+		}
+		return s.around(ctx, e, func() error {
+			args := []any{orgID, email, s.sql.encodeRoles(roles), hash[:], actorID, expires}
+			if is.hasCreated {
+				args = append(args, now)
+			}
+			if is.hasTeam {
+				args = append(args, nullIfEmpty(team))
+			}
+			if id := s.sql.newID(); id != "" {
+				args = append(args, id)
+			}
+			inv, _, err = s.scanInvitation(q.QueryRow(ctx, is.insert, args...))
+			if isUniqueViolation(err) { // unreachable under the lock; kept as the index's word
+				return fmt.Errorf("%s in organization %s: %w", email, orgID, ErrInvitationPending)
+			}
+			e.InvitationID = string(inv.ID)
+			return err
+		})
+	})
+	if err != nil {
+		return Invitation[O, U, I, T]{}, "", err
+	}
+	return inv, token, nil
+}
+
+// AcceptInvitation makes user a member of the organization the token invites
+// to. email is the user's verified email address; it must be the invitation's
+// (compared case-insensitively, ErrEmailMismatch). The invitation must be
+// pending (ErrInvitationNotPending) and unexpired (ErrInvitationExpired; it is
+// then marked expired). Accepting again as the user who accepted returns the
+// same membership, so a retried or doubled request is harmless; two
+// concurrent accepts make one member. A user who was already a member keeps
+// the membership (and its roles).
+//
+// OpAcceptInvitation hooks run around the whole, OpAddMember hooks around
+// the member's insert (and OpAddTeamMember's when the invitation names a
+// team); a veto from any rolls everything back and leaves the invitation
+// pending.
+func (s *Store[O, U, M, I, T]) AcceptInvitation(ctx context.Context, user U, email string, token string) (Member[O, U, M], error) {
+	var m Member[O, U, M]
+	is := &s.sql.invite
+	if is.unusable != nil {
+		return m, is.unusable
+	}
+	hash, err := hashToken(token)
+	if err != nil {
+		return m, err
+	}
+	email = strings.ToLower(strings.TrimSpace(email))
+	userID := string(user)
+	var result error // an outcome to report after committing (the expiry mark)
+	err = s.inTx(ctx, func(ctx context.Context, q tenant.Querier) error {
+		inv, err := s.lockByToken(ctx, q, hash, true)
+		if err != nil {
+			return err
+		}
+		orgID := string(inv.OrganizationID)
+		if strings.ToLower(inv.Email) != email {
+			return fmt.Errorf("invitation %s: %w", inv.ID, ErrEmailMismatch)
+		}
+		if inv.Status != StatusPending {
+			if inv.Status == StatusAccepted {
+				// Idempotent: the recipient accepting again gets its membership.
+				existing, err := s.getMember(ctx, q, orgID, userID)
+				if err == nil {
+					m = existing
+					return nil
+				}
+				if !errors.Is(err, ErrNotFound) {
+					return err
+				}
+			}
+			return notPending(inv)
+		}
+		if !s.inviteNow().Before(inv.ExpiresAt) {
+			if err := s.setStatus(ctx, q, string(inv.ID), StatusExpired); err != nil {
+				return err
+			}
+			result = fmt.Errorf("invitation %s expired at %s: %w", inv.ID, inv.ExpiresAt.Format(time.RFC3339), errExpired)
+			return nil // commit the mark
+		}
+		e := &Event{Op: OpAcceptInvitation, Actor: userID, OrganizationID: orgID, UserID: userID, Roles: slices.Clone(inv.Roles),
+			InvitationID: string(inv.ID), Email: inv.Email, TeamID: string(inv.TeamID), Tx: q}
+		return s.around(ctx, e, func() error {
+			// Accepted first: the invitation's seat becomes the member's, so
+			// the membership limit counts it once.
+			if err := s.setStatus(ctx, q, string(inv.ID), StatusAccepted); err != nil {
+				return err
+			}
+			// A user who is a member already keeps that membership as it is
+			// (addMemberTx returns it, and fires no hooks).
+			var err error
+			if m, _, err = s.addMemberTx(ctx, q, userID, orgID, userID, inv.Roles); err != nil {
+				return err
+			}
+			if inv.TeamID != "" {
+				// A team deleted since the invitation is skipped: the
+				// organization's membership is what was accepted.
+				if _, err := s.addTeamMemberTx(ctx, q, userID, orgID, string(inv.TeamID), userID); err != nil && !errors.Is(err, ErrNotFound) {
+					return err
+				}
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return Member[O, U, M]{}, err
+	}
+	if result != nil {
+		return Member[O, U, M]{}, result
+	}
+	return m, nil
+}
+
+// RejectInvitation declines the invitation the token carries. Only its
+// recipient may (email is the user's verified address, ErrEmailMismatch
+// otherwise), and only while it is pending (ErrInvitationNotPending; past its
+// expiry ErrInvitationExpired, and it is marked expired). OpRejectInvitation
+// hooks run around it.
+func (s *Store[O, U, M, I, T]) RejectInvitation(ctx context.Context, user U, email, token string) error {
+	is := &s.sql.invite
+	if is.unusable != nil {
+		return is.unusable
+	}
+	hash, err := hashToken(token)
+	if err != nil {
+		return err
+	}
+	email = strings.ToLower(strings.TrimSpace(email))
+	userID := string(user)
+	var result error
+	err = s.inTx(ctx, func(ctx context.Context, q tenant.Querier) error {
+		inv, err := s.lockByToken(ctx, q, hash, false)
+		if err != nil {
+			return err
+		}
+		if strings.ToLower(inv.Email) != email {
+			return fmt.Errorf("invitation %s: %w", inv.ID, ErrEmailMismatch)
+		}
+		if result, err = s.checkPending(ctx, q, inv); err != nil || result != nil {
+			return err
+		}
+		e := &Event{Op: OpRejectInvitation, Actor: userID, OrganizationID: string(inv.OrganizationID), UserID: userID,
+			Roles: slices.Clone(inv.Roles), InvitationID: string(inv.ID), Email: inv.Email, TeamID: string(inv.TeamID), Tx: q}
+		return s.around(ctx, e, func() error {
+			return s.setStatus(ctx, q, string(inv.ID), StatusRejected)
+		})
+	})
+	if err != nil {
+		return err
+	}
+	return result
+}
+
+// CancelInvitation withdraws an invitation. The actor needs
+// invitation:cancel in the invitation's organization (ErrNotMember,
+// ErrForbidden); the invitation must be pending (ErrInvitationNotPending;
+// past its expiry ErrInvitationExpired, and it is marked expired). An unknown
+// invitation is ErrNotFound. OpCancelInvitation hooks run around it.
+func (s *Store[O, U, M, I, T]) CancelInvitation(ctx context.Context, actor U, inv I) error {
+	is := &s.sql.invite
+	if is.unusable != nil {
+		return is.unusable
+	}
+	actorID, invID := string(actor), string(inv)
+	var result error
+	err := s.inTx(ctx, func(ctx context.Context, q tenant.Querier) error {
+		var orgID string
+		err := q.QueryRow(ctx, is.orgOfID, invID).Scan(&orgID)
+		if errors.Is(err, pgx.ErrNoRows) || isBadID(err) {
+			return fmt.Errorf("invitation %s: %w", invID, ErrNotFound)
+		}
+		if err != nil {
+			return err
+		}
+		if _, err := s.authorize(ctx, q, orgID, actorID, InvitationCancel); err != nil {
+			return err
+		}
+		cur, found, err := s.scanInvitation(q.QueryRow(ctx, is.lockByID, invID))
+		if err != nil {
+			return err
+		}
+		if !found || string(cur.OrganizationID) != orgID { // deleted (or moved) meanwhile
+			return fmt.Errorf("invitation %s: %w", invID, ErrNotFound)
+		}
+		if result, err = s.checkPending(ctx, q, cur); err != nil || result != nil {
+			return err
+		}
+		e := &Event{Op: OpCancelInvitation, Actor: actorID, OrganizationID: orgID, Roles: slices.Clone(cur.Roles),
+			InvitationID: invID, Email: cur.Email, TeamID: string(cur.TeamID), Tx: q}
+		return s.around(ctx, e, func() error {
+			return s.setStatus(ctx, q, invID, StatusCanceled)
+		})
+	})
+	if err != nil {
+		return err
+	}
+	return result
+}
+
+// ListInvitations lists org's invitations, oldest first, for any member of
+// it (ErrNotMember otherwise, also when org does not exist). status ""
+// lists all. A pending invitation past its expiry is reported, and filtered,
+// as expired.
+func (s *Store[O, U, M, I, T]) ListInvitations(ctx context.Context, actor U, org O, status InvitationStatus) ([]Invitation[O, U, I, T], error) {
+	is := &s.sql.invite
+	if is.unusable != nil {
+		return nil, is.unusable
+	}
+	var stored []string // the stored statuses that can show as status
+	switch status {
+	case "":
+	case StatusExpired:
+		stored = []string{string(StatusExpired), string(StatusPending)}
+	case StatusPending, StatusAccepted, StatusRejected, StatusCanceled:
+		stored = []string{string(status)}
+	default:
+		return nil, fmt.Errorf("orgstore: unknown invitation status %q", status)
+	}
+	orgID, actorID := string(org), string(actor)
+	var out []Invitation[O, U, I, T]
+	err := s.inTx(ctx, func(ctx context.Context, q tenant.Querier) error {
+		if _, err := s.authorize(ctx, q, orgID, actorID, ""); err != nil {
+			return notMemberOnBadText(err, orgID, actorID)
+		}
+		var rows pgx.Rows
+		var err error
+		if stored == nil {
+			rows, err = q.Query(ctx, is.list, orgID)
+		} else {
+			rows, err = q.Query(ctx, is.listStatus, orgID, stored)
+		}
+		if err != nil {
+			return err
+		}
+		now := s.inviteNow()
+		out, err = s.collectInvitations(rows, func(inv *Invitation[O, U, I, T]) bool {
+			if inv.Status == StatusPending && !now.Before(inv.ExpiresAt) {
+				inv.Status = StatusExpired
+			}
+			return status == "" || inv.Status == status
+		})
+		return err
+	})
+	return out, err
+}
+
+// ListInvitationsForEmail lists the pending, unexpired invitations addressed
+// to email (case-insensitively), across organizations, oldest first: a
+// "your invitations" page. It checks no actor: call it with the signed-in
+// user's verified address.
+func (s *Store[O, U, M, I, T]) ListInvitationsForEmail(ctx context.Context, email string) ([]Invitation[O, U, I, T], error) {
+	is := &s.sql.invite
+	if is.unusable != nil {
+		return nil, is.unusable
+	}
+	email = strings.ToLower(strings.TrimSpace(email))
+	var out []Invitation[O, U, I, T]
+	err := s.inTx(ctx, func(ctx context.Context, q tenant.Querier) error {
+		rows, err := q.Query(ctx, is.forEmail, email, s.inviteNow())
+		if err != nil {
+			return err
+		}
+		out, err = s.collectInvitations(rows, func(*Invitation[O, U, I, T]) bool { return true })
+		return err
+	})
+	return out, err
+}
+
+// lockByToken finds the invitation whose token hashes to hash and locks its
+// row. With lockOrg, the organization's row is locked first, in the order
+// Invite takes them (organization, then invitation), so accepting and
+// inviting never deadlock; and the invitation's team's row after it, before
+// the invitation's, so that accepting into a team that is being deleted (whose
+// foreign key action updates the invitation) waits instead of deadlocking. An
+// unknown token, or one replaced meanwhile, is ErrInvalidToken.
+func (s *Store[O, U, M, I, T]) lockByToken(ctx context.Context, q tenant.Querier, hash [sha256.Size]byte, lockOrg bool) (Invitation[O, U, I, T], error) {
+	is := &s.sql.invite
+	invalid := fmt.Errorf("orgstore: no invitation has this token: %w", ErrInvalidToken)
+	if lockOrg {
+		var orgID string
+		var team *string
+		err := q.QueryRow(ctx, is.orgOfToken, hash[:]).Scan(&orgID, &team)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return Invitation[O, U, I, T]{}, invalid
+		}
+		if err != nil {
+			return Invitation[O, U, I, T]{}, err
+		}
+		err = q.QueryRow(ctx, s.sql.lockOrganization, orgID).Scan(new(string))
+		if errors.Is(err, pgx.ErrNoRows) {
+			return Invitation[O, U, I, T]{}, invalid
+		}
+		if err != nil {
+			return Invitation[O, U, I, T]{}, err
+		}
+		if team != nil && s.sql.team.lockOrg != "" {
+			// No row: the team is gone, which accepting tolerates.
+			err := q.QueryRow(ctx, s.sql.team.lockOrg, *team).Scan(new(string))
+			if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+				return Invitation[O, U, I, T]{}, err
+			}
+		}
+	}
+	var stored []byte
+	inv, found, err := s.scanInvitation(q.QueryRow(ctx, is.lockByToken, hash[:]), &stored)
+	if err != nil {
+		return inv, err
+	}
+	// The index found the row by equality; compare again in constant time so
+	// that no code path branches on a partial match of the secret's hash.
+	if !found || subtle.ConstantTimeCompare(stored, hash[:]) != 1 {
+		return Invitation[O, U, I, T]{}, invalid
+	}
+	return inv, nil
+}
+
+// checkPending returns the error to report (after committing) for an
+// invitation that is not pending, marking a pending one past its expiry as
+// expired; nil, nil for one that is pending.
+func (s *Store[O, U, M, I, T]) checkPending(ctx context.Context, q tenant.Querier, inv Invitation[O, U, I, T]) (result, err error) {
+	if inv.Status != StatusPending {
+		return nil, notPending(inv)
+	}
+	if !s.inviteNow().Before(inv.ExpiresAt) {
+		if err := s.setStatus(ctx, q, string(inv.ID), StatusExpired); err != nil {
+			return nil, err
+		}
+		return fmt.Errorf("invitation %s expired at %s: %w", inv.ID, inv.ExpiresAt.Format(time.RFC3339), errExpired), nil
+	}
+	return nil, nil
+}
+
+// notPending is the error for an invitation that is not pending: errExpired
+// for an expired one, so that it reads the same before and after it was
+// marked.
+func notPending[O, U, I, T ~string](inv Invitation[O, U, I, T]) error {
+	if inv.Status == StatusExpired {
+		return fmt.Errorf("invitation %s expired at %s: %w", inv.ID, inv.ExpiresAt.Format(time.RFC3339), errExpired)
+	}
+	return fmt.Errorf("invitation %s is %s: %w", inv.ID, inv.Status, ErrInvitationNotPending)
+}
+
+func (s *Store[O, U, M, I, T]) setStatus(ctx context.Context, q tenant.Querier, id string, status InvitationStatus) error {
+	_, err := q.Exec(ctx, s.sql.invite.setStatus, id, string(status))
+	return err
+}
+
+// inviteNow is the store's clock in UTC: PostgreSQL's timestamp (without time
+// zone) columns, Better Auth's, take the wall clock as given.
+func (s *Store[O, U, M, I, T]) inviteNow() time.Time { return s.cfg.Now().UTC() }
+
+// rowScanner is a pgx.Row or pgx.Rows.
+type rowScanner interface{ Scan(dest ...any) error }
+
+// scanInvitation reads one row of inviteSQL's columns, plus extra
+// destinations for columns selected after them (the token hash). found is
+// false for no row.
+func (s *Store[O, U, M, I, T]) scanInvitation(row rowScanner, extra ...any) (inv Invitation[O, U, I, T], found bool, err error) {
+	var (
+		id, org, inviter, status string
+		roles                    any
+		team                     *string
+		created                  *time.Time
+	)
+	dest := append([]any{&id, &org, &inv.Email, &roles, &team, &status, &inviter, &inv.ExpiresAt, &created}, extra...)
+	err = row.Scan(dest...)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Invitation[O, U, I, T]{}, false, nil
+	}
+	if err != nil {
+		return Invitation[O, U, I, T]{}, false, err
+	}
+	inv.ID, inv.OrganizationID, inv.InviterID = I(id), O(org), U(inviter)
+	inv.Roles = s.sql.decodeRoles(roles)
+	if team != nil {
+		inv.TeamID = T(*team)
+	}
+	inv.Status = InvitationStatus(status)
+	if created != nil {
+		inv.CreatedAt = *created
+	}
+	return inv, true, nil
+}
+
+// collectInvitations reads rows, keeping those keep accepts (it may edit
+// them).
+func (s *Store[O, U, M, I, T]) collectInvitations(rows pgx.Rows, keep func(*Invitation[O, U, I, T]) bool) ([]Invitation[O, U, I, T], error) {
+	defer rows.Close()
+	out := []Invitation[O, U, I, T]{}
+	for rows.Next() {
+		inv, _, err := s.scanInvitation(rows)
+		if err != nil {
+			return nil, err
+		}
+		if keep(&inv) {
+			out = append(out, inv)
+		}
+	}
+	return out, rows.Err()
+}
+
+// newToken makes an invitation token: 256 random bits, base64url without
+// padding (43 characters), and its SHA-256, the only form stored.
+func newToken() (token string, hash [sha256.Size]byte, err error) {
+	b := make([]byte, tokenBytes)
+	if _, err := rand.Read(b); err != nil {
+		return "", hash, err
+	}
+	token = base64.RawURLEncoding.EncodeToString(b)
+	return token, sha256.Sum256([]byte(token)), nil
+}
+
+// hashToken checks a token's shape (it must be what newToken makes) and
+// returns its SHA-256; anything else is ErrInvalidToken without a query.
+func hashToken(token string) ([sha256.Size]byte, error) {
+	if len(token) != tokenLen {
+		return [sha256.Size]byte{}, fmt.Errorf("orgstore: malformed token: %w", ErrInvalidToken)
+	}
+	if b, err := base64.RawURLEncoding.Strict().DecodeString(token); err != nil || len(b) != tokenBytes {
+		return [sha256.Size]byte{}, fmt.Errorf("orgstore: malformed token: %w", ErrInvalidToken)
+	}
+	return sha256.Sum256([]byte(token)), nil
+}
+
+// normalizeEmail trims and lower-cases an address and refuses what cannot be
+// one: no single @ with text on both sides, spaces or control characters, or
+// longer than 254 characters (RFC 5321's path limit).
+func normalizeEmail(email string) (string, error) {
+	e := strings.ToLower(strings.TrimSpace(email))
+	at := strings.IndexByte(e, '@')
+	bad := e == "" || len(e) > 254 || at <= 0 || at == len(e)-1 || strings.Count(e, "@") != 1 ||
+		strings.IndexFunc(e, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0
+	if bad {
+		return "", fmt.Errorf("%q: %w", email, ErrInvalidEmail)
+	}
+	return e, nil
+}
+
+func nullIfEmpty(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// notMemberOnBadText turns authorize's failure on an organization id that
+// cannot exist into ErrNotMember, as for an unknown one.
+func notMemberOnBadText(err error, org, user string) error {
+	if isBadID(err) {
+		return fmt.Errorf("user %s, organization %s: %w", user, org, ErrNotMember)
+	}
+	return err
+}
+
+// inviteSQL holds the invitation statements of one schema. Statements
+// selecting an invitation return inviteSQL's columns in scanInvitation's
+// order: id, organization, email, roles, team, status, inviter, expiry,
+// creation.
+type inviteSQL struct {
+	// unusable is why the schema cannot hold invitations (no table or no
+	// token-hash column); every invitation operation returns it.
+	unusable   error
+	hasTeam    bool // the invitations table has a team column
+	hasCreated bool // … and a creation-time column
+
+	// insert: $1 organization, $2 email, $3 roles, $4 token hash, $5 inviter,
+	// $6 expires at[, created at][, team][, id] → columns.
+	insert string
+	// resend: $1 id, $2 token hash, $3 expires at, $4 roles, $5 inviter[, $6
+	// team] → columns.
+	resend string
+	// pendingFor: $1 organization, $2 email → the pending invitation's columns,
+	// locked.
+	pendingFor string
+	// countPending: $1 organization, $2 now → pending unexpired invitations.
+	countPending string
+	// orgOfToken: $1 token hash → organization, team. lockByToken: $1 token hash →
+	// columns, token hash; locked.
+	orgOfToken, lockByToken string
+	// orgOfID: $1 id → organization. lockByID: $1 id → columns, locked.
+	orgOfID, lockByID string
+	// setStatus: $1 id, $2 status.
+	setStatus string
+	// list: $1 organization. listStatus: $1 organization, $2 statuses (text[]).
+	list, listStatus string
+	// forEmail: $1 email, $2 now → pending unexpired invitations.
+	forEmail string
+	// memberByEmail: $1 organization, $2 email → whether a member has that
+	// email; "" without Schema.Users.
+	memberByEmail string
+}
+
+func buildInviteSQL(sc Schema) inviteSQL {
+	v := sc.Invitations
+	if v.Name == "" {
+		return inviteSQL{unusable: errors.New("orgstore: the schema has no invitations table")}
+	}
+	if v.TokenHash == "" {
+		return inviteSQL{unusable: errors.New("orgstore: the schema's invitations table has no token-hash column (tenantc's migration adds one)")}
+	}
+	var st inviteSQL
+	st.hasTeam = v.TeamID != ""
+	tbl := ident(v.Name)
+	id, org, email, status := ident(v.ID), ident(v.OrganizationID), ident(v.Email), ident(v.Status)
+	team := "NULL::text"
+	if st.hasTeam {
+		team = ident(v.TeamID) + "::text"
+	}
+	created := "NULL::timestamptz"
+	if v.CreatedAt != "" {
+		created = ident(v.CreatedAt)
+	}
+	cols := fmt.Sprintf("%s::text, %s::text, %s, %s, %s, %s, %s::text, %s, %s",
+		id, org, email, ident(v.Role), team, status, ident(v.InviterID), ident(v.ExpiresAt), created)
+	order := " ORDER BY " + id
+	if v.CreatedAt != "" {
+		order = fmt.Sprintf(" ORDER BY %s, %s", ident(v.CreatedAt), id)
+	}
+
+	// The insert's columns, and its parameters in the order Invite passes
+	// them: the six always there, then creation time, team and id when the
+	// schema has (or makes) them.
+	names := []string{org, email, ident(v.Role), ident(v.TokenHash), ident(v.InviterID), ident(v.ExpiresAt)}
+	st.hasCreated = v.CreatedAt != ""
+	if st.hasCreated {
+		names = append(names, ident(v.CreatedAt))
+	}
+	if st.hasTeam {
+		names = append(names, ident(v.TeamID))
+	}
+	if sc.IDs == "random32" {
+		names = append(names, id)
+	}
+	vals := make([]string, len(names))
+	for i := range vals {
+		vals[i] = fmt.Sprintf("$%d", i+1)
+	}
+	names = append(names, status)
+	vals = append(vals, "'pending'")
+	st.insert = fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s) RETURNING %s",
+		tbl, strings.Join(names, ", "), strings.Join(vals, ", "), cols)
+
+	set := fmt.Sprintf("%s = $2, %s = $3, %s = $4, %s = $5", ident(v.TokenHash), ident(v.ExpiresAt), ident(v.Role), ident(v.InviterID))
+	if st.hasTeam {
+		set += fmt.Sprintf(", %s = $6", ident(v.TeamID))
+	}
+	st.resend = fmt.Sprintf("UPDATE %s SET %s WHERE %s = $1 RETURNING %s", tbl, set, id, cols)
+
+	st.pendingFor = fmt.Sprintf("SELECT %s FROM %s WHERE %s = $1 AND %s = $2 AND %s = 'pending' FOR UPDATE",
+		cols, tbl, org, email, status)
+	st.countPending = fmt.Sprintf("SELECT count(*) FROM %s WHERE %s = $1 AND %s = 'pending' AND %s > $2",
+		tbl, org, status, ident(v.ExpiresAt))
+	st.orgOfToken = fmt.Sprintf("SELECT %s::text, %s FROM %s WHERE %s = $1", org, team, tbl, ident(v.TokenHash))
+	st.lockByToken = fmt.Sprintf("SELECT %s, %s FROM %s WHERE %s = $1 FOR UPDATE", cols, ident(v.TokenHash), tbl, ident(v.TokenHash))
+	st.orgOfID = fmt.Sprintf("SELECT %s::text FROM %s WHERE %s = $1", org, tbl, id)
+	st.lockByID = fmt.Sprintf("SELECT %s FROM %s WHERE %s = $1 FOR UPDATE", cols, tbl, id)
+	st.setStatus = fmt.Sprintf("UPDATE %s SET %s = $2 WHERE %s = $1", tbl, status, id)
+	st.list = fmt.Sprintf("SELECT %s FROM %s WHERE %s = $1%s", cols, tbl, org, order)
+	st.listStatus = fmt.Sprintf("SELECT %s FROM %s WHERE %s = $1 AND %s = ANY($2::text[])%s", cols, tbl, org, status, order)
+	// Both tenantc and Better Auth store invitation emails lower-cased, so
+	// plain equality finds them through the email index.
+	st.forEmail = fmt.Sprintf("SELECT %s FROM %s WHERE %s = $1 AND %s = 'pending' AND %s > $2%s",
+		cols, tbl, email, status, ident(v.ExpiresAt), order)
+
+	if u, m := sc.Users, sc.Members; u.Name != "" && u.Email != "" {
+		st.memberByEmail = fmt.Sprintf(`SELECT EXISTS (SELECT 1 FROM %s m JOIN %s u ON m.%s = u.%s::text
+	WHERE m.%s = $1 AND lower(u.%s) = $2)`,
+			ident(m.Name), ident(u.Name), ident(m.UserID), ident(u.ID), ident(m.OrganizationID), ident(u.Email))
+	}
+	return st
+}

@@ -1,0 +1,194 @@
+package orgstore
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"time"
+
+	"github.com/tenantc/tenantc/tenant"
+)
+
+// Errors. Every one works with errors.Is; wrapped errors say which object.
+var (
+	ErrNotFound             = errors.New("orgstore: not found")
+	ErrNotMember            = errors.New("orgstore: not a member of the organization")
+	ErrForbidden            = errors.New("orgstore: the actor lacks the permission")
+	ErrLastOwner            = errors.New("orgstore: the organization's last owner cannot be removed or demoted")
+	ErrSlugTaken            = errors.New("orgstore: slug taken")
+	ErrInvalidSlug          = errors.New("orgstore: invalid slug")
+	ErrUnknownRole          = errors.New("orgstore: unknown role")
+	ErrAlreadyMember        = errors.New("orgstore: already a member")
+	ErrInvitationPending    = errors.New("orgstore: an invitation for this email is pending")
+	ErrInvitationExpired    = errors.New("orgstore: invitation expired")
+	ErrInvitationNotPending = errors.New("orgstore: invitation is no longer pending")
+	ErrInvalidToken         = errors.New("orgstore: invalid invitation token")
+	ErrEmailMismatch        = errors.New("orgstore: invitation is for another email")
+	ErrLimitReached         = errors.New("orgstore: limit reached")
+	ErrVetoed               = errors.New("orgstore: vetoed by a hook")
+	ErrInvalidName          = errors.New("orgstore: invalid name")
+	ErrNameTaken            = errors.New("orgstore: name taken") // a team's or custom role's
+	ErrUnknownPermission    = errors.New("orgstore: unknown permission")
+	ErrRoleInUse            = errors.New("orgstore: the role is held by members")
+)
+
+// Permission is one statement a role grants, e.g. "member:delete".
+type Permission string
+
+// The permission statements of the organization plugin Better Auth users know.
+const (
+	OrganizationUpdate Permission = "organization:update"
+	OrganizationDelete Permission = "organization:delete"
+	MemberCreate       Permission = "member:create"
+	MemberUpdate       Permission = "member:update"
+	MemberDelete       Permission = "member:delete"
+	InvitationCreate   Permission = "invitation:create"
+	InvitationCancel   Permission = "invitation:cancel"
+	TeamCreate         Permission = "team:create"
+	TeamUpdate         Permission = "team:update"
+	TeamDelete         Permission = "team:delete"
+)
+
+// AllPermissions lists every statement, in documentation order.
+var AllPermissions = []Permission{
+	OrganizationUpdate, OrganizationDelete, MemberCreate, MemberUpdate, MemberDelete,
+	InvitationCreate, InvitationCancel, TeamCreate, TeamUpdate, TeamDelete,
+}
+
+// The built-in roles.
+const (
+	RoleOwner  = "owner"
+	RoleAdmin  = "admin"
+	RoleMember = "member"
+)
+
+// InvitationStatus is where an invitation stands.
+type InvitationStatus string
+
+const (
+	StatusPending  InvitationStatus = "pending"
+	StatusAccepted InvitationStatus = "accepted"
+	StatusRejected InvitationStatus = "rejected"
+	StatusCanceled InvitationStatus = "canceled"
+	StatusExpired  InvitationStatus = "expired"
+)
+
+// ReinvitePolicy says what inviting an email with a pending invitation does.
+type ReinvitePolicy int
+
+const (
+	// ReinviteReject refuses with ErrInvitationPending.
+	ReinviteReject ReinvitePolicy = iota
+	// ReinviteResend issues a new token for the pending invitation and extends
+	// its expiry; the old token stops working.
+	ReinviteResend
+	// ReinviteCancel cancels the pending invitation and creates a new one.
+	ReinviteCancel
+)
+
+// Config is a store's behaviour. The zero value of each field is a sensible
+// default.
+type Config struct {
+	Schema Schema
+	// InvitationTTL is how long an invitation stays valid; default 48 hours.
+	InvitationTTL time.Duration
+	Reinvite      ReinvitePolicy
+	// Limits; zero means none.
+	MaxMembers              int // members per organization (pending invitations count)
+	MaxPendingInvitations   int // pending invitations per organization
+	MaxOrganizationsPerUser int // organizations a user may create
+	// Roles adds custom roles, or changes what admin and member grant; owner
+	// always grants everything.
+	Roles map[string][]Permission
+	Hooks Hooks
+	// Now is the clock; default time.Now.
+	Now func() time.Time
+}
+
+// Organization is an organization with its tenant.
+type Organization[O ~string] struct {
+	ID        O
+	TenantID  tenant.ID
+	Name      string
+	Slug      string
+	Logo      string
+	Metadata  json.RawMessage
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// Member is a user's membership of an organization.
+type Member[O, U, M ~string] struct {
+	ID             M
+	OrganizationID O
+	UserID         U
+	Roles          []string
+	CreatedAt      time.Time
+	// UserName and UserEmail come from Schema.Users when it is set.
+	UserName  string
+	UserEmail string
+}
+
+// Invitation is an invitation to join an organization. Its token is never
+// stored; Invite returns it once.
+type Invitation[O, U, I, T ~string] struct {
+	ID             I
+	OrganizationID O
+	Email          string
+	Roles          []string
+	TeamID         T // empty when none
+	Status         InvitationStatus
+	InviterID      U
+	ExpiresAt      time.Time
+	CreatedAt      time.Time
+}
+
+// Team is a group of members within an organization.
+type Team[O, T ~string] struct {
+	ID             T
+	OrganizationID O
+	Name           string
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+}
+
+// TeamMember is a user's membership of a team.
+type TeamMember[T, U ~string] struct {
+	TeamID    T
+	UserID    U
+	CreatedAt time.Time
+}
+
+// Store is the store over one database. Its type parameters are the generated
+// package's ID types.
+type Store[O, U, M, I, T ~string] struct {
+	db  *tenant.SystemDB
+	cfg Config
+	sql *statements // the schema's SQL, built once
+}
+
+// New returns a store over db, whose role must bypass row level security
+// (tenant.System checks it on first use).
+func New[O, U, M, I, T ~string](db *tenant.SystemDB, cfg Config) (*Store[O, U, M, I, T], error) {
+	if db == nil {
+		return nil, errors.New("orgstore: nil database")
+	}
+	if cfg.InvitationTTL == 0 {
+		cfg.InvitationTTL = 48 * time.Hour
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	st, err := buildStatements(cfg.Schema)
+	if err != nil {
+		return nil, err
+	}
+	return &Store[O, U, M, I, T]{db: db, cfg: cfg, sql: st}, nil
+}
+
+// inTx runs fn in one System transaction.
+func (s *Store[O, U, M, I, T]) inTx(ctx context.Context, fn func(ctx context.Context, q tenant.Querier) error) error {
+	return tenant.System(ctx, s.db, func(ctx context.Context, sc *tenant.Scope) error {
+		return fn(ctx, sc.Querier())
+	})
+}
