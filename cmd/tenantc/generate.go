@@ -97,5 +97,15 @@ func summary(res *generator.Result, outcome string) string {
 		}
 	}
 	return fmt.Sprintf("tenantc: %d tables (%s); %d new migration(s); %d generated files, %s; %d warning(s)",
-		len(res.Model.Tables), strings.Join(parts, ", "), len(res.Migrations), len(res.Files), outcome, res.Diagnostics.Count(diag.Warning))
+		len(res.Model.Tables), strings.Join(parts, ", "), newMigrations(res), len(res.Files), outcome, res.Diagnostics.Count(diag.Warning))
+}
+
+// newMigrations counts the migrations this run planned: one per table that
+// lacked its RLS, and the organization store's.
+func newMigrations(res *generator.Result) int {
+	n := len(res.Migrations)
+	if res.StoreMigration != nil {
+		n++
+	}
+	return n
 }

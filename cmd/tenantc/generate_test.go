@@ -33,7 +33,7 @@ func TestTour(t *testing.T) {
 		copyPath(t, filepath.Join(repoRoot, p), filepath.Join(dir, p))
 	}
 	before := snapshot(t, dir)
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "schema", "009_notes.sql"), []byte(`CREATE TABLE notes (
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "schema", "010_notes.sql"), []byte(`CREATE TABLE notes (
     tenant_id uuid NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
     id        uuid NOT NULL DEFAULT gen_random_uuid(),
     body      text NOT NULL,
@@ -65,15 +65,15 @@ func TestTour(t *testing.T) {
 	// One new migration; besides it only the Go side (the table's standard
 	// queries, sqlc's code and the repositories) changes.
 	require.ElementsMatch(t, []string{
-		"schema/009_notes.sql",
-		"gen/migrations/000010_tenantc_rls_notes.up.sql",
-		"gen/migrations/000010_tenantc_rls_notes.down.sql",
+		"schema/010_notes.sql",
+		"gen/migrations/000011_tenantc_rls_notes.up.sql",
+		"gen/migrations/000011_tenantc_rls_notes.down.sql",
 		"gen/queries/tenantc_notes.sql",
 		"gen/db/tenantc_notes.sql.go",
 	}, added)
 	require.ElementsMatch(t, []string{"gen/db/models.go", "gen/db/tenantc_repositories.go"}, changed)
 	require.Contains(t, string(after["gen/db/tenantc_repositories.go"]), "func NewNotesRepo(s *tenant.Scope) *NotesRepo")
-	up := string(after["gen/migrations/000010_tenantc_rls_notes.up.sql"])
+	up := string(after["gen/migrations/000011_tenantc_rls_notes.up.sql"])
 	require.Contains(t, up, "CREATE POLICY tenantc_tenant_isolation ON public.notes")
 
 	stdout.Reset()

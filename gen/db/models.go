@@ -114,6 +114,45 @@ type Document struct {
 	UpdatedAt pgtype.Timestamptz
 }
 
+type Invitation struct {
+	ID             pgtype.UUID
+	OrganizationID pgtype.UUID
+	Email          string
+	Roles          []string
+	TeamID         pgtype.UUID
+	Status         string
+	TokenHash      []byte
+	InviterID      string
+	ExpiresAt      pgtype.Timestamptz
+	CreatedAt      pgtype.Timestamptz
+}
+
+type Member struct {
+	ID             pgtype.UUID
+	OrganizationID pgtype.UUID
+	UserID         string
+	Roles          []string
+	CreatedAt      pgtype.Timestamptz
+}
+
+type Organization struct {
+	ID        pgtype.UUID
+	Name      string
+	Slug      string
+	Logo      pgtype.Text
+	Metadata  []byte
+	CreatedAt pgtype.Timestamptz
+	UpdatedAt pgtype.Timestamptz
+}
+
+type OrganizationRole struct {
+	ID             pgtype.UUID
+	OrganizationID pgtype.UUID
+	Role           string
+	Permissions    []string
+	CreatedAt      pgtype.Timestamptz
+}
+
 type Plan struct {
 	ID                string
 	Name              string
@@ -151,9 +190,32 @@ type Task struct {
 	UpdatedAt  pgtype.Timestamptz
 }
 
+type Team struct {
+	ID             pgtype.UUID
+	OrganizationID pgtype.UUID
+	Name           string
+	CreatedAt      pgtype.Timestamptz
+	UpdatedAt      pgtype.Timestamptz
+}
+
+type TeamMember struct {
+	ID        pgtype.UUID
+	TeamID    pgtype.UUID
+	UserID    string
+	CreatedAt pgtype.Timestamptz
+}
+
 type Tenant struct {
 	ID        tenant.ID
 	Name      string
 	PlanID    string
+	CreatedAt pgtype.Timestamptz
+	OrgID     pgtype.UUID
+}
+
+type User struct {
+	ID        string
+	Name      string
+	Email     string
 	CreatedAt pgtype.Timestamptz
 }

@@ -92,6 +92,9 @@ func (s *seeder) rowFor(t *tenancy.Table, tenant string) row {
 		if parent == nil || parent == t { // self references stay empty
 			continue
 		}
+		if !s.required(t, fk) {
+			continue // a nullable reference (tenants.org_id) stays NULL: it may be unique
+		}
 		where := ""
 		if parent.Kind == tenancy.Scoped || parent.Kind == tenancy.Root {
 			where = fmt.Sprintf(" WHERE %s = %s", catalog.QuoteIdent(parent.TenantColumn.Name), quote(tenant))
@@ -123,6 +126,17 @@ func (s *seeder) rowFor(t *tenancy.Table, tenant string) row {
 		r.set(c.Name, s.sample(t, c))
 	}
 	return r
+}
+
+// required reports whether a foreign key must be filled: one of its columns is
+// NOT NULL or is the tenant column.
+func (s *seeder) required(t *tenancy.Table, fk *catalog.ForeignKey) bool {
+	for _, name := range fk.Columns {
+		if c := t.Column(name); c != nil && (c.NotNull || c == t.TenantColumn) {
+			return true
+		}
+	}
+	return false
 }
 
 // sample returns a value of the column's type, distinct on every call so unique
@@ -160,8 +174,8 @@ func (s *seeder) sample(t *tenancy.Table, c *catalog.Column) string {
 func (s *seeder) seed(tenants []string, rowsPer int) {
 	ctx := context.Background()
 	for _, t := range s.order() {
-		if t.PartitionOf != nil {
-			continue
+		if t.PartitionOf != nil || t.Store {
+			continue // partitions get rows through their parent; the store's tables through the store
 		}
 		switch t.Kind {
 		case tenancy.Root:
