@@ -426,8 +426,10 @@ func (s *Store[O, U, M, I, T]) ListOrganizationsForUser(ctx context.Context, use
 
 // ResolveTenant returns the tenant of org if user is a member of it, in one
 // query, and ErrNotMember otherwise (also for an unknown organization). It
-// is what an HTTP resolver's membership check calls. An organization
-// without a bridge row (one created by another service) returns ErrNotFound.
+// is what an HTTP resolver's membership check calls. An organization made by
+// another service sharing the database (a Better Auth service) has no tenant
+// row yet: the first ResolveTenant of a member creates it, with the values of
+// Config.TenantDefaults, so both services can create organizations.
 func (s *Store[O, U, M, I, T]) ResolveTenant(ctx context.Context, user U, org O) (tenant.ID, error) {
 	var id string
 	err := s.inTx(ctx, func(ctx context.Context, q tenant.Querier) error {
@@ -435,15 +437,39 @@ func (s *Store[O, U, M, I, T]) ResolveTenant(ctx context.Context, user U, org O)
 		if errors.Is(err, pgx.ErrNoRows) || isBadID(err) {
 			return fmt.Errorf("user %s, organization %s: %w", user, org, ErrNotMember)
 		}
-		return err
+		if err != nil || id != "" || s.cfg.Schema.Tenants.Name == "" {
+			return err
+		}
+		return s.adoptOrganization(ctx, q, string(org), &id)
 	})
 	if err != nil {
 		return "", err
 	}
-	if id == "" {
-		return "", fmt.Errorf("organization %s has no tenant row: %w", org, ErrNotFound)
-	}
 	return tenant.ID(id), nil
+}
+
+// adoptOrganization creates the tenant row of an organization another service
+// made. Two concurrent calls make one row: the bridge column is unique, the
+// loser inserts nothing and reads the winner's.
+func (s *Store[O, U, M, I, T]) adoptOrganization(ctx context.Context, q tenant.Querier, org string, id *string) error {
+	insert, keys, err := s.insertTenant(s.cfg.TenantDefaults)
+	if err != nil {
+		return err
+	}
+	t := s.cfg.Schema.Tenants
+	insert = strings.Replace(insert, " RETURNING ", fmt.Sprintf(" ON CONFLICT (%s) DO NOTHING RETURNING ", ident(t.OrganizationID)), 1)
+	args := []any{org}
+	for _, k := range keys {
+		args = append(args, s.cfg.TenantDefaults[k])
+	}
+	err = q.QueryRow(ctx, insert, args...).Scan(id)
+	if errors.Is(err, pgx.ErrNoRows) { // another call created it first
+		err = q.QueryRow(ctx, fmt.Sprintf("SELECT %s::text FROM %s WHERE %s = $1", ident(t.ID), ident(t.Name), ident(t.OrganizationID)), org).Scan(id)
+	}
+	if err != nil {
+		return fmt.Errorf("orgstore: creating the tenant of organization %s (set Config.TenantDefaults for the tenants table's required columns): %w", org, err)
+	}
+	return nil
 }
 
 // pgCode returns the SQLSTATE of a server error, or "".

@@ -397,10 +397,64 @@ func TestResolveTenant(t *testing.T) {
 		_, err = s.ResolveTenant(ctx, bob, a.ID)
 		assert.ErrorIs(t, err, ErrNotMember)
 
-		// An organization without a bridge row (created by another service).
+		// An organization without a bridge row (created by another service)
+		// gets one on its first resolution, and keeps it.
 		fx.exec(t, "DELETE FROM tenants WHERE id = $1", string(a.TenantID))
-		_, err = s.ResolveTenant(ctx, alice, a.ID)
-		assert.ErrorIs(t, err, ErrNotFound)
+		first, err := s.ResolveTenant(ctx, alice, a.ID)
+		require.NoError(t, err)
+		require.NotEmpty(t, first)
+		require.NotEqual(t, a.TenantID, first)
+		again, err := s.ResolveTenant(ctx, alice, a.ID)
+		require.NoError(t, err)
+		require.Equal(t, first, again)
+	})
+}
+
+// TestOrganizationFromAnotherService: an organization and its owner written
+// straight into the tables, as a Better Auth service sharing the database
+// does, work with the store: the first ResolveTenant of a member makes the
+// organization's tenant (once, even when members resolve it at once), and a
+// non-member still gets nothing.
+func TestOrganizationFromAnotherService(t *testing.T) {
+	forEachFlavor(t, func(t *testing.T, flavor string) {
+		ctx := context.Background()
+		s, fx := newTestStore(t, flavor, Config{})
+		var org string
+		if flavor == "native" {
+			require.NoError(t, fx.Admin.QueryRow(ctx, `INSERT INTO organizations (name, slug) VALUES ('Elsewhere', 'elsewhere') RETURNING id::text`).Scan(&org))
+			fx.exec(t, `INSERT INTO members (organization_id, user_id, roles) VALUES ($1, 'ann', '{owner}'), ($1, 'ben', '{member}')`, org)
+		} else {
+			org = "ba-org-0000000000000000000000001"
+			fx.exec(t, `INSERT INTO "user" (id, name, email, "emailVerified", "createdAt", "updatedAt") VALUES
+				('ann', 'Ann', 'ann@x.test', true, now(), now()), ('ben', 'Ben', 'ben@x.test', true, now(), now())
+				ON CONFLICT DO NOTHING`)
+			fx.exec(t, `INSERT INTO organization (id, name, slug, "createdAt") VALUES ($1, 'Elsewhere', 'elsewhere', now())`, org)
+			fx.exec(t, `INSERT INTO member (id, "organizationId", "userId", role, "createdAt") VALUES
+				('m1', $1, 'ann', 'owner', now()), ('m2', $1, 'ben', 'member', now())`, org)
+		}
+		ids := make([]tenant.ID, 2)
+		errs := make([]error, 2)
+		var wg sync.WaitGroup
+		for i, u := range []UserID{"ann", "ben"} {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				ids[i], errs[i] = s.ResolveTenant(ctx, u, OrgID(org))
+			}()
+		}
+		wg.Wait()
+		require.NoError(t, errs[0])
+		require.NoError(t, errs[1])
+		require.NotEmpty(t, ids[0])
+		require.Equal(t, ids[0], ids[1], "one tenant for the organization")
+		var n int
+		require.NoError(t, fx.Admin.QueryRow(ctx, "SELECT count(*) FROM tenants WHERE org_id::text = $1", org).Scan(&n))
+		require.Equal(t, 1, n)
+		_, err := s.ResolveTenant(ctx, "zed", OrgID(org))
+		require.ErrorIs(t, err, ErrNotMember)
+		members, err := s.ListMembers(ctx, "ben", OrgID(org), "", 10)
+		require.NoError(t, err)
+		require.Len(t, members, 2)
 	})
 }
 

@@ -101,6 +101,10 @@ type Config struct {
 	// always grants everything.
 	Roles map[string][]Permission
 	Hooks Hooks
+	// TenantDefaults are column values of the tenants row the store creates
+	// for an organization another service made (see Store.ResolveTenant),
+	// e.g. the tenants table's NOT NULL columns without defaults.
+	TenantDefaults map[string]any
 	// Now is the clock; default time.Now.
 	Now func() time.Time
 }
