@@ -127,8 +127,16 @@ func buildMemberSQL(sc Schema) memberSQL {
 	member := fmt.Sprintf("EXISTS (SELECT 1 FROM %s a WHERE a.%s = $1 AND a.%s = $2)", table, org, user)
 	q.listFirst = fmt.Sprintf("SELECT %s FROM %s m%s WHERE m.%s = $1 AND %s ORDER BY m.%s LIMIT $3",
 		cols, table, join, org, member, user)
+	// The users join repeats the bound on its own key: PostgreSQL does not
+	// carry "m.user > $3" over to "u.id", and without it a deep page reads the
+	// users' key from the start (30 000 rows for 50 members, measured in
+	// docs/BENCHMARKS.md). In the ON clause, members without a user row stay.
+	afterJoin := join
+	if join != "" {
+		afterJoin += fmt.Sprintf(" AND u.%s > $3", ident(sc.Users.ID))
+	}
 	q.listAfter = fmt.Sprintf("SELECT %s FROM %s m%s WHERE m.%s = $1 AND %s AND m.%s > $3 ORDER BY m.%s LIMIT $4",
-		cols, table, join, org, member, user, user)
+		cols, table, afterJoin, org, member, user, user)
 
 	if r := sc.Roles; r.Name != "" {
 		rt, rorg, rrole := ident(r.Name), ident(r.OrganizationID), ident(r.Role)
