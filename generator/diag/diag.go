@@ -47,7 +47,12 @@ func ParseSeverity(s string) (Severity, error) {
 
 // Diagnostic is one finding.
 type Diagnostic struct {
-	Pos      source.Pos
+	// Pos is where the SQL says it; for a finding on a live database (tenantc
+	// check) it is empty and Object names what is wrong.
+	Pos source.Pos
+	// Object names the database object concerned, e.g. "public.projects" or
+	// "role app"; optional for diagnostics with a Pos.
+	Object   string
 	Severity Severity
 	// Rule is the stable kebab-case name of the rule that found it, e.g.
 	// "nullable-tenant-column"; config files use it to change a rule's severity.
@@ -61,7 +66,11 @@ type Diagnostic struct {
 // followed by an indented fix line.
 func (d Diagnostic) String() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s: %s: %s", d.Pos, d.Severity, d.Message)
+	where := d.Pos.String()
+	if !d.Pos.IsValid() && d.Object != "" {
+		where = d.Object
+	}
+	fmt.Fprintf(&b, "%s: %s: %s", where, d.Severity, d.Message)
 	if d.Rule != "" {
 		fmt.Fprintf(&b, " [%s]", d.Rule)
 	}
@@ -108,6 +117,7 @@ func (l List) Sort() {
 			cmp.Compare(a.Pos.File, b.Pos.File),
 			cmp.Compare(a.Pos.Line, b.Pos.Line),
 			cmp.Compare(a.Pos.Col, b.Pos.Col),
+			cmp.Compare(a.Object, b.Object),
 			cmp.Compare(a.Rule, b.Rule),
 			cmp.Compare(a.Message, b.Message),
 		)
