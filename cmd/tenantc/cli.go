@@ -18,6 +18,7 @@ type command struct {
 
 var commands = []command{
 	{"generate", "generate row level security migrations for the schema", runGenerate},
+	{"vet", "check the schema's row level security and the queries, from the SQL alone", runVet},
 }
 
 // exitError ends the process with code after its message (if any) is printed.
