@@ -19,6 +19,7 @@ type command struct {
 var commands = []command{
 	{"generate", "generate row level security migrations for the schema", runGenerate},
 	{"vet", "check the schema's row level security and the queries, from the SQL alone", runVet},
+	{"check", "audit a live database: row level security, roles, grants; --probe tries to cross tenants", runCheck},
 }
 
 // exitError ends the process with code after its message (if any) is printed.

@@ -1,0 +1,59 @@
+package audit
+
+import (
+	"github.com/tenantc/tenantc/generator/diag"
+	"github.com/tenantc/tenantc/generator/tenancy"
+)
+
+// The rules only a live database can judge: who the application connects as,
+// what it owns and was granted, and what a probe of the running policies
+// shows. Names are part of tenantc's interface, like tenancy's.
+var (
+	RuleAppSuperuser      = tenancy.Rule{Name: "app-role-superuser", Severity: diag.Error, Summary: "a superuser ignores row level security, FORCE included: every query of the application sees every tenant's rows"}
+	RuleAppBypassRLS      = tenancy.Rule{Name: "app-role-bypassrls", Severity: diag.Error, Summary: "a role with BYPASSRLS (or a member of one, which can SET ROLE to it) ignores every policy: the application would see every tenant's rows"}
+	RuleAppOwnsTable      = tenancy.Rule{Name: "app-role-owns-table", Severity: diag.Error, Summary: "the owner of a table (or a member of the owner) can disable its row level security, drop its policies or turn FORCE off, and without FORCE skips the policies anyway"}
+	RuleAppExcessGrants   = tenancy.Rule{Name: "app-role-excess-grants", Severity: diag.Error, Summary: "TRUNCATE ignores row level security (one tenant can empty every tenant's table), REFERENCES lets foreign-key checks probe other tenants' keys, TRIGGER runs code on other tenants' writes, and CREATE on a schema lets the application add objects that shadow yours"}
+	RuleDefinerSearchPath = tenancy.Rule{Name: "security-definer-search-path", Severity: diag.Error, Summary: "a SECURITY DEFINER function without a fixed search_path (or with a schema on it the application can create objects in) resolves names the caller controls, with its owner's rights"}
+	RuleDefinerExecutable = tenancy.Rule{Name: "security-definer-executable", Severity: diag.Error, Summary: "a SECURITY DEFINER function the application role (or PUBLIC) may execute runs with its owner's rights: if the owner bypasses RLS, any tenant reads through it what the policies hide"}
+	RuleMatviewTenantData = tenancy.Rule{Name: "materialized-view-tenant-data", Severity: diag.Error, Summary: "a materialized view stores rows of protected tables and has no row level security: if the application can read it, every tenant reads every tenant's copy"}
+	RuleForeignTableData  = tenancy.Rule{Name: "foreign-table-tenant-data", Severity: diag.Error, Summary: "a foreign table cannot have row level security: if the application can read one holding tenant rows, every tenant reads all of them"}
+	RuleTenantColumnNoRLS = tenancy.Rule{Name: "tenant-column-without-rls", Severity: diag.Error, Summary: "a table with the tenant column but no row level security and no policy was added outside tenantc (drift): every tenant reads and writes all of it until tenantc generate gives it its migration"}
+	RuleProbeRead         = tenancy.Rule{Name: "probe-cross-tenant-read", Severity: diag.Error, Summary: "the probe, as the application role, read rows of another tenant (or rows with no tenant set)"}
+	RuleProbeInsert       = tenancy.Rule{Name: "probe-cross-tenant-insert", Severity: diag.Error, Summary: "the probe, as the application role, inserted a row for another tenant"}
+	RuleProbeUpdate       = tenancy.Rule{Name: "probe-cross-tenant-update", Severity: diag.Error, Summary: "the probe, as the application role, updated rows of another tenant"}
+	RuleProbeDelete       = tenancy.Rule{Name: "probe-cross-tenant-delete", Severity: diag.Error, Summary: "the probe, as the application role, deleted rows of another tenant"}
+	RuleProbeMove         = tenancy.Rule{Name: "probe-cross-tenant-move", Severity: diag.Error, Summary: "the probe, as the application role, moved its own rows to another tenant"}
+	RuleProbeIncomplete   = tenancy.Rule{Name: "probe-incomplete", Severity: diag.Warning, Summary: "the probe could not try a table (its rows could not be inserted as the application role), so nothing was learnt about it"}
+)
+
+// Rules lists the rules of this package, in documentation order.
+var Rules = []tenancy.Rule{
+	RuleAppSuperuser, RuleAppBypassRLS, RuleAppOwnsTable, RuleAppExcessGrants,
+	RuleDefinerSearchPath, RuleDefinerExecutable, RuleMatviewTenantData, RuleForeignTableData,
+	RuleTenantColumnNoRLS,
+	RuleProbeRead, RuleProbeInsert, RuleProbeUpdate, RuleProbeDelete, RuleProbeMove, RuleProbeIncomplete,
+}
+
+// Registered in tenancy.Rules, the one list of rules: tenantc.yaml's rules:,
+// every command's --rule flag and the rule summaries of the reports know them
+// wherever this package is linked in (the tenantc command always links it).
+func init() {
+	for _, r := range Rules {
+		if _, ok := tenancy.FindRule(r.Name); !ok {
+			tenancy.Rules = append(tenancy.Rules, r)
+		}
+	}
+}
+
+// Superseded lists, for check, the findings that a more precise finding makes
+// redundant; CHECKS.md explains each. The key reports the cause, the values
+// the symptoms it replaces on the same object (or, for a table, on the table
+// and its policies).
+var superseded = map[string][]string{
+	// Drift: a table never protected shows every symptom of it.
+	RuleTenantColumnNoRLS.Name: {tenancy.RuleRLSDisabled.Name, tenancy.RuleRLSNotForced.Name, tenancy.RuleTenantPolicyMissing.Name},
+	// What makes a foreign policy dangerous says more than that it is foreign.
+	tenancy.RulePolicyAlwaysTrue.Name:   {tenancy.RuleForeignPolicy.Name},
+	tenancy.RulePolicyOrBypass.Name:     {tenancy.RuleForeignPolicy.Name},
+	tenancy.RulePolicyMissingCheck.Name: {tenancy.RuleForeignPolicy.Name},
+}
