@@ -14,6 +14,7 @@ import (
 
 	"github.com/tenantc/tenantc/internal/checktest"
 	"github.com/tenantc/tenantc/internal/pgtest"
+	"github.com/tenantc/tenantc/internal/sarifcheck"
 )
 
 func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
@@ -130,6 +131,7 @@ func TestCheckFindings(t *testing.T) {
 			}
 		}
 	}
+	require.Empty(t, sarifcheck.Validate([]byte(stdout)), "check's SARIF against the 2.1.0 schema")
 	require.NoError(t, json.Unmarshal([]byte(stdout), &sarif))
 	assert.Equal(t, "2.1.0", sarif.Version)
 	require.Len(t, sarif.Runs, 1)

@@ -11,6 +11,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/tenantc/tenantc/internal/sarifcheck"
 )
 
 // vet runs tenantc vet with args and returns its exit code and output.
@@ -98,6 +100,7 @@ func TestVetExample(t *testing.T) {
 
 	code, stdout, _ = vet(t, "--dir", repoRoot, "--format", "sarif")
 	require.Equal(t, 0, code)
+	require.Empty(t, sarifcheck.Validate([]byte(stdout)), "vet's SARIF against the 2.1.0 schema")
 	var log struct {
 		Version string
 		Runs    []struct{ Results []any }
