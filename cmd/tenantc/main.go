@@ -4,6 +4,8 @@
 // Usage:
 //
 //	tenantc generate [--check] [--dir DIR] [--rule NAME=SEVERITY]...
+//	tenantc vet [--dir DIR] [--format text|json|sarif] [--rule NAME=SEVERITY]...
+//	tenantc check --database-url URL [--role ROLE] [--format text|json|sarif] [--probe] [--dir DIR]
 //
 // See README.md for what each command does.
 package main
