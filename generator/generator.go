@@ -79,44 +79,12 @@ func Run(opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	res := &Result{Config: cfg}
-	rules := map[string]diag.Severity{}
-	for name, sev := range cfg.Rules {
-		rules[name] = sev
-	}
-	for name, sev := range opts.Rules {
-		rules[name] = sev
-	}
-	for _, name := range slices.Sorted(maps.Keys(rules)) {
-		if _, ok := tenancy.FindRule(name); !ok {
-			pos := cfg.RulePos[name]
-			if !pos.IsValid() {
-				pos = source.Pos{File: "--rule"}
-			}
-			res.Diagnostics.Errorf(pos, "unknown rule %q; README.md lists the rules", name)
-		}
-	}
-	if res.Diagnostics.HasErrors() {
-		return res, res.Diagnostics.Err()
-	}
-
-	migDir := path.Clean(filepath.ToSlash(cfg.Migrations.Dir))
-	existing, err := migration.ExistingFiles(filepath.Join(opts.Dir, migDir))
+	res, rules, migDir, existing, err := begin(cfg, opts)
 	if err != nil {
 		return nil, err
 	}
-	// The migrations directory is part of the schema: that is how a later run
-	// sees what earlier runs generated. Before the first run it does not exist,
-	// even where sqlc.yaml already lists it.
-	isMigDir := func(p string) bool { return path.Clean(filepath.ToSlash(p)) == migDir }
-	paths := slices.Clone(cfg.Schema)
-	if existing == nil {
-		paths = slices.DeleteFunc(paths, isMigDir)
-	} else if !slices.ContainsFunc(paths, isMigDir) {
-		paths = append(paths, migDir)
-	}
-	if res.Sources, err = source.ReadPaths(opts.Dir, paths); err != nil {
-		return nil, err
+	if res.Diagnostics.HasErrors() {
+		return res, res.Diagnostics.Err()
 	}
 
 	migOpts := migration.Options{Dir: migDir, Format: cfg.Migrations.Format, Existing: existing}
@@ -192,6 +160,40 @@ func Run(opts Options) (*Result, error) {
 		res.Files = append(res.Files, file)
 	}
 	return res, nil
+}
+
+// begin does what generate and vet share before they judge anything: merge the
+// rule overrides (tenantc.yaml's, then opts.Rules) and report unknown rule
+// names, then read the SQL files. The migrations directory is part of the
+// schema: that is how a later run sees what earlier runs generated. Before the
+// first run it does not exist, even where sqlc.yaml already lists it.
+func begin(cfg *config.Config, opts Options) (res *Result, rules map[string]diag.Severity, migDir string, existing []string, err error) {
+	res = &Result{Config: cfg}
+	rules = VetRules(cfg, opts.Rules)
+	for _, name := range slices.Sorted(maps.Keys(rules)) {
+		if _, ok := tenancy.FindRule(name); !ok {
+			pos := cfg.RulePos[name]
+			if !pos.IsValid() {
+				pos = source.Pos{File: "--rule"}
+			}
+			res.Diagnostics.Errorf(pos, "unknown rule %q; README.md lists the rules", name)
+		}
+	}
+	migDir = path.Clean(filepath.ToSlash(cfg.Migrations.Dir))
+	if existing, err = migration.ExistingFiles(filepath.Join(opts.Dir, migDir)); err != nil {
+		return nil, nil, "", nil, err
+	}
+	isMigDir := func(p string) bool { return path.Clean(filepath.ToSlash(p)) == migDir }
+	paths := slices.Clone(cfg.Schema)
+	if existing == nil {
+		paths = slices.DeleteFunc(paths, isMigDir)
+	} else if !slices.ContainsFunc(paths, isMigDir) {
+		paths = append(paths, migDir)
+	}
+	if res.Sources, err = source.ReadPaths(opts.Dir, paths); err != nil {
+		return nil, nil, "", nil, err
+	}
+	return res, rules, migDir, existing, nil
 }
 
 // applyRules sets each diagnostic's severity from the overrides and drops the

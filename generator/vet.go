@@ -2,15 +2,11 @@ package generator
 
 import (
 	"maps"
-	"path"
-	"path/filepath"
 	"slices"
 
 	"github.com/tenantc/tenantc/generator/config"
 	"github.com/tenantc/tenantc/generator/diag"
-	"github.com/tenantc/tenantc/generator/migration"
 	"github.com/tenantc/tenantc/generator/parse"
-	"github.com/tenantc/tenantc/generator/source"
 	"github.com/tenantc/tenantc/generator/store"
 	"github.com/tenantc/tenantc/generator/tenancy"
 )
@@ -32,31 +28,8 @@ func Vet(opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	res := &Result{Config: cfg}
-	rules := VetRules(cfg, opts.Rules)
-	for _, name := range slices.Sorted(maps.Keys(rules)) {
-		if _, ok := tenancy.FindRule(name); !ok {
-			pos := cfg.RulePos[name]
-			if !pos.IsValid() {
-				pos = source.Pos{File: "--rule"}
-			}
-			res.Diagnostics.Errorf(pos, "unknown rule %q; README.md lists the rules", name)
-		}
-	}
-
-	migDir := path.Clean(filepath.ToSlash(cfg.Migrations.Dir))
-	existing, err := migration.ExistingFiles(filepath.Join(opts.Dir, migDir))
+	res, rules, _, _, err := begin(cfg, opts)
 	if err != nil {
-		return nil, err
-	}
-	isMigDir := func(p string) bool { return path.Clean(filepath.ToSlash(p)) == migDir }
-	paths := slices.Clone(cfg.Schema)
-	if existing == nil {
-		paths = slices.DeleteFunc(paths, isMigDir)
-	} else if !slices.ContainsFunc(paths, isMigDir) {
-		paths = append(paths, migDir)
-	}
-	if res.Sources, err = source.ReadPaths(opts.Dir, paths); err != nil {
 		return nil, err
 	}
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"slices"
 	"strings"
 	"time"
@@ -40,7 +41,7 @@ func (s *schemaFlags) Set(v string) error {
 // is an error, 1 when one is, 2 when the check could not run.
 func runCheck(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("check", stderr)
-	dbURL := fs.String("database-url", "", "PostgreSQL URL of the database to check (required)")
+	dbURL := fs.String("database-url", "", "PostgreSQL URL of the database to check (default: $DATABASE_URL)")
 	format := fs.String("format", "text", "output format: "+strings.Join(report.Formats, ", "))
 	role := fs.String("role", "", "the application role to judge and probe as (default: the connected role)")
 	dir := fs.String("dir", ".", "project directory; its tenantc.yaml, if any, names the tenant table, column, setting and global tables")
@@ -56,7 +57,10 @@ func runCheck(args []string, stdout, stderr io.Writer) error {
 		return &exitError{code: 2, msg: fmt.Sprintf("tenantc check: unknown --format %q (want %s)", *format, strings.Join(report.Formats, ", "))}
 	}
 	if *dbURL == "" {
-		return &exitError{code: 2, msg: "tenantc check: --database-url is required"}
+		*dbURL = os.Getenv("DATABASE_URL")
+	}
+	if *dbURL == "" {
+		return &exitError{code: 2, msg: "tenantc check: --database-url is required (or DATABASE_URL)"}
 	}
 	cfg, err := config.Load(*dir)
 	if err != nil {

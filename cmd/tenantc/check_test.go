@@ -179,6 +179,7 @@ func TestCheckRules(t *testing.T) {
 func TestCheckCouldNotRun(t *testing.T) {
 	fx := checktest.Migrated(t, repoRoot)
 	bad := project(t, map[string]string{"tenantc.yaml": "tenant:\n  tabel: x\n"})
+	t.Setenv("DATABASE_URL", "") // "no database" means neither the flag nor the variable
 	for _, c := range []struct {
 		name string
 		args []string
