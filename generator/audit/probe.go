@@ -17,6 +17,7 @@ import (
 	"github.com/tenantc/tenantc/generator/catalog"
 	"github.com/tenantc/tenantc/generator/diag"
 	"github.com/tenantc/tenantc/generator/livecat"
+	"github.com/tenantc/tenantc/generator/rows"
 	"github.com/tenantc/tenantc/generator/tenancy"
 )
 
@@ -96,7 +97,8 @@ func Probe(ctx context.Context, conn *pgx.Conn, model *tenancy.Model, opts Probe
 			return nil, fmt.Errorf("%w %s from %s (%v): connect as %s, or grant %s to %s", ErrCannotBecome, role, current, err, role, role, current)
 		}
 	}
-	p := &prober{ctx: ctx, tx: tx, model: model, role: role, run: randomHex(4)}
+	p := &prober{ctx: ctx, tx: tx, model: model, role: role,
+		sampler: rows.Sampler{Catalog: model.Catalog, Prefix: "tenantc-probe-" + randomHex(4)}}
 	p.probe()
 	return p.diags, nil
 }
@@ -107,43 +109,14 @@ type prober struct {
 	tx    pgx.Tx
 	model *tenancy.Model
 	role  string
-	run   string // random, in every made-up value, so values are unique
-	n     int
-	diags diag.List
+	// sampler makes up column values; its random prefix keeps them unique
+	// among the rows already there.
+	sampler rows.Sampler
+	diags   diag.List
 
-	a, b    string                          // the throwaway tenants
-	filled  map[catalog.Name]bool           // scoped tables holding a row of each tenant
-	pending map[catalog.Name]map[string]row // a fresh row per table and tenant, for the insert attempt
-}
-
-// row is a column list with SQL value expressions, ready for INSERT.
-type row struct {
-	cols []string
-	vals []string
-}
-
-func (r *row) set(col, val string) {
-	if i := slices.Index(r.cols, col); i >= 0 {
-		r.vals[i] = val
-		return
-	}
-	r.cols = append(r.cols, col)
-	r.vals = append(r.vals, val)
-}
-
-func (r row) insert(t catalog.Name, identity bool) string {
-	if len(r.cols) == 0 {
-		return fmt.Sprintf("INSERT INTO %s DEFAULT VALUES", t)
-	}
-	q := make([]string, len(r.cols))
-	for i, c := range r.cols {
-		q[i] = catalog.QuoteIdent(c)
-	}
-	override := ""
-	if identity {
-		override = " OVERRIDING SYSTEM VALUE"
-	}
-	return fmt.Sprintf("INSERT INTO %s (%s)%s VALUES (%s)", t, strings.Join(q, ", "), override, strings.Join(r.vals, ", "))
+	a, b    string                               // the throwaway tenants
+	filled  map[catalog.Name]bool                // scoped tables holding a row of each tenant
+	pending map[catalog.Name]map[string]rows.Row // a fresh row per table and tenant, for the insert attempt
 }
 
 func (p *prober) report(r tenancy.Rule, t *tenancy.Table, msg, fix string) {
@@ -189,7 +162,7 @@ func (p *prober) probe() {
 	root := p.model.Table(p.model.Tenant.Root)
 	p.a, p.b = p.tenantID(), p.tenantID()
 	p.filled = map[catalog.Name]bool{}
-	p.pending = map[catalog.Name]map[string]row{}
+	p.pending = map[catalog.Name]map[string]rows.Row{}
 
 	// The tenants: each root row inserted with the setting naming it.
 	for _, tenant := range []string{p.a, p.b} {
@@ -199,7 +172,7 @@ func (p *prober) probe() {
 		}
 		r, err := p.rowFor(root, tenant)
 		if err == nil {
-			_, err = p.exec(true, r.insert(root.Name, hasIdentityAlways(root.Table, r)))
+			_, err = p.exec(true, r.Insert(root.Table))
 		}
 		if err != nil {
 			p.incomplete(root, fmt.Errorf("creating a throwaway tenant: %w", err))
@@ -210,25 +183,25 @@ func (p *prober) probe() {
 
 	// One row per tenant in every scoped table, parents first; and a second
 	// row per tenant, not inserted, for the insert attempt.
-	for _, t := range p.order() {
+	for _, t := range rows.Order(p.model) {
 		if t.Kind != tenancy.Scoped || t.PartitionOf != nil || t.Store {
 			continue
 		}
 		ok := true
 		for _, tenant := range []string{p.a, p.b} {
 			err := p.as(tenant)
-			var r row
+			var r rows.Row
 			if err == nil {
 				r, err = p.rowFor(t, tenant)
 			}
 			if err == nil {
-				_, err = p.exec(true, r.insert(t.Name, hasIdentityAlways(t.Table, r)))
+				_, err = p.exec(true, r.Insert(t.Table))
 			}
 			if err == nil {
-				var extra row
+				var extra rows.Row
 				if extra, err = p.rowFor(t, tenant); err == nil {
 					if p.pending[t.Name] == nil {
-						p.pending[t.Name] = map[string]row{}
+						p.pending[t.Name] = map[string]rows.Row{}
 					}
 					p.pending[t.Name][tenant] = extra
 				}
@@ -304,11 +277,11 @@ func (p *prober) attack(t *tenancy.Table) {
 	switch {
 	case t.Kind == tenancy.Root && p.filled[t.Name]:
 		if r, err := p.rowFor(t, p.tenantID()); err == nil {
-			insert = r.insert(t.Name, hasIdentityAlways(t.Table, r))
+			insert = r.Insert(t.Table)
 		}
 	case t.PartitionOf == nil && p.pending[t.Name] != nil:
 		r := p.pending[t.Name][p.b]
-		insert = r.insert(t.Name, hasIdentityAlways(t.Table, r))
+		insert = r.Insert(t.Table)
 	}
 	if insert != "" {
 		if n, err := p.exec(false, insert); err == nil && n > 0 {
@@ -349,67 +322,42 @@ func probeFix(t *tenancy.Table) string {
 	return strings.Join(fix, "\n")
 }
 
-// order returns the tables parents first, so foreign keys find their rows.
-func (p *prober) order() []*tenancy.Table {
-	var out []*tenancy.Table
-	done := map[catalog.Name]bool{}
-	var visit func(t *tenancy.Table, depth int)
-	visit = func(t *tenancy.Table, depth int) {
-		if done[t.Name] || depth > len(p.model.Tables) {
-			return
-		}
-		for _, fk := range t.ForeignKeys {
-			if parent := p.model.Table(fk.RefTable); parent != nil && parent != t {
-				visit(parent, depth+1)
-			}
-		}
-		if !done[t.Name] {
-			done[t.Name] = true
-			out = append(out, t)
-		}
-	}
-	for _, t := range p.model.Tables {
-		visit(t, 0)
-	}
-	return out
-}
-
 // rowFor makes up a row of t for tenant ("" for a table of no tenant), the
 // setting already naming the tenant. Columns with defaults are left to them
 // unless a foreign key or the tenant needs a value.
-func (p *prober) rowFor(t *tenancy.Table, tenant string) (row, error) {
+func (p *prober) rowFor(t *tenancy.Table, tenant string) (rows.Row, error) {
 	return p.rowDepth(t, tenant, 0)
 }
 
-func (p *prober) rowDepth(t *tenancy.Table, tenant string, depth int) (row, error) {
-	var r row
+func (p *prober) rowDepth(t *tenancy.Table, tenant string, depth int) (rows.Row, error) {
+	var r rows.Row
 	if tenant != "" && t.TenantColumn != nil {
-		r.set(t.TenantColumn.Name, p.literal(t, tenant))
+		r.Set(t.TenantColumn.Name, p.literal(t, tenant))
 	}
 	for _, fk := range t.ForeignKeys {
 		parent := p.model.Table(fk.RefTable)
-		if parent == nil || parent == t || !required(t, fk) || len(fk.RefColumns) != len(fk.Columns) {
+		if parent == nil || parent == t || !rows.Required(t, fk) || len(fk.RefColumns) != len(fk.Columns) {
 			continue // self references and nullable references stay NULL
 		}
 		vals, err := p.parentRow(parent, fk, tenant, depth)
 		if err != nil {
-			return row{}, err
+			return rows.Row{}, err
 		}
 		for i, c := range fk.Columns {
 			if vals[i] != nil && !(t.TenantColumn != nil && c == t.TenantColumn.Name && tenant != "") {
-				r.set(c, quote(*vals[i]))
+				r.Set(c, rows.Quote(*vals[i]))
 			}
 		}
 	}
 	for _, c := range t.Columns {
-		if slices.Contains(r.cols, c.Name) || c.Default != "" || c.Generated != "" || c.Identity != "" || !c.NotNull {
+		if slices.Contains(r.Cols, c.Name) || !rows.NeedsValue(c) {
 			continue
 		}
-		v, err := p.sample(c)
+		v, err := p.sampler.Value(c)
 		if err != nil {
-			return row{}, fmt.Errorf("%s.%s: %w", t.Name, c.Name, err)
+			return rows.Row{}, fmt.Errorf("%s.%s: %w", t.Name, c.Name, err)
 		}
-		r.set(c.Name, v)
+		r.Set(c.Name, v)
 	}
 	return r, nil
 }
@@ -456,82 +404,10 @@ func (p *prober) parentRow(parent *tenancy.Table, fk *catalog.ForeignKey, tenant
 	if err != nil {
 		return nil, err
 	}
-	if _, err := p.exec(true, r.insert(parent.Name, hasIdentityAlways(parent.Table, r))); err != nil {
+	if _, err := p.exec(true, r.Insert(parent.Table)); err != nil {
 		return nil, fmt.Errorf("inserting a row of %s to reference: %w", parent.Name, err)
 	}
 	return read()
-}
-
-// required reports whether a foreign key must be filled: one of its columns
-// is NOT NULL or is the tenant column.
-func required(t *tenancy.Table, fk *catalog.ForeignKey) bool {
-	for _, name := range fk.Columns {
-		if c := t.Column(name); c != nil && (c.NotNull || c == t.TenantColumn) {
-			return true
-		}
-	}
-	return false
-}
-
-// hasIdentityAlways reports whether r sets a GENERATED ALWAYS identity column,
-// which needs OVERRIDING SYSTEM VALUE.
-func hasIdentityAlways(t *catalog.Table, r row) bool {
-	for _, c := range r.cols {
-		if col := t.Column(c); col != nil && col.Identity == "ALWAYS" {
-			return true
-		}
-	}
-	return false
-}
-
-// sample returns a value of the column's type, distinct on every call so
-// unique keys hold.
-func (p *prober) sample(c *catalog.Column) (string, error) {
-	p.n++
-	if c.Type.Array {
-		return "'{}'", nil
-	}
-	switch c.Type.Name {
-	case "uuid":
-		return "gen_random_uuid()", nil
-	case "text", "character varying", "character", "citext", "name":
-		s := fmt.Sprintf("tenantc-probe-%s-%d", p.run, p.n)
-		if n := modLength(c.Type.Mods); n > 0 && len(s) > n {
-			s = s[len(s)-n:]
-		}
-		return quote(s), nil
-	case "integer", "bigint", "smallint", "numeric", "real", "double precision":
-		return fmt.Sprint(p.n), nil
-	case "boolean":
-		return "false", nil
-	case "date", "timestamp with time zone", "timestamp without time zone", "time with time zone", "time without time zone":
-		return "now()", nil
-	case "interval":
-		return "'1 day'", nil
-	case "jsonb", "json":
-		return "'{}'", nil
-	case "bytea":
-		return `'\x00'`, nil
-	case "inet", "cidr":
-		return "'127.0.0.1'", nil
-	}
-	schema := c.Type.Schema
-	if schema == "" {
-		schema = "public"
-	}
-	if e := p.model.Catalog.Enum(catalog.Name{Schema: schema, Name: c.Type.Name}); e != nil && len(e.Values) > 0 {
-		return quote(e.Values[0]), nil
-	}
-	return "", fmt.Errorf("no value the probe can make up for type %s", c.Type)
-}
-
-// modLength reads the length of a type modifier "(n)".
-func modLength(mods string) int {
-	var n int
-	if _, err := fmt.Sscanf(mods, "(%d)", &n); err != nil {
-		return 0
-	}
-	return n
 }
 
 // tenantID makes up a tenant key no tenant has: a random uuid, a negative
@@ -555,10 +431,8 @@ func (p *prober) tenantID() string {
 
 // literal renders a tenant key as a literal of t's tenant column.
 func (p *prober) literal(t *tenancy.Table, tenant string) string {
-	return quote(tenant) + "::" + t.TenantColumn.Type.String()
+	return rows.Quote(tenant) + "::" + t.TenantColumn.Type.String()
 }
-
-func quote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 
 func randomHex(n int) string {
 	b := make([]byte, n)
