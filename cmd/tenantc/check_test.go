@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 
@@ -20,41 +19,10 @@ import (
 func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
 
 // check runs tenantc check with args and returns its exit code and output.
-func check(t *testing.T, args ...string) (int, string, string) {
-	t.Helper()
-	var stdout, stderr bytes.Buffer
-	code := run(append([]string{"check"}, args...), &stdout, &stderr)
-	return code, stdout.String(), stderr.String()
-}
-
-type checkFinding struct {
-	Code, Severity, Object, File, Message, Fix string
-}
-
 // checkJSON runs check --format json and returns the exit code and findings.
-func checkJSON(t *testing.T, args ...string) (int, []checkFinding) {
+func checkJSON(t *testing.T, args ...string) (int, []finding) {
 	t.Helper()
-	code, stdout, stderr := check(t, append([]string{"--format", "json"}, args...)...)
-	var doc struct {
-		Tool     string
-		Findings []checkFinding
-		Errors   int
-		Warnings int
-	}
-	require.NoError(t, json.Unmarshal([]byte(stdout), &doc), "stdout:\n%s\nstderr:\n%s", stdout, stderr)
-	require.Equal(t, "tenantc check", doc.Tool)
-	return code, doc.Findings
-}
-
-func checkCodes(fs []checkFinding) []string {
-	var out []string
-	for _, f := range fs {
-		if !slices.Contains(out, f.Code) {
-			out = append(out, f.Code)
-		}
-	}
-	slices.Sort(out)
-	return out
+	return jsonFindings(t, "check", args...)
 }
 
 // TestCheckExample: the example app, migrated, is clean — judged as the
@@ -75,7 +43,7 @@ func TestCheckExample(t *testing.T) {
 	// and, owning the database, schema public (through pg_database_owner).
 	code, findings := checkJSON(t, "--database-url", fx.DB.OwnerURL, "--dir", repoRoot)
 	assert.Equal(t, 1, code)
-	assert.Equal(t, []string{"app-role-excess-grants", "app-role-owns-table"}, checkCodes(findings))
+	assert.Equal(t, []string{"app-role-excess-grants", "app-role-owns-table"}, codes(findings))
 }
 
 // TestCheckFindings: findings in every format, the exit code 1 for errors,
@@ -97,7 +65,7 @@ func TestCheckFindings(t *testing.T) {
 
 	code, findings := checkJSON(t, base...)
 	assert.Equal(t, 1, code)
-	assert.Equal(t, []string{"app-role-excess-grants", "rls-disabled", "unclassified-table"}, checkCodes(findings))
+	assert.Equal(t, []string{"app-role-excess-grants", "rls-disabled", "unclassified-table"}, codes(findings))
 	for _, f := range findings {
 		assert.NotEmpty(t, f.Object)
 		assert.Empty(t, f.File, "live findings have no file")
@@ -106,7 +74,7 @@ func TestCheckFindings(t *testing.T) {
 
 	code, findings = checkJSON(t, append(base, "--probe")...)
 	assert.Equal(t, 1, code)
-	assert.Subset(t, checkCodes(findings), []string{"probe-cross-tenant-read", "probe-cross-tenant-insert", "probe-cross-tenant-update", "probe-cross-tenant-delete"})
+	assert.Subset(t, codes(findings), []string{"probe-cross-tenant-read", "probe-cross-tenant-insert", "probe-cross-tenant-update", "probe-cross-tenant-delete"})
 
 	// SARIF: results with rule ids, levels and the object as a logical
 	// location; the rules of check, live ones included, in the driver.

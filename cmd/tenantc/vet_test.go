@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 
@@ -16,42 +15,10 @@ import (
 )
 
 // vet runs tenantc vet with args and returns its exit code and output.
-func vet(t *testing.T, args ...string) (int, string, string) {
-	t.Helper()
-	var stdout, stderr bytes.Buffer
-	code := run(append([]string{"vet"}, args...), &stdout, &stderr)
-	return code, stdout.String(), stderr.String()
-}
-
-type vetFinding struct {
-	Code, Severity, Object, File, Message, Fix string
-	Line, Column                               int
-}
-
 // vetJSON runs vet --format json on dir and returns the exit code and findings.
-func vetJSON(t *testing.T, dir string, args ...string) (int, []vetFinding) {
+func vetJSON(t *testing.T, dir string, args ...string) (int, []finding) {
 	t.Helper()
-	code, stdout, stderr := vet(t, append([]string{"--dir", dir, "--format", "json"}, args...)...)
-	var doc struct {
-		Tool     string
-		Findings []vetFinding
-		Errors   int
-		Warnings int
-	}
-	require.NoError(t, json.Unmarshal([]byte(stdout), &doc), "stdout:\n%s\nstderr:\n%s", stdout, stderr)
-	require.Equal(t, "tenantc vet", doc.Tool)
-	return code, doc.Findings
-}
-
-func codes(fs []vetFinding) []string {
-	var out []string
-	for _, f := range fs {
-		if !slices.Contains(out, f.Code) {
-			out = append(out, f.Code)
-		}
-	}
-	slices.Sort(out)
-	return out
+	return jsonFindings(t, "vet", append([]string{"--dir", dir}, args...)...)
 }
 
 // project writes files (path → content) into a new directory.
