@@ -87,10 +87,7 @@ func (s *Store[O, U, M, I, T]) Invite(ctx context.Context, actor U, org O, in Ne
 		// Every invitation of the organization is decided under its row's
 		// lock: the limits below and the pending check cannot be raced, and
 		// the actor's roles are read after any concurrent change of them.
-		if err := s.lockOrg(ctx, q, orgID, actorID); err != nil {
-			return err
-		}
-		a, err := s.authorize(ctx, q, orgID, actorID, InvitationCreate)
+		a, err := s.authorizeLocked(ctx, q, orgID, actorID, InvitationCreate)
 		if err != nil {
 			return err
 		}

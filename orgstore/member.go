@@ -186,6 +186,16 @@ func (s *Store[O, U, M, I, T]) lockOrg(ctx context.Context, q tenant.Querier, or
 	return err
 }
 
+// authorizeLocked locks org's row, then authorizes the actor: the order the
+// operations that change owners, roles or seats need, so an actor removed a
+// moment earlier is refused and concurrent changes of one organization queue.
+func (s *Store[O, U, M, I, T]) authorizeLocked(ctx context.Context, q tenant.Querier, org, actorID string, p Permission) (actor, error) {
+	if err := s.lockOrg(ctx, q, org, actorID); err != nil {
+		return actor{}, err
+	}
+	return s.authorize(ctx, q, org, actorID, p)
+}
+
 // seatsUsed counts org's members plus its pending, unexpired invitations.
 // An invitation being accepted is not counted twice: accepting changes the
 // invitation's status before it calls addMemberTx, so by then it is no longer
@@ -361,10 +371,7 @@ func (s *Store[O, U, M, I, T]) checkLastOwner(ctx context.Context, q tenant.Quer
 // organization's row is locked before the owners are counted.
 func (s *Store[O, U, M, I, T]) RemoveMember(ctx context.Context, actorID U, org O, user U) error {
 	return s.inTx(ctx, func(ctx context.Context, q tenant.Querier) error {
-		if err := s.lockOrg(ctx, q, string(org), string(actorID)); err != nil {
-			return err
-		}
-		a, err := s.authorize(ctx, q, string(org), string(actorID), MemberDelete)
+		a, err := s.authorizeLocked(ctx, q, string(org), string(actorID), MemberDelete)
 		if err != nil {
 			return err
 		}
@@ -389,10 +396,7 @@ func (s *Store[O, U, M, I, T]) RemoveMember(ctx context.Context, actorID U, org 
 // cannot leave (ErrLastOwner).
 func (s *Store[O, U, M, I, T]) Leave(ctx context.Context, user U, org O) error {
 	return s.inTx(ctx, func(ctx context.Context, q tenant.Querier) error {
-		if err := s.lockOrg(ctx, q, string(org), string(user)); err != nil {
-			return err
-		}
-		a, err := s.authorize(ctx, q, string(org), string(user), "")
+		a, err := s.authorizeLocked(ctx, q, string(org), string(user), "")
 		if err != nil {
 			return err
 		}
@@ -417,10 +421,7 @@ func (s *Store[O, U, M, I, T]) UpdateMemberRoles(ctx context.Context, actorID U,
 	}
 	var m Member[O, U, M]
 	err = s.inTx(ctx, func(ctx context.Context, q tenant.Querier) error {
-		if err := s.lockOrg(ctx, q, string(org), string(actorID)); err != nil {
-			return err
-		}
-		a, err := s.authorize(ctx, q, string(org), string(actorID), MemberUpdate)
+		a, err := s.authorizeLocked(ctx, q, string(org), string(actorID), MemberUpdate)
 		if err != nil {
 			return err
 		}
@@ -579,10 +580,7 @@ func (s *Store[O, U, M, I, T]) CreateRole(ctx context.Context, actorID U, org O,
 	return s.inTx(ctx, func(ctx context.Context, q tenant.Querier) error {
 		// The lock serialises role changes of one organization: Better Auth's
 		// table has no unique (organization, role).
-		if err := s.lockOrg(ctx, q, string(org), string(actorID)); err != nil {
-			return err
-		}
-		a, err := s.authorize(ctx, q, string(org), string(actorID), MemberUpdate)
+		a, err := s.authorizeLocked(ctx, q, string(org), string(actorID), MemberUpdate)
 		if err != nil {
 			return err
 		}
@@ -620,10 +618,7 @@ func (s *Store[O, U, M, I, T]) DeleteRole(ctx context.Context, actorID U, org O,
 	return s.inTx(ctx, func(ctx context.Context, q tenant.Querier) error {
 		// Locked like UpdateMemberRoles, so no one is granted the role while
 		// it is being deleted.
-		if err := s.lockOrg(ctx, q, string(org), string(actorID)); err != nil {
-			return err
-		}
-		a, err := s.authorize(ctx, q, string(org), string(actorID), MemberUpdate)
+		a, err := s.authorizeLocked(ctx, q, string(org), string(actorID), MemberUpdate)
 		if err != nil {
 			return err
 		}
