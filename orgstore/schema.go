@@ -36,6 +36,17 @@ type Schema struct {
 	// such a schema cannot be used (tenantc's Better Auth migration adds one).
 }
 
+// OptionalTables are the Schema fields naming tables a schema may lack, and
+// OptionalColumns, per table field, the column fields it may lack: the store
+// works without them (tenantc's generator reads these to check a schema).
+var (
+	OptionalTables  = []string{"Teams", "TeamMembers", "Roles"}
+	OptionalColumns = map[string][]string{
+		"Organizations": {"Logo", "Metadata", "UpdatedAt"},
+		"Invitations":   {"TeamID"},
+	}
+)
+
 type OrganizationsTable struct {
 	Name, ID, OrgName, Slug, Logo, Metadata, CreatedAt, UpdatedAt string
 }

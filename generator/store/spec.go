@@ -1,14 +1,17 @@
 package store
 
 import (
+	"reflect"
+	"slices"
+
 	"github.com/tenantc/tenantc/generator/catalog"
 	"github.com/tenantc/tenantc/generator/config"
+	"github.com/tenantc/tenantc/orgstore"
 )
 
-// flavor is one schema the organization store runs on, as orgstore names it
-// (orgstore.Native, orgstore.BetterAuth). The names are copied here rather
-// than read from orgstore so the generator does not link the runtime; a test
-// compares the two.
+// flavor is one schema the organization store runs on, with its names read
+// from orgstore itself (orgstore.Native, orgstore.BetterAuth), so the schema
+// the generator checks is the one the runtime queries.
 type flavor struct {
 	name string // config.FlavorNative or config.FlavorBetterAuth
 	// fn is the orgstore function returning this schema.
@@ -56,30 +59,41 @@ func (t table) column(field string) column {
 	panic("store: no column field " + field)
 }
 
-// The column fields of each orgstore table type, in orgstore's order.
-var (
-	organizationFields = []string{"ID", "OrgName", "Slug", "Logo", "Metadata", "CreatedAt", "UpdatedAt"}
-	memberFields       = []string{"ID", "OrganizationID", "UserID", "Role", "CreatedAt"}
-	invitationFields   = []string{"ID", "OrganizationID", "Email", "Role", "TeamID", "Status", "TokenHash", "InviterID", "ExpiresAt", "CreatedAt"}
-	teamFields         = []string{"ID", "OrganizationID", "TeamName", "CreatedAt", "UpdatedAt"}
-	teamMemberFields   = []string{"ID", "TeamID", "UserID", "CreatedAt"}
-	roleFields         = []string{"ID", "OrganizationID", "Role", "Permissions", "CreatedAt"}
-)
-
-// newTable pairs fields with names; a name ending in "?" is optional.
-func newTable(field, typ, name string, optional bool, fields []string, names ...string) table {
-	if len(fields) != len(names) {
-		panic("store: " + typ + ": field and name counts differ")
-	}
-	t := table{field: field, typ: typ, name: name, optional: optional}
-	for i, f := range fields {
-		c := column{field: f, name: names[i]}
-		if n := len(c.name); n > 0 && c.name[n-1] == '?' {
-			c.name, c.optional = c.name[:n-1], true
+// tablesOf reads the tables of an orgstore schema: each Schema field naming
+// a table (its type's Name field) with its column fields, in orgstore's order,
+// and which of them orgstore lets a schema lack.
+func tablesOf(sc orgstore.Schema) []table {
+	v := reflect.ValueOf(sc)
+	var out []table
+	for _, field := range schemaTables {
+		tv := v.FieldByName(field)
+		tt := tv.Type()
+		t := table{field: field, typ: tt.Name(), name: tv.FieldByName("Name").String(),
+			optional: slices.Contains(orgstore.OptionalTables, field)}
+		for i := range tt.NumField() {
+			if f := tt.Field(i); f.Name != "Name" {
+				t.cols = append(t.cols, column{field: f.Name, name: tv.Field(i).String(),
+					optional: slices.Contains(orgstore.OptionalColumns[field], f.Name)})
+			}
 		}
-		t.cols = append(t.cols, c)
+		out = append(out, t)
 	}
-	return t
+	return out
+}
+
+// schemaTables are the orgstore.Schema fields the store reads tables from;
+// the organizations table first. (Tenants and Users are the project's own.)
+var schemaTables = []string{"Organizations", "Members", "Invitations", "Teams", "TeamMembers", "Roles"}
+
+// fieldsOf lists a struct type's field names, for the generated literals of
+// orgstore.TenantsTable and UsersTable.
+func fieldsOf(v any) []string {
+	t := reflect.TypeOf(v)
+	out := make([]string, t.NumField())
+	for i := range out {
+		out[i] = t.Field(i).Name
+	}
+	return out
 }
 
 // The optional columns follow orgstore's Schema documentation: an
@@ -88,47 +102,21 @@ func newTable(field, typ, name string, optional bool, fields []string, names ...
 var (
 	native = &flavor{
 		name: config.FlavorNative, fn: "Native", idType: "uuid",
-		tables: []table{
-			newTable("Organizations", "OrganizationsTable", "organizations", false, organizationFields,
-				"id", "name", "slug", "logo?", "metadata?", "created_at", "updated_at?"),
-			newTable("Members", "MembersTable", "members", false, memberFields,
-				"id", "organization_id", "user_id", "roles", "created_at"),
-			newTable("Invitations", "InvitationsTable", "invitations", false, invitationFields,
-				"id", "organization_id", "email", "roles", "team_id?", "status", "token_hash", "inviter_id", "expires_at", "created_at"),
-			newTable("Teams", "TeamsTable", "teams", true, teamFields,
-				"id", "organization_id", "name", "created_at", "updated_at"),
-			newTable("TeamMembers", "TeamMembersTable", "team_members", true, teamMemberFields,
-				"id", "team_id", "user_id", "created_at"),
-			newTable("Roles", "RolesTable", "organization_roles", true, roleFields,
-				"id", "organization_id", "role", "permissions", "created_at"),
-		},
+		tables: tablesOf(orgstore.Native()),
 	}
 	betterAuth = &flavor{
 		name: config.FlavorBetterAuth, fn: "BetterAuth", idType: "text",
-		tables: []table{
-			newTable("Organizations", "OrganizationsTable", "organization", false, organizationFields,
-				"id", "name", "slug", "logo?", "metadata?", "createdAt", ""),
-			newTable("Members", "MembersTable", "member", false, memberFields,
-				"id", "organizationId", "userId", "role", "createdAt"),
-			newTable("Invitations", "InvitationsTable", "invitation", false, invitationFields,
-				"id", "organizationId", "email", "role", "teamId?", "status", "tokenHash", "inviterId", "expiresAt", "createdAt"),
-			newTable("Teams", "TeamsTable", "team", true, teamFields,
-				"id", "organizationId", "name", "createdAt", "updatedAt"),
-			newTable("TeamMembers", "TeamMembersTable", "teamMember", true, teamMemberFields,
-				"id", "teamId", "userId", "createdAt"),
-			newTable("Roles", "RolesTable", "organizationRole", true, roleFields,
-				"id", "organizationId", "role", "permission", "createdAt"),
-		},
-		owned: []string{"user", "session", "account", "verification"},
-		users: config.BetterAuthUsers,
+		tables: tablesOf(orgstore.BetterAuth()),
+		owned:  []string{"user", "session", "account", "verification"},
+		users:  config.BetterAuthUsers,
 	}
 )
 
 // tenantsFields are orgstore.TenantsTable's fields; usersFields,
 // orgstore.UsersTable's.
 var (
-	tenantsFields = []string{"Name", "ID", "OrganizationID"}
-	usersFields   = []string{"Name", "ID", "UserName", "Email"}
+	tenantsFields = fieldsOf(orgstore.TenantsTable{})
+	usersFields   = fieldsOf(orgstore.UsersTable{})
 )
 
 // BridgeColumn is the tenant table's column naming its organization.

@@ -2,10 +2,6 @@ package store
 
 import (
 	"flag"
-	"go/ast"
-	"go/parser"
-	"go/token"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -19,62 +15,34 @@ import (
 	"github.com/tenantc/tenantc/generator/parse"
 	"github.com/tenantc/tenantc/generator/source"
 	"github.com/tenantc/tenantc/generator/tenancy"
+	"github.com/tenantc/tenantc/orgstore"
 )
 
 var _ = flag.Bool("update", false, "rewrite golden files (none in this package)")
 
-// TestNamesMatchOrgstore compares the tables and columns of each flavor with
-// orgstore.Native() and orgstore.BetterAuth(), read from orgstore/schema.go's
-// source: the generator checks schemas against these names and the runtime
-// queries them, so they must not drift apart.
-func TestNamesMatchOrgstore(t *testing.T) {
-	af, err := parser.ParseFile(token.NewFileSet(), "../../orgstore/schema.go", nil, 0)
+// TestBetterAuthUsers: the users table the config assumes for Better Auth is
+// the one orgstore.BetterAuth() names.
+func TestBetterAuthUsers(t *testing.T) {
+	u := orgstore.BetterAuth().Users
+	n, err := catalog.ParseName(config.BetterAuthUsers.Table)
 	require.NoError(t, err)
-	for _, f := range []*flavor{native, betterAuth} {
-		lit := returnedLiteral(t, af, f.fn)
-		fields := map[string][]string{}
-		for _, elt := range lit.Elts {
-			kv := elt.(*ast.KeyValueExpr)
-			inner, ok := kv.Value.(*ast.CompositeLit)
-			if !ok {
-				continue
-			}
-			var values []string
-			for _, e := range inner.Elts {
-				if kv, ok := e.(*ast.KeyValueExpr); ok {
-					e = kv.Value
-				}
-				s, err := strconv.Unquote(e.(*ast.BasicLit).Value)
-				require.NoError(t, err)
-				values = append(values, s)
-			}
-			fields[kv.Key.(*ast.Ident).Name] = values
-		}
-		for _, tb := range f.tables {
-			want := []string{tb.name}
-			for _, c := range tb.cols {
-				want = append(want, c.name)
-			}
-			require.Equal(t, want, fields[tb.field], "orgstore.%s().%s", f.fn, tb.field)
-		}
-		if f.users.Table != "" {
-			n, err := catalog.ParseName(f.users.Table)
-			require.NoError(t, err)
-			require.Equal(t, []string{n.Name, f.users.ID, f.users.Name, f.users.Email}, fields["Users"], "orgstore.%s().Users", f.fn)
-		}
-		require.Len(t, fields["Tenants"], len(tenantsFields))
-	}
+	require.Equal(t, []string{u.Name, u.ID, u.UserName, u.Email},
+		[]string{n.Name, config.BetterAuthUsers.ID, config.BetterAuthUsers.Name, config.BetterAuthUsers.Email})
 }
 
-func returnedLiteral(t *testing.T, af *ast.File, fn string) *ast.CompositeLit {
-	for _, d := range af.Decls {
-		if fd, ok := d.(*ast.FuncDecl); ok && fd.Name.Name == fn {
-			ret := fd.Body.List[len(fd.Body.List)-1].(*ast.ReturnStmt)
-			return ret.Results[0].(*ast.CompositeLit)
+// TestOptionalColumnsExist: every optional column orgstore lists is a column
+// field of its table, so a typo cannot silently make a column required.
+func TestOptionalColumnsExist(t *testing.T) {
+	for _, f := range []*flavor{native, betterAuth} {
+		for field, cols := range orgstore.OptionalColumns {
+			for _, c := range cols {
+				require.True(t, f.table(field).column(c).optional, "%s.%s", field, c)
+			}
+		}
+		for _, field := range orgstore.OptionalTables {
+			require.True(t, f.table(field).optional, field)
 		}
 	}
-	t.Fatalf("orgstore has no func %s", fn)
-	return nil
 }
 
 func catalogOf(t *testing.T, sql string) *catalog.Catalog {
