@@ -163,3 +163,5 @@ type querier = tenant.Querier
 func tenantRun(w *world, ctx context.Context, fn func(q querier) error) error {
 	return tenant.Run(ctx, w.app, func(ctx context.Context, s *tenant.Scope) error { return fn(s.Querier()) })
 }
+
+var pgtestConnect = pgtest.Connect
