@@ -58,7 +58,9 @@ func TestRolesAroundRLSAreRefused(t *testing.T) {
 	t.Run("TRUNCATE through a NOINHERIT role", func(t *testing.T) {
 		w := newWorld(t)
 		w.misconfigure(t, "CREATE ROLE {db}_wiper NOLOGIN; GRANT TRUNCATE ON projects, tasks, comments TO {db}_wiper; ALTER ROLE {app} NOINHERIT; GRANT {db}_wiper TO {app}")
-		t.Cleanup(func() { w.fx.DB.Exec(t, w.fx.DB.AdminURL, "DROP OWNED BY "+w.fx.DB.Name+"_wiper; DROP ROLE "+w.fx.DB.Name+"_wiper") })
+		t.Cleanup(func() {
+			w.fx.DB.Exec(t, w.fx.DB.AdminURL, "DROP OWNED BY "+w.fx.DB.Name+"_wiper; DROP ROLE "+w.fx.DB.Name+"_wiper")
+		})
 		diags := w.check(t, false)
 		assert.Contains(t, rules(diags), "app-role-excess-grants", "%v", diags)
 		assert.True(t, diags.HasErrors())
