@@ -52,6 +52,12 @@ func init() {
 			GRANT SELECT ON project_names TO {role};
 			RESET ROLE;
 			GRANT {role} TO {app}; ALTER ROLE {app} NOINHERIT`, objects: []string{"materialized view public.project_names"}},
+		mutation{name: "foreign table readable through a NOINHERIT role", code: "foreign-table-tenant-data", admin: true, role: true, sql: `
+			CREATE FOREIGN DATA WRAPPER mutation_fdw;
+			CREATE SERVER archive FOREIGN DATA WRAPPER mutation_fdw;
+			CREATE FOREIGN TABLE archived_projects (tenant_id uuid, id uuid, name text) SERVER archive;
+			GRANT SELECT ON archived_projects TO {role};
+			GRANT {role} TO {app}; ALTER ROLE {app} NOINHERIT`, objects: []string{"foreign table public.archived_projects"}},
 
 		// Item 6: rules and defaults.
 		mutation{name: "rule on a protected table", code: "protected-table-rule",
