@@ -79,6 +79,10 @@ func Check(ctx context.Context, conn *pgx.Conn, opts Options) (*Result, error) {
 			return nil, fmt.Errorf("audit: %s: unknown rule %q", cfg.File, name)
 		}
 	}
+	connectedAs, atConnect, err := freshSetting(ctx, conn, cfg.Tenant.Setting)
+	if err != nil {
+		return nil, err
+	}
 	cat, live, err := livecat.Read(ctx, conn, opts.Schemas)
 	if err != nil {
 		return nil, err
@@ -94,11 +98,11 @@ func Check(ctx context.Context, conn *pgx.Conn, opts Options) (*Result, error) {
 	model, diags := tenancy.Analyze(cat, TenancyConfig(cfg, cat))
 	res.Model = model
 	diags = append(diags, tenancy.CheckPolicies(model)...)
-	a := &auditor{model: model, cat: cat, live: live, role: res.Role, cfg: cfg}
+	a := &auditor{model: model, cat: cat, live: live, role: res.Role, cfg: cfg, connectedAs: connectedAs, freshValue: atConnect}
 	diags = append(diags, a.rules()...)
-	diags = supersede(diags)
+	diags = lockedStore(supersede(diags), cfg)
 	if opts.Probe && model.Tenant.Key != "" {
-		probed, err := Probe(ctx, conn, model, ProbeOptions{Role: res.Role})
+		probed, err := Probe(ctx, conn, model, ProbeOptions{Role: res.Role, Store: StoreTables(cfg)})
 		if err != nil {
 			return nil, err
 		}
@@ -115,6 +119,21 @@ func Check(ctx context.Context, conn *pgx.Conn, opts Options) (*Result, error) {
 	res.Diagnostics = generator.ApplyRules(diags, generator.VetRules(cfg, opts.Rules))
 	res.Diagnostics.Sort()
 	return res, nil
+}
+
+// freshSetting returns the role conn is connected as and the value the
+// tenant setting has in its session outside a transaction — what every
+// statement the application runs outside tenant.Run sees. It is read only
+// when conn is idle; inside a transaction the value says nothing about a
+// fresh connection.
+func freshSetting(ctx context.Context, conn *pgx.Conn, setting string) (role, value string, err error) {
+	if conn.PgConn().TxStatus() != 'I' {
+		return "", "", nil
+	}
+	if err := conn.QueryRow(ctx, "SELECT current_user::text, coalesce(current_setting($1, true), '')", setting).Scan(&role, &value); err != nil {
+		return "", "", fmt.Errorf("audit: %w", err)
+	}
+	return role, value, nil
 }
 
 // defaultConfig is the part of the configuration of a project without

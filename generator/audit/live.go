@@ -19,7 +19,10 @@ type auditor struct {
 	live  *livecat.Live
 	role  string
 	cfg   *config.Config
-	diags diag.List
+	// connectedAs and freshValue are check's own connection's role and the
+	// tenant setting it held before check ran anything in a transaction.
+	connectedAs, freshValue string
+	diags                   diag.List
 }
 
 func (a *auditor) report(r tenancy.Rule, sev diag.Severity, object, msg, fix string) {
@@ -34,6 +37,12 @@ func (a *auditor) rules() diag.List {
 	a.materializedViews()
 	a.foreignTables()
 	a.drift()
+	a.roleEscapes()
+	a.rewriteRules()
+	a.settingDefaults()
+	a.storeAccess()
+	a.bridge()
+	a.atConnect()
 	return a.diags
 }
 
@@ -115,13 +124,14 @@ func (a *auditor) grants() {
 	}
 }
 
-// excess reports the privileges of privs the app role holds on an object,
-// with the REVOKE for each grantee that gives them.
+// excess reports the privileges of privs the app role holds on an object —
+// granted to it, to PUBLIC or to any role it can SET ROLE to — with the
+// REVOKE for each grantee that gives them.
 func (a *auditor) excess(obj, what, on string, grants []livecat.Grant, privs []string) {
 	var held []string
 	byGrantee := map[string][]string{}
 	var grantees []string
-	for _, g := range a.live.Holds(a.role, grants) {
+	for _, g := range a.live.Reachable(a.role, grants) {
 		if !slices.Contains(privs, g.Privilege) {
 			continue
 		}
@@ -213,7 +223,7 @@ func (a *auditor) definers() {
 			continue // fires only as a trigger; nobody calls it
 		}
 		var via []string
-		for _, g := range a.live.Holds(a.role, f.Grants) {
+		for _, g := range a.live.Reachable(a.role, f.Grants) {
 			if g.Privilege == "EXECUTE" && !slices.Contains(via, g.GranteeSQL()) {
 				via = append(via, g.GranteeSQL())
 			}
@@ -240,7 +250,7 @@ func (a *auditor) writableSchemas(searchPath string) []string {
 		if s == nil {
 			continue
 		}
-		if a.live.CanBecome(a.role, s.Owner) || slices.ContainsFunc(a.live.Holds(a.role, s.Grants), func(g livecat.Grant) bool { return g.Privilege == "CREATE" }) {
+		if a.live.CanBecome(a.role, s.Owner) || slices.ContainsFunc(a.live.Reachable(a.role, s.Grants), func(g livecat.Grant) bool { return g.Privilege == "CREATE" }) {
 			out = append(out, name)
 		}
 	}
@@ -248,12 +258,13 @@ func (a *auditor) writableSchemas(searchPath string) []string {
 }
 
 // readable reports whether the app role can SELECT from a relation: it owns
-// it (or can become its owner) or holds SELECT on it.
+// it (or can become its owner) or holds SELECT on it, itself or through a
+// role it can SET ROLE to.
 func (a *auditor) readable(rel *livecat.Relation) (bool, string) {
 	if a.live.CanBecome(a.role, rel.Owner) {
 		return true, "as its owner"
 	}
-	for _, g := range a.live.Holds(a.role, rel.Grants) {
+	for _, g := range a.live.Reachable(a.role, rel.Grants) {
 		if g.Privilege == "SELECT" {
 			return true, "granted SELECT to " + g.GranteeSQL()
 		}

@@ -41,6 +41,9 @@ type mutation struct {
 	sql     string // {app} and {owner} name the test's roles
 	objects []string
 	noFix   bool // the finding says what to check, not what to run
+	// role makes the runner create a NOLOGIN role, {role} in sql, before the
+	// mutation and drop it (and what it holds) afterwards.
+	role bool
 }
 
 var mutations = []mutation{
@@ -152,8 +155,13 @@ func TestMutations(t *testing.T) {
 	for _, m := range mutations {
 		t.Run(m.name, func(t *testing.T) {
 			t.Parallel()
-			fx := checktest.Migrated(t, repoRoot)
-			sql := strings.NewReplacer("{app}", fx.DB.App, "{owner}", fx.DB.Owner).Replace(m.sql)
+			fx := checktest.Locked(t, repoRoot)
+			extra := fx.DB.Name + "_extra"
+			if m.role {
+				fx.DB.Exec(t, fx.DB.AdminURL, "CREATE ROLE "+extra+" NOLOGIN")
+				t.Cleanup(func() { fx.DB.Exec(t, fx.DB.AdminURL, "DROP OWNED BY "+extra+"; DROP ROLE "+extra) })
+			}
+			sql := strings.NewReplacer("{app}", fx.DB.App, "{owner}", fx.DB.Owner, "{role}", extra, "{db}", fx.DB.Name).Replace(m.sql)
 			url := fx.DB.OwnerURL
 			if m.admin {
 				url = fx.DB.AdminURL

@@ -30,6 +30,10 @@ type ProbeOptions struct {
 	// LockTimeout bounds how long a statement of the probe waits for a lock
 	// (a foreign-key check locks the parent row it reads); 0 means 5 seconds.
 	LockTimeout time.Duration
+	// Store are the organization store's tables ([StoreTables]): the probe
+	// also tries to write and read each as the application role, which must
+	// not be able to do either.
+	Store []catalog.Name
 }
 
 // ErrCannotBecome is returned when the connected role cannot SET ROLE to the
@@ -100,6 +104,7 @@ func Probe(ctx context.Context, conn *pgx.Conn, model *tenancy.Model, opts Probe
 	p := &prober{ctx: ctx, tx: tx, model: model, role: role,
 		sampler: rows.Sampler{Catalog: model.Catalog, Prefix: "tenantc-probe-" + randomHex(4)}}
 	p.probe()
+	p.probeStore(opts.Store)
 	return p.diags, nil
 }
 

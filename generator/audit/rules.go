@@ -23,7 +23,27 @@ var (
 	RuleProbeUpdate       = tenancy.Rule{Name: "probe-cross-tenant-update", Severity: diag.Error, Summary: "the probe, as the application role, updated rows of another tenant"}
 	RuleProbeDelete       = tenancy.Rule{Name: "probe-cross-tenant-delete", Severity: diag.Error, Summary: "the probe, as the application role, deleted rows of another tenant"}
 	RuleProbeMove         = tenancy.Rule{Name: "probe-cross-tenant-move", Severity: diag.Error, Summary: "the probe, as the application role, moved its own rows to another tenant"}
+	RuleProbeStoreWrite   = tenancy.Rule{Name: "probe-store-write", Severity: diag.Error, Summary: "the probe, as the application role, inserted, updated or deleted rows of a table of the organization store: a tenant could make itself a member (or owner) of another organization and then read its data"}
+	RuleProbeStoreRead    = tenancy.Rule{Name: "probe-store-read", Severity: diag.Warning, Summary: "the probe, as the application role, read rows of a table of the organization store: every tenant sees every organization's members, invitations and users"}
 	RuleProbeIncomplete   = tenancy.Rule{Name: "probe-incomplete", Severity: diag.Warning, Summary: "the probe could not try a table (its rows could not be inserted as the application role), so nothing was learnt about it"}
+)
+
+// The ways around row level security that need no BYPASSRLS, and what runs
+// with someone else's rights or tenant (issue 8, items 5 and 6).
+var (
+	RuleAppCreateRole          = tenancy.Rule{Name: "app-role-createrole", Severity: diag.Error, Summary: "a role with CREATEROLE (or one that can SET ROLE to such a role) can, before PostgreSQL 16, grant itself membership in any role but a superuser — the store's BYPASSRLS role, a table owner — and skip every policy"}
+	RuleAppReplication         = tenancy.Rule{Name: "app-role-replication", Severity: diag.Error, Summary: "a role with REPLICATION can open a replication connection and stream (or logically decode) every row of every table, policies notwithstanding"}
+	RuleAppServerFiles         = tenancy.Rule{Name: "app-role-server-files", Severity: diag.Error, Summary: "a member of pg_execute_server_program, pg_read_server_files or pg_write_server_files (directly, inherited or through SET ROLE) runs programs and reads or writes files as the server's operating-system user: the data files of every tenant"}
+	RuleProtectedTableRule     = tenancy.Rule{Name: "protected-table-rule", Severity: diag.Error, Summary: "a rewrite rule (CREATE RULE) on a protected table, or whose action reads or writes one, runs its action with the rights of the owner of the relation it is on: an owner that bypasses RLS reads and writes every tenant's rows for any caller"}
+	RuleTenantSettingDefault   = tenancy.Rule{Name: "tenant-setting-default", Severity: diag.Error, Summary: "a role or database default for the tenant setting (ALTER ROLE … SET, ALTER DATABASE … SET) gives every session a tenant: a statement run outside tenant.Run sees that tenant's rows instead of none"}
+	RuleTenantSettingAtConnect = tenancy.Rule{Name: "tenant-setting-at-connect", Severity: diag.Error, Summary: "a fresh connection of the application already has the tenant setting (options=-c …, PGOPTIONS): a statement run outside tenant.Run sees that tenant's rows instead of none"}
+)
+
+// The organization store's tables and the tenant bridge (issue 8, items 1
+// and 2): only the store's BYPASSRLS role may touch them.
+var (
+	RuleStoreTableAccess = tenancy.Rule{Name: "store-table-app-access", Severity: diag.Error, Summary: "the application role (or a role it can SET ROLE to) may write (error) or read (warning) a table of the organization store and nothing blocks it: a tenant could add itself to another organization, or read every organization's members, invitations and users"}
+	RuleBridgeMutable    = tenancy.Rule{Name: "bridge-column-mutable", Severity: diag.Error, Summary: "the application role may UPDATE the tenant table's bridge column org_id and no enabled tenantc_bridge_immutable trigger stops it: a tenant can point its tenant at another organization (an oracle for organization ids, and a way to adopt one that has no tenant yet)"}
 )
 
 // Rules lists the rules of this package, in documentation order.
@@ -31,7 +51,10 @@ var Rules = []tenancy.Rule{
 	RuleAppSuperuser, RuleAppBypassRLS, RuleAppOwnsTable, RuleAppExcessGrants,
 	RuleDefinerSearchPath, RuleDefinerExecutable, RuleMatviewTenantData, RuleForeignTableData,
 	RuleTenantColumnNoRLS,
-	RuleProbeRead, RuleProbeInsert, RuleProbeUpdate, RuleProbeDelete, RuleProbeMove, RuleProbeIncomplete,
+	RuleAppCreateRole, RuleAppReplication, RuleAppServerFiles, RuleProtectedTableRule,
+	RuleTenantSettingDefault, RuleTenantSettingAtConnect, RuleStoreTableAccess, RuleBridgeMutable,
+	RuleProbeRead, RuleProbeInsert, RuleProbeUpdate, RuleProbeDelete, RuleProbeMove,
+	RuleProbeStoreWrite, RuleProbeStoreRead, RuleProbeIncomplete,
 }
 
 // Registered in tenancy.Rules, the one list of rules: tenantc.yaml's rules:,

@@ -52,6 +52,13 @@ type Live struct {
 	// Functions are the functions and procedures of the schemas read, in
 	// creation order; the catalog's Functions in the same order.
 	Functions []*Function
+	// Rules are the rewrite rules of the schemas read other than a view's
+	// own (_RETURN), in creation order.
+	Rules []*RewriteRule
+	// Settings are the defaults ALTER ROLE … SET and ALTER DATABASE … SET
+	// give a new session of the database read: those of this database and
+	// those of every database.
+	Settings []*RoleSetting
 }
 
 // Schema is a schema with its owner and privileges.
@@ -70,6 +77,12 @@ type Role struct {
 	// Inherit is rolinherit: the role uses the privileges of the roles it is a
 	// member of without SET ROLE (before PostgreSQL 16, for every membership).
 	Inherit bool
+	// CreateRole is rolcreaterole: before PostgreSQL 16 such a role can grant
+	// itself membership in any role but a superuser, a BYPASSRLS role included.
+	CreateRole bool
+	// Replication is rolreplication: a replication connection streams every
+	// row of every table, policies notwithstanding.
+	Replication bool
 	// Memberships are the roles this role was granted directly.
 	Memberships []Membership
 }
@@ -106,6 +119,12 @@ type Relation struct {
 	Columns []string
 	// Server is a foreign table's foreign server; empty otherwise.
 	Server string
+	// ColumnGrants are the column privileges (GRANT UPDATE (col) …) by
+	// column, for the columns that have any.
+	ColumnGrants map[string][]Grant
+	// InactiveTriggers names the triggers that do not fire in an ordinary
+	// session: disabled, or enabled for replica sessions only.
+	InactiveTriggers []string
 }
 
 // Function is a function or procedure with what the catalog does not model.

@@ -44,6 +44,7 @@ func Read(ctx context.Context, conn *pgx.Conn, schemas []string) (*catalog.Catal
 	for _, step := range []func() error{
 		r.session, func() error { return r.schemas(schemas) }, r.roles, r.relations, r.columns, r.partitionKeys,
 		r.indexes, r.foreignKeys, r.policies, r.triggers, r.viewReads, r.functions, r.enums, r.grants,
+		r.rewriteRules, r.roleSettings, r.columnGrants, r.inactiveTriggers,
 	} {
 		if err := step(); err != nil {
 			return nil, nil, fmt.Errorf("livecat: %w", err)
@@ -140,7 +141,7 @@ func (r *reader) roles() error {
 		inherit = "m.inherit_option"
 	}
 	rows, _ := r.tx.Query(r.ctx, `
-SELECT r.rolname::text, r.rolsuper, r.rolbypassrls, r.rolcanlogin, r.rolinherit,
+SELECT r.rolname::text, r.rolsuper, r.rolbypassrls, r.rolcanlogin, r.rolinherit, r.rolcreaterole, r.rolreplication,
 	ARRAY(SELECT g.rolname::text FROM pg_catalog.pg_auth_members m
 		JOIN pg_catalog.pg_roles g ON g.oid = m.roleid
 		JOIN pg_catalog.pg_roles m_r ON m_r.oid = m.member
@@ -155,7 +156,8 @@ FROM pg_catalog.pg_roles r ORDER BY r.rolname`)
 		of       []string
 		inherits []bool
 	)
-	_, err := pgx.ForEachRow(rows, []any{&role.Name, &role.Superuser, &role.BypassRLS, &role.Login, &role.Inherit, &of, &inherits}, func() error {
+	_, err := pgx.ForEachRow(rows, []any{&role.Name, &role.Superuser, &role.BypassRLS, &role.Login, &role.Inherit,
+		&role.CreateRole, &role.Replication, &of, &inherits}, func() error {
 		rl := role
 		for i, g := range of {
 			rl.Memberships = append(rl.Memberships, Membership{Role: g, Inherit: inherits[i]})
