@@ -178,7 +178,10 @@ const (
 // handing them the bare pool a compile error instead of a silent
 // zero-row (or, for a bypass role, all-rows) bug.
 //
-// A Scope from Run or System is, like [pgx.Tx], not for concurrent use.
+// A Scope from Run or System is one transaction on one connection, like a
+// [pgx.Tx]. Goroutines that share it are serialized: each call into pgx
+// holds the scope, so they never race, but while one has rows open the
+// others get pgx's "conn busy". One that outlives Run gets [ErrScopeClosed].
 type Scope struct {
 	kind scopeKind
 	db   *DB      // kindFast
