@@ -16,6 +16,21 @@ tenant. Every entry point checks for a tenant first and returns [ErrNoTenant]
 before a connection is acquired or a byte is sent, so forgetting the tenant is
 an error, never a query that runs without one.
 
+An ID has one spelling per tenant: the one PostgreSQL writes. Several texts
+name one uuid ("AAAA…", "{aaaa…}", no hyphens) and several name one bigint
+("042", "+42", " 42"); PostgreSQL would take them all for the same tenant,
+but Go would not, and a comparison, map or cache key in the application
+would treat one tenant as two — a deny list or a per-tenant limit skipped by
+changing case. Rewriting such an ID to the canonical form is not safe
+either, since this package does not know the key's type and for a text key
+"AAAA" and "aaaa" are two tenants. So every entry point refuses an ID
+PostgreSQL would read as a uuid or an integer but write differently, with
+[ErrInvalidID], before sending anything ([ValidID]; [IDFrom] reports no
+tenant for it, and [Middleware] refuses it from a resolver). Resolvers
+turn request input into IDs with [ParseUUID] and [ParseInt]. A text key
+that looks like a number or a uuid must be written in that canonical form
+too.
+
 # Scopes
 
 Generated repositories take a [*Scope], not a pgx connection. A Scope has only

@@ -99,6 +99,11 @@ func (m *Middleware) resolve(r *http.Request) (ID, error) {
 		case id == "":
 			return "", fmt.Errorf("tenant: resolver %d (%T) returned the zero ID and no error", i, res)
 		}
+		// A resolver's ID is compared in Go from here on (caches, logs,
+		// Scope.TenantID): one tenant must have one spelling.
+		if err := ValidID(id); err != nil {
+			return "", fmt.Errorf("tenant: resolver %d (%T): %w", i, res, err)
+		}
 		return id, nil
 	}
 	return "", fmt.Errorf("%w: no resolver identified a tenant", ErrUnauthenticated)

@@ -29,8 +29,9 @@ var (
 // returns ctx.Err()). If fn swallows a failed statement and returns nil, the
 // transaction is aborted and Run returns an error: nothing was committed.
 //
-// Without a tenant in ctx Run returns [ErrNoTenant] before acquiring a
-// connection or sending anything.
+// Without a tenant in ctx Run returns [ErrNoTenant] (for an ID that is not
+// canonical, [ErrInvalidID]) before acquiring a connection or sending
+// anything.
 //
 // The transaction starts lazily: the first statement fn sends carries BEGIN
 // and set_config in the same batch, so a transaction of one statement costs
@@ -50,9 +51,9 @@ func Run(ctx context.Context, db *DB, fn func(ctx context.Context, s *Scope) err
 	if fn == nil {
 		return errNilFn
 	}
-	id, ok := IDFrom(ctx)
-	if !ok {
-		return ErrNoTenant
+	id, err := idFrom(ctx)
+	if err != nil {
+		return err
 	}
 	return runTx(ctx, &txState{pool: db.pool, setting: db.setting, id: id}, kindTx, fn)
 }
@@ -98,7 +99,10 @@ func (t *txState) check(ctx context.Context, args []any) error {
 	if t.id == "" {
 		return nil
 	}
-	if id, ok := IDFrom(ctx); ok && id != t.id {
+	switch id, err := idFrom(ctx); {
+	case errors.Is(err, ErrInvalidID):
+		return err
+	case err == nil && id != t.id:
 		return ErrTenantMismatch
 	}
 	return nil
