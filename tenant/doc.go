@@ -16,6 +16,21 @@ tenant. Every entry point checks for a tenant first and returns [ErrNoTenant]
 before a connection is acquired or a byte is sent, so forgetting the tenant is
 an error, never a query that runs without one.
 
+An ID has one spelling per tenant: the one PostgreSQL writes. Several texts
+name one uuid ("AAAA…", "{aaaa…}", no hyphens) and several name one bigint
+("042", "+42", " 42"); PostgreSQL would take them all for the same tenant,
+but Go would not, and a comparison, map or cache key in the application
+would treat one tenant as two — a deny list or a per-tenant limit skipped by
+changing case. Rewriting such an ID to the canonical form is not safe
+either, since this package does not know the key's type and for a text key
+"AAAA" and "aaaa" are two tenants. So every entry point refuses an ID
+PostgreSQL would read as a uuid or an integer but write differently, with
+[ErrInvalidID], before sending anything ([ValidID]; [IDFrom] reports no
+tenant for it, and [Middleware] refuses it from a resolver). Resolvers
+turn request input into IDs with [ParseUUID] and [ParseInt]. A text key
+that looks like a number or a uuid must be written in that canonical form
+too.
+
 # Scopes
 
 Generated repositories take a [*Scope], not a pgx connection. A Scope has only
@@ -29,6 +44,15 @@ the statements it runs are scoped:
   - [System] runs a function in one transaction for no tenant, on a separate
     pool whose role has BYPASSRLS. It is the only way across tenants, and
     named so it can be found with grep.
+
+A Scope from Run or System is held by each statement for its whole life —
+an Exec from send to result, a QueryRow through its Scan, each call on the
+rows of a Query — and Run takes it before COMMIT or ROLLBACK, so a statement
+a goroutine still has in flight is waited for, and one begun later gets
+[ErrScopeClosed]. Without that, a goroutine that outlived Run could send its
+statement on a connection already back in the pool: into another tenant's
+transaction. Rows left open are never waited for (the scope is not held
+between calls); they are cut off, and the busy connection is destroyed.
 
 [Scope.Querier] returns a [Querier], the method set of sqlc's pgx/v5 DBTX, for
 sqlc's New. Handing a repository the bare pool is therefore a compile error
@@ -90,8 +114,15 @@ max_prepared_statements set.
 # Roles
 
 Superusers and roles with BYPASSRLS skip the policies even with FORCE ROW
-LEVEL SECURITY, and a table's owner can switch them off. Call [Verify] when a
-service starts: it fails if the application's role is any of these. [System]
+LEVEL SECURITY, and a table's owner can switch them off. Others get there
+in one step: CREATEROLE (up to PostgreSQL 15 it grants itself any role),
+REPLICATION (a replication connection sees every row), a role it can SET
+ROLE to — inherited or not — with any of these, and pg_execute_server_program,
+pg_read_server_files and pg_write_server_files, which reach the files under
+the tables. Call [Verify] when a service starts: it fails if the
+application's role is any of these ([ErrUnsafeRole]), or if the tenant
+setting has a default — a role or database default, options=-c, PGOPTIONS
+— that every statement sent without a tenant would see ([ErrTenantDefault]). [System]
 checks the opposite for its own pool: a role without BYPASSRLS would not see
 across tenants but find every protected table empty, so System refuses it.
 
@@ -103,7 +134,9 @@ agents by key ([Keys]); people are resolved by [ActiveOrganization], [Header],
 [Subdomain] or [PathValue], which all check membership through [Members]
 before accepting a tenant, because a tenant named by a request or remembered
 in a session is a claim, not a credential. No match is 401, a non-member 403.
-[MembershipQuery] implements Members with one SQL query on a [SystemDB].
+[MembershipQuery] implements Members with one SQL query on a [SystemDB]; an
+organization id its query cannot read as its type (a malformed uuid) is a
+non-member's 403 too, while a failing database is a 500.
 
 # Generated code
 

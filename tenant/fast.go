@@ -31,9 +31,9 @@ func (q fastQuerier) batch(ctx context.Context, sql string, args []any) (*pgx.Ba
 	if err := q.db.check(); err != nil {
 		return nil, err
 	}
-	id, ok := IDFrom(ctx)
-	if !ok {
-		return nil, ErrNoTenant
+	id, err := idFrom(ctx)
+	if err != nil {
+		return nil, err
 	}
 	if err := checkArgs(args); err != nil {
 		return nil, err

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // Sentinel errors of resolvers. Wrap them (fmt.Errorf("…: %w", ErrForbidden))
@@ -98,6 +99,11 @@ func (m *Middleware) resolve(r *http.Request) (ID, error) {
 			return "", err
 		case id == "":
 			return "", fmt.Errorf("tenant: resolver %d (%T) returned the zero ID and no error", i, res)
+		}
+		// A resolver's ID is compared in Go from here on (caches, logs,
+		// Scope.TenantID): one tenant must have one spelling.
+		if err := ValidID(id); err != nil {
+			return "", fmt.Errorf("tenant: resolver %d (%T): %w", i, res, err)
 		}
 		return id, nil
 	}
@@ -252,7 +258,10 @@ func member(r *http.Request, m Members, user, org string) (ID, error) {
 // MembershipQuery returns [Members] that runs query on db with $1 = user and
 // $2 = organization (id, slug or tenant id: whatever your resolvers pass)
 // and reads the tenant id (uuid, bigint or text) from the first column of
-// the first row; no row means [ErrForbidden]. For example, with Better
+// the first row; no row means [ErrForbidden], and so does a value the query
+// cannot read as its type (SQLSTATE 22P02 for "x"::uuid, 22003 for a bigint
+// out of range, …): it names no organization. Other errors (the database
+// unreachable, a missing table) stay errors, answered 500. For example, with Better
 // Auth's member table and a tenants table bridged to organizations:
 //
 //	SELECT t.id FROM member m JOIN tenants t ON t.organization_id = m."organizationId"
@@ -283,10 +292,33 @@ func (q membershipQuery) Member(ctx context.Context, user, org string) (ID, erro
 	switch {
 	case errors.Is(err, pgx.ErrNoRows):
 		return "", ErrForbidden
+	case invalidInput(err):
+		// "not-a-uuid" for a uuid column names no organization: a refusal
+		// like any other non-member's, not a failure of the service.
+		return "", fmt.Errorf("%w: membership query: %w", ErrForbidden, err)
 	case err != nil:
 		return "", fmt.Errorf("tenant: membership query: %w", err)
 	case id == nil || *id == "":
 		return "", ErrForbidden
 	}
 	return ID(*id), nil
+}
+
+// invalidInputCodes are the SQLSTATEs of a value the query cannot read as
+// its column's type: the request named something that cannot exist.
+var invalidInputCodes = map[string]bool{
+	"22P02": true, // invalid_text_representation: "x"::uuid, "x"::bigint
+	"22003": true, // numeric_value_out_of_range: a bigint too large
+	"22021": true, // character_not_in_repertoire: invalid UTF-8, NUL
+	"22P05": true, // untranslatable_character
+	"22001": true, // string_data_right_truncation: longer than varchar(n)
+	"22007": true, // invalid_datetime_format
+	"22008": true, // datetime_field_overflow
+}
+
+// invalidInput reports whether err is PostgreSQL refusing a value as input,
+// as opposed to an outage, a missing table or a broken query.
+func invalidInput(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && invalidInputCodes[pgErr.Code]
 }

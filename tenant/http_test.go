@@ -160,3 +160,73 @@ INSERT INTO members VALUES ('org_a1', 'alice'), ('org_b2', 'bob'), ('org_a1', 'c
 		assert.Equal(t, "Internal Server Error\n", string(body))
 	})
 }
+
+// TestMembershipQueryInvalidInput: an organization id the membership query
+// cannot read as its type (a malformed uuid, a bigint out of range) is a
+// non-member's 403, not a 500 — any client can send one — while a failing
+// database stays a 500.
+func TestMembershipQueryInvalidInput(t *testing.T) {
+	pdb := newDatabase(t)
+	pdb.Exec(t, pdb.OwnerURL, `CREATE TABLE org_members (org_id uuid NOT NULL, seq bigint NOT NULL, user_id text NOT NULL);`)
+	pdb.Exec(t, pdb.AdminURL, fmt.Sprintf(`INSERT INTO org_members VALUES ('%s', 7, 'alice');`, tenantA))
+	sysURL := newRole(t, pdb, "sys", "BYPASSRLS")
+	sysPool := newPool(t, sysURL, pgx.QueryExecModeCacheStatement, 2, nil)
+	byUUID := tenant.MembershipQuery(tenant.NewSystemDB(sysPool),
+		`SELECT org_id FROM org_members WHERE user_id = $1 AND org_id = $2::uuid`)
+	bySeq := tenant.MembershipQuery(tenant.NewSystemDB(sysPool),
+		`SELECT org_id FROM org_members WHERE user_id = $1 AND seq = $2::bigint`)
+	broken := tenant.MembershipQuery(tenant.NewSystemDB(sysPool),
+		`SELECT org_id FROM no_such_table WHERE user_id = $1 AND org_id = $2::uuid`)
+	closedPool := newPool(t, sysURL, pgx.QueryExecModeCacheStatement, 1, nil)
+	closedSys := tenant.NewSystemDB(closedPool)
+	outage := tenant.MembershipQuery(closedSys, `SELECT org_id FROM org_members WHERE user_id = $1 AND org_id = $2::uuid`)
+	require.NoError(t, tenant.System(context.Background(), closedSys, func(context.Context, *tenant.Scope) error { return nil }))
+	closedPool.Close() // the role was checked; now the database is gone
+
+	var s testSessions
+	serve := func(m tenant.Members, org string) (int, error) {
+		var gotErr error
+		mw := &tenant.Middleware{
+			Resolvers: []tenant.Resolver{tenant.Header("X-Organization", s, m)},
+			Refuse: func(w http.ResponseWriter, _ *http.Request, status int, err error) {
+				gotErr = err
+				w.WriteHeader(status)
+			},
+		}
+		req := httptest.NewRequest("GET", "/", nil)
+		req.Header.Set("X-Session", "alice")
+		req.Header.Set("X-Organization", org)
+		rec := httptest.NewRecorder()
+		mw.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			id, _ := tenant.IDFrom(r.Context())
+			fmt.Fprint(w, id)
+		})).ServeHTTP(rec, req)
+		return rec.Code, gotErr
+	}
+	for _, tc := range []struct {
+		name   string
+		m      tenant.Members
+		org    string
+		status int
+	}{
+		{"member by uuid", byUUID, string(tenantA), 200},
+		{"member by bigint", bySeq, "7", 200},
+		{"malformed uuid", byUUID, "not-a-uuid", 403},
+		{"uuid with a NUL byte", byUUID, "a\x00b", 403},
+		{"bigint out of range", bySeq, "99999999999999999999", 403},
+		{"not a number", bySeq, "seven", 403},
+		{"missing table", broken, string(tenantA), 500},
+		{"database unreachable", outage, string(tenantA), 500},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			status, err := serve(tc.m, tc.org)
+			assert.Equal(t, tc.status, status, "%v", err)
+			if tc.status == 403 {
+				assert.ErrorIs(t, err, tenant.ErrForbidden)
+			}
+			if tc.status == 500 {
+				assert.NotErrorIs(t, err, tenant.ErrForbidden)
+			}
+		})
+	}
+}

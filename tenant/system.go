@@ -99,9 +99,24 @@ func System(ctx context.Context, db *SystemDB, fn func(ctx context.Context, s *S
 //
 //   - the role is a superuser, or has BYPASSRLS: policies are skipped, even
 //     with FORCE ROW LEVEL SECURITY;
-//   - it is a member of such a role: SET ROLE gets around them;
+//   - it has CREATEROLE: up to PostgreSQL 15 it can grant itself any role,
+//     a BYPASSRLS one included;
+//   - it has REPLICATION: a replication connection streams every tenant's
+//     rows, and policies do not apply to it;
+//   - it is a member (directly or through other roles, with INHERIT or
+//     without: SET ROLE works either way) of a role with any of these;
+//   - it is a member of pg_execute_server_program, pg_read_server_files or
+//     pg_write_server_files, which reach the server's programs and files,
+//     table data included, around every policy;
 //   - it owns, or is a member of the owner of, a table with a tenantc policy:
 //     the owner may ALTER the table to disable RLS or drop the policy.
+//
+// It returns an error matching [ErrTenantDefault] when db's setting has a
+// default: ALTER ROLE … SET, ALTER DATABASE … SET, ALTER ROLE … IN
+// DATABASE … SET, ALTER ROLE ALL SET, or anything that makes a fresh
+// connection start with it set (options=-c in the connection string,
+// PGOPTIONS, pgx RuntimeParams). Every statement sent without a tenant
+// would see that tenant's rows instead of none.
 //
 // It also reports tenantc policies that do not read db's setting (a
 // WithSetting that differs from tenantc.yaml): those would show every
@@ -110,18 +125,50 @@ func Verify(ctx context.Context, db *DB) error {
 	if err := db.check(); err != nil {
 		return err
 	}
-	var (
-		role                     string
-		super, bypass            bool
-		bypassRoles, ownedTables []string
-		otherSetting             []string
-	)
-	// pg_has_role(…, 'MEMBER') is true for the role itself and for every
-	// role it can SET ROLE to, directly or through other roles.
-	err := db.pool.QueryRow(ctx, `
-SELECT r.rolname::text, r.rolsuper, r.rolbypassrls,
+	var f roleFacts
+	err := db.pool.QueryRow(ctx, verifySQL, PolicyName, db.setting).Scan(&f.role, &f.super, &f.bypass,
+		&f.createRole, &f.replication, &f.bypassRoles, &f.serverRoles, &f.ownedTables, &f.otherSetting,
+		&f.defaults, &f.connSetting)
+	if err != nil {
+		return fmt.Errorf("tenant: verify: %w", err)
+	}
+	var errs []error
+	if reasons := f.unsafeReasons(); len(reasons) > 0 {
+		errs = append(errs, fmt.Errorf("%w: role %q: %s", ErrUnsafeRole, f.role, strings.Join(reasons, "; ")))
+	}
+	if defaults := f.tenantDefaults(db.setting); len(defaults) > 0 {
+		errs = append(errs, fmt.Errorf("%w: %s", ErrTenantDefault, strings.Join(defaults, "; ")))
+	}
+	if len(f.otherSetting) > 0 {
+		errs = append(errs, fmt.Errorf("tenant: the tenantc policies of %s do not read setting %q (check WithSetting against tenantc.yaml)",
+			limit(f.otherSetting), db.setting))
+	}
+	return errors.Join(errs...)
+}
+
+// ErrTenantDefault is matched (errors.Is) by the error [Verify] returns when
+// the tenant setting has a role, database or connection default.
+var ErrTenantDefault = errors.New("tenant: the tenant setting has a default, which every statement without a tenant would see")
+
+// verifySQL reads what Verify judges, as the application's role, in one
+// round trip. pg_has_role(…, 'MEMBER') is true for the role itself and for
+// every role it can SET ROLE to, directly or through other roles, whether
+// or not it inherits their privileges. Role defaults apply to the role that
+// logged in (session_user), database defaults to every role. The last
+// column is the setting as this pooled connection has it outside any
+// transaction: what a fresh connection starts with.
+const verifySQL = `
+SELECT r.rolname::text, r.rolsuper, r.rolbypassrls, r.rolcreaterole, r.rolreplication,
+	ARRAY(SELECT b.rolname::text || ' (' || concat_ws(', ',
+			CASE WHEN b.rolsuper THEN 'superuser' END, CASE WHEN b.rolbypassrls THEN 'BYPASSRLS' END,
+			CASE WHEN b.rolcreaterole THEN 'CREATEROLE' END, CASE WHEN b.rolreplication THEN 'REPLICATION' END) || ')'
+		FROM pg_catalog.pg_roles b
+		WHERE b.oid <> r.oid AND (b.rolsuper OR b.rolbypassrls OR b.rolcreaterole OR b.rolreplication)
+		AND pg_catalog.pg_has_role(r.oid, b.oid, 'MEMBER')
+		ORDER BY 1),
 	ARRAY(SELECT b.rolname::text FROM pg_catalog.pg_roles b
-		WHERE b.oid <> r.oid AND (b.rolsuper OR b.rolbypassrls) AND pg_catalog.pg_has_role(r.oid, b.oid, 'MEMBER')
+		WHERE b.rolname IN ('pg_execute_server_program', 'pg_read_server_files', 'pg_write_server_files')
+		AND pg_catalog.pg_has_role(r.oid, b.oid, 'MEMBER')
 		ORDER BY 1),
 	ARRAY(SELECT DISTINCT c.oid::regclass::text FROM pg_catalog.pg_policy p
 		JOIN pg_catalog.pg_class c ON c.oid = p.polrelid
@@ -130,34 +177,77 @@ SELECT r.rolname::text, r.rolsuper, r.rolbypassrls,
 	ARRAY(SELECT DISTINCT p.polrelid::regclass::text FROM pg_catalog.pg_policy p
 		WHERE p.polname = $1
 		AND strpos(coalesce(pg_catalog.pg_get_expr(p.polqual, p.polrelid), ''), quote_literal($2)) = 0
-		ORDER BY 1)
-FROM pg_catalog.pg_roles r WHERE r.rolname = current_user`, PolicyName, db.setting).
-		Scan(&role, &super, &bypass, &bypassRoles, &ownedTables, &otherSetting)
-	if err != nil {
-		return fmt.Errorf("tenant: verify: %w", err)
-	}
+		ORDER BY 1),
+	ARRAY(SELECT CASE
+			WHEN s.setrole = 0 AND s.setdatabase = 0 THEN 'ALTER ROLE ALL SET '
+			WHEN s.setrole = 0 THEN format('ALTER DATABASE %I SET ', d.datname)
+			WHEN s.setdatabase = 0 THEN format('ALTER ROLE %I SET ', a.rolname)
+			ELSE format('ALTER ROLE %I IN DATABASE %I SET ', a.rolname, d.datname)
+		END || c
+		FROM pg_catalog.pg_db_role_setting s
+		CROSS JOIN LATERAL unnest(s.setconfig) c
+		LEFT JOIN pg_catalog.pg_database d ON d.oid = s.setdatabase
+		LEFT JOIN pg_catalog.pg_roles a ON a.oid = s.setrole
+		WHERE s.setrole IN (0, (SELECT oid FROM pg_catalog.pg_roles WHERE rolname = session_user))
+		AND s.setdatabase IN (0, (SELECT oid FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database()))
+		AND lower(split_part(c, '=', 1)) = lower($2)
+		AND substr(c, strpos(c, '=') + 1) <> ''
+		ORDER BY 1),
+	pg_catalog.current_setting($2, true)
+FROM pg_catalog.pg_roles r WHERE r.rolname = current_user`
+
+// roleFacts is what verifySQL reads.
+type roleFacts struct {
+	role                                   string
+	super, bypass, createRole, replication bool
+	bypassRoles                            []string // "name (attributes)"
+	serverRoles                            []string // pg_*_server_* roles it is a member of
+	ownedTables, otherSetting              []string
+	defaults                               []string // "ALTER … SET name=value"
+	connSetting                            *string
+}
+
+// serverRoleReach says what each predefined role gets around RLS with.
+var serverRoleReach = map[string]string{
+	"pg_execute_server_program": "runs programs on the database server as its operating-system user",
+	"pg_read_server_files":      "reads any file the server can, table data included",
+	"pg_write_server_files":     "writes any file the server can",
+}
+
+func (f roleFacts) unsafeReasons() []string {
 	var reasons []string
-	if super {
-		reasons = append(reasons, "it is a superuser")
+	if f.super {
+		// A superuser is a member of every role: listing them adds nothing.
+		return []string{"it is a superuser"}
 	}
-	if bypass {
+	if f.bypass {
 		reasons = append(reasons, "it has BYPASSRLS")
 	}
-	if len(bypassRoles) > 0 {
-		reasons = append(reasons, "it is a member of superuser or BYPASSRLS roles: "+strings.Join(bypassRoles, ", "))
+	if f.createRole {
+		reasons = append(reasons, "it has CREATEROLE (up to PostgreSQL 15 it can grant itself a BYPASSRLS role)")
 	}
-	if len(ownedTables) > 0 {
-		reasons = append(reasons, "it owns (or is a member of the owner of) tables with a tenantc policy: "+limit(ownedTables))
+	if f.replication {
+		reasons = append(reasons, "it has REPLICATION (a replication connection reads every tenant's rows)")
 	}
-	var errs []error
-	if len(reasons) > 0 {
-		errs = append(errs, fmt.Errorf("%w: role %q: %s", ErrUnsafeRole, role, strings.Join(reasons, "; ")))
+	if len(f.bypassRoles) > 0 {
+		reasons = append(reasons, "it is a member of (can SET ROLE to) roles that get around RLS: "+limit(f.bypassRoles))
 	}
-	if len(otherSetting) > 0 {
-		errs = append(errs, fmt.Errorf("tenant: the tenantc policies of %s do not read setting %q (check WithSetting against tenantc.yaml)",
-			limit(otherSetting), db.setting))
+	for _, r := range f.serverRoles {
+		reasons = append(reasons, fmt.Sprintf("it is a member of %s, which %s", r, serverRoleReach[r]))
 	}
-	return errors.Join(errs...)
+	if len(f.ownedTables) > 0 {
+		reasons = append(reasons, "it owns (or is a member of the owner of) tables with a tenantc policy: "+limit(f.ownedTables))
+	}
+	return reasons
+}
+
+func (f roleFacts) tenantDefaults(setting string) []string {
+	found := f.defaults
+	if f.connSetting != nil && *f.connSetting != "" {
+		found = append(found, fmt.Sprintf("a new connection starts with %s = %q (a default above, options=-c in the connection string, PGOPTIONS or pgx RuntimeParams)",
+			setting, *f.connSetting))
+	}
+	return found
 }
 
 // limit lists a few names and counts the rest, keeping a start-up error

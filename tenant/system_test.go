@@ -2,12 +2,15 @@ package tenant_test
 
 import (
 	"context"
+	"fmt"
+	neturl "net/url"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/tenantc/tenantc/internal/pgtest"
 	"github.com/tenantc/tenantc/tenant"
 )
 
@@ -104,5 +107,153 @@ func TestSystem(t *testing.T) {
 			assert.Greater(t, n, 0)
 			return nil
 		}))
+	})
+}
+
+// groupRole creates a NOLOGIN role with attrs (e.g. "BYPASSRLS IN ROLE x"),
+// dropped when the test ends.
+func groupRole(t *testing.T, pdb *pgtest.DB, suffix, attrs string) string {
+	t.Helper()
+	name := pdb.Name + "_" + suffix
+	pdb.Exec(t, pdb.AdminURL, fmt.Sprintf("CREATE ROLE %s NOLOGIN %s", name, attrs))
+	t.Cleanup(func() { pdb.Exec(t, pdb.AdminURL, "DROP ROLE "+name) })
+	return name
+}
+
+// TestVerifyRoleReach: roles that get around RLS without BYPASSRLS of
+// their own, each refused with its reason named; membership counts whether
+// direct, through another role, or NOINHERIT (SET ROLE works either way).
+func TestVerifyRoleReach(t *testing.T) {
+	pdb := newDatabase(t)
+	ctx := context.Background()
+	verify := func(url string) error {
+		return tenant.Verify(ctx, tenant.NewDB(newPool(t, url, pgx.QueryExecModeCacheStatement, 1, nil)))
+	}
+	require.NoError(t, verify(pdb.AppURL), "the clean app role passes")
+
+	bypassGroup := groupRole(t, pdb, "bypass_group", "BYPASSRLS")
+	createGroup := groupRole(t, pdb, "create_group", "CREATEROLE")
+	filesGroup := groupRole(t, pdb, "files_group", "IN ROLE pg_write_server_files")
+	for _, tc := range []struct {
+		name, suffix, attrs string
+		reason              string
+	}{
+		{"CREATEROLE", "createrole", "CREATEROLE", "it has CREATEROLE"},
+		{"REPLICATION", "replication", "REPLICATION", "it has REPLICATION"},
+		{"member of a CREATEROLE role, NOINHERIT", "m_create", "NOINHERIT IN ROLE " + createGroup,
+			"roles that get around RLS: " + createGroup + " (CREATEROLE)"},
+		{"member of a BYPASSRLS role, NOINHERIT", "m_bypass", "NOINHERIT IN ROLE " + bypassGroup,
+			"roles that get around RLS: " + bypassGroup + " (BYPASSRLS)"},
+		{"member of pg_execute_server_program", "m_exec", "IN ROLE pg_execute_server_program",
+			"member of pg_execute_server_program, which runs programs"},
+		{"member of pg_read_server_files, NOINHERIT", "m_read", "NOINHERIT IN ROLE pg_read_server_files",
+			"member of pg_read_server_files, which reads any file"},
+		{"member of pg_write_server_files through another role", "m_write", "IN ROLE " + filesGroup,
+			"member of pg_write_server_files, which writes any file"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := verify(newRole(t, pdb, tc.suffix, tc.attrs))
+			t.Log(err)
+			assert.ErrorIs(t, err, tenant.ErrUnsafeRole)
+			assert.ErrorContains(t, err, tc.reason)
+		})
+	}
+}
+
+// TestVerifyTenantDefault: a default for the tenant setting, at any level,
+// makes every statement sent without a tenant see that tenant. Verify
+// refuses each, naming it.
+func TestVerifyTenantDefault(t *testing.T) {
+	pdb := newDatabase(t)
+	ctx := context.Background()
+	verifyOn := func(url string, opts ...tenant.Option) error {
+		return tenant.Verify(ctx, tenant.NewDB(newPool(t, url, pgx.QueryExecModeCacheStatement, 1, nil), opts...))
+	}
+	require.NoError(t, verifyOn(pdb.AppURL), "the clean app role passes")
+
+	// The defaults in every case, the way they reach a tenantless statement.
+	seesTenant := func(t *testing.T, url string) {
+		t.Helper()
+		var n int
+		require.NoError(t, newPool(t, url, pgx.QueryExecModeCacheStatement, 1, nil).
+			QueryRow(ctx, "SELECT count(*) FROM items").Scan(&n))
+		assert.Equal(t, itemsPerTenant, n, "without a tenant, the statement sees the default tenant's rows")
+	}
+	for _, tc := range []struct {
+		name   string
+		set    func(role string) string // SQL run as the admin
+		reason func(role string) string
+	}{
+		{"ALTER ROLE … SET",
+			func(role string) string { return fmt.Sprintf("ALTER ROLE %s SET app.tenant_id = '%s'", role, tenantA) },
+			func(role string) string { return fmt.Sprintf("ALTER ROLE %s SET app.tenant_id=%s", role, tenantA) }},
+		{"ALTER ROLE … IN DATABASE … SET",
+			func(role string) string {
+				return fmt.Sprintf("ALTER ROLE %s IN DATABASE %s SET app.tenant_id = '%s'", role, pdb.Name, tenantA)
+			},
+			func(role string) string {
+				return fmt.Sprintf("ALTER ROLE %s IN DATABASE %s SET app.tenant_id=%s", role, pdb.Name, tenantA)
+			}},
+		{"ALTER DATABASE … SET",
+			func(string) string {
+				return fmt.Sprintf("ALTER DATABASE %s SET app.tenant_id = '%s'", pdb.Name, tenantA)
+			},
+			func(string) string { return fmt.Sprintf("ALTER DATABASE %s SET app.tenant_id=%s", pdb.Name, tenantA) }},
+		{"ALTER ROLE ALL IN DATABASE … SET",
+			func(string) string {
+				return fmt.Sprintf("ALTER ROLE ALL IN DATABASE %s SET app.tenant_id = '%s'", pdb.Name, tenantA)
+			},
+			func(string) string { return fmt.Sprintf("ALTER DATABASE %s SET app.tenant_id=%s", pdb.Name, tenantA) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			url := newRole(t, pdb, "dflt", "")
+			role := pdb.Name + "_dflt"
+			pdb.Exec(t, pdb.AdminURL, tc.set(role))
+			t.Cleanup(func() { pdb.Exec(t, pdb.AdminURL, fmt.Sprintf("ALTER DATABASE %s RESET ALL", pdb.Name)) })
+			seesTenant(t, url)
+			err := verifyOn(url)
+			t.Log(err)
+			assert.ErrorIs(t, err, tenant.ErrTenantDefault)
+			assert.ErrorContains(t, err, tc.reason(role))
+			assert.ErrorContains(t, err, fmt.Sprintf("a new connection starts with app.tenant_id = %q", tenantA))
+		})
+	}
+
+	t.Run("ALTER ROLE ALL SET", func(t *testing.T) {
+		// Cluster-wide: a setting name of this test's own, so that no other
+		// test on the cluster sees the default.
+		setting := pdb.Name + ".tenant_id"
+		pdb.Exec(t, pdb.AdminURL, fmt.Sprintf("ALTER ROLE ALL SET %s = '%s'", setting, tenantA))
+		t.Cleanup(func() { pdb.Exec(t, pdb.AdminURL, "ALTER ROLE ALL RESET "+setting) })
+		err := verifyOn(pdb.AppURL, tenant.WithSetting(setting))
+		assert.ErrorIs(t, err, tenant.ErrTenantDefault)
+		assert.ErrorContains(t, err, fmt.Sprintf("ALTER ROLE ALL SET %s=%s", setting, tenantA))
+	})
+
+	t.Run("options=-c in the connection string", func(t *testing.T) {
+		u, err := neturl.Parse(pdb.AppURL)
+		require.NoError(t, err)
+		q := u.Query()
+		q.Set("options", "-c app.tenant_id="+string(tenantA))
+		u.RawQuery = q.Encode()
+		url := u.String()
+		seesTenant(t, url)
+		err = verifyOn(url)
+		assert.ErrorIs(t, err, tenant.ErrTenantDefault)
+		assert.ErrorContains(t, err, fmt.Sprintf("a new connection starts with app.tenant_id = %q", tenantA))
+		assert.NotErrorIs(t, err, tenant.ErrUnsafeRole)
+	})
+
+	t.Run("PGOPTIONS", func(t *testing.T) {
+		t.Setenv("PGOPTIONS", "-c app.tenant_id="+string(tenantA))
+		err := verifyOn(pdb.AppURL)
+		assert.ErrorIs(t, err, tenant.ErrTenantDefault)
+		assert.ErrorContains(t, err, fmt.Sprintf("a new connection starts with app.tenant_id = %q", tenantA))
+	})
+
+	t.Run("an empty default fails closed and passes", func(t *testing.T) {
+		url := newRole(t, pdb, "empty", "")
+		pdb.Exec(t, pdb.AdminURL, fmt.Sprintf("ALTER ROLE %s_empty SET app.tenant_id = ''", pdb.Name))
+		assert.NoError(t, verifyOn(url))
 	})
 }

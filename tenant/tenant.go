@@ -21,7 +21,9 @@ const DefaultSetting = "app.tenant_id"
 
 // ID is a tenant key in text form: exactly what set_config receives and what
 // the policy casts to the key's type ("3f1c…" for uuid, "42" for bigint).
-// The zero ID "" means "no tenant" everywhere in this package.
+// The zero ID "" means "no tenant" everywhere in this package. An ID must be
+// written as PostgreSQL writes the key (see [ValidID]), so that two IDs of
+// one tenant are always equal in Go too.
 type ID string
 
 var (
@@ -59,19 +61,20 @@ var (
 type ctxKey struct{}
 
 // WithID returns a copy of ctx carrying the tenant id. The key is a private
-// type, so no other package can set or shadow it by accident.
+// type, so no other package can set or shadow it by accident. An id that is
+// not canonical ([ValidID]) is carried but never used: every entry point
+// returns [ErrInvalidID] for it before sending anything.
 func WithID(ctx context.Context, id ID) context.Context {
 	return context.WithValue(ctx, ctxKey{}, id)
 }
 
-// IDFrom returns the tenant in ctx. It reports false when there is none or
-// it is the zero ID "", so "" can never select a tenant.
+// IDFrom returns the tenant in ctx. It reports false when there is none,
+// it is the zero ID "", or it is not canonical ([ValidID]): "" can never
+// select a tenant, and an ID it returns is its tenant's only spelling, so
+// comparing it in Go is safe.
 func IDFrom(ctx context.Context) (ID, bool) {
-	if ctx == nil {
-		return "", false
-	}
-	id, _ := ctx.Value(ctxKey{}).(ID)
-	return id, id != ""
+	id, err := idFrom(ctx)
+	return id, err == nil
 }
 
 type config struct {
@@ -178,7 +181,10 @@ const (
 // handing them the bare pool a compile error instead of a silent
 // zero-row (or, for a bypass role, all-rows) bug.
 //
-// A Scope from Run or System is, like [pgx.Tx], not for concurrent use.
+// A Scope from Run or System is one transaction on one connection, like a
+// [pgx.Tx]. Goroutines that share it are serialized: each call into pgx
+// holds the scope, so they never race, but while one has rows open the
+// others get pgx's "conn busy". One that outlives Run gets [ErrScopeClosed].
 type Scope struct {
 	kind scopeKind
 	db   *DB      // kindFast
@@ -210,11 +216,7 @@ func (s *Scope) TenantID(ctx context.Context) (ID, error) {
 		if err := s.db.check(); err != nil {
 			return "", err
 		}
-		id, ok := IDFrom(ctx)
-		if !ok {
-			return "", ErrNoTenant
-		}
-		return id, nil
+		return idFrom(ctx)
 	case s.kind == kindTx && s.tx != nil:
 		return s.tx.id, nil
 	case s.kind == kindSystem:
