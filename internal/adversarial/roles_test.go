@@ -94,7 +94,7 @@ func TestRulesAndSettingDefaultsAreRefused(t *testing.T) {
 			require.NoError(t, conn.QueryRow(context.Background(), "SELECT count(*) FROM tenants").Scan(&n))
 			require.Equal(t, 1, n, "an untenanted statement sees the default tenant")
 
-			require.ErrorIs(t, verify(t, w.fx.DB.AppURL), tenant.ErrUnsafeRole)
+			require.ErrorIs(t, verify(t, w.fx.DB.AppURL), tenant.ErrTenantDefault)
 			assert.True(t, w.check(t, false).HasErrors(), "check accepts %s", c.sql)
 		})
 	}
@@ -105,6 +105,6 @@ func TestRulesAndSettingDefaultsAreRefused(t *testing.T) {
 		q := u.Query()
 		q.Set("options", "-c app.tenant_id="+string(w.acme.TenantID))
 		u.RawQuery = q.Encode()
-		require.ErrorIs(t, verify(t, u.String()), tenant.ErrUnsafeRole)
+		require.ErrorIs(t, verify(t, u.String()), tenant.ErrTenantDefault)
 	})
 }
