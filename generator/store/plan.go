@@ -163,7 +163,7 @@ func Plan(cat *catalog.Catalog, opts Options) (*Migration, diag.List, error) {
 	m := &Migration{Version: migration.NewVersions(opts.Migrations.Existing).Next(), Name: name}
 	// The lockdown template starts with the blank line that parts it from
 	// another template's statements; alone it needs none.
-	m.Files = migration.Files(opts.Migrations, m.Version+"_"+name, strings.TrimLeft(up.String(), "\n"), down.String())
+	m.Files = migration.Files(opts.Migrations, m.Version+"_"+name, strings.TrimLeft(up.String(), "\n"), strings.TrimLeft(down.String(), "\n"))
 	for _, file := range m.Files {
 		if !source.IsDownFile(file.Path) {
 			m.Up = source.Parse(file.Path, file.Content)

@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -14,6 +16,8 @@ import (
 
 	"github.com/tenantc/tenantc/gen/db"
 	"github.com/tenantc/tenantc/gen/store"
+	"github.com/tenantc/tenantc/generator"
+	"github.com/tenantc/tenantc/generator/source"
 	"github.com/tenantc/tenantc/internal/pgtest"
 	"github.com/tenantc/tenantc/orgstore"
 	"github.com/tenantc/tenantc/tenant"
@@ -305,4 +309,85 @@ func requireSQLState(t *testing.T, err error, code, what string) {
 	var pe *pgconn.PgError
 	require.ErrorAs(t, err, &pe, what)
 	require.Equal(t, code, pe.Code, "%s: %v", what, err)
+}
+
+// TestBetterAuthServiceRoleKeepsAccess: in the Better Auth flavor the tables
+// are shared with Better Auth's Node service, which connects as an ordinary
+// role. Named in store.service_roles, that role still reads and writes every
+// table the store locks (Better Auth's user, session, account and
+// verification included); the application role, with the same blanket
+// grants, reads no row of them and writes none.
+func TestBetterAuthServiceRoleKeepsAccess(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	require.NoError(t, os.CopyFS(dir, os.DirFS("../../generator/testdata/store-better-auth/input")))
+	db := pgtest.NewDatabase(t)
+	service := db.Name + "_better_auth"
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "tenantc.yaml"), []byte(
+		"version: 1\nstore:\n  enabled: true\n  flavor: better-auth\n  service_roles: ["+service+"]\n"), 0o644))
+	res, err := generator.Run(generator.Options{Dir: dir})
+	require.NoError(t, err)
+
+	admin := pgtest.Connect(t, db.AdminURL)
+	_, err = admin.Exec(ctx, "CREATE ROLE "+service+" LOGIN NOSUPERUSER NOBYPASSRLS")
+	require.NoError(t, err)
+	t.Cleanup(func() {
+		conn := pgtest.Connect(t, db.AdminURL)
+		_, err := conn.Exec(context.Background(), "DROP OWNED BY "+service+"; DROP ROLE "+service)
+		require.NoError(t, err)
+	})
+	for _, f := range res.Sources {
+		db.Exec(t, db.OwnerURL, f.SQL)
+	}
+	for _, f := range res.Files {
+		if strings.HasPrefix(f.Path, res.Config.Migrations.Dir+"/") && !strings.HasSuffix(f.Path, ".down.sql") {
+			db.Exec(t, db.OwnerURL, source.Parse(f.Path, f.Content).SQL)
+		}
+	}
+	db.GrantApp(t)
+	db.Exec(t, db.OwnerURL, "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO "+service)
+
+	u, err := url.Parse(db.AdminURL)
+	require.NoError(t, err)
+	u.User = url.User(service)
+	ba := pgtest.Connect(t, u.String())
+	for _, sql := range []string{
+		`INSERT INTO "user" (id, name, email, "emailVerified") VALUES ('u1', 'Ann', 'ann@acme.test', true)`,
+		`INSERT INTO session (id, "expiresAt", token, "updatedAt", "userId") VALUES ('s1', now() + interval '1 day', 't1', now(), 'u1')`,
+		`INSERT INTO organization (id, name, slug, "createdAt") VALUES ('o1', 'Acme', 'acme', now())`,
+		`INSERT INTO member (id, "organizationId", "userId", role, "createdAt") VALUES ('m1', 'o1', 'u1', 'owner', now())`,
+		`INSERT INTO invitation (id, "organizationId", email, role, status, "expiresAt", "inviterId") VALUES ('i1', 'o1', 'bo@acme.test', 'member', 'pending', now() + interval '2 days', 'u1')`,
+		`UPDATE invitation SET status = 'canceled' WHERE id = 'i1'`,
+	} {
+		_, err := ba.Exec(ctx, sql)
+		require.NoError(t, err, "Better Auth's service: %s", sql)
+	}
+	var n int
+	require.NoError(t, ba.QueryRow(ctx, `SELECT count(*) FROM member`).Scan(&n))
+	require.Equal(t, 1, n, "Better Auth's service reads the members")
+
+	appConn := pgtest.Connect(t, db.AppURL)
+	inTenant := func(sql string) (int64, error) {
+		tx, err := appConn.Begin(ctx)
+		require.NoError(t, err)
+		defer tx.Rollback(ctx)
+		_, err = tx.Exec(ctx, "SELECT set_config('app.tenant_id', gen_random_uuid()::text, true)")
+		require.NoError(t, err)
+		if strings.HasPrefix(sql, "SELECT") {
+			var n int64
+			return n, tx.QueryRow(ctx, sql).Scan(&n)
+		}
+		tag, err := tx.Exec(ctx, sql)
+		return tag.RowsAffected(), err
+	}
+	for _, table := range []string{`"user"`, "session", "account", "verification", "organization", "member", "invitation", "team", `"teamMember"`, `"organizationRole"`} {
+		n, err := inTenant("SELECT count(*) FROM " + table)
+		require.NoError(t, err, table)
+		require.Zero(t, n, "the application role reads no row of %s", table)
+	}
+	n64, err := inTenant(`UPDATE member SET role = 'owner'`)
+	require.NoError(t, err)
+	require.Zero(t, n64)
+	_, err = inTenant(`INSERT INTO member (id, "organizationId", "userId", role, "createdAt") VALUES ('m2', 'o1', 'u2', 'owner', now())`)
+	requireSQLState(t, err, "42501", "joining an organization as the application role")
 }
