@@ -328,10 +328,12 @@ func (s *Store[O, U, M, I, T]) RejectInvitation(ctx context.Context, user U, ema
 }
 
 // CancelInvitation withdraws an invitation. The actor needs
-// invitation:cancel in the invitation's organization (ErrNotMember,
-// ErrForbidden); the invitation must be pending (ErrInvitationNotPending;
-// past its expiry ErrInvitationExpired, and it is marked expired). An unknown
-// invitation is ErrNotFound. OpCancelInvitation hooks run around it.
+// invitation:cancel in the invitation's organization (ErrForbidden); the
+// invitation must be pending (ErrInvitationNotPending; past its expiry
+// ErrInvitationExpired, and it is marked expired). An unknown invitation and
+// one of an organization the actor is not a member of are both ErrNotFound,
+// with the same message, so invitation ids of other organizations do not
+// leak. OpCancelInvitation hooks run around it.
 func (s *Store[O, U, M, I, T]) CancelInvitation(ctx context.Context, actor U, inv I) error {
 	is := &s.sql.invite
 	if is.unusable != nil {
@@ -348,7 +350,12 @@ func (s *Store[O, U, M, I, T]) CancelInvitation(ctx context.Context, actor U, in
 		if err != nil {
 			return err
 		}
-		if _, err := s.authorize(ctx, q, orgID, actorID, InvitationCancel); err != nil {
+		if _, err := s.authorize(ctx, q, orgID, actorID, InvitationCancel); errors.Is(err, ErrNotMember) {
+			// Worded as for an unknown invitation: ErrNotMember (and the
+			// organization's id in the message) would tell an outsider that
+			// the id is a real invitation, and whose.
+			return fmt.Errorf("invitation %s: %w", invID, ErrNotFound)
+		} else if err != nil {
 			return err
 		}
 		cur, found, err := s.scanInvitation(q.QueryRow(ctx, is.lockByID, invID))

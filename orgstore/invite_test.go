@@ -479,7 +479,7 @@ func TestCancelInvitation(t *testing.T) {
 			{name: "by an owner", actor: owner, status: StatusCanceled},
 			{name: "by a custom role holding invitation:cancel", actor: recruiter, status: StatusCanceled},
 			{name: "member without invitation:cancel", actor: plain, want: ErrForbidden, status: StatusPending},
-			{name: "non-member", actor: outsider, want: ErrNotMember, status: StatusPending},
+			{name: "non-member", actor: outsider, want: ErrNotFound, status: StatusPending},
 			{name: "twice", actor: admin, before: func(inv InviteID, _, _ string) {
 				require.NoError(t, s.CancelInvitation(ctx, admin, inv))
 			}, want: ErrInvitationNotPending, status: StatusCanceled},
@@ -524,6 +524,32 @@ func TestCancelInvitation(t *testing.T) {
 				assert.Equal(t, tc.status, invStatus(t, fx, inv.ID))
 			})
 		}
+	})
+}
+
+// TestCancelInvitationNoOracle: an outsider canceling another organization's
+// invitation gets the answer an unknown id gets — same sentinel, same message
+// but for the id it sent — and nothing naming the organization.
+func TestCancelInvitationNoOracle(t *testing.T) {
+	forEachFlavor(t, func(t *testing.T, flavor string) {
+		ctx := context.Background()
+		s, fx := newTestStore(t, flavor, Config{})
+		owner, outsider := fx.user(t, "owner"), fx.user(t, "outsider")
+		org := fx.org(t, s, owner)
+		fx.org(t, s, outsider)
+		inv, _ := invite(t, s, owner, org.ID, "guest-"+pgurl.RandomHex(4)+"@example.com")
+		unknown := InviteID(newTestID())
+		if flavor == flavorNative {
+			unknown = "00000000-0000-4000-8000-000000000000"
+		}
+
+		real := s.CancelInvitation(ctx, outsider, inv.ID)
+		fake := s.CancelInvitation(ctx, outsider, unknown)
+		require.ErrorIs(t, real, ErrNotFound)
+		require.ErrorIs(t, fake, ErrNotFound)
+		require.Equal(t, strings.ReplaceAll(fake.Error(), string(unknown), "ID"), strings.ReplaceAll(real.Error(), string(inv.ID), "ID"))
+		require.NotContains(t, real.Error(), string(org.ID))
+		require.Equal(t, StatusPending, invStatus(t, fx, inv.ID))
 	})
 }
 
