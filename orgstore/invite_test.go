@@ -527,6 +527,44 @@ func TestCancelInvitation(t *testing.T) {
 	})
 }
 
+// TestEmailLookAlikes: an address that Unicode case mapping folds into the
+// invited one does not accept (nor reject, nor list) the invitation, and is
+// not invited either; a mixed-case ASCII address is the same address.
+func TestEmailLookAlikes(t *testing.T) {
+	forEachFlavor(t, func(t *testing.T, flavor string) {
+		ctx := context.Background()
+		s, fx := newTestStore(t, flavor, Config{})
+		owner := fx.user(t, "owner")
+		org := fx.org(t, s, owner)
+		for _, c := range []struct{ invited, lookAlike string }{
+			{"kate@acme.test", "\u212Aate@acme.test"}, // KELVIN SIGN: strings.ToLower makes it k
+			{"sam@acme.test", "\u017Fam@acme.test"},   // LATIN SMALL LETTER LONG S: folds to s
+			{"info@acme.test", "\u0130nfo@acme.test"}, // LATIN CAPITAL LETTER I WITH DOT ABOVE: ToLower makes it i
+			{"kim@acme.test", "\uFF4Bim@acme.test"},   // FULLWIDTH LATIN SMALL LETTER K: NFKC makes it k
+		} {
+			inv, token := invite(t, s, owner, org.ID, c.invited)
+			_, err := s.AcceptInvitation(ctx, fx.user(t, "mallory"), c.lookAlike, token)
+			require.ErrorIs(t, err, ErrInvalidEmail, c.lookAlike)
+			require.ErrorIs(t, s.RejectInvitation(ctx, fx.user(t, "mallory"), c.lookAlike, token), ErrInvalidEmail, c.lookAlike)
+			_, err = s.ListInvitationsForEmail(ctx, c.lookAlike)
+			require.ErrorIs(t, err, ErrInvalidEmail, c.lookAlike)
+			_, _, err = s.Invite(ctx, owner, org.ID, NewInvitation[TeamID]{Email: c.lookAlike})
+			require.ErrorIs(t, err, ErrInvalidEmail, c.lookAlike)
+			require.Equal(t, StatusPending, invStatus(t, fx, inv.ID), c.lookAlike)
+		}
+		_, _, err := s.Invite(ctx, owner, org.ID, NewInvitation[TeamID]{Email: "\u0131nfo@acme.test"}) // dotless i
+		require.ErrorIs(t, err, ErrInvalidEmail)
+
+		inv, token := invite(t, s, owner, org.ID, "Kate.Smith@Acme.Test")
+		require.Equal(t, "kate.smith@acme.test", inv.Email)
+		listed, err := s.ListInvitationsForEmail(ctx, "KATE.SMITH@acme.TEST")
+		require.NoError(t, err)
+		require.Len(t, listed, 1)
+		_, err = s.AcceptInvitation(ctx, fx.user(t, "kate"), " KATE.smith@ACME.test ", token)
+		require.NoError(t, err, "a mixed-case ASCII address is the invited one")
+	})
+}
+
 // TestCancelInvitationNoOracle: an outsider canceling another organization's
 // invitation gets the answer an unknown id gets — same sentinel, same message
 // but for the id it sent — and nothing naming the organization.
