@@ -391,3 +391,48 @@ func TestBetterAuthServiceRoleKeepsAccess(t *testing.T) {
 	_, err = inTenant(`INSERT INTO member (id, "organizationId", "userId", role, "createdAt") VALUES ('m2', 'o1', 'u2', 'owner', now())`)
 	requireSQLState(t, err, "42501", "joining an organization as the application role")
 }
+
+// TestSubdomainResolvesMembers is issue 8, item 9: tenant.Subdomain passes
+// the subdomain's label, a slug. With store.MembersBySlug a member of
+// acme gets acme's tenant on acme.example.com; a non-member and an unknown
+// slug get 403 alike. (store.Members, which takes organization ids, answered
+// 403 to the member.)
+func TestSubdomainResolvesMembers(t *testing.T) {
+	fx := newFixture(t)
+	ctx := context.Background()
+	var plan string
+	require.NoError(t, fx.admin.QueryRow(ctx, "SELECT id FROM plans LIMIT 1").Scan(&plan))
+	orgs, err := store.New(tenant.NewSystemDB(storeRole(t, fx)))
+	require.NoError(t, err)
+	acme, _, err := orgs.CreateOrganization(ctx, store.NewOrganization{Name: "Acme", Slug: "acme", Creator: "alice",
+		Tenant: map[string]any{"name": "Acme", "plan_id": plan}})
+	require.NoError(t, err)
+	_, _, err = orgs.CreateOrganization(ctx, store.NewOrganization{Name: "Globex", Slug: "globex", Creator: "bob",
+		Tenant: map[string]any{"name": "Globex", "plan_id": plan}})
+	require.NoError(t, err)
+
+	mw := &tenant.Middleware{Resolvers: []tenant.Resolver{tenant.Subdomain("example.com", sessions{}, store.MembersBySlug(orgs))}}
+	handler := mw.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id, _ := tenant.IDFrom(r.Context())
+		w.Write([]byte(id))
+	}))
+	for _, c := range []struct {
+		user, host string
+		status     int
+	}{
+		{"alice", "acme.example.com", http.StatusOK},
+		{"alice", "ACME.example.com:8443", http.StatusOK},
+		{"bob", "acme.example.com", http.StatusForbidden},
+		{"alice", "globex.example.com", http.StatusForbidden},
+		{"alice", "nope.example.com", http.StatusForbidden},
+	} {
+		rec := httptest.NewRecorder()
+		req := httptest.NewRequest("GET", "http://"+c.host+"/", nil)
+		req.Header.Set("X-User", c.user)
+		handler.ServeHTTP(rec, req)
+		require.Equal(t, c.status, rec.Code, "%s at %s", c.user, c.host)
+		if c.status == http.StatusOK {
+			require.Equal(t, string(acme.TenantID), rec.Body.String())
+		}
+	}
+}
