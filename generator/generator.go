@@ -109,7 +109,7 @@ func Run(opts Options) (*Result, error) {
 			migOpts.Existing = append(slices.Clone(existing), migration.Names(m.Files)...)
 		}
 		diags = append(diags, storeDiags...)
-		tenancyCfg.Store = store.Tables(cfg.Store.Flavor)
+		tenancyCfg.Store = store.Owned(cfg)
 	}
 	res.Diagnostics = append(res.Diagnostics, diags...)
 	var project *store.Project

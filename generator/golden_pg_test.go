@@ -1,11 +1,13 @@
 package generator_test
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
 
 	"github.com/tenantc/tenantc/generator"
@@ -34,6 +36,7 @@ func TestGoldenOnPostgres(t *testing.T) {
 			require.NoError(t, os.CopyFS(dir, os.DirFS(filepath.Join(root, "input"))))
 			res, err := generator.Run(generator.Options{Dir: dir})
 			require.NoError(t, err)
+			createServiceRoles(t, res.Config.Store.ServiceRoles)
 			db := pgtest.NewDatabase(t)
 			for _, f := range res.Sources {
 				db.Exec(t, db.OwnerURL, f.SQL)
@@ -46,6 +49,26 @@ func TestGoldenOnPostgres(t *testing.T) {
 					db.Exec(t, db.OwnerURL, source.Parse(f.Path, f.Content).SQL)
 				}
 			}
+		})
+	}
+}
+
+// createServiceRoles creates the store's service roles a case names, which
+// its migration's policies refer to, and drops them after the case's database
+// (registered before it, so cleaned up after it). Each case names roles of its
+// own: roles are cluster-wide.
+func createServiceRoles(t *testing.T, roles []string) {
+	if len(roles) == 0 {
+		return
+	}
+	admin := pgtest.Connect(t, pgtest.AdminURL(t))
+	for _, r := range roles {
+		_, err := admin.Exec(context.Background(), "CREATE ROLE "+pgx.Identifier{r}.Sanitize()+" NOLOGIN")
+		require.NoError(t, err)
+		t.Cleanup(func() {
+			conn := pgtest.Connect(t, pgtest.AdminURL(t))
+			_, err := conn.Exec(context.Background(), "DROP ROLE IF EXISTS "+pgx.Identifier{r}.Sanitize())
+			require.NoError(t, err)
 		})
 	}
 }

@@ -44,7 +44,7 @@ func Vet(opts Options) (*Result, error) {
 		if cfg.Store.Enabled {
 			// The store's tables are global by configuration; vet does not plan
 			// the store's migration, so a schema that lacks them just lacks them.
-			tcfg.Store = store.Tables(cfg.Store.Flavor)
+			tcfg.Store = store.Owned(cfg)
 		}
 		res.Model, diags = tenancy.Analyze(res.Catalog, tcfg)
 		res.Diagnostics = append(res.Diagnostics, applyRules(diags, rules)...)

@@ -152,10 +152,11 @@ func newPool(t testing.TB, connURL string, maxConns int32) *pgxpool.Pool {
 // tenants table as the bridge.
 func render(t testing.TB, name string) string {
 	t.Helper()
-	tmpl, err := template.ParseFS(templates.FS, name)
+	// Every store template: the flavors' templates include the lockdown's.
+	tmpl, err := template.ParseFS(templates.FS, "store_*.sql.tmpl")
 	require.NoError(t, err)
 	var b strings.Builder
-	require.NoError(t, tmpl.Execute(&b, map[string]any{"Bridge": "tenants", "TenantKeyType": "uuid"}))
+	require.NoError(t, tmpl.ExecuteTemplate(&b, name, map[string]any{"Bridge": "tenants", "TenantKeyType": "uuid"}))
 	return b.String()
 }
 

@@ -49,7 +49,8 @@ type NewInvitation[T ~string] struct {
 // its token, which is not stored anywhere (only its SHA-256 is) and cannot be
 // shown again: send it to the invitee now.
 //
-// The email is trimmed and lower-cased. When Schema.Users is set, an email of
+// The email is trimmed and ASCII lower-cased; an address with a non-ASCII
+// character is refused (ErrInvalidEmail, see normalizeEmail). When Schema.Users is set, an email of
 // a current member is refused with ErrAlreadyMember (otherwise
 // AcceptInvitation keeps the existing membership). A pending invitation for
 // the same email is handled per Config.Reinvite; one past its expiry is marked
@@ -200,7 +201,9 @@ func (s *Store[O, U, M, I, T]) Invite(ctx context.Context, actor U, org O, in Ne
 
 // AcceptInvitation makes user a member of the organization the token invites
 // to. email is the user's verified email address; it must be the invitation's
-// (compared case-insensitively, ErrEmailMismatch). The invitation must be
+// (ErrEmailMismatch), compared in normalizeEmail's canonical form: ASCII
+// letters case-insensitively, and any non-ASCII address refused with
+// ErrInvalidEmail, so no Unicode look-alike matches. The invitation must be
 // pending (ErrInvitationNotPending) and unexpired (ErrInvitationExpired; it is
 // then marked expired). Accepting again as the user who accepted returns the
 // same membership, so a retried or doubled request is harmless; two
@@ -221,7 +224,9 @@ func (s *Store[O, U, M, I, T]) AcceptInvitation(ctx context.Context, user U, ema
 	if err != nil {
 		return m, err
 	}
-	email = strings.ToLower(strings.TrimSpace(email))
+	if email, err = normalizeEmail(email); err != nil {
+		return m, err
+	}
 	userID := string(user)
 	var result error // an outcome to report after committing (the expiry mark)
 	err = s.inTx(ctx, func(ctx context.Context, q tenant.Querier) error {
@@ -230,7 +235,7 @@ func (s *Store[O, U, M, I, T]) AcceptInvitation(ctx context.Context, user U, ema
 			return err
 		}
 		orgID := string(inv.OrganizationID)
-		if strings.ToLower(inv.Email) != email {
+		if !sameEmail(inv.Email, email) {
 			return fmt.Errorf("invitation %s: %w", inv.ID, ErrEmailMismatch)
 		}
 		if inv.Status != StatusPending {
@@ -301,7 +306,9 @@ func (s *Store[O, U, M, I, T]) RejectInvitation(ctx context.Context, user U, ema
 	if err != nil {
 		return err
 	}
-	email = strings.ToLower(strings.TrimSpace(email))
+	if email, err = normalizeEmail(email); err != nil {
+		return err
+	}
 	userID := string(user)
 	var result error
 	err = s.inTx(ctx, func(ctx context.Context, q tenant.Querier) error {
@@ -309,7 +316,7 @@ func (s *Store[O, U, M, I, T]) RejectInvitation(ctx context.Context, user U, ema
 		if err != nil {
 			return err
 		}
-		if strings.ToLower(inv.Email) != email {
+		if !sameEmail(inv.Email, email) {
 			return fmt.Errorf("invitation %s: %w", inv.ID, ErrEmailMismatch)
 		}
 		if result, err = s.checkPending(ctx, q, inv); err != nil || result != nil {
@@ -328,10 +335,12 @@ func (s *Store[O, U, M, I, T]) RejectInvitation(ctx context.Context, user U, ema
 }
 
 // CancelInvitation withdraws an invitation. The actor needs
-// invitation:cancel in the invitation's organization (ErrNotMember,
-// ErrForbidden); the invitation must be pending (ErrInvitationNotPending;
-// past its expiry ErrInvitationExpired, and it is marked expired). An unknown
-// invitation is ErrNotFound. OpCancelInvitation hooks run around it.
+// invitation:cancel in the invitation's organization (ErrForbidden); the
+// invitation must be pending (ErrInvitationNotPending; past its expiry
+// ErrInvitationExpired, and it is marked expired). An unknown invitation and
+// one of an organization the actor is not a member of are both ErrNotFound,
+// with the same message, so invitation ids of other organizations do not
+// leak. OpCancelInvitation hooks run around it.
 func (s *Store[O, U, M, I, T]) CancelInvitation(ctx context.Context, actor U, inv I) error {
 	is := &s.sql.invite
 	if is.unusable != nil {
@@ -348,7 +357,12 @@ func (s *Store[O, U, M, I, T]) CancelInvitation(ctx context.Context, actor U, in
 		if err != nil {
 			return err
 		}
-		if _, err := s.authorize(ctx, q, orgID, actorID, InvitationCancel); err != nil {
+		if _, err := s.authorize(ctx, q, orgID, actorID, InvitationCancel); errors.Is(err, ErrNotMember) {
+			// Worded as for an unknown invitation: ErrNotMember (and the
+			// organization's id in the message) would tell an outsider that
+			// the id is a real invitation, and whose.
+			return fmt.Errorf("invitation %s: %w", invID, ErrNotFound)
+		} else if err != nil {
 			return err
 		}
 		cur, found, err := s.scanInvitation(q.QueryRow(ctx, is.lockByID, invID))
@@ -429,9 +443,12 @@ func (s *Store[O, U, M, I, T]) ListInvitationsForEmail(ctx context.Context, emai
 	if is.unusable != nil {
 		return nil, is.unusable
 	}
-	email = strings.ToLower(strings.TrimSpace(email))
+	email, err := normalizeEmail(email)
+	if err != nil {
+		return nil, err
+	}
 	var out []Invitation[O, U, I, T]
-	err := s.inTx(ctx, func(ctx context.Context, q tenant.Querier) error {
+	err = s.inTx(ctx, func(ctx context.Context, q tenant.Querier) error {
 		rows, err := q.Query(ctx, is.forEmail, email, s.inviteNow())
 		if err != nil {
 			return err
@@ -598,18 +615,41 @@ func hashToken(token string) ([sha256.Size]byte, error) {
 	return sha256.Sum256([]byte(token)), nil
 }
 
-// normalizeEmail trims and lower-cases an address and refuses what cannot be
-// one: no single @ with text on both sides, spaces or control characters, or
-// longer than 254 characters (RFC 5321's path limit).
+// normalizeEmail returns an address's canonical form, the one every
+// comparison uses: trimmed and ASCII lower-cased. It refuses what cannot be
+// an address (no single @ with text on both sides, spaces or control
+// characters, longer than 254 characters: RFC 5321's path limit) and every
+// non-ASCII character: Unicode case mapping folds look-alikes into ASCII
+// (strings.ToLower turns U+212A KELVIN SIGN into k, U+0130 into i, and other
+// systems fold U+017F into s and full-width letters into their ASCII ones),
+// so an address that is not the invited one could match it. Internationalized
+// addresses (RFC 6531) are therefore refused with ErrInvalidEmail.
 func normalizeEmail(email string) (string, error) {
-	e := strings.ToLower(strings.TrimSpace(email))
+	e := strings.TrimSpace(email)
 	at := strings.IndexByte(e, '@')
 	bad := e == "" || len(e) > 254 || at <= 0 || at == len(e)-1 || strings.Count(e, "@") != 1 ||
-		strings.IndexFunc(e, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0
+		strings.IndexFunc(e, func(r rune) bool { return r > unicode.MaxASCII || unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0
 	if bad {
-		return "", fmt.Errorf("%q: %w", email, ErrInvalidEmail)
+		return "", fmt.Errorf("%q (addresses are ASCII only): %w", email, ErrInvalidEmail)
 	}
-	return e, nil
+	return asciiLower(e), nil
+}
+
+// asciiLower lower-cases A to Z and nothing else.
+func asciiLower(s string) string {
+	return strings.Map(func(r rune) rune {
+		if 'A' <= r && r <= 'Z' {
+			return r + ('a' - 'A')
+		}
+		return r
+	}, s)
+}
+
+// sameEmail compares a stored invitation's address (which another service,
+// Better Auth, may have written with its own lower-casing) with an already
+// normalized one, in the canonical form only.
+func sameEmail(stored, normalized string) bool {
+	return asciiLower(strings.TrimSpace(stored)) == normalized
 }
 
 func nullIfEmpty(s string) any {

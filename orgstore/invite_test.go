@@ -479,7 +479,7 @@ func TestCancelInvitation(t *testing.T) {
 			{name: "by an owner", actor: owner, status: StatusCanceled},
 			{name: "by a custom role holding invitation:cancel", actor: recruiter, status: StatusCanceled},
 			{name: "member without invitation:cancel", actor: plain, want: ErrForbidden, status: StatusPending},
-			{name: "non-member", actor: outsider, want: ErrNotMember, status: StatusPending},
+			{name: "non-member", actor: outsider, want: ErrNotFound, status: StatusPending},
 			{name: "twice", actor: admin, before: func(inv InviteID, _, _ string) {
 				require.NoError(t, s.CancelInvitation(ctx, admin, inv))
 			}, want: ErrInvitationNotPending, status: StatusCanceled},
@@ -524,6 +524,70 @@ func TestCancelInvitation(t *testing.T) {
 				assert.Equal(t, tc.status, invStatus(t, fx, inv.ID))
 			})
 		}
+	})
+}
+
+// TestEmailLookAlikes: an address that Unicode case mapping folds into the
+// invited one does not accept (nor reject, nor list) the invitation, and is
+// not invited either; a mixed-case ASCII address is the same address.
+func TestEmailLookAlikes(t *testing.T) {
+	forEachFlavor(t, func(t *testing.T, flavor string) {
+		ctx := context.Background()
+		s, fx := newTestStore(t, flavor, Config{})
+		owner := fx.user(t, "owner")
+		org := fx.org(t, s, owner)
+		for _, c := range []struct{ invited, lookAlike string }{
+			{"kate@acme.test", "\u212Aate@acme.test"}, // KELVIN SIGN: strings.ToLower makes it k
+			{"sam@acme.test", "\u017Fam@acme.test"},   // LATIN SMALL LETTER LONG S: folds to s
+			{"info@acme.test", "\u0130nfo@acme.test"}, // LATIN CAPITAL LETTER I WITH DOT ABOVE: ToLower makes it i
+			{"kim@acme.test", "\uFF4Bim@acme.test"},   // FULLWIDTH LATIN SMALL LETTER K: NFKC makes it k
+		} {
+			inv, token := invite(t, s, owner, org.ID, c.invited)
+			_, err := s.AcceptInvitation(ctx, fx.user(t, "mallory"), c.lookAlike, token)
+			require.ErrorIs(t, err, ErrInvalidEmail, c.lookAlike)
+			require.ErrorIs(t, s.RejectInvitation(ctx, fx.user(t, "mallory"), c.lookAlike, token), ErrInvalidEmail, c.lookAlike)
+			_, err = s.ListInvitationsForEmail(ctx, c.lookAlike)
+			require.ErrorIs(t, err, ErrInvalidEmail, c.lookAlike)
+			_, _, err = s.Invite(ctx, owner, org.ID, NewInvitation[TeamID]{Email: c.lookAlike})
+			require.ErrorIs(t, err, ErrInvalidEmail, c.lookAlike)
+			require.Equal(t, StatusPending, invStatus(t, fx, inv.ID), c.lookAlike)
+		}
+		_, _, err := s.Invite(ctx, owner, org.ID, NewInvitation[TeamID]{Email: "\u0131nfo@acme.test"}) // dotless i
+		require.ErrorIs(t, err, ErrInvalidEmail)
+
+		inv, token := invite(t, s, owner, org.ID, "Kate.Smith@Acme.Test")
+		require.Equal(t, "kate.smith@acme.test", inv.Email)
+		listed, err := s.ListInvitationsForEmail(ctx, "KATE.SMITH@acme.TEST")
+		require.NoError(t, err)
+		require.Len(t, listed, 1)
+		_, err = s.AcceptInvitation(ctx, fx.user(t, "kate"), " KATE.smith@ACME.test ", token)
+		require.NoError(t, err, "a mixed-case ASCII address is the invited one")
+	})
+}
+
+// TestCancelInvitationNoOracle: an outsider canceling another organization's
+// invitation gets the answer an unknown id gets — same sentinel, same message
+// but for the id it sent — and nothing naming the organization.
+func TestCancelInvitationNoOracle(t *testing.T) {
+	forEachFlavor(t, func(t *testing.T, flavor string) {
+		ctx := context.Background()
+		s, fx := newTestStore(t, flavor, Config{})
+		owner, outsider := fx.user(t, "owner"), fx.user(t, "outsider")
+		org := fx.org(t, s, owner)
+		fx.org(t, s, outsider)
+		inv, _ := invite(t, s, owner, org.ID, "guest-"+pgurl.RandomHex(4)+"@example.com")
+		unknown := InviteID(newTestID())
+		if flavor == flavorNative {
+			unknown = "00000000-0000-4000-8000-000000000000"
+		}
+
+		real := s.CancelInvitation(ctx, outsider, inv.ID)
+		fake := s.CancelInvitation(ctx, outsider, unknown)
+		require.ErrorIs(t, real, ErrNotFound)
+		require.ErrorIs(t, fake, ErrNotFound)
+		require.Equal(t, strings.ReplaceAll(fake.Error(), string(unknown), "ID"), strings.ReplaceAll(real.Error(), string(inv.ID), "ID"))
+		require.NotContains(t, real.Error(), string(org.ID))
+		require.Equal(t, StatusPending, invStatus(t, fx, inv.ID))
 	})
 }
 

@@ -51,14 +51,20 @@ type memberSQL struct {
 	// Custom roles ("" without Schema.Roles). roleExists: $1 organization,
 	// $2 role; roleInsert: $1 organization, $2 role, $3 permissions[, $4 id];
 	// roleDelete: $1 organization, $2 role; roleInUse: $1 organization, $2
-	// role → whether a member holds it.
+	// role, $3 now → whether a member holds it or a pending, unexpired
+	// invitation names it.
 	roleExists, roleInsert, roleDelete, roleInUse string
 }
 
 // rolesArray is the text[] of a roles column over alias a: the column itself,
 // or Better Auth's comma-joined text split.
 func rolesArray(sc Schema, a string) string {
-	col := ident(sc.Members.Role)
+	return rolesArrayOf(sc, a, sc.Members.Role)
+}
+
+// rolesArrayOf is rolesArray for any roles column, e.g. an invitation's.
+func rolesArrayOf(sc Schema, a, column string) string {
+	col := ident(column)
 	if a != "" {
 		col = a + "." + col
 	}
@@ -148,7 +154,15 @@ func buildMemberSQL(sc Schema) memberSQL {
 		}
 		q.roleInsert = fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s)", rt, strings.Join(names, ", "), strings.Join(vals, ", "))
 		q.roleDelete = fmt.Sprintf("DELETE FROM %s WHERE %s = $1 AND %s = $2", rt, rorg, rrole)
-		q.roleInUse = fmt.Sprintf("SELECT EXISTS (SELECT 1 FROM %s WHERE %s = $1 AND $2::text = ANY(%s))", table, org, rolesArray(sc, ""))
+		// In use: held by a member, or named by a pending invitation that can
+		// still be accepted ($3: the store's now). Deleting the latter's role
+		// and creating it again with more permissions would hand those to the
+		// invitee.
+		v := sc.Invitations
+		q.roleInUse = fmt.Sprintf(`SELECT EXISTS (SELECT 1 FROM %s WHERE %s = $1 AND $2::text = ANY(%s))
+	OR EXISTS (SELECT 1 FROM %s WHERE %s = $1 AND %s = 'pending' AND %s > $3 AND $2::text = ANY(%s))`,
+			table, org, rolesArray(sc, ""),
+			ident(v.Name), ident(v.OrganizationID), ident(v.Status), ident(v.ExpiresAt), rolesArrayOf(sc, "", v.Role))
 	}
 	return q
 }
@@ -609,8 +623,10 @@ func (s *Store[O, U, M, I, T]) CreateRole(ctx context.Context, actorID U, org O,
 }
 
 // DeleteRole removes a custom role of org. actor needs member:update. A role
-// some member still holds is not deleted (ErrRoleInUse); an unknown one
-// returns ErrUnknownRole. Hooks: OpDeleteRole.
+// some member still holds, or that a pending invitation names, is not deleted
+// (ErrRoleInUse): a role deleted and created again with more permissions
+// would otherwise hand them to the invitee. Cancel the invitation first. An
+// unknown role returns ErrUnknownRole. Hooks: OpDeleteRole.
 func (s *Store[O, U, M, I, T]) DeleteRole(ctx context.Context, actorID U, org O, role string) error {
 	if s.sql.member.roleDelete == "" {
 		return errNoRolesTable
@@ -626,7 +642,7 @@ func (s *Store[O, U, M, I, T]) DeleteRole(ctx context.Context, actorID U, org O,
 			return fmt.Errorf("%q in organization %s: %w", role, org, ErrUnknownRole)
 		}
 		var used bool
-		if err := q.QueryRow(ctx, s.sql.member.roleInUse, string(org), role).Scan(&used); err != nil {
+		if err := q.QueryRow(ctx, s.sql.member.roleInUse, string(org), role, s.inviteNow()).Scan(&used); err != nil {
 			return err
 		}
 		if used {

@@ -199,6 +199,61 @@ func TestCustomRoles(t *testing.T) {
 }
 
 // TestOwnerRules: only an owner touches an owner or grants owner.
+// TestDeleteRoleNamedByInvitation: a custom role a pending invitation names
+// cannot be deleted, so it cannot be re-created with more permissions for
+// the invitee to receive on accepting. Once the invitation is canceled, it
+// can.
+func TestDeleteRoleNamedByInvitation(t *testing.T) {
+	forEachFlavor(t, func(t *testing.T, flavor string) {
+		ctx := context.Background()
+		s, fx := newTestStore(t, flavor, Config{})
+		owner := fx.user(t, "owner")
+		org := fx.org(t, s, owner)
+		require.NoError(t, s.CreateRole(ctx, owner, org.ID, "viewer", nil))
+		inv, token := invite(t, s, owner, org.ID, "eve@example.com", "viewer")
+
+		require.ErrorIs(t, s.DeleteRole(ctx, owner, org.ID, "viewer"), ErrRoleInUse)
+		// Had the deletion gone through, this would make "viewer" an admin in all but name.
+		require.ErrorIs(t, s.CreateRole(ctx, owner, org.ID, "viewer", []Permission{MemberDelete, InvitationCreate}), ErrNameTaken)
+		eve, err := s.AcceptInvitation(ctx, fx.user(t, "eve"), "eve@example.com", token)
+		require.NoError(t, err)
+		require.Equal(t, []string{"viewer"}, eve.Roles)
+		_, _, err = s.Invite(ctx, eve.UserID, org.ID, NewInvitation[TeamID]{Email: "x@example.com"})
+		require.ErrorIs(t, err, ErrForbidden, "the invitee holds what the role granted when invited: nothing")
+
+		// The invitation canceled (or accepted, and the member's role changed), the role goes.
+		inv2, _ := invite(t, s, owner, org.ID, "fay@example.com", "viewer")
+		require.NoError(t, s.CancelInvitation(ctx, owner, inv2.ID))
+		_, err = s.UpdateMemberRoles(ctx, owner, org.ID, eve.UserID, []string{RoleMember})
+		require.NoError(t, err)
+		require.NoError(t, s.DeleteRole(ctx, owner, org.ID, "viewer"))
+		_ = inv
+	})
+}
+
+// TestBuiltinRolesWin: in the Better Auth flavor another service may write an
+// organizationRole row named like a built-in role; the built-in's grants
+// stay (a "member" row granting organization:delete grants a member nothing).
+func TestBuiltinRolesWin(t *testing.T) {
+	ctx := context.Background()
+	s, fx := newTestStore(t, flavorBetterAuth, Config{})
+	owner, admin, plain := fx.user(t, "owner"), fx.user(t, "admin"), fx.user(t, "plain")
+	org := fx.org(t, s, owner)
+	fx.addMembers(t, org.ID, []UserID{admin}, RoleAdmin)
+	fx.addMembers(t, org.ID, []UserID{plain}, RoleMember)
+	for _, role := range []string{RoleMember, RoleAdmin} {
+		fx.exec(t, `INSERT INTO "organizationRole" (id, "organizationId", role, permission, "createdAt") VALUES ($1, $2, $3, $4, now())`,
+			newTestID(), string(org.ID), role, `{"organization":["update","delete"],"member":["create","update","delete"],"invitation":["create"]}`)
+	}
+	require.ErrorIs(t, s.RemoveMember(ctx, plain, org.ID, admin), ErrForbidden, "a member removes no one")
+	_, _, err := s.Invite(ctx, plain, org.ID, NewInvitation[TeamID]{Email: "x@example.com"})
+	require.ErrorIs(t, err, ErrForbidden, "a member invites no one")
+	require.ErrorIs(t, s.DeleteOrganization(ctx, admin, org.ID), ErrForbidden, "an admin does not delete the organization")
+	for _, reserved := range []string{RoleMember, RoleAdmin, RoleOwner} {
+		require.ErrorIs(t, s.CreateRole(ctx, owner, org.ID, reserved, nil), ErrForbidden, reserved)
+	}
+}
+
 func TestOwnerRules(t *testing.T) {
 	forEachFlavor(t, func(t *testing.T, flavor string) {
 		ctx := context.Background()

@@ -448,6 +448,17 @@ func (s *Store[O, U, M, I, T]) ResolveTenant(ctx context.Context, user U, org O)
 	return tenant.ID(id), nil
 }
 
+// ResolveTenantBySlug is ResolveTenant for an organization named by its
+// slug, as a subdomain names it: ErrNotMember when user is not a member,
+// also when no organization has that slug.
+func (s *Store[O, U, M, I, T]) ResolveTenantBySlug(ctx context.Context, user U, slug string) (tenant.ID, error) {
+	org, err := s.GetOrganizationBySlug(ctx, user, slug)
+	if err != nil {
+		return "", err
+	}
+	return s.ResolveTenant(ctx, user, org.ID)
+}
+
 // adoptOrganization creates the tenant row of an organization another service
 // made. Two concurrent calls make one row: the bridge column is unique, the
 // loser inserts nothing and reads the winner's.

@@ -19,19 +19,23 @@ var builtinRoles = map[string][]Permission{
 	RoleMember: {},
 }
 
-// grants returns what role grants: config roles over built-in ones, owner
-// always everything, then the organization's own custom roles (orgRoles).
+// grants returns what role grants: owner always everything, then config
+// roles over built-in ones, and only then the organization's own custom roles
+// (orgRoles). The store refuses to create a custom role of a reserved name,
+// but another service sharing the tables (Better Auth) may have written one
+// — a "member" row granting organization:delete — and it must not change
+// what the built-in role grants.
 func (s *Store[O, U, M, I, T]) grants(role string, orgRoles map[string][]Permission) ([]Permission, bool) {
 	if role == RoleOwner {
 		return AllPermissions, true
 	}
-	if p, ok := orgRoles[role]; ok {
-		return p, true
-	}
 	if p, ok := s.cfg.Roles[role]; ok {
 		return p, true
 	}
-	p, ok := builtinRoles[role]
+	if p, ok := builtinRoles[role]; ok {
+		return p, true
+	}
+	p, ok := orgRoles[role]
 	return p, ok
 }
 

@@ -29,7 +29,7 @@ var (
 	ErrInvalidName          = errors.New("orgstore: invalid name")
 	ErrNameTaken            = errors.New("orgstore: name taken") // a team's or custom role's
 	ErrUnknownPermission    = errors.New("orgstore: unknown permission")
-	ErrRoleInUse            = errors.New("orgstore: the role is held by members")
+	ErrRoleInUse            = errors.New("orgstore: the role is held by members or named by a pending invitation")
 )
 
 // Permission is one statement a role grants, e.g. "member:delete".

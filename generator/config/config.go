@@ -122,6 +122,12 @@ type Store struct {
 	// UsersSet is true when tenantc.yaml has a store.users section; the
 	// table it names must then exist.
 	UsersSet bool
+	// ServiceRoles are the roles, other than the store's BYPASSRLS role, that
+	// may read and write the store's tables: the role Better Auth's service
+	// connects as. The store's migration gives each a policy on every table
+	// it locks; every other role that obeys RLS (the application's) gets no
+	// row. Default none.
+	ServiceRoles []string
 
 	// Where values were written, for diagnostics about them; the enclosing
 	// key when they came from defaults.
@@ -145,6 +151,8 @@ type StoreUsers struct {
 // StorePos locates the store settings in the config file.
 type StorePos struct {
 	Enabled, Flavor, Out, Users source.Pos
+	// ServiceRoles holds one position per entry of store.service_roles.
+	ServiceRoles []source.Pos
 }
 
 // Default values, documented in README.md.
@@ -191,6 +199,7 @@ type fileStore struct {
 	Reinvite      string     `yaml:"reinvite"`
 	Limits        fileLimits `yaml:"limits"`
 	Users         *fileUsers `yaml:"users"`
+	ServiceRoles  []string   `yaml:"service_roles"`
 }
 
 type fileLimits struct {
@@ -238,7 +247,7 @@ var knownKeys = map[string][]string{
 	"":             {"version", "schema", "queries", "tenant", "global", "migrations", "store", "rules"},
 	"tenant":       {"table", "column", "setting"},
 	"migrations":   {"dir", "format"},
-	"store":        {"enabled", "flavor", "out", "invitation_ttl", "reinvite", "limits", "users"},
+	"store":        {"enabled", "flavor", "out", "invitation_ttl", "reinvite", "limits", "users", "service_roles"},
 	"store.limits": {"members", "pending_invitations", "organizations_per_user"},
 	"store.users":  {"table", "id", "name", "email"},
 }
@@ -412,7 +421,41 @@ func loadStore(st *Store, fs fileStore, n *yaml.Node, pos func(*yaml.Node) sourc
 		setString(&st.Users.Name, fs.Users.Name)
 		setString(&st.Users.Email, fs.Users.Email)
 	}
+	loadServiceRoles(st, fs.ServiceRoles, valueNode(n, "service_roles"), pos, errs)
 }
+
+// loadServiceRoles checks store.service_roles. Each name is a role the
+// migration names in a policy (quoted, so case and punctuation are kept); the
+// names PostgreSQL reads as something other than one role are refused, since
+// a policy TO public would admit the application role too.
+func loadServiceRoles(st *Store, roles []string, n *yaml.Node, pos func(*yaml.Node) source.Pos, errs *diag.List) {
+	seen := map[string]bool{}
+	for i, r := range roles {
+		at := pos(n)
+		if n != nil && n.Kind == yaml.SequenceNode && i < len(n.Content) {
+			at = pos(n.Content[i])
+		}
+		st.Pos.ServiceRoles = append(st.Pos.ServiceRoles, at)
+		switch lower := strings.ToLower(r); {
+		case r == "":
+			errs.Errorf(at, "store.service_roles: a role name cannot be empty")
+		case lower == "public" || lower == "none":
+			errs.Errorf(at, "store.service_roles: %q is not a role PostgreSQL lets a policy name (public would admit the application role)", r)
+		case strings.HasPrefix(lower, "pg_"):
+			errs.Errorf(at, "store.service_roles: %q: roles named pg_* are PostgreSQL's own", r)
+		case len(r) > maxIdentLen:
+			errs.Errorf(at, "store.service_roles: %q is longer than PostgreSQL's %d-byte names", r, maxIdentLen)
+		case seen[r]:
+			errs.Errorf(at, "store.service_roles: %q is listed twice", r)
+		}
+		seen[r] = true
+		st.ServiceRoles = append(st.ServiceRoles, r)
+	}
+}
+
+// maxIdentLen is PostgreSQL's NAMEDATALEN - 1: a longer role name would be
+// truncated into another.
+const maxIdentLen = 63
 
 func setString(dst *string, v string) {
 	if v != "" {

@@ -4,6 +4,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -149,4 +150,30 @@ store:
 	require.Len(t, list, 2)
 	require.Contains(t, list[0].String(), "store.invitation_ttl must be positive")
 	require.Contains(t, list[1].String(), "must be a directory inside the project")
+}
+
+// TestServiceRoles: store.service_roles keeps each name as written (the
+// migration quotes it) and refuses names a policy cannot take as one role.
+func TestServiceRoles(t *testing.T) {
+	dir := t.TempDir()
+	write(t, dir, FileName, "version: 1\nstore:\n  service_roles: [better_auth, \"Auth Svc\"]\n")
+	cfg, err := Load(dir)
+	require.NoError(t, err)
+	require.Equal(t, []string{"better_auth", "Auth Svc"}, cfg.Store.ServiceRoles)
+
+	write(t, dir, FileName, "version: 1\nstore:\n  service_roles: [public, pg_monitor, \"\", a, a, "+strings.Repeat("x", 64)+"]\n")
+	_, err = Load(dir)
+	var list diag.ErrorList
+	require.ErrorAs(t, err, &list)
+	var got []string
+	for _, d := range list {
+		got = append(got, d.String())
+	}
+	require.Equal(t, []string{
+		`tenantc.yaml:3:19: error: store.service_roles: "public" is not a role PostgreSQL lets a policy name (public would admit the application role)`,
+		`tenantc.yaml:3:27: error: store.service_roles: "pg_monitor": roles named pg_* are PostgreSQL's own`,
+		`tenantc.yaml:3:39: error: store.service_roles: a role name cannot be empty`,
+		`tenantc.yaml:3:46: error: store.service_roles: "a" is listed twice`,
+		`tenantc.yaml:3:49: error: store.service_roles: "` + strings.Repeat("x", 64) + `" is longer than PostgreSQL's 63-byte names`,
+	}, got)
 }

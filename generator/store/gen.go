@@ -111,25 +111,60 @@ func Generate(p *Project) (output.File, error) {
 		jen.Return(jen.Qual(OrgstorePath, "New").Types(params...).Call(jen.Id("db"), jen.Id("cfg"))),
 	)
 
-	f.Comment("Members returns the membership lookup of tenant.Middleware's resolvers")
-	f.Comment("(tenant.ActiveOrganization, Header, Subdomain, PathValue): the tenant of")
-	f.Comment("organization org when user is one of its members, in one query. Not being a")
-	f.Comment("member, and an organization that does not exist, are both")
-	f.Comment("tenant.ErrForbidden, so a refusal does not tell which organizations exist.")
-	f.Func().Id("Members").Params(jen.Id("s").Op("*").Id("Store")).Qual(RuntimePath, "Members").Block(
+	genMembers(f, membersFunc{
+		name: "Members", typ: "members", method: "ResolveTenant", arg: jen.Id("OrganizationID").Call(jen.Id("org")),
+		doc: []string{
+			"Members returns the membership lookup of tenant.Middleware's resolvers that",
+			"name an organization by id (tenant.ActiveOrganization, Header, PathValue):",
+			"the tenant of organization org when user is one of its members, in one",
+			"query. Not being a member, and an organization that does not exist, are",
+			"both tenant.ErrForbidden, so a refusal does not tell which organizations",
+			"exist. tenant.Subdomain passes a slug: use MembersBySlug there.",
+		},
+	})
+	genMembers(f, membersFunc{
+		name: "MembersBySlug", typ: "membersBySlug", method: "ResolveTenantBySlug", arg: jen.Id("org"),
+		doc: []string{
+			"MembersBySlug is Members for resolvers that name an organization by its",
+			"slug: tenant.Subdomain (acme.example.com → \"acme\"), or a path or header",
+			"carrying slugs. The same refusals as Members.",
+		},
+	})
+
+	var buf bytes.Buffer
+	if err := f.Render(&buf); err != nil {
+		return output.File{}, fmt.Errorf("rendering the store package: %w", err)
+	}
+	return output.File{Path: p.Dir() + "/" + FileName, Content: buf.Bytes()}, nil
+}
+
+// membersFunc is one generated tenant.Members constructor: name(s) returns
+// a typ, whose Member calls Store.method(ctx, user, arg).
+type membersFunc struct {
+	name, typ, method string
+	arg               jen.Code
+	doc               []string
+}
+
+// genMembers writes a tenant.Members constructor and its adapter type.
+func genMembers(f *jen.File, m membersFunc) {
+	for _, line := range m.doc {
+		f.Comment(line)
+	}
+	f.Func().Id(m.name).Params(jen.Id("s").Op("*").Id("Store")).Qual(RuntimePath, "Members").Block(
 		jen.If(jen.Id("s").Op("==").Nil()).Block(
 			jen.Return(jen.Nil()).Comment("the resolvers report a nil Members"),
 		),
-		jen.Return(jen.Id("members").Values(jen.Id("s"))),
+		jen.Return(jen.Id(m.typ).Values(jen.Id("s"))),
 	)
-	f.Comment("members adapts a Store to tenant.Members.")
-	f.Type().Id("members").Struct(jen.Id("s").Op("*").Id("Store"))
+	f.Commentf("%s adapts a Store to tenant.Members.", m.typ)
+	f.Type().Id(m.typ).Struct(jen.Id("s").Op("*").Id("Store"))
 	f.Comment("Member implements tenant.Members.")
-	f.Func().Params(jen.Id("m").Id("members")).Id("Member").Params(
+	f.Func().Params(jen.Id("m").Id(m.typ)).Id("Member").Params(
 		jen.Id("ctx").Qual("context", "Context"), jen.List(jen.Id("user"), jen.Id("org")).String(),
 	).Params(jen.Qual(RuntimePath, "ID"), jen.Error()).Block(
-		jen.List(jen.Id("id"), jen.Err()).Op(":=").Id("m").Dot("s").Dot("ResolveTenant").Call(
-			jen.Id("ctx"), jen.Id("UserID").Call(jen.Id("user")), jen.Id("OrganizationID").Call(jen.Id("org")),
+		jen.List(jen.Id("id"), jen.Err()).Op(":=").Id("m").Dot("s").Dot(m.method).Call(
+			jen.Id("ctx"), jen.Id("UserID").Call(jen.Id("user")), m.arg,
 		),
 		jen.If(
 			jen.Qual("errors", "Is").Call(jen.Err(), jen.Qual(OrgstorePath, "ErrNotMember")).Op("||").
@@ -139,12 +174,6 @@ func Generate(p *Project) (output.File, error) {
 		),
 		jen.Return(jen.Id("id"), jen.Err()),
 	)
-
-	var buf bytes.Buffer
-	if err := f.Render(&buf); err != nil {
-		return output.File{}, fmt.Errorf("rendering the store package: %w", err)
-	}
-	return output.File{Path: p.Dir() + "/" + FileName, Content: buf.Bytes()}, nil
 }
 
 func flavorDesc(f *flavor) string {

@@ -16,6 +16,7 @@ package store
 import (
 	"bytes"
 	"fmt"
+	"slices"
 	"strings"
 	"text/template"
 
@@ -62,7 +63,12 @@ type data struct {
 	// Organizations and OrgIDType are the organizations table's quoted name
 	// and the SQL type of its id (the bridge template's).
 	Organizations, OrgIDType string
-	indexes                  map[string]bool
+	// Lock is what locks the store's tables and guards the bridge.
+	Lock lockdown
+	// StatementBegin and StatementEnd are goose's annotations around a
+	// function body; empty for other formats.
+	StatementBegin, StatementEnd string
+	indexes                      map[string]bool
 }
 
 // Had reports whether the schema had an index of that name before the
@@ -88,6 +94,7 @@ func Plan(cat *catalog.Catalog, opts Options) (*Migration, diag.List, error) {
 	}
 
 	var name, file string
+	var creating []catalog.Name
 	switch f {
 	case native:
 		if cat.Table(orgs.qname()) == nil {
@@ -102,6 +109,7 @@ func Plan(cat *catalog.Catalog, opts Options) (*Migration, diag.List, error) {
 				return nil, diags, nil
 			}
 			name, file = "tenantc_store", "store_native"
+			creating = Tables(f.name)
 		}
 	case betterAuth:
 		var missing []string
@@ -131,10 +139,20 @@ func Plan(cat *catalog.Catalog, opts Options) (*Migration, diag.List, error) {
 	if name == "" && d.Bridge != "" {
 		name, file = "tenantc_store_bridge", "store_bridge"
 	}
+	if diags = append(diags, checkServiceRoles(opts)...); diags.HasErrors() {
+		return nil, diags, nil
+	}
+	d.Lock = planLockdown(cat, locked(opts.Store, opts.Root), creating, opts.Store.ServiceRoles, bridge)
+	if name == "" && !d.Lock.empty() {
+		name, file = "tenantc_store_lockdown", "store_lockdown"
+	}
 	if name == "" {
 		return nil, diags, nil
 	}
 
+	if opts.Migrations.Format == source.Goose {
+		d.StatementBegin, d.StatementEnd = "-- +goose StatementBegin\n", "\n-- +goose StatementEnd"
+	}
 	var up, down bytes.Buffer
 	if err := tmpl.ExecuteTemplate(&up, file+".up.sql.tmpl", d); err != nil {
 		return nil, diags, err
@@ -143,7 +161,9 @@ func Plan(cat *catalog.Catalog, opts Options) (*Migration, diag.List, error) {
 		return nil, diags, err
 	}
 	m := &Migration{Version: migration.NewVersions(opts.Migrations.Existing).Next(), Name: name}
-	m.Files = migration.Files(opts.Migrations, m.Version+"_"+name, up.String(), down.String())
+	// The lockdown template starts with the blank line that parts it from
+	// another template's statements; alone it needs none.
+	m.Files = migration.Files(opts.Migrations, m.Version+"_"+name, strings.TrimLeft(up.String(), "\n"), strings.TrimLeft(down.String(), "\n"))
 	for _, file := range m.Files {
 		if !source.IsDownFile(file.Path) {
 			m.Up = source.Parse(file.Path, file.Content)
@@ -165,6 +185,25 @@ func bridgeTable(cat *catalog.Catalog, opts Options, f *flavor) (t *catalog.Tabl
 	}
 	t = cat.Table(root)
 	return t, t != nil
+}
+
+// checkServiceRoles refuses service roles when the tenant root is a table of
+// the store: the root is protected by its tenant policy, not locked, so a
+// service role (Better Auth's) would see no organization at all.
+func checkServiceRoles(opts Options) diag.List {
+	var diags diag.List
+	root, err := catalog.ParseName(opts.Root)
+	if len(opts.Store.ServiceRoles) == 0 || err != nil || !slices.Contains(Tables(opts.Store.Flavor), root) {
+		return nil
+	}
+	pos := opts.Store.Pos.Flavor
+	if len(opts.Store.Pos.ServiceRoles) > 0 {
+		pos = opts.Store.Pos.ServiceRoles[0]
+	}
+	diags.Add(diag.Diagnostic{Pos: pos, Severity: diag.Error,
+		Message: fmt.Sprintf("store.service_roles needs a tenant table of your own: tenant.table %s is a table of the organization store, so its tenant policy shows a service role no row of it", root),
+		Fix:     "set tenant.table to a tenants table of your own, which the store bridges to through its org_id column"})
+	return diags
 }
 
 func tableList(f *flavor) string {

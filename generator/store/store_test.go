@@ -223,3 +223,85 @@ func TestDuration(t *testing.T) {
 		require.Contains(t, f.GoString(), "var d = "+want, "%s", d)
 	}
 }
+
+// TestPlanLockdown plans like the RLS planner: a schema that has the store
+// but not its lockdown gets a tenantc_store_lockdown migration with only
+// what it lacks; once applied, nothing; a changed store.service_roles
+// replaces the service policy; removed, drops it.
+func TestPlanLockdown(t *testing.T) {
+	opts := options(config.FlavorNative, "tenants")
+	first, _, err := Plan(catalogOf(t, tenantsSQL), opts)
+	require.NoError(t, err)
+	require.Equal(t, "tenantc_store", first.Name)
+	require.Contains(t, first.Up.SQL, "ALTER TABLE public.members FORCE ROW LEVEL SECURITY;")
+	require.Contains(t, first.Up.SQL, "CREATE TRIGGER tenantc_bridge_immutable BEFORE INSERT OR UPDATE OF org_id ON public.tenants")
+	// The store as tenantc wrote it before the lockdown existed.
+	unlocked := tenantsSQL + first.Up.SQL[:strings.Index(first.Up.SQL, "-- The store's tables are the store's alone")]
+
+	plan := func(sql string, roles ...string) *Migration {
+		t.Helper()
+		o := opts
+		o.Store.ServiceRoles = roles
+		m, diags, err := Plan(catalogOf(t, sql), o)
+		require.NoError(t, err)
+		require.Empty(t, diags)
+		return m
+	}
+	unlocked += "ALTER TABLE members ENABLE ROW LEVEL SECURITY;\n"
+	m := plan(unlocked)
+	require.Equal(t, "tenantc_store_lockdown", m.Name)
+	require.Equal(t, "000005", m.Version)
+	require.NotContains(t, m.Up.SQL, "ALTER TABLE public.members ENABLE", "members has RLS enabled already")
+	require.Contains(t, m.Up.SQL, "ALTER TABLE public.members FORCE ROW LEVEL SECURITY;")
+	require.Contains(t, m.Up.SQL, "ALTER TABLE public.invitations ENABLE ROW LEVEL SECURITY;")
+	require.Contains(t, m.Up.SQL, "tenantc_bridge_immutable")
+	require.NotContains(t, m.Up.SQL, "POLICY", "no service roles, no policy")
+	locked := unlocked + m.Up.SQL
+	require.Nil(t, plan(locked), "a locked store gets nothing")
+
+	m = plan(locked, "better_auth", `Auth "Svc"`)
+	require.Equal(t, "tenantc_store_lockdown", m.Name)
+	require.Contains(t, m.Up.SQL, `CREATE POLICY tenantc_store_service ON public.members AS PERMISSIVE FOR ALL TO "better_auth", "Auth ""Svc""" USING (true) WITH CHECK (true);`)
+	require.NotContains(t, m.Up.SQL, "ROW LEVEL SECURITY;")
+	withRoles := locked + m.Up.SQL
+	require.Nil(t, plan(withRoles, `Auth "Svc"`, "better_auth"), "the same roles in another order need nothing")
+
+	m = plan(withRoles, "better_auth")
+	require.Contains(t, m.Up.SQL, "DROP POLICY IF EXISTS tenantc_store_service ON public.members;\nCREATE POLICY tenantc_store_service ON public.members AS PERMISSIVE FOR ALL TO \"better_auth\" USING")
+	m = plan(withRoles)
+	require.Contains(t, m.Up.SQL, "DROP POLICY IF EXISTS tenantc_store_service ON public.members;")
+	require.NotContains(t, m.Up.SQL, "CREATE POLICY")
+}
+
+// TestLocked: every table the store owns, the users table included, less the
+// tenant root, which its tenant policy protects.
+func TestLocked(t *testing.T) {
+	cfg := &config.Config{Tenant: config.Tenant{Table: "tenants"}, Store: config.Store{Flavor: config.FlavorNative,
+		UsersSet: true, Users: config.StoreUsers{Table: "users"}, ServiceRoles: []string{"svc"}}}
+	names := func(ns []catalog.Name) (out []string) {
+		for _, n := range ns {
+			out = append(out, n.String())
+		}
+		return out
+	}
+	require.Equal(t, []string{"public.organizations", "public.members", "public.invitations", "public.teams", "public.team_members", "public.organization_roles", "public.users"}, names(Locked(cfg)))
+	require.Equal(t, []string{"svc"}, ServiceRoles(cfg))
+	cfg.Tenant.Table = "organizations"
+	require.NotContains(t, names(Locked(cfg)), "public.organizations")
+	require.Contains(t, names(Owned(cfg)), "public.organizations")
+
+	cfg = &config.Config{Tenant: config.Tenant{Table: "tenants"}, Store: config.Store{Flavor: config.FlavorBetterAuth}}
+	require.Equal(t, []string{"public.organization", "public.member", "public.invitation", "public.team", `public."teamMember"`, `public."organizationRole"`,
+		`public."user"`, "public.session", "public.account", "public.verification"}, names(Locked(cfg)))
+}
+
+// TestServiceRolesNeedABridge: with the organizations table as the tenant
+// root, a service role would see none of its rows; refused with a fix.
+func TestServiceRolesNeedABridge(t *testing.T) {
+	opts := options(config.FlavorNative, "organizations")
+	opts.Store.ServiceRoles = []string{"svc"}
+	_, diags, err := Plan(catalogOf(t, ""), opts)
+	require.NoError(t, err)
+	require.Len(t, diags, 1)
+	require.Contains(t, diags[0].String(), "error: store.service_roles needs a tenant table of your own")
+}

@@ -74,6 +74,21 @@ CREATE TABLE IF NOT EXISTS organization_roles (
     UNIQUE (organization_id, role)
 );
 
+-- The store's tables are the store's alone: row level security, forced, and no
+-- policy for the application role, so whatever blanket grants it holds
+-- (GRANT … ON ALL TABLES IN SCHEMA, default privileges) it reads no row of them
+-- and writes none. The store's role bypasses RLS.
+ALTER TABLE public.members ENABLE ROW LEVEL SECURITY;
+ALTER TABLE public.members FORCE ROW LEVEL SECURITY;
+ALTER TABLE public.invitations ENABLE ROW LEVEL SECURITY;
+ALTER TABLE public.invitations FORCE ROW LEVEL SECURITY;
+ALTER TABLE public.teams ENABLE ROW LEVEL SECURITY;
+ALTER TABLE public.teams FORCE ROW LEVEL SECURITY;
+ALTER TABLE public.team_members ENABLE ROW LEVEL SECURITY;
+ALTER TABLE public.team_members FORCE ROW LEVEL SECURITY;
+ALTER TABLE public.organization_roles ENABLE ROW LEVEL SECURITY;
+ALTER TABLE public.organization_roles FORCE ROW LEVEL SECURITY;
+
 -- +goose Down
 -- Reverts the organization store. Run it only after every migration that
 -- depends on these tables (the tenant root's row level security included,

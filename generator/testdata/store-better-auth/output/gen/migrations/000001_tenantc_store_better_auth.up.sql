@@ -16,3 +16,49 @@ CREATE UNIQUE INDEX IF NOT EXISTS invitation_pending_email_key ON invitation ("o
 
 -- The bridge from Better Auth's organization to tenantc's tenant.
 ALTER TABLE public.tenants ADD COLUMN IF NOT EXISTS org_id text UNIQUE REFERENCES organization (id) ON DELETE CASCADE;
+
+-- The store's tables are the store's alone: row level security, forced, and no
+-- policy for the application role, so whatever blanket grants it holds
+-- (GRANT … ON ALL TABLES IN SCHEMA, default privileges) it reads no row of them
+-- and writes none. The store's role bypasses RLS.
+ALTER TABLE public.organization ENABLE ROW LEVEL SECURITY;
+ALTER TABLE public.organization FORCE ROW LEVEL SECURITY;
+ALTER TABLE public.member ENABLE ROW LEVEL SECURITY;
+ALTER TABLE public.member FORCE ROW LEVEL SECURITY;
+ALTER TABLE public.invitation ENABLE ROW LEVEL SECURITY;
+ALTER TABLE public.invitation FORCE ROW LEVEL SECURITY;
+ALTER TABLE public.team ENABLE ROW LEVEL SECURITY;
+ALTER TABLE public.team FORCE ROW LEVEL SECURITY;
+ALTER TABLE public."teamMember" ENABLE ROW LEVEL SECURITY;
+ALTER TABLE public."teamMember" FORCE ROW LEVEL SECURITY;
+ALTER TABLE public."organizationRole" ENABLE ROW LEVEL SECURITY;
+ALTER TABLE public."organizationRole" FORCE ROW LEVEL SECURITY;
+ALTER TABLE public."user" ENABLE ROW LEVEL SECURITY;
+ALTER TABLE public."user" FORCE ROW LEVEL SECURITY;
+ALTER TABLE public.session ENABLE ROW LEVEL SECURITY;
+ALTER TABLE public.session FORCE ROW LEVEL SECURITY;
+ALTER TABLE public.account ENABLE ROW LEVEL SECURITY;
+ALTER TABLE public.account FORCE ROW LEVEL SECURITY;
+ALTER TABLE public.verification ENABLE ROW LEVEL SECURITY;
+ALTER TABLE public.verification FORCE ROW LEVEL SECURITY;
+
+-- A tenant's organization is the store's to set: a tenant updating its own row
+-- could otherwise probe organization ids (the foreign key's errors tell which
+-- exist) or adopt an organization that has no tenant yet. Only a role that
+-- bypasses RLS (the store's) sets or changes org_id; the check runs before the
+-- foreign key's, so every refusal is alike.
+CREATE OR REPLACE FUNCTION public.tenantc_forbid_bridge_change() RETURNS trigger
+    LANGUAGE plpgsql SET search_path = pg_catalog AS $tenantc$
+BEGIN
+    IF (TG_OP = 'INSERT' AND NEW.org_id IS NULL)
+        OR (TG_OP = 'UPDATE' AND NEW.org_id IS NOT DISTINCT FROM OLD.org_id)
+        OR EXISTS (SELECT 1 FROM pg_roles WHERE rolname = current_user AND (rolbypassrls OR rolsuper)) THEN
+        RETURN NEW;
+    END IF;
+    RAISE EXCEPTION 'tenantc: %.org_id is set by the organization store only', TG_TABLE_NAME
+        USING ERRCODE = 'insufficient_privilege';
+END
+$tenantc$;
+DROP TRIGGER IF EXISTS tenantc_bridge_immutable ON public.tenants;
+CREATE TRIGGER tenantc_bridge_immutable BEFORE INSERT OR UPDATE OF org_id ON public.tenants
+    FOR EACH ROW EXECUTE FUNCTION public.tenantc_forbid_bridge_change();

@@ -115,11 +115,12 @@ func New(db *tenant.SystemDB, opts ...func(*orgstore.Config)) (*Store, error) {
 	return orgstore.New[OrganizationID, UserID, MemberID, InvitationID, TeamID](db, cfg)
 }
 
-// Members returns the membership lookup of tenant.Middleware's resolvers
-// (tenant.ActiveOrganization, Header, Subdomain, PathValue): the tenant of
-// organization org when user is one of its members, in one query. Not being a
-// member, and an organization that does not exist, are both
-// tenant.ErrForbidden, so a refusal does not tell which organizations exist.
+// Members returns the membership lookup of tenant.Middleware's resolvers that
+// name an organization by id (tenant.ActiveOrganization, Header, PathValue):
+// the tenant of organization org when user is one of its members, in one
+// query. Not being a member, and an organization that does not exist, are
+// both tenant.ErrForbidden, so a refusal does not tell which organizations
+// exist. tenant.Subdomain passes a slug: use MembersBySlug there.
 func Members(s *Store) tenant.Members {
 	if s == nil {
 		return nil // the resolvers report a nil Members
@@ -135,6 +136,30 @@ type members struct {
 // Member implements tenant.Members.
 func (m members) Member(ctx context.Context, user, org string) (tenant.ID, error) {
 	id, err := m.s.ResolveTenant(ctx, UserID(user), OrganizationID(org))
+	if errors.Is(err, orgstore.ErrNotMember) || errors.Is(err, orgstore.ErrNotFound) {
+		return "", fmt.Errorf("%w: %w", tenant.ErrForbidden, err)
+	}
+	return id, err
+}
+
+// MembersBySlug is Members for resolvers that name an organization by its
+// slug: tenant.Subdomain (acme.example.com → "acme"), or a path or header
+// carrying slugs. The same refusals as Members.
+func MembersBySlug(s *Store) tenant.Members {
+	if s == nil {
+		return nil // the resolvers report a nil Members
+	}
+	return membersBySlug{s}
+}
+
+// membersBySlug adapts a Store to tenant.Members.
+type membersBySlug struct {
+	s *Store
+}
+
+// Member implements tenant.Members.
+func (m membersBySlug) Member(ctx context.Context, user, org string) (tenant.ID, error) {
+	id, err := m.s.ResolveTenantBySlug(ctx, UserID(user), org)
 	if errors.Is(err, orgstore.ErrNotMember) || errors.Is(err, orgstore.ErrNotFound) {
 		return "", fmt.Errorf("%w: %w", tenant.ErrForbidden, err)
 	}

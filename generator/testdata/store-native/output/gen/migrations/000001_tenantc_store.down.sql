@@ -2,6 +2,10 @@
 -- Reverts the organization store. Run it only after every migration that
 -- depends on these tables (the tenant root's row level security included,
 -- when organizations is the tenant root) has been reverted.
+DROP TRIGGER IF EXISTS tenantc_bridge_immutable ON public.tenants;
+DROP FUNCTION IF EXISTS public.tenantc_forbid_bridge_change();
+ALTER TABLE public.users NO FORCE ROW LEVEL SECURITY;
+ALTER TABLE public.users DISABLE ROW LEVEL SECURITY;
 ALTER TABLE public.tenants DROP COLUMN IF EXISTS org_id;
 DROP TABLE IF EXISTS organization_roles;
 DROP TABLE IF EXISTS invitations;

@@ -76,3 +76,43 @@ CREATE TABLE IF NOT EXISTS organization_roles (
     created_at      timestamptz NOT NULL DEFAULT now(),
     UNIQUE (organization_id, role)
 );
+
+-- The store's tables are the store's alone: row level security, forced, and no
+-- policy for the application role, so whatever blanket grants it holds
+-- (GRANT … ON ALL TABLES IN SCHEMA, default privileges) it reads no row of them
+-- and writes none. The store's role bypasses RLS.
+ALTER TABLE public.organizations ENABLE ROW LEVEL SECURITY;
+ALTER TABLE public.organizations FORCE ROW LEVEL SECURITY;
+ALTER TABLE public.members ENABLE ROW LEVEL SECURITY;
+ALTER TABLE public.members FORCE ROW LEVEL SECURITY;
+ALTER TABLE public.invitations ENABLE ROW LEVEL SECURITY;
+ALTER TABLE public.invitations FORCE ROW LEVEL SECURITY;
+ALTER TABLE public.teams ENABLE ROW LEVEL SECURITY;
+ALTER TABLE public.teams FORCE ROW LEVEL SECURITY;
+ALTER TABLE public.team_members ENABLE ROW LEVEL SECURITY;
+ALTER TABLE public.team_members FORCE ROW LEVEL SECURITY;
+ALTER TABLE public.organization_roles ENABLE ROW LEVEL SECURITY;
+ALTER TABLE public.organization_roles FORCE ROW LEVEL SECURITY;
+ALTER TABLE public.users ENABLE ROW LEVEL SECURITY;
+ALTER TABLE public.users FORCE ROW LEVEL SECURITY;
+
+-- A tenant's organization is the store's to set: a tenant updating its own row
+-- could otherwise probe organization ids (the foreign key's errors tell which
+-- exist) or adopt an organization that has no tenant yet. Only a role that
+-- bypasses RLS (the store's) sets or changes org_id; the check runs before the
+-- foreign key's, so every refusal is alike.
+CREATE OR REPLACE FUNCTION public.tenantc_forbid_bridge_change() RETURNS trigger
+    LANGUAGE plpgsql SET search_path = pg_catalog AS $tenantc$
+BEGIN
+    IF (TG_OP = 'INSERT' AND NEW.org_id IS NULL)
+        OR (TG_OP = 'UPDATE' AND NEW.org_id IS NOT DISTINCT FROM OLD.org_id)
+        OR EXISTS (SELECT 1 FROM pg_roles WHERE rolname = current_user AND (rolbypassrls OR rolsuper)) THEN
+        RETURN NEW;
+    END IF;
+    RAISE EXCEPTION 'tenantc: %.org_id is set by the organization store only', TG_TABLE_NAME
+        USING ERRCODE = 'insufficient_privilege';
+END
+$tenantc$;
+DROP TRIGGER IF EXISTS tenantc_bridge_immutable ON public.tenants;
+CREATE TRIGGER tenantc_bridge_immutable BEFORE INSERT OR UPDATE OF org_id ON public.tenants
+    FOR EACH ROW EXECUTE FUNCTION public.tenantc_forbid_bridge_change();
