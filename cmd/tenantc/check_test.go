@@ -29,7 +29,7 @@ func checkJSON(t *testing.T, args ...string) (int, []finding) {
 // application role from a superuser connection, and connected as the
 // application role itself; the probe finds nothing either.
 func TestCheckExample(t *testing.T) {
-	fx := checktest.Locked(t, repoRoot)
+	fx := checktest.Migrated(t, repoRoot)
 	code, stdout, stderr := check(t, "--database-url", fx.DB.AdminURL, "--role", fx.DB.App, "--dir", repoRoot)
 	require.Equal(t, 0, code, "stdout:\n%s\nstderr:\n%s", stdout, stderr)
 	assert.Equal(t, "no findings\n", stdout)
@@ -50,7 +50,7 @@ func TestCheckExample(t *testing.T) {
 // TestCheckFindings: findings in every format, the exit code 1 for errors,
 // and the probe confirming a leak by trying it.
 func TestCheckFindings(t *testing.T) {
-	fx := checktest.Locked(t, repoRoot)
+	fx := checktest.Migrated(t, repoRoot)
 	fx.DB.Exec(t, fx.DB.OwnerURL, `ALTER TABLE projects DISABLE ROW LEVEL SECURITY;
 		GRANT TRUNCATE ON tasks TO `+fx.DB.App+`;
 		CREATE TABLE feature_flags (name text PRIMARY KEY, enabled boolean NOT NULL);`)
@@ -126,7 +126,7 @@ func TestCheckFindings(t *testing.T) {
 // TestCheckRules: severities change with --rule and with tenantc.yaml's
 // rules:, which know the live rules too.
 func TestCheckRules(t *testing.T) {
-	fx := checktest.Locked(t, repoRoot)
+	fx := checktest.Migrated(t, repoRoot)
 	fx.DB.Exec(t, fx.DB.OwnerURL, "GRANT TRUNCATE ON tasks TO "+fx.DB.App)
 	base := []string{"--database-url", fx.DB.AdminURL, "--role", fx.DB.App}
 
@@ -146,7 +146,7 @@ func TestCheckRules(t *testing.T) {
 
 // TestCheckCouldNotRun: exit 2, nothing on stdout, the reason on stderr.
 func TestCheckCouldNotRun(t *testing.T) {
-	fx := checktest.Locked(t, repoRoot)
+	fx := checktest.Migrated(t, repoRoot)
 	bad := project(t, map[string]string{"tenantc.yaml": "tenant:\n  tabel: x\n"})
 	t.Setenv("DATABASE_URL", "") // "no database" means neither the flag nor the variable
 	for _, c := range []struct {

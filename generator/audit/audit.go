@@ -163,7 +163,7 @@ func TenancyConfig(cfg *config.Config, cat *catalog.Catalog) tenancy.Config {
 		Global: slices.Clone(cfg.Global), File: cfg.File, RootPos: cfg.TenantTablePos, GlobalPos: slices.Clone(cfg.GlobalPos),
 	}
 	if cfg.Store.Enabled {
-		tc.Store = store.Tables(cfg.Store.Flavor)
+		tc.Store = store.Owned(cfg)
 	}
 	for _, name := range migrationTables[cfg.Migrations.Format] {
 		n := catalog.Name{Schema: "public", Name: name}

@@ -44,7 +44,7 @@ func codes(l diag.List) []string {
 }
 
 func TestCleanDatabase(t *testing.T) {
-	fx := checktest.Locked(t, repoRoot)
+	fx := checktest.Migrated(t, repoRoot)
 	res := check(t, fx, false)
 	require.Empty(t, res.Diagnostics, "%v", res.Diagnostics)
 	assert.Equal(t, fx.DB.App, res.Role)
@@ -95,7 +95,7 @@ func tableCounts(t *testing.T, conn *pgx.Conn) map[string]int64 {
 // TestProbeClean: on the example app the probe tries every protected table,
 // finds nothing, and leaves nothing behind.
 func TestProbeClean(t *testing.T) {
-	fx := checktest.Locked(t, repoRoot)
+	fx := checktest.Migrated(t, repoRoot)
 	admin := pgtest.Connect(t, fx.DB.AdminURL)
 	before := tableCounts(t, admin)
 	res := check(t, fx, true)
@@ -147,7 +147,7 @@ func TestProbeFindsLeaks(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
-			fx := checktest.Locked(t, repoRoot)
+			fx := checktest.Migrated(t, repoRoot)
 			fx.DB.Exec(t, fx.DB.OwnerURL, strings.ReplaceAll(c.sql, "{app}", fx.DB.App))
 			admin := pgtest.Connect(t, fx.DB.AdminURL)
 			before := tableCounts(t, admin)

@@ -8,6 +8,8 @@ package audit_test
 import (
 	"context"
 	"net/url"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -94,12 +96,16 @@ func init() {
 	)
 }
 
-// TestStoreUnlocked: the example migrated as this branch's store migration
-// leaves it — store tables writable by the application role under the
-// blanket grants, the bridge column unguarded — is reported on every store
-// table and on the bridge.
+// TestStoreUnlocked: the example as a project that applied the store's
+// migration before the lockdown has it — the lockdown migration rolled back:
+// store tables writable by the application role under the blanket grants,
+// the bridge column unguarded — is reported on every store table and on the
+// bridge.
 func TestStoreUnlocked(t *testing.T) {
 	fx := checktest.Migrated(t, repoRoot)
+	down, err := os.ReadFile(filepath.Join(repoRoot, "gen/migrations/000011_tenantc_store_lockdown.down.sql"))
+	require.NoError(t, err)
+	fx.DB.Exec(t, fx.DB.OwnerURL, string(down))
 	res := check(t, fx, false)
 	assert.Equal(t, []string{"bridge-column-mutable", "store-table-app-access"}, codes(res.Diagnostics), "%v", res.Diagnostics)
 	var tables []string
@@ -116,7 +122,7 @@ func TestStoreUnlocked(t *testing.T) {
 // TestBridgeWithoutUpdate: no trigger is needed when the application cannot
 // update the bridge column at all.
 func TestBridgeWithoutUpdate(t *testing.T) {
-	fx := checktest.Locked(t, repoRoot)
+	fx := checktest.Migrated(t, repoRoot)
 	fx.DB.Exec(t, fx.DB.OwnerURL, "DROP TRIGGER tenantc_bridge_immutable ON tenants; REVOKE UPDATE ON tenants FROM "+fx.DB.App+
 		"; GRANT UPDATE (plan_id) ON tenants TO "+fx.DB.App)
 	res := check(t, fx, false)
@@ -137,7 +143,7 @@ func withOptions(t *testing.T, raw, options string) string {
 // tenant (options=-c app.tenant_id=…) is reported when check connects as the
 // application; a role default that explains it is reported instead.
 func TestTenantSettingAtConnect(t *testing.T) {
-	fx := checktest.Locked(t, repoRoot)
+	fx := checktest.Migrated(t, repoRoot)
 	conn := pgtest.Connect(t, withOptions(t, fx.DB.AppURL, "-c app.tenant_id="+someTenant))
 	res, err := audit.Check(context.Background(), conn, audit.Options{Config: fx.Result.Config})
 	require.NoError(t, err)
@@ -181,7 +187,7 @@ func TestProbeStore(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
-			fx := checktest.Locked(t, repoRoot)
+			fx := checktest.Migrated(t, repoRoot)
 			fx.DB.Exec(t, fx.DB.AdminURL, seed)
 			if c.sql != "" {
 				fx.DB.Exec(t, fx.DB.OwnerURL, strings.ReplaceAll(c.sql, "{app}", fx.DB.App))

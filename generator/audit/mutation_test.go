@@ -155,7 +155,7 @@ func TestMutations(t *testing.T) {
 	for _, m := range mutations {
 		t.Run(m.name, func(t *testing.T) {
 			t.Parallel()
-			fx := checktest.Locked(t, repoRoot)
+			fx := checktest.Migrated(t, repoRoot)
 			extra := fx.DB.Name + "_extra"
 			if m.role {
 				fx.DB.Exec(t, fx.DB.AdminURL, "CREATE ROLE "+extra+" NOLOGIN")

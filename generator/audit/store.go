@@ -16,25 +16,16 @@ import (
 
 // BridgeTrigger is the trigger the store's migration puts on the tenant
 // table so that no role without BYPASSRLS changes the bridge column.
-const BridgeTrigger = "tenantc_bridge_immutable"
+const BridgeTrigger = store.BridgeTrigger
 
 // StoreTables are the tables of the organization store that only the store's
-// BYPASSRLS role (and, for Better Auth, its service's role) may touch: the
-// flavor's tables and the users table of store.users; none when the store is
-// off.
-//
-// TODO(lead, issue 8 merge): switch to the store engineer's exported list.
+// BYPASSRLS role (and, for Better Auth, its service's roles) may touch: what
+// the store's migration locks ([store.Locked]); none when the store is off.
 func StoreTables(cfg *config.Config) []catalog.Name {
 	if !cfg.Store.Enabled {
 		return nil
 	}
-	out := store.Tables(cfg.Store.Flavor)
-	if cfg.Store.Users.Table != "" {
-		if n, err := catalog.ParseName(cfg.Store.Users.Table); err == nil && !slices.Contains(out, n) {
-			out = append(out, n)
-		}
-	}
-	return out
+	return store.Locked(cfg)
 }
 
 // storeCommands are the privileges checked on a store table, with the policy

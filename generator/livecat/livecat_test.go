@@ -68,7 +68,7 @@ func TestReadMatchesParse(t *testing.T) {
 	// Tenancy: the same classification and the same findings.
 	cfg := fx.Result.Config
 	tc := tenancy.Config{Root: cfg.Tenant.Table, Column: cfg.Tenant.Column, Setting: cfg.Tenant.Setting,
-		Global: cfg.Global, Store: store.Tables(cfg.Store.Flavor)}
+		Global: cfg.Global, Store: store.Owned(cfg)}
 	pm, pd := tenancy.Analyze(parsed, tc)
 	lm, ld := tenancy.Analyze(live, tc)
 	require.Len(t, lm.Tables, len(pm.Tables))
