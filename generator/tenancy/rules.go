@@ -19,6 +19,7 @@ var (
 	RuleTenantFK           = Rule{"tenant-column-without-fk", diag.Warning, "without a foreign key to the tenant table a row can name a tenant that does not exist"}
 	RuleTenantIndex        = Rule{"tenant-index-missing", diag.Warning, "without an index led by the tenant column every query scans the table; tenantc adds one"}
 	RuleKeyWithoutTenant   = Rule{"key-without-tenant", diag.Warning, "a primary key or unique constraint without the tenant column tells one tenant, through a duplicate-key error, that another tenant has that value, and blocks distributing the table with Citus"}
+	RuleScopedSerial       = Rule{"scoped-serial-column", diag.Warning, "a serial or identity column (or DEFAULT nextval) of a scoped table draws from one sequence for every tenant: the gaps between a tenant's ids reveal how many rows other tenants inserted"}
 	RuleCrossTenantFK      = Rule{"cross-tenant-fk", diag.Error, "foreign-key checks ignore RLS, so a foreign key between scoped tables that does not include the tenant column lets a row point at another tenant's row"}
 	RuleIndirectlyOwned    = Rule{"indirectly-owned", diag.Error, "a table that belongs to a tenant only through foreign keys has no tenant column for a policy to compare: every tenant can read all of it"}
 	RuleUnclassified       = Rule{"unclassified-table", diag.Warning, "a table that is neither scoped nor declared global is readable by every tenant"}
@@ -56,7 +57,7 @@ var (
 // Rules lists every rule, in documentation order.
 var Rules = []Rule{
 	RuleTenantRoot, RuleTenantColumnType, RuleNullableTenant, RuleTenantFK, RuleTenantIndex,
-	RuleKeyWithoutTenant, RuleCrossTenantFK, RuleIndirectlyOwned, RuleUnclassified,
+	RuleKeyWithoutTenant, RuleScopedSerial, RuleCrossTenantFK, RuleIndirectlyOwned, RuleUnclassified,
 	RuleGlobalUnknown, RuleGlobalTenantColumn, RuleViewInvoker, RuleSecurityDefiner, RuleForeignPolicy,
 	RuleQueryTenantSetting, RuleQuerySetConfig, RuleQueryRoleChange, RuleQueryDDL, RuleQueryPatternFilter,
 	RuleRLSDisabled, RuleRLSNotForced, RuleTenantPolicyMissing, RuleRLSWithoutPolicy, RulePolicyMissingCheck,
