@@ -66,6 +66,7 @@ func Analyze(cat *catalog.Catalog, cfg Config) (*Model, diag.List) {
 	}
 	a.checkViews()
 	a.checkFunctions()
+	a.checkFunctionBodies()
 	a.diags.Sort()
 	return a.model, a.diags
 }
