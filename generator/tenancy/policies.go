@@ -228,14 +228,14 @@ func (c *policyCheck) policy(t *Table, p *policyInfo, infos []*policyInfo) {
 
 	// A tenant equality that is not required: something is OR-ed with it.
 	if !free && has(func(f catalog.PolicyFacts) bool { return f.ComparesTenant && !f.TenantRequired }) {
-		how := "the tenant comparison is not required by every branch of the expression"
+		what := "the tenant comparison is not required by every branch of the expression, so a row of another tenant is admitted whenever another branch holds"
 		switch {
 		case has(func(f catalog.PolicyFacts) bool { return f.FailOpen }):
-			how = fmt.Sprintf("the value %s is compared with can be %s itself (COALESCE, CASE or a sub-select naming the column), and then the comparison holds for every row", col, col)
+			what = fmt.Sprintf("the value %s is compared with can be %s itself (COALESCE, CASE or a sub-select naming the column): whenever that branch is taken the comparison holds for every row, so every tenant's rows are admitted", col, col)
 		case has(func(f catalog.PolicyFacts) bool { return f.ComparesTenant && !f.TenantRequired && f.TopLevelOr }):
-			how = "the tenant comparison is OR-ed with another condition"
+			what = "the tenant comparison is OR-ed with another condition, so a row of another tenant is admitted whenever that condition holds"
 		}
-		c.report(RulePolicyOrBypass, t, p.Policy, fmt.Sprintf("policy %s on %s: %s, so a row of another tenant is admitted whenever that condition holds", p.Name, t.Name, how),
+		c.report(RulePolicyOrBypass, t, p.Policy, fmt.Sprintf("policy %s on %s: %s", p.Name, t.Name, what),
 			"keep the tenant policy a single equality and give a role that must see every tenant BYPASSRLS (tenant.System), e.g.\n"+
 				fmt.Sprintf("ALTER POLICY %s ON %s USING (%s = %s);", pn, tn, qcol, current))
 	}
