@@ -65,7 +65,7 @@ func readFunctionBody(body *catalog.FunctionBody, s *pg_query.CreateFunctionStmt
 		r.sql(sb)
 		return nil
 	}
-	lang, text := "sql", ""
+	lang, text, hasBody := "sql", "", false
 	for _, o := range s.GetOptions() {
 		d := o.GetDefElem()
 		switch d.GetDefname() {
@@ -73,17 +73,21 @@ func readFunctionBody(body *catalog.FunctionBody, s *pg_query.CreateFunctionStmt
 			lang = strings.ToLower(d.GetArg().GetString_().GetSval())
 		case "as":
 			if items := d.GetArg().GetList().GetItems(); len(items) == 1 {
-				text = items[0].GetString_().GetSval()
+				text, hasBody = items[0].GetString_().GetSval(), true
 			}
 		}
 	}
-	switch lang {
-	case "sql":
+	switch {
+	case lang != "sql" && lang != "plpgsql":
+		return nil // C, internal, PL/Python …: nothing tenantc can read
+	case !hasBody:
+		// PostgreSQL refuses it ("no function body specified"); pg_query's
+		// PL/pgSQL parser would abort the process on it.
+		return fmt.Errorf("no function body specified")
+	case lang == "sql":
 		return r.sqlText(text)
-	case "plpgsql":
-		return r.plpgsql(def)
 	}
-	return nil // C, internal, PL/Python …: nothing tenantc can read
+	return r.plpgsql(def)
 }
 
 // bodyReader collects the facts of one function body.

@@ -41,6 +41,7 @@ func TestFunctionBodySettings(t *testing.T) {
 		{"plpgsql FOR IN EXECUTE", `CREATE FUNCTION f(q text) RETURNS void LANGUAGE plpgsql AS $$ DECLARE r record; BEGIN FOR r IN EXECUTE q LOOP END LOOP; END $$`, computed("EXECUTE")},
 		{"plpgsql trigger function", `CREATE FUNCTION f() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM set_config('app.tenant_id', NEW.tenant_id::text, true); RETURN NEW; END $$`, tenant("set_config")},
 		{"plpgsql reading the setting changes nothing", `CREATE FUNCTION f() RETURNS uuid LANGUAGE plpgsql AS $$ BEGIN RETURN NULLIF(current_setting('app.tenant_id', true), '')::uuid; END $$`, nil},
+		{"C functions are not read", `CREATE FUNCTION f() RETURNS int LANGUAGE c AS 'mylib', 'f'`, nil},
 		{"other languages are not read", `CREATE FUNCTION f() RETURNS void LANGUAGE plpython3u AS $$ plpy.execute("SELECT set_config('app.tenant_id', 'x', true)") $$`, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -84,4 +85,19 @@ func TestFunctionBodyErrors(t *testing.T) {
 	require.Len(t, diags, 1)
 	assert.Contains(t, diags[0].Message, "cannot read the body of function public.f")
 	assert.Equal(t, 1, diags[0].Pos.Line)
+}
+
+// FuzzFunctionBody: any text gives a body or an error, never a panic.
+func FuzzFunctionBody(f *testing.F) {
+	for _, s := range []string{
+		`CREATE FUNCTION f(t uuid) RETURNS void LANGUAGE plpgsql AS $$ BEGIN PERFORM set_config('app.tenant_id', t::text, true); EXECUTE 'x' || t; END $$`,
+		`CREATE FUNCTION f() RETURNS int LANGUAGE sql SET app.tenant_id = 'x' AS 'SELECT 1'`,
+		`CREATE PROCEDURE p() LANGUAGE sql BEGIN ATOMIC SELECT set_config('a', 'b', true); END`,
+		`CREATE FUNCTION f() RETURNS trigger LANGUAGE plpgsql AS $$ DECLARE v text; BEGIN v := 1; FOR r IN EXECUTE v LOOP END LOOP; RETURN NEW; END $$`,
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, def string) {
+		_, _ = FunctionBody(def)
+	})
 }

@@ -166,6 +166,8 @@ func TestPolicyRules(t *testing.T) {
 		{"a cast to the column's own type", same("tenant_id::uuid = " + cur), []string{"tenant-policy-modified"}},
 		{"tenantc's policy spelled differently", same("(SELECT nullif(pg_catalog.current_setting('app.tenant_id', true), '')::uuid) = tenant_id"), []string{"tenant-policy-modified"}},
 		{"tenantc's policy, other whitespace and parentheses", same("((tenant_id)   =   (SELECT NULLIF(current_setting('app.tenant_id', true), '')::uuid))"), nil},
+		{"tenantc's policy without WITH CHECK checks with USING", "ALTER POLICY tenantc_tenant_isolation ON projects USING (tenant_id = " + cur + ");\n" +
+			"DROP POLICY tenantc_tenant_isolation ON events_2026;\nCREATE POLICY tenantc_tenant_isolation ON events_2026 USING (tenant_id = " + cur + ");", nil},
 
 		// Fail-open value sides and other settings (issue 8).
 		{"CASE bypass with a correlated reference",
