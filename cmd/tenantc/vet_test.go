@@ -112,17 +112,17 @@ func TestVetPolicies(t *testing.T) {
 			nil, []string{"policy-column-cast", "policy-not-initplan", "policy-setting-not-missing-ok"}, 1},
 		{"OR bypass",
 			"CREATE POLICY tenantc_tenant_isolation ON projects USING (tenant_id = " + vetCurrent + " OR current_setting('app.bypass_rls', true) = 'on');",
-			nil, []string{"policy-or-bypass"}, 1},
+			nil, []string{"policy-or-bypass", "policy-other-setting"}, 1},
 		{"always true",
 			"CREATE POLICY tenantc_tenant_isolation ON projects USING (tenant_id = " + vetCurrent + ");\n" +
 				"CREATE POLICY tenantc_tenant_isolation_2 ON projects FOR SELECT USING (true);",
 			nil, []string{"foreign-policy", "multiple-permissive-policies", "policy-always-true"}, 1},
 		{"two permissive SELECT policies",
-			"CREATE POLICY tenantc_tenant_isolation ON projects FOR SELECT USING (tenant_id = " + vetCurrent + ");\n" +
+			"CREATE POLICY tenantc_tenant_isolation ON projects USING (tenant_id = " + vetCurrent + ");\n" +
 				"CREATE POLICY by_name ON projects FOR SELECT USING (tenant_id = " + vetCurrent + " AND name <> '');",
 			nil, []string{"foreign-policy", "multiple-permissive-policies"}, 1},
 		{"two permissive SELECT policies, foreign-policy turned off",
-			"CREATE POLICY tenantc_tenant_isolation ON projects FOR SELECT USING (tenant_id = " + vetCurrent + ");\n" +
+			"CREATE POLICY tenantc_tenant_isolation ON projects USING (tenant_id = " + vetCurrent + ");\n" +
 				"CREATE POLICY by_name ON projects FOR SELECT USING (tenant_id = " + vetCurrent + " AND name <> '');",
 			[]string{"--rule", "foreign-policy=off"}, []string{"multiple-permissive-policies"}, 0},
 		{"clean", "CREATE POLICY tenantc_tenant_isolation ON projects USING (tenant_id = " + vetCurrent + ");", nil, nil, 0},

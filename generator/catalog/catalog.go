@@ -222,6 +222,39 @@ type Function struct {
 	SearchPath string
 	Language   string
 	Pos        source.Pos
+	// Body is what the function's SET clauses and body do that the tenancy
+	// rules judge: SQL and PL/pgSQL bodies are read, other languages not.
+	Body FunctionBody
+}
+
+// FunctionBody is what a function does to settings and which functions it
+// calls, read from its definition: its SET clauses, and its body when the
+// language is SQL or PL/pgSQL.
+type FunctionBody struct {
+	// Sets lists the changes of settings: set_config calls, SET, SET LOCAL,
+	// RESET and RESET ALL statements, updates of pg_settings, dynamic SQL
+	// (EXECUTE of a computed string, DO), and SET clauses of the definition
+	// (CREATE FUNCTION … SET name = value), in the order written.
+	Sets []SettingChange
+	// Calls lists the functions and procedures the body calls by name, without
+	// repeats, in the order written. An unqualified name has no Schema: the
+	// search path decides which function it is. Built-in functions are listed
+	// too.
+	Calls []Name
+	// Unread says why a body in SQL or PL/pgSQL could not be read (a live
+	// database holds one that no longer parses); empty when it was read.
+	Unread string
+}
+
+// SettingChange is one way a function changes a setting.
+type SettingChange struct {
+	// Setting is the setting's name as written (names are case-insensitive);
+	// empty when the name is computed at run time, or for a change of every
+	// setting (RESET ALL, dynamic SQL, an update of pg_settings).
+	Setting string
+	// Via says how: "set_config", "SET", "SET LOCAL", "RESET", "RESET ALL",
+	// "SET clause", "EXECUTE", "DO" or "UPDATE pg_settings".
+	Via string
 }
 
 // Enum is a CREATE TYPE … AS ENUM.

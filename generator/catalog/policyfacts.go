@@ -14,6 +14,12 @@ type PolicyFacts struct {
 	// the setting without reading a table: tenant_id = current_setting(…)::uuid,
 	// tenant_id = (SELECT NULLIF(current_setting(…, true), '')::uuid), ….
 	ComparesTenant bool
+	// FailOpen: in such an equality the value side can be the row's own tenant
+	// column (COALESCE(<setting>, tenant_id), a CASE or sub-select with a
+	// branch naming the column, correlated references included): whenever that
+	// branch is taken the comparison is tenant_id = tenant_id, true for every
+	// row. Such an equality compares the tenant but never makes it required.
+	FailOpen bool
 	// TenantRequired: such an equality is the whole expression or one of its
 	// top-level AND terms, so every row the expression admits satisfies it.
 	TenantRequired bool
@@ -44,6 +50,13 @@ type PolicyFacts struct {
 	// set once becomes NULL instead of failing the cast to uuid or bigint. True
 	// when not read.
 	EmptyGuard bool
+
+	// OtherSetting names the first setting other than the tenant's the
+	// expression reads with current_setting, as written; "(computed)" when the
+	// name is not a constant. Empty when it reads no other setting. A policy
+	// that depends on another setting can be switched by whoever sets it
+	// (e.g. app.bypass_rls).
+	OtherSetting string
 
 	// AlwaysTrue: the expression is true for every row whatever the settings:
 	// true, 1 = 1, 'a' = 'a', x OR true, NOT false, tenant_id = tenant_id, ….

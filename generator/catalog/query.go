@@ -32,6 +32,9 @@ type Query struct {
 	// DDL is set when the statement is DDL: CREATE, ALTER, DROP, TRUNCATE, GRANT,
 	// REVOKE, COMMENT, SECURITY LABEL, SELECT … INTO and the like.
 	DDL *DDL
+	// Calls holds the calls of functions and procedures the statement makes
+	// by name (CALL included), in source order; sqlc's own sqlc.* are left out.
+	Calls []FunctionCall
 	// Patterns holds the pattern filters on columns in WHERE, JOIN … ON and
 	// HAVING clauses (sub-selects included).
 	Patterns []PatternFilter
@@ -55,6 +58,14 @@ type SettingCall struct {
 	// passed as a parameter.
 	Setting string
 	Pos     source.Pos
+}
+
+// FunctionCall is a call of a function or procedure in a query.
+type FunctionCall struct {
+	// Name is the function's name; an unqualified one has no Schema (the
+	// search path decides which function it is).
+	Name Name
+	Pos  source.Pos
 }
 
 // SessionChange is a statement that changes the session's role or settings.

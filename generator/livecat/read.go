@@ -43,7 +43,7 @@ func Read(ctx context.Context, conn *pgx.Conn, schemas []string) (*catalog.Catal
 		funcs: map[uint32]*Function{}, schemaOf: map[uint32]*Schema{}, attnames: map[uint32]map[int16]string{}}
 	for _, step := range []func() error{
 		r.session, func() error { return r.schemas(schemas) }, r.roles, r.relations, r.columns, r.partitionKeys,
-		r.indexes, r.foreignKeys, r.policies, r.triggers, r.viewReads, r.functions, r.enums, r.grants,
+		r.indexes, r.foreignKeys, r.policies, r.triggers, r.viewReads, r.functions, r.functionBodies, r.enums, r.grants,
 		r.rewriteRules, r.roleSettings, r.columnGrants, r.inactiveTriggers,
 	} {
 		if err := step(); err != nil {
@@ -588,6 +588,41 @@ ORDER BY p.oid`, r.nsOIDs)
 		r.funcs[oid] = f
 		r.cat.Functions = append(r.cat.Functions, &catalog.Function{Name: n, SecurityDefiner: definer,
 			SearchPath: f.SearchPath, Language: lang, Pos: Pos(FunctionObject(f))})
+		return nil
+	})
+	return err
+}
+
+// functionBodies reads what each SQL and PL/pgSQL function does to settings
+// and which functions it calls, from its definition as pg_get_functiondef
+// prints it, through the parser the schema's SQL goes through
+// (parse.FunctionBody). A body that no longer parses (created with
+// check_function_bodies off) is kept as Unread, for the rules to warn about.
+func (r *reader) functionBodies() error {
+	catalogFunction := map[*Function]*catalog.Function{}
+	for i, f := range r.live.Functions {
+		catalogFunction[f] = r.cat.Functions[i]
+	}
+	rows, _ := r.tx.Query(r.ctx, `
+SELECT p.oid, pg_catalog.pg_get_functiondef(p.oid)
+FROM pg_catalog.pg_proc p
+JOIN pg_catalog.pg_language l ON l.oid = p.prolang
+WHERE p.pronamespace = ANY ($1) AND p.prokind IN ('f', 'p') AND l.lanname IN ('sql', 'plpgsql')
+ORDER BY p.oid`, r.nsOIDs)
+	var (
+		oid uint32
+		def string
+	)
+	_, err := pgx.ForEachRow(rows, []any{&oid, &def}, func() error {
+		f := catalogFunction[r.funcs[oid]]
+		if f == nil {
+			return nil // an extension's function
+		}
+		body, err := parse.FunctionBody(def)
+		if err != nil {
+			body = catalog.FunctionBody{Unread: err.Error()}
+		}
+		f.Body = body
 		return nil
 	})
 	return err

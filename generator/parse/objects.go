@@ -214,6 +214,7 @@ func (b *builder) createFunction(s *pg_query.CreateFunctionStmt) {
 	if f.Language == "" && s.GetSqlBody() != nil {
 		f.Language = "sql" // BEGIN ATOMIC … END / RETURN bodies are SQL
 	}
+	b.functionBody(f, s)
 	sig := b.signature(s.GetParameters())
 	for i, old := range b.cat.Functions {
 		if old.Name == f.Name && b.signatures[old] == sig {
@@ -241,6 +242,7 @@ func (b *builder) functionOption(f *catalog.Function, d *pg_query.DefElem) {
 	case "set":
 		set := d.GetArg().GetVariableSetStmt()
 		if set.GetName() != "search_path" {
+			applySetClause(f, set)
 			return
 		}
 		switch set.GetKind() {
@@ -251,6 +253,17 @@ func (b *builder) functionOption(f *catalog.Function, d *pg_query.DefElem) {
 		}
 	case "resetall":
 		f.SearchPath = ""
+		applySetClause(f, &pg_query.VariableSetStmt{Kind: pg_query.VariableSetKind_VAR_RESET_ALL})
+	}
+}
+
+// functionBody reads what the body of the function being created does to
+// settings and which functions it calls. A body PostgreSQL would refuse to
+// create (check_function_bodies is on by default) is reported.
+func (b *builder) functionBody(f *catalog.Function, s *pg_query.CreateFunctionStmt) {
+	def := b.file.SQL[b.stmt:b.stmtEnd]
+	if err := readFunctionBody(&f.Body, s, def); err != nil {
+		b.diags.Errorf(f.Pos, "cannot read the body of function %s: %v", f.Name, err)
 	}
 }
 

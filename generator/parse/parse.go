@@ -40,6 +40,8 @@ type builder struct {
 	// its first token, the fallback position for objects whose node has no location.
 	file *source.File
 	stmt int
+	// stmtEnd is the byte offset just after the statement being applied.
+	stmtEnd int
 
 	// schema is where unqualified names resolve: "public", or the schema a
 	// CREATE SCHEMA … CREATE TABLE … element is created in.
@@ -83,6 +85,10 @@ func (b *builder) applyFile(f *source.File) {
 	}
 	for _, raw := range tree.GetStmts() {
 		b.stmt = firstToken(f.SQL, int(raw.GetStmtLocation()))
+		b.stmtEnd = len(f.SQL)
+		if n := int(raw.GetStmtLen()); n > 0 {
+			b.stmtEnd = int(raw.GetStmtLocation()) + n
+		}
 		b.apply(raw.GetStmt())
 	}
 }

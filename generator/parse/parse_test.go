@@ -815,7 +815,8 @@ func TestFunctions(t *testing.T) {
 		{"security definer with search_path", `CREATE FUNCTION app.current_tenant() RETURNS uuid
 			LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = app, pg_temp
 			AS $$ BEGIN RETURN current_setting('app.tenant_id')::uuid; END $$;`,
-			catalog.Function{Name: name("app.current_tenant"), SecurityDefiner: true, SearchPath: "app, pg_temp", Language: "plpgsql"}},
+			catalog.Function{Name: name("app.current_tenant"), SecurityDefiner: true, SearchPath: "app, pg_temp", Language: "plpgsql",
+				Body: catalog.FunctionBody{Calls: []catalog.Name{{Name: "current_setting"}}}}},
 		{"search_path TO", "CREATE FUNCTION f() RETURNS int SECURITY DEFINER SET search_path TO 'public' LANGUAGE sql AS 'SELECT 1';",
 			catalog.Function{Name: name("f"), SecurityDefiner: true, SearchPath: "public", Language: "sql"}},
 		{"search_path quoted", `CREATE FUNCTION f() RETURNS int SET search_path = "$user", public LANGUAGE sql AS 'SELECT 1';`,
@@ -825,7 +826,7 @@ func TestFunctions(t *testing.T) {
 		{"invoker", "CREATE FUNCTION f() RETURNS int SECURITY INVOKER LANGUAGE sql AS 'SELECT 1';",
 			catalog.Function{Name: name("f"), Language: "sql"}},
 		{"other settings", "CREATE FUNCTION f() RETURNS int SET work_mem = '1MB' LANGUAGE sql AS 'SELECT 1';",
-			catalog.Function{Name: name("f"), Language: "sql"}},
+			catalog.Function{Name: name("f"), Language: "sql", Body: catalog.FunctionBody{Sets: []catalog.SettingChange{{Setting: "work_mem", Via: "SET clause"}}}}},
 		{"sql body", "CREATE FUNCTION f() RETURNS int RETURN 1;",
 			catalog.Function{Name: name("f"), Language: "sql"}},
 		{"procedure", "CREATE PROCEDURE app.p() SECURITY DEFINER LANGUAGE plpgsql AS $$ BEGIN END $$;",

@@ -2,6 +2,7 @@ package parse
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -94,6 +95,7 @@ func (p *factFinder) reads(m proto.Message, inSub, guarded bool) {
 		p.reads(unwrap(n), inSub, guarded)
 		return
 	case *pg_query.FuncCall:
+		p.otherSettingRead(n)
 		if p.isSettingRead(n) {
 			f := p.facts
 			f.ReadsSetting = true
@@ -136,6 +138,10 @@ func (p *factFinder) compare(n *pg_query.Node, required bool) {
 		return
 	case *pg_query.A_Expr:
 		if x.GetKind() == pg_query.A_Expr_Kind_AEXPR_OP && opName(x) == "=" {
+			if p.failOpen(x.GetLexpr(), x.GetRexpr()) || p.failOpen(x.GetRexpr(), x.GetLexpr()) {
+				p.facts.ComparesTenant, p.facts.FailOpen = true, true // never required: see FailOpen
+				return
+			}
 			if p.equality(x.GetLexpr(), x.GetRexpr()) || p.equality(x.GetRexpr(), x.GetLexpr()) {
 				p.facts.ComparesTenant = true
 				p.facts.TenantRequired = p.facts.TenantRequired || required
@@ -165,6 +171,14 @@ func (p *factFinder) compareMsg(m proto.Message) {
 			p.compareMsg(c)
 		}
 	})
+}
+
+// failOpen reports whether col = val compares the tenant column with a value
+// read from the setting that can also be the column itself:
+// COALESCE(<setting>, tenant_id), CASE … THEN tenant_id …, which compares the
+// tenant only when the setting's branch is taken.
+func (p *factFinder) failOpen(col, val *pg_query.Node) bool {
+	return p.mentionsColumn(col) && !p.readsSettingDirectly(col) && p.readsSettingDirectly(val) && p.mentionsColumn(val)
 }
 
 // equality reports whether col = val is a tenant equality, and records how the
@@ -203,26 +217,86 @@ func (p *factFinder) topOr(n *pg_query.Node) {
 	}
 }
 
-// mentionsColumn reports whether n refers to the tenant column outside
-// sub-selects.
+// mentionsColumn reports whether n refers to the tenant column of the
+// policy's table. Outside sub-selects every reference to the column does;
+// inside one, a correlated reference does: qualified with a name no enclosing
+// sub-select's FROM makes visible (a policy expression has one outer
+// relation, its table), or unqualified where no enclosing sub-select has a
+// FROM at all. (SELECT CASE WHEN … THEN projects.tenant_id … END) names it.
 func (p *factFinder) mentionsColumn(n *pg_query.Node) bool {
 	found := false
-	var visit func(m proto.Message)
-	visit = func(m proto.Message) {
+	var visit func(m proto.Message, scopes []subScope)
+	visit = func(m proto.Message, scopes []subScope) {
 		switch x := m.(type) {
-		case *pg_query.SubLink:
-			return
+		case *pg_query.SelectStmt:
+			scopes = append(scopes, fromScope(x))
 		case *pg_query.ColumnRef:
 			f := strs(x.GetFields())
-			if len(f) == len(x.GetFields()) && len(f) > 0 && f[len(f)-1] == p.column {
+			if len(f) == len(x.GetFields()) && len(f) > 0 && f[len(f)-1] == p.column && outerReference(f, scopes) {
 				found = true
 			}
 			return
 		}
-		children(m, visit)
+		children(m, func(c proto.Message) { visit(c, scopes) })
 	}
-	visit(n)
+	visit(n, nil)
 	return found
+}
+
+// subScope is what one sub-select level of a policy expression makes visible.
+type subScope struct {
+	hasFrom bool
+	names   []string // the visible names of its FROM items: aliases or relation names
+}
+
+// fromScope lists the names a SELECT's FROM makes visible.
+func fromScope(s *pg_query.SelectStmt) subScope {
+	sc := subScope{hasFrom: len(s.GetFromClause()) > 0}
+	var add func(n *pg_query.Node)
+	add = func(n *pg_query.Node) {
+		switch x := unwrap(n).(type) {
+		case *pg_query.RangeVar:
+			if a := x.GetAlias(); a != nil {
+				sc.names = append(sc.names, a.GetAliasname())
+			} else {
+				sc.names = append(sc.names, x.GetRelname())
+			}
+		case *pg_query.JoinExpr:
+			add(x.GetLarg())
+			add(x.GetRarg())
+			if a := x.GetAlias(); a != nil {
+				sc.names = append(sc.names, a.GetAliasname())
+			}
+		case *pg_query.RangeSubselect:
+			sc.names = append(sc.names, x.GetAlias().GetAliasname())
+		case *pg_query.RangeFunction:
+			sc.names = append(sc.names, x.GetAlias().GetAliasname())
+		}
+	}
+	for _, n := range s.GetFromClause() {
+		add(n)
+	}
+	return sc
+}
+
+// outerReference reports whether a column reference (its name parts) inside
+// the given sub-select levels reaches past them to the policy's table.
+func outerReference(fields []string, scopes []subScope) bool {
+	if len(fields) == 1 {
+		for _, sc := range scopes {
+			if sc.hasFrom {
+				return false // most likely a column of the sub-select's own tables
+			}
+		}
+		return true
+	}
+	qual := fields[len(fields)-2]
+	for _, sc := range scopes {
+		if slices.Contains(sc.names, qual) {
+			return false
+		}
+	}
+	return true
 }
 
 // readsSettingDirectly reports whether n computes its value from a read of the
@@ -248,10 +322,35 @@ func (p *factFinder) readsSettingDirectly(n *pg_query.Node) bool {
 	return found
 }
 
+// otherSettingRead records a current_setting call of another setting than
+// the tenant's, or of a name that is not a constant.
+func (p *factFinder) otherSettingRead(f *pg_query.FuncCall) {
+	if p.facts.OtherSetting != "" || !isCurrentSetting(f) {
+		return
+	}
+	args := f.GetArgs()
+	if len(args) == 0 {
+		return
+	}
+	v, ok := constValue(args[0])
+	switch {
+	case !ok || v.kind != kindString:
+		p.facts.OtherSetting = "(computed)"
+	case !strings.EqualFold(v.s, p.setting):
+		p.facts.OtherSetting = v.s
+	}
+}
+
+// isCurrentSetting reports whether f calls current_setting, unqualified or in
+// pg_catalog.
+func isCurrentSetting(f *pg_query.FuncCall) bool {
+	name := strs(f.GetFuncname())
+	return len(name) > 0 && name[len(name)-1] == "current_setting" && (len(name) == 1 || len(name) == 2 && name[0] == "pg_catalog")
+}
+
 // isSettingRead reports whether f is current_setting of the tenant setting.
 func (p *factFinder) isSettingRead(f *pg_query.FuncCall) bool {
-	name := strs(f.GetFuncname())
-	if len(name) == 0 || name[len(name)-1] != "current_setting" || len(name) > 2 || len(name) == 2 && name[0] != "pg_catalog" {
+	if !isCurrentSetting(f) {
 		return false
 	}
 	args := f.GetArgs()

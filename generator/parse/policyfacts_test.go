@@ -8,8 +8,8 @@ import (
 
 // facts lists the facts a case expects to be true; all others must be false.
 type facts struct {
-	compares, required, topOr, cast, reads, initPlan, missingOK, guard, alwaysTrue bool
-	castType                                                                       string
+	compares, required, topOr, cast, reads, initPlan, missingOK, guard, alwaysTrue, failOpen bool
+	castType, other                                                                          string
 }
 
 func (f facts) want() catalog.PolicyFacts {
@@ -17,6 +17,7 @@ func (f facts) want() catalog.PolicyFacts {
 		ComparesTenant: f.compares, TenantRequired: f.required, TopLevelOr: f.topOr,
 		ColumnCast: f.cast, ColumnCastType: f.castType, ReadsSetting: f.reads,
 		InitPlan: f.initPlan, MissingOK: f.missingOK, EmptyGuard: f.guard, AlwaysTrue: f.alwaysTrue,
+		FailOpen: f.failOpen, OtherSetting: f.other,
 	}
 }
 
@@ -49,17 +50,37 @@ func TestPolicyFacts(t *testing.T) {
 			facts{compares: true, required: true, reads: true, initPlan: true, guard: true}},
 		{"missing_ok as a string", "tenant_id = (SELECT NULLIF(current_setting('app.tenant_id', 'on'), '')::uuid)", clean},
 		{"OR bypass", "tenant_id = current_setting('app.tenant_id', true)::uuid OR current_setting('app.bypass_rls', true) = 'on'",
-			facts{compares: true, topOr: true, reads: true, missingOK: true}},
+			facts{compares: true, topOr: true, reads: true, missingOK: true, other: "app.bypass_rls"}},
 		{"OR bypass below AND", "x > 0 AND (tenant_id = (SELECT NULLIF(current_setting('app.tenant_id', true), '')::uuid) OR is_public)",
 			facts{compares: true, topOr: true, reads: true, initPlan: true, missingOK: true, guard: true}},
 		{"under CASE", "CASE WHEN is_public THEN true ELSE tenant_id = (SELECT NULLIF(current_setting('app.tenant_id', true), '')::uuid) END",
 			facts{compares: true, reads: true, initPlan: true, missingOK: true, guard: true}},
 		{"membership sub-select is not a comparison with the setting",
-			"tenant_id IN (SELECT m.tenant_id FROM members m WHERE m.user_id = current_setting('app.user_id', true))", none},
+			"tenant_id IN (SELECT m.tenant_id FROM members m WHERE m.user_id = current_setting('app.user_id', true))",
+			facts{initPlan: true, missingOK: true, guard: true, other: "app.user_id"}},
 		{"sub-select with FROM reading the setting",
 			"tenant_id = (SELECT t.id FROM tenants t WHERE t.slug = current_setting('app.tenant_id', true))",
 			facts{reads: true, initPlan: true, missingOK: true}},
-		{"another setting", "tenant_id = current_setting('app.other', true)::uuid", none},
+		{"another setting", "tenant_id = current_setting('app.other', true)::uuid", facts{initPlan: true, missingOK: true, guard: true, other: "app.other"}},
+		{"a computed setting name", "tenant_id = (SELECT NULLIF(current_setting('app.' || 'tenant_id', true), '')::uuid)",
+			facts{initPlan: true, missingOK: true, guard: true, other: "(computed)"}},
+
+		// Fail-open value sides (issue 8): the value can be the row's own tenant.
+		{"CASE bypass with a correlated reference in the sub-select",
+			"tenant_id = (SELECT CASE WHEN current_setting('app.bypass_rls', true) = 'on' THEN projects.tenant_id ELSE NULLIF(current_setting('app.tenant_id', true), '')::uuid END)",
+			facts{compares: true, failOpen: true, reads: true, initPlan: true, missingOK: true, guard: true, other: "app.bypass_rls"}},
+		{"CASE bypass as pg_policies shows it",
+			`(tenant_id = ( SELECT CASE WHEN (current_setting('app.bypass_rls'::text, true) = 'on'::text) THEN projects.tenant_id ELSE (NULLIF(current_setting('app.tenant_id'::text, true), ''::text))::uuid END AS "case"))`,
+			facts{compares: true, failOpen: true, reads: true, initPlan: true, missingOK: true, guard: true, other: "app.bypass_rls"}},
+		{"COALESCE with the column",
+			"tenant_id = COALESCE(NULLIF(current_setting('app.tenant_id', true), '')::uuid, tasks.tenant_id)",
+			facts{compares: true, failOpen: true, reads: true, missingOK: true, guard: true}},
+		{"COALESCE with the column inside the sub-select",
+			"tenant_id = (SELECT COALESCE(NULLIF(current_setting('app.tenant_id', true), '')::uuid, tenant_id))",
+			facts{compares: true, failOpen: true, reads: true, initPlan: true, missingOK: true, guard: true}},
+		{"a nested sub-select's own column is no correlated reference",
+			"tenant_id = (SELECT COALESCE(NULLIF(current_setting('app.tenant_id', true), '')::uuid, (SELECT p.tenant_id FROM projects p LIMIT 1)))",
+			clean},
 		{"column compared with a constant", "tenant_id = '00000000-0000-0000-0000-000000000000'", none},
 		{"true", "true", facts{initPlan: true, missingOK: true, guard: true, alwaysTrue: true}},
 		{"1 = 1", "1 = 1", facts{initPlan: true, missingOK: true, guard: true, alwaysTrue: true}},

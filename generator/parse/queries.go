@@ -560,6 +560,9 @@ func (w *queryWalker) funcCall(fc *pg_query.FuncCall, sc *queryScope, filter boo
 	if len(names) == 2 && names[0] == "sqlc" {
 		return true
 	}
+	if len(names) == len(fc.GetFuncname()) {
+		w.q.Calls = append(w.q.Calls, catalog.FunctionCall{Name: calledName(names), Pos: w.pos(fc.GetLocation())})
+	}
 	if len(names) > 1 && names[len(names)-2] != "pg_catalog" {
 		return false
 	}

@@ -66,6 +66,7 @@ func Analyze(cat *catalog.Catalog, cfg Config) (*Model, diag.List) {
 	}
 	a.checkViews()
 	a.checkFunctions()
+	a.checkFunctionBodies()
 	a.diags.Sort()
 	return a.model, a.diags
 }
@@ -250,6 +251,7 @@ func (a *analysis) checkScoped(t *Table) {
 		a.report(RuleTenantIndex, t.Pos, fmt.Sprintf("no index of %s starts with %s; tenantc's migration adds %s", t.Name, col.Name, catalog.QuoteIdent(TenantIndexName(t.Table, col.Name))),
 			fmt.Sprintf("lead the primary key with it, PRIMARY KEY (%s, id), or create your own: CREATE INDEX ON %s (%s);", cn, tn, cn))
 	}
+	a.checkSequenceColumns(t)
 	keys := t.Uniques
 	if t.PrimaryKey != nil {
 		keys = append([]*catalog.Key{t.PrimaryKey}, keys...)
@@ -281,6 +283,36 @@ func (a *analysis) checkScoped(t *Table) {
 		}
 		a.report(RuleCrossTenantFK, fk.Pos, fmt.Sprintf("foreign key %s from %s to %s does not include %s: foreign-key checks ignore RLS, so a row can reference another tenant's row", fk.Name, t.Name, ref.Name, col.Name), fix)
 	}
+}
+
+// checkSequenceColumns reports the columns of a scoped table that draw from a
+// sequence (serial, identity, DEFAULT nextval(…)): one sequence serves every
+// tenant, so the gaps between a tenant's own ids count other tenants' inserts.
+func (a *analysis) checkSequenceColumns(t *Table) {
+	for _, c := range t.Columns {
+		how := sequenceUse(c)
+		if how == "" {
+			continue
+		}
+		tn, cn := t.Name.String(), catalog.QuoteIdent(c.Name)
+		drop := "DROP DEFAULT"
+		if c.Identity != "" {
+			drop = "DROP IDENTITY"
+		}
+		a.report(RuleScopedSerial, c.Pos, fmt.Sprintf("column %s.%s takes its values from a sequence (%s) that every tenant shares: a tenant that sees the values 1041 and then 1057 learns that other tenants inserted 15 rows in between", t.Name, c.Name, how),
+			fmt.Sprintf("use a value that tells nothing: ALTER TABLE %s ALTER COLUMN %s %s, ALTER COLUMN %s TYPE uuid USING gen_random_uuid(), ALTER COLUMN %s SET DEFAULT gen_random_uuid();\nor number rows per tenant: PRIMARY KEY (%s, <number>) with the number counted per tenant", tn, cn, drop, cn, cn, catalog.QuoteIdent(t.TenantColumn.Name)))
+	}
+}
+
+// sequenceUse says how a column draws from a sequence, or returns "".
+func sequenceUse(c *catalog.Column) string {
+	switch {
+	case c.Identity != "":
+		return "GENERATED " + c.Identity + " AS IDENTITY"
+	case strings.Contains(strings.ToLower(c.Default), "nextval("):
+		return "DEFAULT " + c.Default
+	}
+	return ""
 }
 
 func (a *analysis) checkOwned(t *Table) {

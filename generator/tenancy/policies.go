@@ -154,7 +154,12 @@ func (c *policyCheck) protected(t *Table) {
 	}
 
 	for _, p := range infos {
+		before := len(c.diags)
 		c.policy(t, p, infos)
+		c.otherSetting(t, p)
+		if p.Name == PolicyName && !slices.ContainsFunc(c.diags[before:], func(d diag.Diagnostic) bool { return d.Severity == diag.Error }) {
+			c.modified(t, p)
+		}
 	}
 	c.multiplePermissive(t, infos)
 }
@@ -225,11 +230,14 @@ func (c *policyCheck) policy(t *Table, p *policyInfo, infos []*policyInfo) {
 
 	// A tenant equality that is not required: something is OR-ed with it.
 	if !free && has(func(f catalog.PolicyFacts) bool { return f.ComparesTenant && !f.TenantRequired }) {
-		how := "the tenant comparison is not required by every branch of the expression"
-		if has(func(f catalog.PolicyFacts) bool { return f.ComparesTenant && !f.TenantRequired && f.TopLevelOr }) {
-			how = "the tenant comparison is OR-ed with another condition"
+		what := "the tenant comparison is not required by every branch of the expression, so a row of another tenant is admitted whenever another branch holds"
+		switch {
+		case has(func(f catalog.PolicyFacts) bool { return f.FailOpen }):
+			what = fmt.Sprintf("the value %s is compared with can be %s itself (COALESCE, CASE or a sub-select naming the column): whenever that branch is taken the comparison holds for every row, so every tenant's rows are admitted", col, col)
+		case has(func(f catalog.PolicyFacts) bool { return f.ComparesTenant && !f.TenantRequired && f.TopLevelOr }):
+			what = "the tenant comparison is OR-ed with another condition, so a row of another tenant is admitted whenever that condition holds"
 		}
-		c.report(RulePolicyOrBypass, t, p.Policy, fmt.Sprintf("policy %s on %s: %s, so a row of another tenant is admitted whenever that condition holds", p.Name, t.Name, how),
+		c.report(RulePolicyOrBypass, t, p.Policy, fmt.Sprintf("policy %s on %s: %s", p.Name, t.Name, what),
 			"keep the tenant policy a single equality and give a role that must see every tenant BYPASSRLS (tenant.System), e.g.\n"+
 				fmt.Sprintf("ALTER POLICY %s ON %s USING (%s = %s);", pn, tn, qcol, current))
 	}
@@ -262,6 +270,71 @@ func (c *policyCheck) policy(t *Table, p *policyInfo, infos []*policyInfo) {
 		c.report(RulePolicyEmptySetting, t, p.Policy, fmt.Sprintf("policy %s on %s casts current_setting('%s') to %s without NULLIF(…, ''): on a pooled connection where the setting was set before it reads '' and the cast fails instead of matching no rows", p.Name, t.Name, setting, c.model.Tenant.Type),
 			fmt.Sprintf("read it as NULLIF(current_setting('%s', true), '')::%s, e.g. %s = %s", setting, c.model.Tenant.Type, qcol, current))
 	}
+}
+
+// otherSetting reports a policy that reads a setting other than the tenant's:
+// whoever can set that setting — any SQL in the transaction, set_config needs
+// no privilege — switches the policy. A restrictive policy only narrows what
+// the tenant policy admits, so there it is a warning.
+func (c *policyCheck) otherSetting(t *Table, p *policyInfo) {
+	name := p.using.OtherSetting
+	if name == "" {
+		name = p.check.OtherSetting
+	}
+	if name == "" {
+		return
+	}
+	what := "setting " + name
+	if name == "(computed)" {
+		what = "a setting whose name is computed"
+	}
+	sev, effect := RulePolicyOtherSetting.Severity, "any SQL in a tenant's transaction can set it (set_config needs no privilege) and so change which rows the policy admits"
+	if !p.Permissive {
+		sev, effect = diag.Warning, "any SQL in a tenant's transaction can set it; as the policy is restrictive it can only narrow what the tenant policy admits, check that is intended"
+	}
+	d := diag.Diagnostic{Pos: p.Pos, Object: PolicyObject(t.Name, p.Name), Severity: sev, Rule: RulePolicyOtherSetting.Name,
+		Message: fmt.Sprintf("policy %s on %s reads %s besides the tenant setting %s: %s", p.Name, t.Name, what, c.model.Tenant.Setting, effect),
+		Fix: fmt.Sprintf("compare only %s with the tenant setting; a role that must see every tenant gets BYPASSRLS (tenant.System), e.g.\nALTER POLICY %s ON %s USING (%s = %s);",
+			t.TenantColumn.Name, catalog.QuoteIdent(p.Name), t.Name, catalog.QuoteIdent(t.TenantColumn.Name), TenantCurrent(c.model.Tenant))}
+	c.diags.Add(d)
+}
+
+// modified reports a policy named like tenantc's that is not what tenantc
+// writes: generate sees the name and leaves the policy alone, so the change
+// stays. The comparison is of normalized parse trees (the catalog's form, which
+// a live policy read back through pg_get_expr shares), so spelling, spacing and
+// parentheses do not count. Called only when no error about the policy was
+// reported already, which names what is wrong more precisely.
+func (c *policyCheck) modified(t *Table, p *policyInfo) {
+	var diffs []string
+	if p.Command != "all" {
+		diffs = append(diffs, "it is FOR "+strings.ToUpper(p.Command)+", not FOR ALL")
+	}
+	if !p.Permissive {
+		diffs = append(diffs, "it is RESTRICTIVE")
+	}
+	if len(p.Roles) > 0 {
+		diffs = append(diffs, "it applies TO "+strings.Join(p.Roles, ", ")+", not to PUBLIC")
+	}
+	want, err := parse.NormalizeExpr(catalog.QuoteIdent(t.TenantColumn.Name) + " = " + TenantCurrent(c.model.Tenant))
+	if err != nil {
+		return // cannot happen: tenantc's own predicate parses
+	}
+	if p.Using != want {
+		diffs = append(diffs, "its USING is ("+p.Using+")")
+	}
+	// Without WITH CHECK, a FOR ALL policy checks new rows against USING:
+	// the same policy as tenantc's when USING is tenantc's.
+	if check := p.Check; check != want && !(check == "" && p.Command == "all" && p.Using == want) {
+		diffs = append(diffs, "its WITH CHECK is ("+check+")")
+	}
+	if len(diffs) == 0 {
+		return
+	}
+	c.report(RuleTenantPolicyModified, t, p.Policy,
+		fmt.Sprintf("policy %s on %s has tenantc's name but is not what tenantc writes (%s = %s for ALL, PUBLIC, USING and WITH CHECK): %s; tenantc generate leaves a policy of that name alone, so the change stays unreviewed",
+			p.Name, t.Name, t.TenantColumn.Name, TenantCurrent(c.model.Tenant), strings.Join(diffs, "; ")),
+		fmt.Sprintf("DROP POLICY %s ON %s;\n%s\n-- or give your policy another name, so it is judged as your own", PolicyName, t.Name, c.tenantPolicySQL(t)))
 }
 
 // multiplePermissive reports sets of permissive policies that apply to one

@@ -106,7 +106,7 @@ func TestPolicyRules(t *testing.T) {
 		{"root not forced", "ALTER TABLE tenants NO FORCE ROW LEVEL SECURITY;", []string{"rls-not-forced"}},
 		{"tenant policy dropped", "DROP POLICY tenantc_tenant_isolation ON projects;", []string{"tenant-policy-missing"}},
 		{"policy on another column",
-			same("id = " + cur), []string{"tenant-policy-missing"}},
+			same("id = " + cur), []string{"tenant-policy-missing", "tenant-policy-modified"}},
 		{"global table with RLS and no policy", "ALTER TABLE plans ENABLE ROW LEVEL SECURITY;", []string{"rls-without-policy"}},
 		{"global table with a policy and no RLS", "CREATE POLICY read_all ON plans FOR SELECT USING (true);", []string{"rls-disabled"}},
 		{"global table with a policy and RLS", "ALTER TABLE plans ENABLE ROW LEVEL SECURITY;\nCREATE POLICY read_all ON plans FOR SELECT USING (true);", nil},
@@ -116,17 +116,17 @@ func TestPolicyRules(t *testing.T) {
 				"CREATE POLICY sel ON projects FOR SELECT USING (tenant_id = " + cur + ");\n" +
 				"CREATE POLICY ins ON projects FOR INSERT WITH CHECK (name <> '');",
 			[]string{"policy-missing-with-check"}},
-		{"not an initplan", same("tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::uuid"), []string{"policy-not-initplan"}},
+		{"not an initplan", same("tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::uuid"), []string{"policy-not-initplan", "tenant-policy-modified"}},
 		{"cast on the column", same("tenant_id::text = (SELECT current_setting('app.tenant_id', true))"), []string{"policy-column-cast"}},
 		{"cast, no missing_ok, no initplan", same("tenant_id::text = current_setting('app.tenant_id')"),
 			[]string{"policy-column-cast", "policy-not-initplan", "policy-setting-not-missing-ok"}},
 		{"always true", "ALTER POLICY tenantc_tenant_isolation ON projects WITH CHECK (1 = 1);", []string{"policy-always-true"}},
 		{"always-true extra policy",
 			"CREATE POLICY open ON projects FOR SELECT USING (true);", []string{"multiple-permissive-policies", "policy-always-true"}},
-		{"OR bypass", same("tenant_id = " + cur + " OR current_setting('app.bypass_rls', true) = 'on'"), []string{"policy-or-bypass"}},
+		{"OR bypass", same("tenant_id = " + cur + " OR current_setting('app.bypass_rls', true) = 'on'"), []string{"policy-or-bypass", "policy-other-setting"}},
 		{"OR bypass on USING only", alter("tenant_id = "+cur+" OR is_admin", "tenant_id = "+cur), []string{"policy-or-bypass"}},
 		{"no missing_ok", same("tenant_id = (SELECT NULLIF(current_setting('app.tenant_id'), '')::uuid)"), []string{"policy-setting-not-missing-ok"}},
-		{"no NULLIF", same("tenant_id = (SELECT current_setting('app.tenant_id', true)::uuid)"), []string{"policy-empty-setting"}},
+		{"no NULLIF", same("tenant_id = (SELECT current_setting('app.tenant_id', true)::uuid)"), []string{"policy-empty-setting", "tenant-policy-modified"}},
 		{"two permissive SELECT policies",
 			"CREATE POLICY mine ON projects FOR SELECT TO app USING (tenant_id = " + cur + ");", []string{"multiple-permissive-policies"}},
 
@@ -157,7 +157,29 @@ func TestPolicyRules(t *testing.T) {
 			"CREATE POLICY d ON projects FOR DELETE USING (tenant_id = " + cur + ");",
 			nil},
 		{"a restrictive extra condition", "CREATE POLICY live ON projects AS RESTRICTIVE USING (name <> '');", nil},
-		{"a cast to the column's own type", same("tenant_id::uuid = " + cur), nil},
+
+		// tenantc's name on a policy tenantc did not write (issue 8).
+		{"tenantc's policy narrowed by an extra condition", same("tenant_id = " + cur + " AND name <> ''"), []string{"tenant-policy-modified"}},
+		{"tenantc's policy for one role", "ALTER POLICY tenantc_tenant_isolation ON projects TO app;", []string{"tenant-policy-modified"}},
+		{"tenantc's policy re-created FOR SELECT", "DROP POLICY tenantc_tenant_isolation ON projects;\n" +
+			"CREATE POLICY tenantc_tenant_isolation ON projects FOR SELECT USING (tenant_id = " + cur + ");", []string{"tenant-policy-modified"}},
+		{"a cast to the column's own type", same("tenant_id::uuid = " + cur), []string{"tenant-policy-modified"}},
+		{"tenantc's policy spelled differently", same("(SELECT nullif(pg_catalog.current_setting('app.tenant_id', true), '')::uuid) = tenant_id"), []string{"tenant-policy-modified"}},
+		{"tenantc's policy, other whitespace and parentheses", same("((tenant_id)   =   (SELECT NULLIF(current_setting('app.tenant_id', true), '')::uuid))"), nil},
+		{"tenantc's policy without WITH CHECK checks with USING", "ALTER POLICY tenantc_tenant_isolation ON projects USING (tenant_id = " + cur + ");\n" +
+			"DROP POLICY tenantc_tenant_isolation ON events_2026;\nCREATE POLICY tenantc_tenant_isolation ON events_2026 USING (tenant_id = " + cur + ");", nil},
+
+		// Fail-open value sides and other settings (issue 8).
+		{"CASE bypass with a correlated reference",
+			same("tenant_id = (SELECT CASE WHEN current_setting('app.bypass_rls', true) = 'on' THEN projects.tenant_id ELSE NULLIF(current_setting('app.tenant_id', true), '')::uuid END)"),
+			[]string{"policy-or-bypass", "policy-other-setting"}},
+		{"CASE on a column with a correlated reference",
+			same("tenant_id = (SELECT CASE WHEN projects.name = 'shared' THEN projects.tenant_id ELSE NULLIF(current_setting('app.tenant_id', true), '')::uuid END)"),
+			[]string{"policy-or-bypass"}},
+		{"COALESCE with the column", same("tenant_id = COALESCE((SELECT NULLIF(current_setting('app.tenant_id', true), '')::uuid), projects.tenant_id)"),
+			[]string{"policy-or-bypass"}},
+		{"another setting AND-ed", same("tenant_id = " + cur + " AND current_setting('app.readonly', true) IS DISTINCT FROM 'on'"),
+			[]string{"policy-other-setting"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got := tenancy.CheckPolicies(policyModel(t, "uuid", false, tc.mutation))
@@ -174,11 +196,22 @@ func TestPolicyRules(t *testing.T) {
 	}
 }
 
+// TestPolicyOtherSettingRestrictive: a restrictive policy on another setting
+// only narrows the tenant policy: a warning, not an error.
+func TestPolicyOtherSettingRestrictive(t *testing.T) {
+	got := tenancy.CheckPolicies(policyModel(t, "uuid", false,
+		"CREATE POLICY own_rows ON projects AS RESTRICTIVE USING (name = current_setting('app.user_name', true));"))
+	require.Len(t, got, 1, "%v", got)
+	assert.Equal(t, "policy-other-setting", got[0].Rule)
+	assert.Equal(t, diag.Warning, got[0].Severity)
+	assert.Contains(t, got[0].Message, "app.user_name")
+}
+
 func TestPolicyDiagnosticsNameTheirObject(t *testing.T) {
 	got := tenancy.CheckPolicies(policyModel(t, "uuid", false,
 		"ALTER TABLE projects NO FORCE ROW LEVEL SECURITY;\n"+
 			"ALTER POLICY tenantc_tenant_isolation ON projects USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::uuid);"))
-	require.Len(t, got, 2, "%v", got)
+	require.Len(t, got, 3, "%v", got) // and tenant-policy-modified: the edit is only a warning
 	byRule := map[string]diag.Diagnostic{}
 	for _, d := range got {
 		byRule[d.Rule] = d
@@ -205,14 +238,15 @@ func TestPolicyEmptySettingByKeyType(t *testing.T) {
 		return "ALTER POLICY tenantc_tenant_isolation ON projects USING (tenant_id = (SELECT current_setting('app.tenant_id', true)::" + typ +
 			")) WITH CHECK (tenant_id = (SELECT current_setting('app.tenant_id', true)::" + typ + "));"
 	}
-	assert.Equal(t, []string{"policy-empty-setting"}, rulesOf(tenancy.CheckPolicies(policyModel(t, "bigint", false, mut("bigint")))))
-	assert.Empty(t, tenancy.CheckPolicies(policyModel(t, "text", false, mut("text"))), "'' matches no text key: nothing fails")
+	assert.Equal(t, []string{"policy-empty-setting", "tenant-policy-modified"}, rulesOf(tenancy.CheckPolicies(policyModel(t, "bigint", false, mut("bigint")))))
+	assert.Equal(t, []string{"tenant-policy-modified"}, rulesOf(tenancy.CheckPolicies(policyModel(t, "text", false, mut("text")))), "'' matches no text key: nothing fails, but it is not tenantc's policy")
 }
 
 func TestPolicyRulesAreRegistered(t *testing.T) {
 	for _, name := range []string{"rls-disabled", "rls-not-forced", "tenant-policy-missing", "rls-without-policy",
 		"policy-missing-with-check", "policy-not-initplan", "policy-column-cast", "policy-always-true", "policy-or-bypass",
-		"policy-setting-not-missing-ok", "policy-empty-setting", "multiple-permissive-policies"} {
+		"policy-setting-not-missing-ok", "policy-empty-setting", "multiple-permissive-policies",
+		"policy-other-setting", "tenant-policy-modified"} {
 		r, ok := tenancy.FindRule(name)
 		require.True(t, ok, name)
 		assert.NotEmpty(t, r.Summary)

@@ -18,7 +18,7 @@ func CheckQueries(m *Model, queries []*catalog.Query) diag.List {
 	if m == nil {
 		return nil
 	}
-	c := &queryCheck{model: m}
+	c := &queryCheck{model: m, switches: tenantSwitches(m.Catalog, m.Tenant.Setting)}
 	for _, q := range queries {
 		if q != nil {
 			c.check(q)
@@ -31,6 +31,8 @@ func CheckQueries(m *Model, queries []*catalog.Query) diag.List {
 type queryCheck struct {
 	model *Model
 	diags diag.List
+	// switches are the schema's functions that switch the tenant, and how.
+	switches map[*catalog.Function]string
 }
 
 // report adds a diagnostic at pos, or at the query's annotation when pos is unknown.
@@ -75,6 +77,7 @@ func (c *queryCheck) check(q *catalog.Query) {
 	if s := q.Session; s != nil {
 		c.checkSession(q, s, isTenant(s.Setting))
 	}
+	c.checkCalls(q)
 
 	if d := q.DDL; d != nil {
 		c.report(RuleQueryDDL, q, d.Pos,
