@@ -66,8 +66,8 @@ func TestSmallerLeaksAreClosed(t *testing.T) {
 
 	w := newWorld(t)
 	ctx := context.Background()
-	t.Run("subdomain with the generated store.Members", func(t *testing.T) {
-		mw := &tenant.Middleware{Resolvers: []tenant.Resolver{tenant.Subdomain("example.test", headerSessions{}, store.Members(w.orgs))}}
+	t.Run("subdomain with the generated store.MembersBySlug", func(t *testing.T) {
+		mw := &tenant.Middleware{Resolvers: []tenant.Resolver{tenant.Subdomain("example.test", headerSessions{}, store.MembersBySlug(w.orgs))}}
 		req := httptest.NewRequest("GET", "http://acme.example.test/", nil)
 		req.Header.Set("X-User", "alice")
 		code, body := serve(mw, req)
