@@ -46,30 +46,26 @@ type RoleSetting struct {
 
 // SQL is the statement that sets the default, as \drds would list it.
 func (s *RoleSetting) SQL() string {
-	set := "SET " + s.Name + " = " + quoteLiteral(s.Value)
-	switch {
-	case s.Role == "" && s.Database == "":
-		return "ALTER ROLE ALL " + set
-	case s.Role == "":
-		return "ALTER DATABASE " + catalog.QuoteIdent(s.Database) + " " + set
-	case s.Database == "":
-		return "ALTER ROLE " + catalog.QuoteIdent(s.Role) + " " + set
-	}
-	return "ALTER ROLE " + catalog.QuoteIdent(s.Role) + " IN DATABASE " + catalog.QuoteIdent(s.Database) + " " + set
+	return s.target() + " SET " + s.Name + " = " + quoteLiteral(s.Value)
 }
 
 // ResetSQL is the statement that removes the default.
 func (s *RoleSetting) ResetSQL() string {
-	reset := "RESET " + s.Name + ";"
+	return s.target() + " RESET " + s.Name + ";"
+}
+
+// target is the ALTER … that names where the default applies: every role,
+// a database, a role, or a role in one database.
+func (s *RoleSetting) target() string {
 	switch {
 	case s.Role == "" && s.Database == "":
-		return "ALTER ROLE ALL " + reset
+		return "ALTER ROLE ALL"
 	case s.Role == "":
-		return "ALTER DATABASE " + catalog.QuoteIdent(s.Database) + " " + reset
+		return "ALTER DATABASE " + catalog.QuoteIdent(s.Database)
 	case s.Database == "":
-		return "ALTER ROLE " + catalog.QuoteIdent(s.Role) + " " + reset
+		return "ALTER ROLE " + catalog.QuoteIdent(s.Role)
 	}
-	return "ALTER ROLE " + catalog.QuoteIdent(s.Role) + " IN DATABASE " + catalog.QuoteIdent(s.Database) + " " + reset
+	return "ALTER ROLE " + catalog.QuoteIdent(s.Role) + " IN DATABASE " + catalog.QuoteIdent(s.Database)
 }
 
 func quoteLiteral(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
