@@ -53,6 +53,9 @@ a goroutine still has in flight is waited for, and one begun later gets
 statement on a connection already back in the pool: into another tenant's
 transaction. Rows left open are never waited for (the scope is not held
 between calls); they are cut off, and the busy connection is destroyed.
+Because the scope is held during a call, code that pgx runs inside one — a
+custom sql.Scanner or pgx.QueryRewriter — must not use the same scope: it
+would wait for itself.
 
 [Scope.Querier] returns a [Querier], the method set of sqlc's pgx/v5 DBTX, for
 sqlc's New. Handing a repository the bare pool is therefore a compile error
