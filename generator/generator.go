@@ -64,9 +64,10 @@ type Result struct {
 	Migrations     []rls.Migration
 	// Files is the generated output; empty when Diagnostics has errors.
 	Files []output.File
-	// Prune lists the directories whose generated files that Files no longer
-	// holds are deleted when the output is written.
-	Prune []string
+	// Prune lists the directories whose files that tenantc (or the sqlc run
+	// it drives) wrote, and Files no longer holds, are deleted when the output
+	// is written.
+	Prune []output.Prune
 	// Diagnostics holds every warning and error, sorted by place.
 	Diagnostics diag.List
 }
@@ -147,7 +148,7 @@ func Run(opts Options) (*Result, error) {
 		}
 	}
 	if project != nil {
-		if slices.Contains(res.Prune, project.Dir()) { // sqlc's output or tenantc's standard queries
+		if slices.ContainsFunc(res.Prune, func(p output.Prune) bool { return p.Dir == project.Dir() }) { // sqlc's output or tenantc's standard queries
 			res.Diagnostics.Errorf(cfg.Store.Pos.Out, "store.out %q is a directory of the sqlc output: the store's types (Organization, Member, …) would collide with sqlc's models; give the store a directory of its own", project.Dir())
 			res.Diagnostics.Sort()
 			res.Files, res.Prune = nil, nil
