@@ -49,11 +49,20 @@ type Config struct {
 	// Rules changes the severity of diagnostic rules by name.
 	Rules map[string]diag.Severity
 
+	// StandardQueries is where the standard queries of every scoped table are
+	// written (standard_queries.dir); never a directory of the user's files.
+	StandardQueries StandardQueries
+
 	// Where values were written, for diagnostics about them; zero values (the
 	// file alone) when they came from defaults.
 	TenantTablePos source.Pos
-	GlobalPos      []source.Pos
-	RulePos        map[string]source.Pos
+	// SchemaPos and QueriesPos hold one position per entry of Schema and
+	// Queries, in tenantc.yaml or the sqlc config that named it; nil when the
+	// paths are the defaults.
+	SchemaPos  []source.Pos
+	QueriesPos []source.Pos
+	GlobalPos  []source.Pos
+	RulePos    map[string]source.Pos
 }
 
 // Tenant says how the schema names a tenant.
@@ -67,6 +76,18 @@ type Tenant struct {
 type Migrations struct {
 	Dir    string
 	Format source.Format
+	// DirSet and FormatSet are true when tenantc.yaml names them; otherwise
+	// the generator may take the user's own migrations directory and tool
+	// (see README, "Where tenantc's migrations live").
+	DirSet, FormatSet bool
+	// DirPos and FormatPos locate them (the file alone when defaulted).
+	DirPos, FormatPos source.Pos
+}
+
+// StandardQueries says where the standard queries go.
+type StandardQueries struct {
+	Dir string
+	Pos source.Pos
 }
 
 // The store flavors: whose tables the organization store runs on.
@@ -164,6 +185,7 @@ var defaults = Config{
 		Dir:    "gen/migrations",
 		Format: source.GolangMigrate,
 	},
+	StandardQueries: StandardQueries{Dir: "gen/queries"},
 	Store: Store{
 		Flavor:        FlavorNative,
 		Out:           "gen/store",
@@ -189,6 +211,10 @@ type fileConfig struct {
 	Migrations fileMigrations    `yaml:"migrations"`
 	Store      fileStore         `yaml:"store"`
 	Rules      map[string]string `yaml:"rules"`
+	// StandardQueries is standard_queries: {dir: …}.
+	StandardQueries struct {
+		Dir string `yaml:"dir"`
+	} `yaml:"standard_queries"`
 }
 
 type fileStore struct {
@@ -244,12 +270,13 @@ func (s *stringList) UnmarshalYAML(n *yaml.Node) error {
 
 // knownKeys lists the keys each mapping of tenantc.yaml may hold.
 var knownKeys = map[string][]string{
-	"":             {"version", "schema", "queries", "tenant", "global", "migrations", "store", "rules"},
-	"tenant":       {"table", "column", "setting"},
-	"migrations":   {"dir", "format"},
-	"store":        {"enabled", "flavor", "out", "invitation_ttl", "reinvite", "limits", "users", "service_roles"},
-	"store.limits": {"members", "pending_invitations", "organizations_per_user"},
-	"store.users":  {"table", "id", "name", "email"},
+	"":                 {"version", "schema", "queries", "tenant", "global", "migrations", "store", "rules", "standard_queries"},
+	"standard_queries": {"dir"},
+	"tenant":           {"table", "column", "setting"},
+	"migrations":       {"dir", "format"},
+	"store":            {"enabled", "flavor", "out", "invitation_ttl", "reinvite", "limits", "users", "service_roles"},
+	"store.limits":     {"members", "pending_invitations", "organizations_per_user"},
+	"store.users":      {"table", "id", "name", "email"},
 }
 
 // Load reads the configuration of the project in dir. Problems are returned as a
@@ -259,32 +286,35 @@ func Load(dir string) (*Config, error) {
 	cfg.Dir = dir
 	var errs diag.List
 
-	sqlcSchema, sqlcQueries, sqlcFile, err := readSQLC(dir)
+	if err := checkProjectDir(dir); err != nil {
+		return nil, err
+	}
+	sq, err := readSQLC(dir)
 	if err != nil {
 		return nil, err
 	}
-	cfg.SQLCFile = sqlcFile
-	if sqlcSchema != nil {
-		cfg.Schema = sqlcSchema
+	cfg.SQLCFile = sq.file
+	if sq.schema != nil {
+		cfg.Schema, cfg.SchemaPos = sq.schema, sq.schemaPos
 	}
-	if sqlcQueries != nil {
-		cfg.Queries = sqlcQueries
+	if sq.queries != nil {
+		cfg.Queries, cfg.QueriesPos = sq.queries, sq.queriesPos
 	}
 
 	content, err := os.ReadFile(filepath.Join(dir, FileName))
 	switch {
 	case errors.Is(err, os.ErrNotExist):
+		if sq.file == "" {
+			if err := checkDefaultProject(dir); err != nil {
+				return nil, err
+			}
+		}
 		return &cfg, nil
 	case err != nil:
 		return nil, err
 	}
 	cfg.File = FileName
-	pos := func(n *yaml.Node) source.Pos {
-		if n == nil {
-			return source.Pos{File: FileName}
-		}
-		return source.Pos{File: FileName, Line: n.Line, Col: n.Column}
-	}
+	pos := nodePos(FileName)
 
 	var root yaml.Node
 	if err := yaml.Unmarshal(content, &root); err != nil {
@@ -306,10 +336,14 @@ func Load(dir string) (*Config, error) {
 		errs.Errorf(pos(valueNode(root.Content[0], "version")), "version must be 1 (got %d)", fc.Version)
 	}
 	if fc.Schema != nil {
-		cfg.Schema = fc.Schema
+		cfg.Schema, cfg.SchemaPos = fc.Schema, entryPositions(valueNode(root.Content[0], "schema"), len(fc.Schema), pos)
 	}
 	if fc.Queries != nil {
-		cfg.Queries = fc.Queries
+		cfg.Queries, cfg.QueriesPos = fc.Queries, entryPositions(valueNode(root.Content[0], "queries"), len(fc.Queries), pos)
+	}
+	if fc.StandardQueries.Dir != "" {
+		cfg.StandardQueries = StandardQueries{Dir: path.Clean(filepath.ToSlash(fc.StandardQueries.Dir)),
+			Pos: pos(valueNode(valueNode(root.Content[0], "standard_queries"), "dir"))}
 	}
 	setString(&cfg.Tenant.Table, fc.Tenant.Table)
 	setString(&cfg.Tenant.Column, fc.Tenant.Column)
@@ -325,6 +359,11 @@ func Load(dir string) (*Config, error) {
 			cfg.GlobalPos = append(cfg.GlobalPos, pos(item))
 		}
 	}
+	migrations := valueNode(root.Content[0], "migrations")
+	cfg.Migrations.DirPos = pos(valueNode(migrations, "dir"))
+	cfg.Migrations.FormatPos = pos(valueNode(migrations, "format"))
+	cfg.Migrations.DirSet = fc.Migrations.Dir != ""
+	cfg.Migrations.FormatSet = fc.Migrations.Format != ""
 	setString(&cfg.Migrations.Dir, fc.Migrations.Dir)
 	if fc.Migrations.Format != "" {
 		f := source.Format(fc.Migrations.Format)
@@ -531,44 +570,97 @@ func keyNode(n *yaml.Node, key string) *yaml.Node {
 // sqlcNames are the file names sqlc itself looks for, in its order.
 var sqlcNames = []string{"sqlc.yaml", "sqlc.yml", "sqlc.json"}
 
+// sqlcPaths is what tenantc reads of the project's sqlc config.
+type sqlcPaths struct {
+	file                  string
+	schema, queries       []string
+	schemaPos, queriesPos []source.Pos
+}
+
 // readSQLC returns the schema and query paths of the first postgresql entry of the
-// project's sqlc config, or nils when there is none.
-func readSQLC(dir string) (schema, queries []string, file string, err error) {
+// project's sqlc config, with where each is written; nils when there is none.
+func readSQLC(dir string) (sqlcPaths, error) {
 	for _, name := range sqlcNames {
 		content, err := os.ReadFile(filepath.Join(dir, name))
 		if errors.Is(err, os.ErrNotExist) {
 			continue
 		}
 		if err != nil {
-			return nil, nil, "", err
+			return sqlcPaths{}, err
 		}
-		var doc struct {
-			SQL []struct {
-				Engine  string     `yaml:"engine"`
-				Schema  stringList `yaml:"schema"`
-				Queries stringList `yaml:"queries"`
-			} `yaml:"sql"`
-			Packages []struct {
-				Engine  string     `yaml:"engine"`
-				Schema  stringList `yaml:"schema"`
-				Queries stringList `yaml:"queries"`
-			} `yaml:"packages"`
-		}
+		res := sqlcPaths{file: name}
 		// JSON is YAML, so one decoder reads all three names.
+		var root yaml.Node
 		dec := yaml.NewDecoder(bytes.NewReader(content))
-		if err := dec.Decode(&doc); err != nil && !errors.Is(err, io.EOF) {
-			return nil, nil, "", fmt.Errorf("%s: %s", name, strings.TrimPrefix(err.Error(), "yaml: "))
+		if err := dec.Decode(&root); err != nil && !errors.Is(err, io.EOF) {
+			return sqlcPaths{}, fmt.Errorf("%s: %s", name, strings.TrimPrefix(err.Error(), "yaml: "))
 		}
-		entries := doc.SQL
-		for _, p := range doc.Packages {
-			entries = append(entries, p)
+		entry := postgresEntry(&root)
+		if entry == nil {
+			return res, nil
 		}
-		for _, e := range entries {
-			if e.Engine == "" || e.Engine == "postgresql" {
-				return e.Schema, e.Queries, name, nil
+		pos := nodePos(name)
+		for _, p := range []struct {
+			key  string
+			list *[]string
+			at   *[]source.Pos
+		}{{"schema", &res.schema, &res.schemaPos}, {"queries", &res.queries, &res.queriesPos}} {
+			n := valueNode(entry, p.key)
+			if n == entry {
+				continue
+			}
+			var l stringList
+			if err := n.Decode(&l); err != nil {
+				return sqlcPaths{}, fmt.Errorf("%s: %s: %s", pos(n), p.key, strings.TrimPrefix(err.Error(), "yaml: "))
+			}
+			*p.list, *p.at = l, entryPositions(n, len(l), pos)
+		}
+		return res, nil
+	}
+	return sqlcPaths{}, nil
+}
+
+// postgresEntry returns the first entry of sql: (or version 1's packages:)
+// whose engine is postgresql or unset.
+func postgresEntry(root *yaml.Node) *yaml.Node {
+	if root.Kind != yaml.DocumentNode || len(root.Content) == 0 {
+		return nil
+	}
+	doc := root.Content[0]
+	for _, key := range []string{"sql", "packages"} {
+		list := valueNode(doc, key)
+		if list == doc || list.Kind != yaml.SequenceNode {
+			continue
+		}
+		for _, e := range list.Content {
+			engine := valueNode(e, "engine")
+			if engine == e || engine.Value == "postgresql" {
+				return e
 			}
 		}
-		return nil, nil, name, nil
 	}
-	return nil, nil, "", nil
+	return nil
+}
+
+// nodePos returns the function locating a node of file.
+func nodePos(file string) func(*yaml.Node) source.Pos {
+	return func(n *yaml.Node) source.Pos {
+		if n == nil {
+			return source.Pos{File: file}
+		}
+		return source.Pos{File: file, Line: n.Line, Col: n.Column}
+	}
+}
+
+// entryPositions locates each of count entries of a path list: the items of a
+// sequence, or the scalar itself.
+func entryPositions(n *yaml.Node, count int, pos func(*yaml.Node) source.Pos) []source.Pos {
+	out := make([]source.Pos, count)
+	for i := range out {
+		out[i] = pos(n)
+		if n != nil && n.Kind == yaml.SequenceNode && i < len(n.Content) {
+			out[i] = pos(n.Content[i])
+		}
+	}
+	return out
 }

@@ -20,8 +20,15 @@ func write(t *testing.T, dir, name, content string) {
 	require.NoError(t, os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644))
 }
 
+// schemaOnly is a project of defaults: a schema directory and no config file.
+func schemaOnly(t *testing.T) string {
+	dir := t.TempDir()
+	require.NoError(t, os.Mkdir(filepath.Join(dir, "schema"), 0o755))
+	return dir
+}
+
 func TestDefaultsWithoutFiles(t *testing.T) {
-	cfg, err := Load(t.TempDir())
+	cfg, err := Load(schemaOnly(t))
 	require.NoError(t, err)
 	require.Equal(t, []string{"schema"}, cfg.Schema)
 	require.Equal(t, Tenant{Table: "tenants", Column: "tenant_id", Setting: "app.tenant_id"}, cfg.Tenant)
@@ -86,7 +93,7 @@ func TestStoreDefaults(t *testing.T) {
 	require.False(t, st.UsersSet)
 	require.Empty(t, st.Users.Table)
 
-	cfg, err = Load(t.TempDir())
+	cfg, err = Load(schemaOnly(t))
 	require.NoError(t, err)
 	require.False(t, cfg.Store.Enabled, "the store is off without a tenantc.yaml")
 }
@@ -176,4 +183,24 @@ func TestServiceRoles(t *testing.T) {
 		`tenantc.yaml:3:46: error: store.service_roles: "a" is listed twice`,
 		`tenantc.yaml:3:49: error: store.service_roles: "` + strings.Repeat("x", 64) + `" is longer than PostgreSQL's 63-byte names`,
 	}, got)
+}
+
+// TestNoProjectHere: run from a subdirectory (a //go:generate line in
+// cmd/x/main.go) or with a bad --dir, tenantc used to say "schema path does
+// not exist". It says that no config is there and how to reach the root.
+func TestNoProjectHere(t *testing.T) {
+	root := t.TempDir()
+	write(t, root, "sqlc.yaml", "version: \"2\"\nsql: [{engine: postgresql, schema: schema, queries: queries}]\n")
+	sub := filepath.Join(root, "cmd", "x")
+	require.NoError(t, os.MkdirAll(sub, 0o755))
+	_, err := Load(sub)
+	require.ErrorContains(t, err, "no tenantc.yaml or sqlc.yaml found in "+sub)
+	require.ErrorContains(t, err, "it is ../..: pass --dir ../.. (in a //go:generate line: //go:generate go tool tenantc generate --dir ../..)")
+
+	_, err = Load(t.TempDir())
+	require.ErrorContains(t, err, "no tenantc.yaml or sqlc.yaml found in ")
+	require.ErrorContains(t, err, "--dir ../..")
+
+	_, err = Load(filepath.Join(root, "nope"))
+	require.ErrorContains(t, err, "project directory "+filepath.Join(root, "nope")+" does not exist")
 }
