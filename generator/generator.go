@@ -25,7 +25,6 @@ package generator
 import (
 	"context"
 	"maps"
-	"path"
 	"path/filepath"
 	"slices"
 
@@ -180,11 +179,31 @@ func begin(cfg *config.Config, opts Options) (res *Result, rules map[string]diag
 			res.Diagnostics.Errorf(pos, "unknown rule %q; README.md lists the rules", name)
 		}
 	}
-	migDir = path.Clean(filepath.ToSlash(cfg.Migrations.Dir))
+	res.Diagnostics = append(res.Diagnostics, checkPaths(opts.Dir, cfg)...)
+	if res.Diagnostics.HasErrors() {
+		return res, rules, "", nil, nil
+	}
+	users, err := userMigrationDirs(opts.Dir, cfg, cleanSlash(cfg.Migrations.Dir))
+	if err != nil {
+		return nil, nil, "", nil, err
+	}
+	defaultMigrationsDir(opts.Dir, cfg, users)
+	migDir = cleanSlash(cfg.Migrations.Dir)
 	if existing, err = migration.ExistingFiles(filepath.Join(opts.Dir, migDir)); err != nil {
 		return nil, nil, "", nil, err
 	}
-	isMigDir := func(p string) bool { return path.Clean(filepath.ToSlash(p)) == migDir }
+	res.Diagnostics = append(res.Diagnostics, checkLayout(cfg, migDir, existing, users)...)
+	if cfg.SQLCFile != "" {
+		diags, err := checkStandardQueriesDir(opts.Dir, cfg)
+		if err != nil {
+			return nil, nil, "", nil, err
+		}
+		res.Diagnostics = append(res.Diagnostics, diags...)
+	}
+	if res.Diagnostics.HasErrors() {
+		return res, rules, "", nil, nil
+	}
+	isMigDir := func(p string) bool { return cleanSlash(p) == migDir }
 	paths := slices.Clone(cfg.Schema)
 	if existing == nil {
 		paths = slices.DeleteFunc(paths, isMigDir)
@@ -194,6 +213,7 @@ func begin(cfg *config.Config, opts Options) (res *Result, rules map[string]diag
 	if res.Sources, err = source.ReadPaths(opts.Dir, paths); err != nil {
 		return nil, nil, "", nil, err
 	}
+	existing = versionsAfter(cfg, existing, users)
 	return res, rules, migDir, existing, nil
 }
 

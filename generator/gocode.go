@@ -53,7 +53,7 @@ func generateGo(ctx context.Context, dir string, res *Result, rules map[string]d
 		taken[q.Name] = true
 	}
 	crudFiles := crud.Generate(res.Model, taken)
-	crudDir := path.Join(path.Dir(path.Clean(filepath.ToSlash(cfg.Migrations.Dir))), "queries")
+	crudDir := cfg.StandardQueries.Dir
 
 	in := sqlcrun.Input{ConfigName: cfg.SQLCFile, Overrides: tenantOverrides(res.Model)}
 	if cfg.SQLCFile != "" {

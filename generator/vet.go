@@ -32,6 +32,10 @@ func Vet(opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	if res.Diagnostics.HasErrors() { // paths or layout: nothing to judge yet
+		res.Diagnostics.Sort()
+		return res, nil
+	}
 
 	var diags diag.List
 	res.Catalog, diags = parse.Files(res.Sources)

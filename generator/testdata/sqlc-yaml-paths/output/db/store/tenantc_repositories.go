@@ -78,6 +78,11 @@ func (r *ProjectsRepo) GetProject(ctx context.Context, id pgtype.UUID) (Project,
 	})
 }
 
+// ListProjectNames runs in the scope's tenant: the policies limit it to that tenant's rows.
+func (r *ProjectsRepo) ListProjectNames(ctx context.Context) ([]pgtype.UUID, error) {
+	return r.q.ListProjectNames(ctx)
+}
+
 // ListProjects runs with the scope's tenant.
 func (r *ProjectsRepo) ListProjects(ctx context.Context, pageSize int32) ([]Project, error) {
 	tenantID, err := r.scope.TenantID(ctx)

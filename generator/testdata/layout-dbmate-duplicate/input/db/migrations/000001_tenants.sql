@@ -1,0 +1,4 @@
+-- migrate:up
+CREATE TABLE tenants (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), name text NOT NULL);
+-- migrate:down
+DROP TABLE tenants;

@@ -1,0 +1,4 @@
+-- migrate:up
+CREATE TABLE projects (tenant_id uuid NOT NULL REFERENCES tenants (id), id uuid NOT NULL, PRIMARY KEY (tenant_id, id));
+-- migrate:down
+DROP TABLE projects;
