@@ -79,6 +79,9 @@ func Run(opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := config.RequireProject(cfg); err != nil {
+		return nil, err
+	}
 	res, rules, migDir, existing, err := begin(cfg, opts)
 	if err != nil {
 		return nil, err

@@ -3,6 +3,7 @@ package generator_test
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -67,4 +68,35 @@ func TestPruneKeepsOtherGenerators(t *testing.T) {
 		require.NoFileExists(t, filepath.Join(out, name))
 		require.Contains(t, changes, output.Change{Path: "internal/store/" + name, Kind: output.Delete})
 	}
+}
+
+// TestGenerateFromSubdirectory: a //go:generate line in cmd/x/main.go runs
+// generate in cmd/x. It used to fail with "schema path does not exist"; it
+// says where the project root is and how to point at it.
+func TestGenerateFromSubdirectory(t *testing.T) {
+	dir := generateInto(t, "go-repositories")
+	sub := filepath.Join(dir, "cmd", "x")
+	require.NoError(t, os.MkdirAll(sub, 0o755))
+	for _, run := range []func(generator.Options) (*generator.Result, error){generator.Run, generator.Vet} {
+		_, err := run(generator.Options{Dir: sub})
+		require.ErrorContains(t, err, "no tenantc.yaml or sqlc.yaml found in "+sub)
+		require.ErrorContains(t, err, "pass --dir ../.. (in a //go:generate line: //go:generate go tool tenantc generate --dir ../..)")
+	}
+}
+
+// TestMissingQueriesPathDeletesNothing: a queries path that does not exist
+// used to drop its queries' generated code and exit 0. It is an error at its
+// place in sqlc.yaml, and the generated code stays.
+func TestMissingQueriesPathDeletesNothing(t *testing.T) {
+	dir := generateInto(t, "go-repositories")
+	cfgPath := filepath.Join(dir, "sqlc.yaml")
+	content, err := os.ReadFile(cfgPath)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(cfgPath, []byte(strings.Replace(string(content), "queries: queries", "queries: querys", 1)), 0o644))
+	res, err := generator.Run(generator.Options{Dir: dir})
+	require.Error(t, err)
+	require.Equal(t, `sqlc.yaml:5:14: error: queries path "querys" does not exist; fix the path, or create it (a missing path would drop the generated code of its queries)`, res.Diagnostics[0].String())
+	require.Empty(t, res.Files)
+	require.Empty(t, res.Prune)
+	require.FileExists(t, filepath.Join(dir, "internal", "store", "invoices.sql.go"))
 }

@@ -28,6 +28,9 @@ func Vet(opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := config.RequireProject(cfg); err != nil {
+		return nil, err
+	}
 	res, rules, _, _, err := begin(cfg, opts)
 	if err != nil {
 		return nil, err

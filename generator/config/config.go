@@ -304,11 +304,6 @@ func Load(dir string) (*Config, error) {
 	content, err := os.ReadFile(filepath.Join(dir, FileName))
 	switch {
 	case errors.Is(err, os.ErrNotExist):
-		if sq.file == "" {
-			if err := checkDefaultProject(dir); err != nil {
-				return nil, err
-			}
-		}
 		return &cfg, nil
 	case err != nil:
 		return nil, err

@@ -30,6 +30,7 @@ func schemaOnly(t *testing.T) string {
 func TestDefaultsWithoutFiles(t *testing.T) {
 	cfg, err := Load(schemaOnly(t))
 	require.NoError(t, err)
+	require.NoError(t, RequireProject(cfg))
 	require.Equal(t, []string{"schema"}, cfg.Schema)
 	require.Equal(t, Tenant{Table: "tenants", Column: "tenant_id", Setting: "app.tenant_id"}, cfg.Tenant)
 	require.Equal(t, Migrations{Dir: "gen/migrations", Format: source.GolangMigrate}, cfg.Migrations)
@@ -193,11 +194,15 @@ func TestNoProjectHere(t *testing.T) {
 	write(t, root, "sqlc.yaml", "version: \"2\"\nsql: [{engine: postgresql, schema: schema, queries: queries}]\n")
 	sub := filepath.Join(root, "cmd", "x")
 	require.NoError(t, os.MkdirAll(sub, 0o755))
-	_, err := Load(sub)
+	cfg, err := Load(sub)
+	require.NoError(t, err, "check may run anywhere")
+	err = RequireProject(cfg)
 	require.ErrorContains(t, err, "no tenantc.yaml or sqlc.yaml found in "+sub)
 	require.ErrorContains(t, err, "it is ../..: pass --dir ../.. (in a //go:generate line: //go:generate go tool tenantc generate --dir ../..)")
 
-	_, err = Load(t.TempDir())
+	cfg, err = Load(t.TempDir())
+	require.NoError(t, err)
+	err = RequireProject(cfg)
 	require.ErrorContains(t, err, "no tenantc.yaml or sqlc.yaml found in ")
 	require.ErrorContains(t, err, "--dir ../..")
 

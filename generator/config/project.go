@@ -23,12 +23,17 @@ func checkProjectDir(dir string) error {
 	return nil
 }
 
-// checkDefaultProject is for a directory with neither tenantc.yaml nor a sqlc
-// config: it is a project only when the default schema directory is there.
-// Otherwise tenantc was most likely run from a subdirectory (a //go:generate
-// line in cmd/x/main.go runs in cmd/x), and the message says where the
-// project root is and how to point at it.
-func checkDefaultProject(dir string) error {
+// RequireProject refuses to generate or vet in a directory with neither
+// tenantc.yaml nor a sqlc config unless the default schema directory is
+// there: tenantc was most likely run from a subdirectory (a //go:generate line
+// in cmd/x/main.go runs in cmd/x), and the message says where the project
+// root is and how to point at it. (tenantc check may run anywhere: it judges a
+// database, with the defaults.)
+func RequireProject(cfg *Config) error {
+	if cfg.File != "" || cfg.SQLCFile != "" {
+		return nil
+	}
+	dir := cfg.Dir
 	if info, err := os.Stat(filepath.Join(dir, defaults.Schema[0])); err == nil && info.IsDir() {
 		return nil
 	}
