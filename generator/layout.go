@@ -116,8 +116,8 @@ func userMigrationDirs(dir string, cfg *config.Config, migDir string) ([]userMig
 // migrations directory when tenantc.yaml does not name one and the schema
 // paths hold exactly one, in its tool's format: tenantc's versions then follow
 // the user's, which every tool applies correctly. It does not when tenantc's
-// default directory already holds migrations of an earlier run (checkLayout
-// then says what to do), nor when tenantc.yaml names a format of another tool
+// default directory already holds migrations of an earlier run or is itself
+// a schema path (checkLayout then says what to do), nor when tenantc.yaml names a format of another tool
 // (another tool keeps another version table).
 func defaultMigrationsDir(dir string, cfg *config.Config, users []userMigrationDir) {
 	if cfg.Migrations.DirSet || len(users) != 1 {
@@ -129,6 +129,9 @@ func defaultMigrationsDir(dir string, cfg *config.Config, users []userMigrationD
 	}
 	if existing, _ := migration.ExistingFiles(filepath.Join(dir, cfg.Migrations.Dir)); len(existing) > 0 {
 		return
+	}
+	if slices.ContainsFunc(cfg.Schema, func(p string) bool { return cleanSlash(p) == cleanSlash(cfg.Migrations.Dir) }) {
+		return // the schema paths name tenantc's directory: that layout was meant, and is judged
 	}
 	cfg.Migrations.Dir, cfg.Migrations.Format = u.Dir, u.Tool
 }
@@ -159,7 +162,8 @@ func checkLayout(cfg *config.Config, migDir string, existing []string, users []u
 		if !cfg.Migrations.DirSet {
 			at = u.Pos
 		}
-		fix := fmt.Sprintf("set migrations: {dir: %s, format: %s} in tenantc.yaml, so tenantc's migrations take versions after yours%s", u.Dir, u.Tool, moveOld(migDir, existing))
+		fix := fmt.Sprintf("set migrations: {dir: %s, format: %s} in tenantc.yaml, so tenantc's migrations take versions after yours%s%s",
+			u.Dir, u.Tool, moveOld(migDir, existing), dropSchemaPath(cfg, migDir))
 		switch u.Tool {
 		case source.GolangMigrate:
 			diags.Errorf(at, "tenantc's golang-migrate migrations in %s are apart from yours in %s, and golang-migrate keeps one version per database: applied to one database, it skips every version of one directory at or below the other's highest (%s), leaving tables without row level security; %s",
@@ -185,6 +189,17 @@ func moveOld(migDir string, existing []string) string {
 		return ""
 	}
 	return fmt.Sprintf(", and move the files of %s there (renumbered after yours; a database that applied them needs their new versions marked applied)", migDir)
+}
+
+// dropSchemaPath completes the fix when the schema paths name tenantc's
+// directory: with tenantc's files in the user's directory it is empty.
+func dropSchemaPath(cfg *config.Config, migDir string) string {
+	for i, p := range cfg.Schema {
+		if cleanSlash(p) == migDir {
+			return fmt.Sprintf(", and remove %s from the schema paths (%s)", migDir, pathPos(cfg.SchemaPos, i, p))
+		}
+	}
+	return ""
 }
 
 func versionsOf(names []string) []string {
