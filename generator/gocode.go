@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"os"
-	"path"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -103,23 +102,8 @@ func generateGo(ctx context.Context, dir string, res *Result, rules map[string]d
 	}
 	res.Files = append(res.Files, gen.Files...)
 	res.Files = append(res.Files, repoFile)
-	res.Prune = []output.Prune{{Dir: crudDir}, {Dir: gen.Out, SQLCNames: sqlcNames(in.Queries)}}
+	res.Prune = []output.Prune{{Dir: crudDir}, {Dir: gen.Out, SQLCNames: gen.Names}}
 	return nil
-}
-
-// sqlcFixedNames are the files sqlc writes beside one file per query file,
-// whichever of them this config's options ask for.
-var sqlcFixedNames = []string{"batch.go", "copyfrom.go", "db.go", "models.go", "querier.go"}
-
-// sqlcNames lists the files the sqlc run for queries may write: the fixed ones
-// and <query file>.go for each query file. Only these, with sqlc's header,
-// are pruned from sqlc's out: other generators' files there are the user's.
-func sqlcNames(queries []sqlcrun.File) []string {
-	names := slices.Clone(sqlcFixedNames)
-	for _, q := range queries {
-		names = append(names, path.Base(q.Path)+".go")
-	}
-	return names
 }
 
 // readQueries reads the query files; the default directory may be missing.

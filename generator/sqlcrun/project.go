@@ -8,6 +8,7 @@ import (
 	"path"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -47,6 +48,11 @@ type Result struct {
 	Package string
 	// Files are the generated files, paths under Out.
 	Files []output.File
+	// Names are every file name sqlc may write into Out for this config and
+	// these query files, whether or not this run wrote it (querier.go only
+	// with emit_interface, batch.go only with batch queries, …): the files
+	// of Out that are sqlc's to replace or prune.
+	Names []string
 }
 
 // Defaults used when the project has no sqlc.yaml.
@@ -216,6 +222,7 @@ func rewriteConfig(in Input) ([]byte, *Result, error) {
 	if out, ok := goOpts["out"].(string); ok {
 		res.Out = path.Clean(filepath.ToSlash(out))
 	}
+	res.Names = outputNames(goOpts, in.Queries)
 	if pkg, ok := goOpts["package"].(string); ok {
 		res.Package = pkg
 	} else {
@@ -236,4 +243,39 @@ func rewriteConfig(in Input) ([]byte, *Result, error) {
 	doc["sql"] = []any{entry}
 	out, err := yaml.Marshal(doc)
 	return out, res, err
+}
+
+// outputNames returns the file names sqlc-gen-go writes for goOpts and the
+// query files, as its codegen names them (internal/codegen/golang/gen.go):
+// the output_*_file_name options or their defaults, and <query file> plus
+// output_files_suffix plus ".go" for each query file.
+func outputNames(goOpts map[string]any, queries []File) []string {
+	option := func(key, def string) string {
+		if v, ok := goOpts[key].(string); ok && v != "" {
+			return v
+		}
+		return def
+	}
+	names := []string{
+		option("output_db_file_name", "db.go"),
+		option("output_models_file_name", "models.go"),
+		option("output_querier_file_name", "querier.go"),
+		option("output_copyfrom_file_name", "copyfrom.go"),
+		option("output_batch_file_name", "batch.go"),
+	}
+	for i, n := range names {
+		if !strings.HasSuffix(n, ".go") {
+			names[i] = n + ".go"
+		}
+	}
+	suffix := option("output_files_suffix", "")
+	for _, q := range queries {
+		n := path.Base(q.Path) + suffix
+		if !strings.HasSuffix(n, ".go") {
+			n += ".go"
+		}
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return slices.Compact(names)
 }

@@ -59,3 +59,13 @@ func TestRunMapsErrors(t *testing.T) {
 	require.Equal(t, "queries/q.sql", diags[0].Pos.File)
 	require.Contains(t, diags[0].Message, `column "nope" does not exist`)
 }
+
+// TestOutputNames: the names sqlc writes follow its output_* options, so
+// tenantc prunes sqlc's files under those names and no others.
+func TestOutputNames(t *testing.T) {
+	q := []File{{Path: "queries/users.sql"}, {Path: "gen/queries/tenantc_notes.sql"}}
+	require.Equal(t, []string{"batch.go", "copyfrom.go", "db.go", "models.go", "querier.go", "tenantc_notes.sql.go", "users.sql.go"},
+		outputNames(map[string]any{}, q))
+	require.Equal(t, []string{"batch.go", "copyfrom.go", "db.go", "models_gen.go", "querier.go", "tenantc_notes.sql_gen.go", "users.sql_gen.go"},
+		outputNames(map[string]any{"output_models_file_name": "models_gen", "output_files_suffix": "_gen"}, q))
+}
