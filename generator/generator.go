@@ -186,16 +186,11 @@ func begin(cfg *config.Config, opts Options) (res *Result, rules map[string]diag
 	if res.Diagnostics.HasErrors() {
 		return res, rules, "", nil, nil
 	}
-	users, err := userMigrationDirs(opts.Dir, cfg, cleanSlash(cfg.Migrations.Dir))
-	if err != nil {
-		return nil, nil, "", nil, err
-	}
-	defaultMigrationsDir(opts.Dir, cfg, users)
 	migDir = cleanSlash(cfg.Migrations.Dir)
 	if existing, err = migration.ExistingFiles(filepath.Join(opts.Dir, migDir)); err != nil {
 		return nil, nil, "", nil, err
 	}
-	res.Diagnostics = append(res.Diagnostics, checkLayout(cfg, migDir, existing, users)...)
+	res.Diagnostics = append(res.Diagnostics, checkLayout(cfg, migDir, existing)...)
 	if cfg.SQLCFile != "" {
 		diags, err := checkStandardQueriesDir(opts.Dir, cfg)
 		if err != nil {
@@ -216,7 +211,7 @@ func begin(cfg *config.Config, opts Options) (res *Result, rules map[string]diag
 	if res.Sources, err = source.ReadPaths(opts.Dir, paths); err != nil {
 		return nil, nil, "", nil, err
 	}
-	existing = versionsAfter(cfg, existing, users)
+	existing = versionsAfter(cfg, existing)
 	return res, rules, migDir, existing, nil
 }
 

@@ -14,7 +14,6 @@ import (
 	"github.com/tenantc/tenantc/generator/config"
 	"github.com/tenantc/tenantc/generator/crud"
 	"github.com/tenantc/tenantc/generator/diag"
-	"github.com/tenantc/tenantc/generator/migration"
 	"github.com/tenantc/tenantc/generator/source"
 )
 
@@ -60,82 +59,6 @@ func exists(dir, p string) bool {
 
 func cleanSlash(p string) string { return path.Clean(filepath.ToSlash(p)) }
 
-// userMigrationDir is a directory of the schema paths that holds the user's
-// own versioned migrations of a migration tool.
-type userMigrationDir struct {
-	Dir  string
-	Tool source.Format
-	// Versions are the version prefixes of its files, as written.
-	Versions []string
-	Pos      source.Pos
-}
-
-var versionPrefix = regexp.MustCompile(`^(\d+)_`)
-
-// userMigrationDirs lists the schema directories, other than tenantc's
-// migrations directory, whose files are versioned migrations of goose,
-// golang-migrate or dbmate. Plain SQL files are no tool's: their order is
-// sqlc's, not a version table's.
-func userMigrationDirs(dir string, cfg *config.Config, migDir string) ([]userMigrationDir, error) {
-	var out []userMigrationDir
-	for i, p := range cfg.Schema {
-		rel := cleanSlash(p)
-		if rel == migDir {
-			continue
-		}
-		entries, err := os.ReadDir(filepath.Join(dir, rel))
-		if err != nil {
-			continue // a file, or missing (checkPaths reports it)
-		}
-		u := userMigrationDir{Dir: rel, Pos: pathPos(cfg.SchemaPos, i, p)}
-		for _, e := range entries {
-			m := versionPrefix.FindStringSubmatch(e.Name())
-			if m == nil || e.IsDir() || !strings.HasSuffix(e.Name(), ".sql") || source.IsDownFile(e.Name()) {
-				continue
-			}
-			content, err := os.ReadFile(filepath.Join(dir, rel, e.Name()))
-			if err != nil {
-				return nil, err
-			}
-			if strings.HasPrefix(string(content), migration.Header) {
-				continue // tenantc's own, from an earlier layout
-			}
-			if f := source.Parse(e.Name(), content).Format; f != source.Plain {
-				u.Tool = f
-				u.Versions = append(u.Versions, m[1])
-			}
-		}
-		if u.Tool != "" {
-			out = append(out, u)
-		}
-	}
-	return out, nil
-}
-
-// defaultMigrationsDir puts tenantc's migrations into the user's own
-// migrations directory when tenantc.yaml does not name one and the schema
-// paths hold exactly one, in its tool's format: tenantc's versions then follow
-// the user's, which every tool applies correctly. It does not when tenantc's
-// default directory already holds migrations of an earlier run or is itself
-// a schema path (checkLayout then says what to do), nor when tenantc.yaml names a format of another tool
-// (another tool keeps another version table).
-func defaultMigrationsDir(dir string, cfg *config.Config, users []userMigrationDir) {
-	if cfg.Migrations.DirSet || len(users) != 1 {
-		return
-	}
-	u := users[0]
-	if cfg.Migrations.FormatSet && cfg.Migrations.Format != u.Tool {
-		return
-	}
-	if existing, _ := migration.ExistingFiles(filepath.Join(dir, cfg.Migrations.Dir)); len(existing) > 0 {
-		return
-	}
-	if slices.ContainsFunc(cfg.Schema, func(p string) bool { return cleanSlash(p) == cleanSlash(cfg.Migrations.Dir) }) {
-		return // the schema paths name tenantc's directory: that layout was meant, and is judged
-	}
-	cfg.Migrations.Dir, cfg.Migrations.Format = u.Dir, u.Tool
-}
-
 // checkLayout refuses a tenantc migrations directory apart from a user
 // directory of the same tool when the tool would skip tenantc's files:
 //
@@ -151,8 +74,9 @@ func defaultMigrationsDir(dir string, cfg *config.Config, users []userMigrationD
 //
 // Migrations of different tools keep different version tables and never
 // collide.
-func checkLayout(cfg *config.Config, migDir string, existing []string, users []userMigrationDir) diag.List {
+func checkLayout(cfg *config.Config, migDir string, existing []string) diag.List {
 	var diags diag.List
+	users := cfg.UserMigrations
 	ours := versionsOf(existing)
 	for _, u := range users {
 		if u.Tool != cfg.Migrations.Format || u.Dir == migDir {
@@ -201,6 +125,8 @@ func dropSchemaPath(cfg *config.Config, migDir string) string {
 	}
 	return ""
 }
+
+var versionPrefix = regexp.MustCompile(`^(\d+)_`)
 
 func versionsOf(names []string) []string {
 	var out []string
@@ -285,9 +211,9 @@ func checkStandardQueriesDir(dir string, cfg *config.Config) (diag.List, error) 
 // versionsAfter is what tenantc's next versions must follow: its own files and,
 // for dbmate (the one tool where directories apart work), the user's files of
 // the same tool, so no new version can take one of theirs.
-func versionsAfter(cfg *config.Config, existing []string, users []userMigrationDir) []string {
+func versionsAfter(cfg *config.Config, existing []string) []string {
 	out := slices.Clone(existing)
-	for _, u := range users {
+	for _, u := range cfg.UserMigrations {
 		if u.Tool == source.Dbmate && cfg.Migrations.Format == source.Dbmate {
 			for _, v := range u.Versions {
 				out = append(out, v+"_"+u.Dir)

@@ -61,8 +61,12 @@ type Config struct {
 	// paths are the defaults.
 	SchemaPos  []source.Pos
 	QueriesPos []source.Pos
-	GlobalPos  []source.Pos
-	RulePos    map[string]source.Pos
+	// UserMigrations are the schema directories, other than tenantc's
+	// migrations directory, holding the user's own goose, golang-migrate or
+	// dbmate migrations.
+	UserMigrations []UserMigrationDir
+	GlobalPos      []source.Pos
+	RulePos        map[string]source.Pos
 }
 
 // Tenant says how the schema names a tenant.
@@ -282,6 +286,17 @@ var knownKeys = map[string][]string{
 // Load reads the configuration of the project in dir. Problems are returned as a
 // diag.ErrorList, each located in the file that holds it.
 func Load(dir string) (*Config, error) {
+	cfg, err := load(dir)
+	if err != nil {
+		return nil, err
+	}
+	if err := resolveMigrations(cfg); err != nil {
+		return nil, err
+	}
+	return cfg, nil
+}
+
+func load(dir string) (*Config, error) {
 	cfg := defaults
 	cfg.Dir = dir
 	var errs diag.List

@@ -209,3 +209,24 @@ func TestNoProjectHere(t *testing.T) {
 	_, err = Load(filepath.Join(root, "nope"))
 	require.ErrorContains(t, err, "project directory "+filepath.Join(root, "nope")+" does not exist")
 }
+
+// TestMigrationsDefaultToTheUsersDirectory: without migrations.dir, tenantc's
+// migrations go into the one directory of the user's own migrations the
+// schema paths hold, in its tool's format, so generate, vet and check agree.
+func TestMigrationsDefaultToTheUsersDirectory(t *testing.T) {
+	dir := t.TempDir()
+	require.NoError(t, os.MkdirAll(filepath.Join(dir, "db", "migrations"), 0o755))
+	write(t, dir, "sqlc.yaml", "version: \"2\"\nsql:\n  - engine: postgresql\n    schema: db/migrations\n    queries: db/queries\n")
+	write(t, dir, "db/migrations/20240101120000_init.sql", "-- +goose Up\nCREATE TABLE t (id int);\n-- +goose Down\nDROP TABLE t;\n")
+	cfg, err := Load(dir)
+	require.NoError(t, err)
+	require.Equal(t, "db/migrations", cfg.Migrations.Dir)
+	require.Equal(t, source.Goose, cfg.Migrations.Format)
+	require.Equal(t, []UserMigrationDir{{Dir: "db/migrations", Tool: source.Goose, Versions: []string{"20240101120000"},
+		Pos: source.Pos{File: "sqlc.yaml", Line: 4, Col: 13}}}, cfg.UserMigrations)
+
+	write(t, dir, FileName, "version: 1\nmigrations: {dir: gen/migrations, format: goose}\n")
+	cfg, err = Load(dir)
+	require.NoError(t, err)
+	require.Equal(t, "gen/migrations", cfg.Migrations.Dir, "an explicit directory is kept (and judged by generate)")
+}
