@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/tenantc/tenantc/generator"
@@ -44,11 +45,7 @@ func runGenerate(args []string, stdout, stderr io.Writer) error {
 	}
 
 	res, err := generator.Run(generator.Options{Dir: *dir, Rules: rules})
-	if res != nil {
-		for _, d := range res.Diagnostics {
-			fmt.Fprintln(stderr, d)
-		}
-	}
+	printDiagnostics(stderr, res, err)
 	var list diag.ErrorList
 	if errors.As(err, &list) {
 		n := diag.List(list).Count(diag.Error)
@@ -81,6 +78,28 @@ func runGenerate(args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintln(stderr, summary(res, fmt.Sprintf("%d written", len(changes))))
 	return nil
+}
+
+// printDiagnostics prints every diagnostic of the run: the result's and those of
+// an error list the run returned without a result (a tenantc.yaml that did not
+// load). A count of errors with no error to read is what a user cannot act on.
+func printDiagnostics(w io.Writer, res *generator.Result, err error) {
+	var printed diag.List
+	if res != nil {
+		printed = res.Diagnostics
+	}
+	for _, d := range printed {
+		fmt.Fprintln(w, d)
+	}
+	var list diag.ErrorList
+	if !errors.As(err, &list) {
+		return
+	}
+	for _, d := range list {
+		if !slices.ContainsFunc(printed, func(p diag.Diagnostic) bool { return p.String() == d.String() }) {
+			fmt.Fprintln(w, d)
+		}
+	}
 }
 
 // summary is the one line generate ends with: what the schema holds and what the
