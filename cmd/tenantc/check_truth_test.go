@@ -124,3 +124,14 @@ func findingsOf(fs []finding, object string) []string {
 	}
 	return out
 }
+
+// TestCheckProbeWithoutTenantTable: --probe on a database whose tenant table
+// is not found (tenant-root turned off) used to skip the probe in silence.
+func TestCheckProbeWithoutTenantTable(t *testing.T) {
+	fx := checktest.Migrated(t, repoRoot)
+	dir := project(t, map[string]string{"tenantc.yaml": "version: 1\ntenant:\n  table: accounts\n"})
+	code, findings := checkJSON(t, "--database-url", fx.DB.AdminURL, "--role", fx.DB.App, "--dir", dir, "--probe", "--rule", "tenant-root=off", "--rule", "unclassified-table=off")
+	assert.Equal(t, 1, code)
+	require.Equal(t, []string{"probe-incomplete"}, codes(findings), "%v", findings)
+	assert.Contains(t, findings[0].Message, "the probe did not run: the tenant table accounts was not found")
+}

@@ -104,9 +104,13 @@ func Check(ctx context.Context, conn *pgx.Conn, opts Options) (*Result, error) {
 	switch {
 	case opts.Role == "" && a.canBypass(res.Role):
 		diags = append(withoutRoleFindings(diags), connectionBypass(live.Role(res.Role), opts.Probe))
-	case opts.Probe && model.Tenant.Key != "" && a.canBypass(res.Role):
-		diags = append(diags, probeNotRun(res.Role))
-	case opts.Probe && model.Tenant.Key != "":
+	case opts.Probe && model.Tenant.Key == "":
+		diags = append(diags, probeNotRun(res.Role, fmt.Sprintf("the tenant table %s was not found, so there is no tenant to probe as", cfg.Tenant.Table),
+			"set tenant.table in tenantc.yaml to your tenant table, or apply the migration that creates it"))
+	case opts.Probe && a.canBypass(res.Role):
+		diags = append(diags, probeNotRun(res.Role, fmt.Sprintf("role %s ignores row level security, so every cross-tenant attempt would succeed whatever the policies say", res.Role),
+			"probe as the role your application connects as (--role APP_ROLE), one without BYPASSRLS or SUPERUSER"))
+	case opts.Probe:
 		probed, err := Probe(ctx, conn, model, ProbeOptions{Role: res.Role, Store: StoreTables(cfg)})
 		if err != nil {
 			return nil, err
@@ -157,13 +161,13 @@ func connectionBypass(r *livecat.Role, probe bool) diag.Diagnostic {
 	}
 }
 
-// probeNotRun is the probe's finding for a role that ignores row level
-// security: every attempt would succeed and tell nothing about the policies.
-func probeNotRun(role string) diag.Diagnostic {
+// probeNotRun is the probe's finding when --probe asked for a probe that
+// cannot tell anything: a probe that was skipped must not pass as one that
+// found nothing.
+func probeNotRun(role, why, fix string) diag.Diagnostic {
 	return diag.Diagnostic{
 		Object: livecat.RoleObject(role), Severity: RuleProbeIncomplete.Severity, Rule: RuleProbeIncomplete.Name,
-		Message: fmt.Sprintf("the probe did not run: role %s ignores row level security, so every cross-tenant attempt would succeed whatever the policies say", role),
-		Fix:     "probe as the role your application connects as (--role APP_ROLE), one without BYPASSRLS or SUPERUSER",
+		Message: "the probe did not run: " + why, Fix: fix,
 	}
 }
 
