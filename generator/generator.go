@@ -179,7 +179,7 @@ func begin(cfg *config.Config, opts Options) (res *Result, rules map[string]diag
 			if !pos.IsValid() {
 				pos = source.Pos{File: "--rule"}
 			}
-			res.Diagnostics.Errorf(pos, "unknown rule %q; README.md lists the rules", name)
+			res.Diagnostics.Errorf(pos, "unknown rule %q; 'tenantc rules' lists the rules", name)
 		}
 	}
 	res.Diagnostics = append(res.Diagnostics, checkPaths(opts.Dir, cfg)...)

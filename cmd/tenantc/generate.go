@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/tenantc/tenantc/generator"
@@ -27,7 +28,7 @@ func (r ruleFlags) Set(v string) error {
 		return err
 	}
 	if _, ok := tenancy.FindRule(name); !ok {
-		return fmt.Errorf("unknown rule %q", name)
+		return fmt.Errorf("unknown rule %q (tenantc rules lists them)", name)
 	}
 	r[name] = s
 	return nil
@@ -44,11 +45,7 @@ func runGenerate(args []string, stdout, stderr io.Writer) error {
 	}
 
 	res, err := generator.Run(generator.Options{Dir: *dir, Rules: rules})
-	if res != nil {
-		for _, d := range res.Diagnostics {
-			fmt.Fprintln(stderr, d)
-		}
-	}
+	printDiagnostics(stderr, res, err)
 	var list diag.ErrorList
 	if errors.As(err, &list) {
 		n := diag.List(list).Count(diag.Error)
@@ -79,13 +76,56 @@ func runGenerate(args []string, stdout, stderr io.Writer) error {
 	for _, c := range changes {
 		fmt.Fprintln(stdout, c.String())
 	}
-	fmt.Fprintln(stderr, summary(res, fmt.Sprintf("%d written", len(changes))))
+	fmt.Fprintln(stderr, summary(res, fmt.Sprintf("%d files written", len(changes))))
 	return nil
 }
 
+// printDiagnostics prints every diagnostic of the run: the result's and those of
+// an error list the run returned without a result (a tenantc.yaml that did not
+// load). A count of errors with no error to read is what a user cannot act on.
+func printDiagnostics(w io.Writer, res *generator.Result, err error) {
+	var printed diag.List
+	if res != nil {
+		printed = res.Diagnostics
+	}
+	for _, d := range printed {
+		fmt.Fprintln(w, d)
+	}
+	var list diag.ErrorList
+	if !errors.As(err, &list) {
+		return
+	}
+	for _, d := range list {
+		if !slices.ContainsFunc(printed, func(p diag.Diagnostic) bool { return p.String() == d.String() }) {
+			fmt.Fprintln(w, d)
+		}
+	}
+}
+
 // summary is the one line generate ends with: what the schema holds and what the
-// run did about it.
+// run did about it. Its counts describe the project, not the run, so two
+// identical runs print the same numbers but for the outcome: migrations
+// written earlier are not in res.Files, so they are not counted as files.
 func summary(res *generator.Result, outcome string) string {
+	migrationFiles := newMigrationFiles(res)
+	return fmt.Sprintf("tenantc: %s; %d new migration(s); %d other generated files; %s; %d warning(s)",
+		tableCounts(res), newMigrations(res), len(res.Files)-migrationFiles, outcome, res.Diagnostics.Count(diag.Warning))
+}
+
+// tableCounts says how many tables the schema has and what tenantc made of
+// them. With no tenant table (tenant-root turned off) no table is classified:
+// it says so rather than "0 tables ()", which read as an empty schema.
+func tableCounts(res *generator.Result) string {
+	if res.Model == nil || len(res.Model.Tables) == 0 {
+		n := 0
+		if res.Catalog != nil {
+			n = len(res.Catalog.Tables)
+		}
+		if n == 0 {
+			return "no tables in the schema"
+		}
+		return fmt.Sprintf("%d tables, none protected: no tenant table, so no row level security was generated", n)
+	}
 	counts := map[tenancy.Kind]int{}
 	for _, t := range res.Model.Tables {
 		counts[t.Kind]++
@@ -96,8 +136,7 @@ func summary(res *generator.Result, outcome string) string {
 			parts = append(parts, fmt.Sprintf("%d %s", counts[k], k))
 		}
 	}
-	return fmt.Sprintf("tenantc: %d tables (%s); %d new migration(s); %d generated files, %s; %d warning(s)",
-		len(res.Model.Tables), strings.Join(parts, ", "), newMigrations(res), len(res.Files), outcome, res.Diagnostics.Count(diag.Warning))
+	return fmt.Sprintf("%d tables (%s)", len(res.Model.Tables), strings.Join(parts, ", "))
 }
 
 // newMigrations counts the migrations this run planned: one per table that
@@ -106,6 +145,18 @@ func newMigrations(res *generator.Result) int {
 	n := len(res.Migrations)
 	if res.StoreMigration != nil {
 		n++
+	}
+	return n
+}
+
+// newMigrationFiles counts the files of the migrations this run planned.
+func newMigrationFiles(res *generator.Result) int {
+	n := 0
+	if res.StoreMigration != nil {
+		n += len(res.StoreMigration.Files)
+	}
+	for _, m := range res.Migrations {
+		n += len(m.Files)
 	}
 	return n
 }

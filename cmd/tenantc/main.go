@@ -5,9 +5,13 @@
 //
 //	tenantc generate [--check] [--dir DIR] [--rule NAME=SEVERITY]...
 //	tenantc vet [--dir DIR] [--format text|json|sarif] [--rule NAME=SEVERITY]...
-//	tenantc check --database-url URL [--role ROLE] [--format text|json|sarif] [--probe] [--dir DIR]
+//	tenantc check --database-url URL --role APP_ROLE [--format text|json|sarif] [--probe] [--dir DIR]
+//	tenantc rules
+//	tenantc version
+//	tenantc help [command]
 //
-// See README.md for what each command does.
+// See README.md for what each command does; 'tenantc help <command>' prints
+// a command's usage and flags.
 package main
 
 import "os"

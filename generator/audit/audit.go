@@ -101,7 +101,16 @@ func Check(ctx context.Context, conn *pgx.Conn, opts Options) (*Result, error) {
 	a := &auditor{model: model, cat: cat, live: live, role: res.Role, cfg: cfg, connectedAs: connectedAs, freshValue: atConnect}
 	diags = append(diags, a.rules()...)
 	diags = lockedStore(supersede(diags), cfg)
-	if opts.Probe && model.Tenant.Key != "" {
+	switch {
+	case opts.Role == "" && a.canBypass(res.Role):
+		diags = append(withoutRoleFindings(diags), connectionBypass(live.Role(res.Role), opts.Probe))
+	case opts.Probe && model.Tenant.Key == "":
+		diags = append(diags, probeNotRun(res.Role, fmt.Sprintf("the tenant table %s was not found, so there is no tenant to probe as", cfg.Tenant.Table),
+			"set tenant.table in tenantc.yaml to your tenant table, or apply the migration that creates it"))
+	case opts.Probe && a.canBypass(res.Role):
+		diags = append(diags, probeNotRun(res.Role, fmt.Sprintf("role %s ignores row level security, so every cross-tenant attempt would succeed whatever the policies say", res.Role),
+			"probe as the role your application connects as (--role APP_ROLE), one without BYPASSRLS or SUPERUSER"))
+	case opts.Probe:
 		probed, err := Probe(ctx, conn, model, ProbeOptions{Role: res.Role, Store: StoreTables(cfg)})
 		if err != nil {
 			return nil, err
@@ -119,6 +128,47 @@ func Check(ctx context.Context, conn *pgx.Conn, opts Options) (*Result, error) {
 	res.Diagnostics = generator.ApplyRules(diags, generator.VetRules(cfg, opts.Rules))
 	res.Diagnostics.Sort()
 	return res, nil
+}
+
+// withoutRoleFindings drops the findings about what the judged role may do.
+func withoutRoleFindings(diags diag.List) diag.List {
+	var out diag.List
+	for _, d := range diags {
+		if !roleDependent[d.Rule] {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// connectionBypass is the one finding for a check without --role connected
+// as a role that ignores row level security. Said once, with its cause first:
+// as a cascade of "policy differs" findings (one per table and attempt) the
+// cause came last and the fix pointed at the policies.
+func connectionBypass(r *livecat.Role, probe bool) diag.Diagnostic {
+	what := "has BYPASSRLS"
+	if r.Superuser {
+		what = "is a superuser"
+	}
+	msg := fmt.Sprintf("check is connected as role %s, which %s and so ignores row level security, and no --role names the application role: the role findings would be about %s, not about your application", r.Name, what, r.Name)
+	if probe {
+		msg += ", and the probe, which would cross tenants on every table whatever the policies say, did not run"
+	}
+	return diag.Diagnostic{
+		Object: livecat.RoleObject(r.Name), Severity: RuleConnectionBypassesRLS.Severity, Rule: RuleConnectionBypassesRLS.Name,
+		Message: msg,
+		Fix:     fmt.Sprintf("tenantc check --database-url … --role APP_ROLE  -- the role your application connects as (LOGIN, no BYPASSRLS, not the owner); if that is %s itself, give the application a role of its own", r.Name),
+	}
+}
+
+// probeNotRun is the probe's finding when --probe asked for a probe that
+// cannot tell anything: a probe that was skipped must not pass as one that
+// found nothing.
+func probeNotRun(role, why, fix string) diag.Diagnostic {
+	return diag.Diagnostic{
+		Object: livecat.RoleObject(role), Severity: RuleProbeIncomplete.Severity, Rule: RuleProbeIncomplete.Name,
+		Message: "the probe did not run: " + why, Fix: fix,
+	}
 }
 
 // freshSetting returns the role conn is connected as and the value the

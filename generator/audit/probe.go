@@ -59,7 +59,7 @@ var ErrCannotBecome = errors.New("audit: probe: cannot act as the application ro
 // setting empty, to read any row of A or B. Each attempt runs under a
 // savepoint it rolls back. Any success is a finding: probe-cross-tenant-read,
 // -update, -delete, -insert or -move. A table the probe could not fill is a
-// probe-incomplete warning.
+// probe-incomplete error: a gate that tested a table nothing must not pass.
 //
 // The error is for a probe that could not run: no transaction, or no way to
 // act as the role.
@@ -102,7 +102,7 @@ func Probe(ctx context.Context, conn *pgx.Conn, model *tenancy.Model, opts Probe
 		}
 	}
 	p := &prober{ctx: ctx, tx: tx, model: model, role: role,
-		sampler: rows.Sampler{Catalog: model.Catalog, Prefix: "tenantc-probe-" + randomHex(4)}}
+		sampler: rows.Sampler{Catalog: model.Catalog, Prefix: "tenantc-probe-" + randomHex(4), Offset: randomOffset()}}
 	p.probe()
 	p.probeStore(opts.Store)
 	return p.diags, nil
@@ -227,7 +227,27 @@ func (p *prober) probe() {
 
 func (p *prober) incomplete(t *tenancy.Table, err error) {
 	p.report(RuleProbeIncomplete, t, fmt.Sprintf("the probe could not insert rows of throwaway tenants into %s as role %s, so it tried nothing there: %v", t.Name, p.role, errText(err)),
-		fmt.Sprintf("grant role %s INSERT on %s (and on the tables it references), or give its columns defaults the probe can use", p.role, t.Name))
+		incompleteFix(p.role, t, err))
+}
+
+// incompleteFix names what stopped the probe's insert, as far as the error
+// says: a sequence or table the role may not use is the usual cause (a
+// serial column whose sequence the grants forgot), and its GRANT the fix.
+func incompleteFix(role string, t *tenancy.Table, err error) string {
+	quoted := catalog.QuoteIdent(role)
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) && pe.Code == "42501" {
+		if seq, ok := strings.CutPrefix(pe.Message, "permission denied for sequence "); ok {
+			return fmt.Sprintf("GRANT USAGE ON SEQUENCE %s TO %s;  -- and for the sequences to come: ALTER DEFAULT PRIVILEGES FOR ROLE <migration_role> GRANT USAGE ON SEQUENCES TO %s;", seq, quoted, quoted)
+		}
+		if table, ok := strings.CutPrefix(pe.Message, "permission denied for table "); ok {
+			return fmt.Sprintf("GRANT SELECT, INSERT, UPDATE, DELETE ON %s TO %s;", table, quoted)
+		}
+	}
+	if errors.As(err, &pe) && pe.Code == "23505" {
+		return fmt.Sprintf("constraint %s of %s rejected the probe's made-up values: report the column to tenantc", pe.ConstraintName, t.Name)
+	}
+	return fmt.Sprintf("grant role %s INSERT on %s (and on the tables it references), or give its columns defaults the probe can use", role, t.Name)
 }
 
 // attack tries every cross-tenant operation on t as tenant A.
@@ -437,6 +457,15 @@ func (p *prober) tenantID() string {
 // literal renders a tenant key as a literal of t's tenant column.
 func (p *prober) literal(t *tenancy.Table, tenant string) string {
 	return rows.Quote(tenant) + "::" + t.TenantColumn.Type.String()
+}
+
+// randomOffset keeps the probe's made-up numbers clear of the small ones a
+// live table's unique columns already hold: between 10⁶ and 10⁹, under
+// integer's limit.
+func randomOffset() int64 {
+	b := make([]byte, 4)
+	_, _ = rand.Read(b)
+	return 1_000_000 + int64(binary.BigEndian.Uint32(b))%999_000_000
 }
 
 func randomHex(n int) string {

@@ -25,7 +25,12 @@ var (
 	RuleProbeMove         = tenancy.Rule{Name: "probe-cross-tenant-move", Severity: diag.Error, Summary: "the probe, as the application role, moved its own rows to another tenant"}
 	RuleProbeStoreWrite   = tenancy.Rule{Name: "probe-store-write", Severity: diag.Error, Summary: "the probe, as the application role, inserted, updated or deleted rows of a table of the organization store: a tenant could make itself a member (or owner) of another organization and then read its data"}
 	RuleProbeStoreRead    = tenancy.Rule{Name: "probe-store-read", Severity: diag.Warning, Summary: "the probe, as the application role, read rows of a table of the organization store: every tenant sees every organization's members, invitations and users"}
-	RuleProbeIncomplete   = tenancy.Rule{Name: "probe-incomplete", Severity: diag.Warning, Summary: "the probe could not try a table (its rows could not be inserted as the application role), so nothing was learnt about it"}
+	RuleProbeIncomplete   = tenancy.Rule{Name: "probe-incomplete", Severity: diag.Error, Summary: "the probe could not try a table (its rows could not be inserted as the application role) or could not run at all (the role bypasses row level security), so nothing was learnt about it: a gate that tested nothing must not pass"}
+	// RuleConnectionBypassesRLS is the one finding check makes, instead of a
+	// cascade of symptoms, when it was given no --role and connected as a role
+	// that ignores row level security: every other judgement of "the
+	// application role" would be about a role the application should not be.
+	RuleConnectionBypassesRLS = tenancy.Rule{Name: "connection-bypasses-rls", Severity: diag.Error, Summary: "check was given no --role and is connected as a superuser or a BYPASSRLS role, so it judged that role as the application's: it ignores every policy, so the role findings and the probe would say nothing about your policies; pass --role with the role your application connects as"}
 )
 
 // The ways around row level security that need no BYPASSRLS, and what runs
@@ -54,7 +59,7 @@ var Rules = []tenancy.Rule{
 	RuleAppCreateRole, RuleAppReplication, RuleAppServerFiles, RuleProtectedTableRule,
 	RuleTenantSettingDefault, RuleTenantSettingAtConnect, RuleStoreTableAccess, RuleBridgeMutable,
 	RuleProbeRead, RuleProbeInsert, RuleProbeUpdate, RuleProbeDelete, RuleProbeMove,
-	RuleProbeStoreWrite, RuleProbeStoreRead, RuleProbeIncomplete,
+	RuleProbeStoreWrite, RuleProbeStoreRead, RuleProbeIncomplete, RuleConnectionBypassesRLS,
 }
 
 // Registered in tenancy.Rules, the one list of rules: tenantc.yaml's rules:,
@@ -66,6 +71,18 @@ func init() {
 			tenancy.Rules = append(tenancy.Rules, r)
 		}
 	}
+}
+
+// roleDependent are the rules whose findings are about what the application
+// role may do. A role that ignores row level security may do everything, so
+// when check judges its own such connection for want of --role these findings
+// are only symptoms of connection-bypasses-rls.
+var roleDependent = map[string]bool{
+	RuleAppSuperuser.Name: true, RuleAppBypassRLS.Name: true, RuleAppOwnsTable.Name: true, RuleAppExcessGrants.Name: true,
+	RuleDefinerSearchPath.Name: true, RuleDefinerExecutable.Name: true, RuleMatviewTenantData.Name: true, RuleForeignTableData.Name: true,
+	RuleAppCreateRole.Name: true, RuleAppReplication.Name: true, RuleAppServerFiles.Name: true,
+	RuleTenantSettingDefault.Name: true, RuleTenantSettingAtConnect.Name: true,
+	RuleStoreTableAccess.Name: true, RuleBridgeMutable.Name: true,
 }
 
 // Superseded lists, for check, the findings that a more precise finding makes

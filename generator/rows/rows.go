@@ -5,6 +5,7 @@
 package rows
 
 import (
+	"encoding/hex"
 	"fmt"
 	"slices"
 	"strings"
@@ -100,11 +101,17 @@ func NeedsValue(c *catalog.Column) bool {
 	return c.NotNull && c.Default == "" && c.Generated == "" && c.Identity == ""
 }
 
-// Sampler makes up column values, distinct on every call so unique keys hold.
+// Sampler makes up column values, distinct on every call so unique keys hold
+// — globally unique ones too (an API key's hash), which every tenant's row
+// shares. Booleans and enums have too few values to be distinct.
 type Sampler struct {
 	Catalog *catalog.Catalog // for enum types
-	Prefix  string           // starts every made-up text value
-	n       int
+	Prefix  string           // starts every made-up text (and bytea) value
+	// Offset is added to every made-up number, so values can be kept apart
+	// from the rows a table already has (the probe runs on a live database);
+	// smallint columns take it modulo 16384.
+	Offset int64
+	n      int
 }
 
 // Value returns an SQL expression of c's type.
@@ -122,20 +129,26 @@ func (s *Sampler) Value(c *catalog.Column) (string, error) {
 			v = v[len(v)-n:]
 		}
 		return Quote(v), nil
-	case "integer", "bigint", "smallint", "numeric", "real", "double precision":
-		return fmt.Sprint(s.n), nil
+	case "smallint":
+		return fmt.Sprint(s.Offset%16384 + int64(s.n)), nil
+	case "integer", "bigint", "numeric", "real", "double precision":
+		return fmt.Sprint(s.Offset + int64(s.n)), nil
 	case "boolean":
 		return "false", nil
-	case "date", "timestamp with time zone", "timestamp without time zone", "time with time zone", "time without time zone":
-		return "now()", nil
+	case "date":
+		return fmt.Sprintf("current_date + %d", s.n), nil
+	case "timestamp with time zone", "timestamp without time zone", "time with time zone", "time without time zone":
+		// now() is the same for a whole transaction: seconds apart, rows of
+		// a unique timestamp column do not collide.
+		return fmt.Sprintf("now() + make_interval(secs => %d)", s.n), nil
 	case "interval":
-		return "'1 day'", nil
+		return fmt.Sprintf("make_interval(days => %d)", s.n), nil
 	case "jsonb", "json":
-		return "'{}'", nil
+		return Quote(fmt.Sprintf(`{"tenantc": %d}`, s.n)), nil
 	case "bytea":
-		return `'\x00'`, nil
+		return Quote(`\x` + hex.EncodeToString(fmt.Appendf(nil, "%s-%d", s.Prefix, s.n))), nil
 	case "inet", "cidr":
-		return "'127.0.0.1'", nil
+		return Quote(fmt.Sprintf("10.%d.%d.%d", s.n>>16&0xff, s.n>>8&0xff, s.n&0xff)), nil
 	}
 	schema := c.Type.Schema
 	if schema == "" {

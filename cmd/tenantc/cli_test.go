@@ -1,0 +1,97 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/tenantc/tenantc/generator/sqlcrun"
+	"github.com/tenantc/tenantc/generator/tenancy"
+)
+
+// TestVersion: tenantc version (and --version) names tenantc's and sqlc's
+// versions.
+func TestVersion(t *testing.T) {
+	for _, args := range [][]string{{"version"}, {"--version"}} {
+		code, stdout, stderr := runTool(t, args[0], args[1:]...)
+		require.Equal(t, 0, code, stderr)
+		assert.True(t, strings.HasPrefix(stdout, "tenantc "), stdout)
+		assert.Contains(t, stdout, "; sqlc "+sqlcrun.Version+"; go")
+	}
+}
+
+// TestHelpCommand: tenantc help <command> prints the command's usage and
+// flags; generate's names tenantc.yaml, sqlc.yaml and where the rules are
+// listed.
+func TestHelpCommand(t *testing.T) {
+	code, _, stderr := runTool(t, "help", "generate")
+	require.Equal(t, 0, code)
+	for _, want := range []string{"Usage: tenantc generate", "tenantc.yaml", "sqlc.yaml", "'tenantc rules' lists the rules", "-check", "-rule"} {
+		assert.Contains(t, stderr, want)
+	}
+	_, _, dashH := runTool(t, "generate", "-h")
+	assert.Equal(t, stderr, dashH, "help generate and generate -h say the same")
+
+	code, _, stderr = runTool(t, "help", "check")
+	require.Equal(t, 0, code)
+	assert.Contains(t, stderr, "Usage: tenantc check --database-url URL --role APP_ROLE")
+
+	code, _, stderr = runTool(t, "help", "nope")
+	assert.Equal(t, 2, code)
+	assert.Contains(t, stderr, `tenantc help: unknown command "nope"`)
+}
+
+// TestRulesCommand: tenantc rules lists every rule with its default severity
+// and what it catches — the list "unknown rule" points at.
+func TestRulesCommand(t *testing.T) {
+	code, stdout, _ := runTool(t, "rules")
+	require.Equal(t, 0, code)
+	for _, r := range tenancy.Rules {
+		assert.Contains(t, stdout, r.Name+" ("+r.Severity.String()+"; ")
+		assert.Contains(t, stdout, "\t"+r.Summary+"\n")
+	}
+	assert.Contains(t, stdout, "rls-disabled (error; vet, check)\n")
+	assert.Contains(t, stdout, "query-ddl (error; generate, vet)\n")
+	assert.Contains(t, stdout, "probe-incomplete (error; check)\n")
+
+	dir := project(t, map[string]string{"tenantc.yaml": "version: 1\nschema: [schema]\nrules:\n  nope: off\n",
+		"schema/a.sql": "CREATE TABLE tenants (id uuid PRIMARY KEY);\n"})
+	_, _, stderr := runTool(t, "generate", "--dir", dir)
+	assert.Contains(t, stderr, `unknown rule "nope"; 'tenantc rules' lists the rules`)
+	_, _, stderr = runTool(t, "generate", "--dir", dir, "--rule", "nope=off")
+	assert.Contains(t, stderr, `unknown rule "nope" (tenantc rules lists them)`)
+}
+
+// TestSummaryStable: the summary's counts describe the project, so a second,
+// identical run prints the same counts; only the outcome differs.
+func TestSummaryStable(t *testing.T) {
+	dir := t.TempDir()
+	for _, p := range []string{"schema", "queries", "tenantc.yaml", "sqlc.yaml"} {
+		copyPath(t, filepath.Join(repoRoot, p), filepath.Join(dir, p))
+	}
+	_, _, first := runTool(t, "generate", "--dir", dir)
+	_, _, second := runTool(t, "generate", "--dir", dir)
+	_, _, check := runTool(t, "generate", "--check", "--dir", dir)
+	assert.Equal(t, "tenantc: 17 tables (1 tenant root, 8 scoped, 8 global); 10 new migration(s); 19 other generated files; 39 files written; 0 warning(s)\n", first)
+	assert.Equal(t, "tenantc: 17 tables (1 tenant root, 8 scoped, 8 global); 0 new migration(s); 19 other generated files; 0 files written; 0 warning(s)\n", second)
+	assert.Equal(t, "tenantc: 17 tables (1 tenant root, 8 scoped, 8 global); 0 new migration(s); 19 other generated files; up to date; 0 warning(s)\n", check)
+}
+
+// TestSummaryWithoutTenantTable: with tenant-root turned off and no tenant
+// table, generate protects nothing; the summary says so instead of
+// "0 tables ()" for a schema that has tables.
+func TestSummaryWithoutTenantTable(t *testing.T) {
+	dir := project(t, map[string]string{"tenantc.yaml": "version: 1\nschema: [schema]\n",
+		"schema/a.sql": "CREATE TABLE orgs (id uuid PRIMARY KEY);\nCREATE TABLE notes (tenant_id uuid NOT NULL, id int, PRIMARY KEY (tenant_id, id));\n"})
+	code, _, stderr := runTool(t, "generate", "--dir", dir, "--rule", "tenant-root=off")
+	require.Equal(t, 0, code, stderr)
+	assert.Equal(t, "tenantc: 2 tables, none protected: no tenant table, so no row level security was generated; 0 new migration(s); 0 other generated files; 0 files written; 0 warning(s)\n", stderr)
+
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "schema", "a.sql"), nil, 0o644))
+	_, _, stderr = runTool(t, "generate", "--dir", dir, "--rule", "tenant-root=off")
+	assert.True(t, strings.HasPrefix(stderr, "tenantc: no tables in the schema;"), stderr)
+}

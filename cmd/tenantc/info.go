@@ -1,0 +1,79 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"runtime"
+	"runtime/debug"
+	"slices"
+	"strings"
+
+	"github.com/tenantc/tenantc/generator/audit"
+	"github.com/tenantc/tenantc/generator/sqlcrun"
+	"github.com/tenantc/tenantc/generator/tenancy"
+)
+
+// runVersion is tenantc version.
+func runVersion(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("version", stderr)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "tenantc %s; sqlc %s; %s\n", moduleVersion(), sqlcrun.Version, runtime.Version())
+	return nil
+}
+
+// moduleVersion is the version of the tenantc module this binary was built
+// from: the tag when installed with go install or go get -tool, "(devel)"
+// when built from a checkout, then with its commit when the build knows it.
+func moduleVersion() string {
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "(unknown)"
+	}
+	v := info.Main.Version
+	if v == "" {
+		v = "(devel)"
+	}
+	for _, s := range info.Settings {
+		if s.Key == "vcs.revision" && v == "(devel)" {
+			v += " " + s.Value[:min(12, len(s.Value))]
+		}
+	}
+	return v
+}
+
+// runRules is tenantc rules: every rule a command applies, so that "unknown
+// rule" and the severities of tenantc.yaml's rules: can be looked up.
+func runRules(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("rules", stderr)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	for _, r := range tenancy.Rules {
+		fmt.Fprintf(stdout, "%s (%s; %s)\n\t%s\n", r.Name, r.Severity, strings.Join(ruleCommands(r), ", "), r.Summary)
+	}
+	return nil
+}
+
+// policyRules judge policies as they stand; generate writes the protection
+// instead, so only vet and check apply them.
+var policyRules = []tenancy.Rule{
+	tenancy.RuleRLSDisabled, tenancy.RuleRLSNotForced, tenancy.RuleTenantPolicyMissing, tenancy.RuleRLSWithoutPolicy,
+	tenancy.RulePolicyMissingCheck, tenancy.RulePolicyNotInitPlan, tenancy.RulePolicyColumnCast, tenancy.RulePolicyAlwaysTrue,
+	tenancy.RulePolicyOrBypass, tenancy.RulePolicyNotMissingOK, tenancy.RulePolicyEmptySetting, tenancy.RuleMultiplePermissive,
+	tenancy.RulePolicyOtherSetting, tenancy.RuleTenantPolicyModified,
+}
+
+// ruleCommands are the commands that apply r.
+func ruleCommands(r tenancy.Rule) []string {
+	switch {
+	case slices.ContainsFunc(audit.Rules, func(a tenancy.Rule) bool { return a.Name == r.Name }):
+		return []string{"check"}
+	case slices.ContainsFunc(policyRules, func(p tenancy.Rule) bool { return p.Name == r.Name }):
+		return []string{"vet", "check"}
+	case strings.HasPrefix(r.Name, "query-"):
+		return []string{"generate", "vet"} // check has no query files
+	}
+	return []string{"generate", "vet", "check"}
+}
