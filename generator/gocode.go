@@ -78,12 +78,12 @@ func generateGo(ctx context.Context, dir string, res *Result, rules map[string]d
 		res.Files = append(res.Files, file)
 		in.Queries = append(in.Queries, sqlcrun.File{Path: file.Path, SQL: cf.SQL()})
 		for _, q := range cf.Queries {
-			repoQueries = append(repoQueries, repo.Query{Name: q.Name, Table: q.Table, Scoped: true})
+			repoQueries = append(repoQueries, repo.Query{Name: q.Name, Table: q.Table, Scoped: true, Pos: source.Pos{File: file.Path}})
 		}
 	}
 	for _, q := range userQueries {
 		t, scoped := tenancy.QueryTable(res.Model, q)
-		repoQueries = append(repoQueries, repo.Query{Name: q.Name, Table: t, Scoped: scoped})
+		repoQueries = append(repoQueries, repo.Query{Name: q.Name, Table: t, Scoped: scoped, Pos: q.Pos})
 	}
 
 	gen, diags, err := sqlcrun.Run(ctx, in)
@@ -94,12 +94,16 @@ func generateGo(ctx context.Context, dir string, res *Result, rules map[string]d
 	if diags.HasErrors() {
 		return nil
 	}
-	repoFile, err := repo.Generate(repo.Input{
+	repoFile, diags, err := repo.Generate(repo.Input{
 		Model: res.Model, Package: gen.Package, Dir: gen.Out, SQLC: gen.Files, Queries: repoQueries,
 		Versions: "sqlc " + sqlcrun.Version,
 	})
 	if err != nil {
 		return err
+	}
+	res.Diagnostics = append(res.Diagnostics, diags...)
+	if diags.HasErrors() {
+		return nil
 	}
 	res.Files = append(res.Files, gen.Files...)
 	res.Files = append(res.Files, repoFile)
