@@ -105,8 +105,13 @@ func generateGo(ctx context.Context, dir string, res *Result, rules map[string]d
 	if diags.HasErrors() {
 		return nil
 	}
-	res.Files = append(res.Files, gen.Files...)
-	res.Files = append(res.Files, repoFile)
+	// Code that does not compile is never written: generate fails instead.
+	goFiles := append(slices.Clone(gen.Files), repoFile)
+	if diags := repo.TypeCheck(goFiles); diags.HasErrors() {
+		res.Diagnostics = append(res.Diagnostics, diags...)
+		return nil
+	}
+	res.Files = append(res.Files, goFiles...)
 	res.Prune = []string{crudDir, gen.Out}
 	return nil
 }
