@@ -99,4 +99,3 @@ func importName(p string) string {
 	}
 	return path.Base(last)
 }
-
