@@ -77,12 +77,12 @@ func generateGo(ctx context.Context, dir string, res *Result, rules map[string]d
 		res.Files = append(res.Files, file)
 		in.Queries = append(in.Queries, sqlcrun.File{Path: file.Path, SQL: cf.SQL()})
 		for _, q := range cf.Queries {
-			repoQueries = append(repoQueries, repo.Query{Name: q.Name, Table: q.Table, Scoped: true})
+			repoQueries = append(repoQueries, repo.Query{Name: q.Name, Table: q.Table, Scoped: true, Pos: source.Pos{File: file.Path}})
 		}
 	}
 	for _, q := range userQueries {
 		t, scoped := tenancy.QueryTable(res.Model, q)
-		repoQueries = append(repoQueries, repo.Query{Name: q.Name, Table: t, Scoped: scoped})
+		repoQueries = append(repoQueries, repo.Query{Name: q.Name, Table: t, Scoped: scoped, Pos: q.Pos})
 	}
 
 	gen, diags, err := sqlcrun.Run(ctx, in)
@@ -93,15 +93,24 @@ func generateGo(ctx context.Context, dir string, res *Result, rules map[string]d
 	if diags.HasErrors() {
 		return nil
 	}
-	repoFile, err := repo.Generate(repo.Input{
+	repoFile, diags, err := repo.Generate(repo.Input{
 		Model: res.Model, Package: gen.Package, Dir: gen.Out, SQLC: gen.Files, Queries: repoQueries,
 		Versions: "sqlc " + sqlcrun.Version,
 	})
 	if err != nil {
 		return err
 	}
-	res.Files = append(res.Files, gen.Files...)
-	res.Files = append(res.Files, repoFile)
+	res.Diagnostics = append(res.Diagnostics, diags...)
+	if diags.HasErrors() {
+		return nil
+	}
+	// Code that does not compile is never written: generate fails instead.
+	goFiles := append(slices.Clone(gen.Files), repoFile)
+	if diags := repo.TypeCheck(goFiles); diags.HasErrors() {
+		res.Diagnostics = append(res.Diagnostics, diags...)
+		return nil
+	}
+	res.Files = append(res.Files, goFiles...)
 	res.Prune = []output.Prune{{Dir: crudDir}, {Dir: gen.Out, SQLCNames: gen.Names}}
 	return nil
 }

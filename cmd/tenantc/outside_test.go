@@ -58,7 +58,7 @@ import (
 func AddNote(ctx context.Context, db *tenant.DB) error {
 	return tenant.Run(ctx, db, func(ctx context.Context, s *tenant.Scope) error {
 		repos := store.NewTenantRepos(s)
-		_, err := repos.Notes.CreateNote(ctx, "hello")
+		_, err := repos.Notes.CreateNote(ctx, store.CreateNoteArgs{Body: "hello"}) // id: its default
 		return err
 	})
 }

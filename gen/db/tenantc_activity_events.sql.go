@@ -25,19 +25,36 @@ func (q *Queries) CountActivityEvents(ctx context.Context, tenantID tenant.ID) (
 }
 
 const createActivityEvent = `-- name: CreateActivityEvent :one
-INSERT INTO public.activity_events (tenant_id, actor_id, kind)
-VALUES ($1, $2, $3)
+INSERT INTO public.activity_events (tenant_id, id, occurred_at, actor_id, kind, payload)
+VALUES (
+    $1,
+    COALESCE($2::uuid, gen_random_uuid()),
+    COALESCE($3::timestamp with time zone, now()),
+    $4,
+    $5,
+    COALESCE($6::jsonb, '{}')
+)
 RETURNING tenant_id, id, occurred_at, actor_id, kind, payload
 `
 
 type CreateActivityEventParams struct {
-	TenantID tenant.ID
-	ActorID  pgtype.UUID
-	Kind     string
+	TenantID   tenant.ID
+	ID         pgtype.UUID
+	OccurredAt pgtype.Timestamptz
+	ActorID    pgtype.UUID
+	Kind       string
+	Payload    []byte
 }
 
 func (q *Queries) CreateActivityEvent(ctx context.Context, arg CreateActivityEventParams) (ActivityEvent, error) {
-	row := q.db.QueryRow(ctx, createActivityEvent, arg.TenantID, arg.ActorID, arg.Kind)
+	row := q.db.QueryRow(ctx, createActivityEvent,
+		arg.TenantID,
+		arg.ID,
+		arg.OccurredAt,
+		arg.ActorID,
+		arg.Kind,
+		arg.Payload,
+	)
 	var i ActivityEvent
 	err := row.Scan(
 		&i.TenantID,
@@ -140,7 +157,7 @@ func (q *Queries) ListActivityEvents(ctx context.Context, arg ListActivityEvents
 const listActivityEventsAfter = `-- name: ListActivityEventsAfter :many
 SELECT tenant_id, id, occurred_at, actor_id, kind, payload FROM public.activity_events
 WHERE tenant_id = $1
-  AND (id, occurred_at) > ($2, $3)
+  AND (id, occurred_at) > ($2::uuid, $3::timestamp with time zone)
 ORDER BY id, occurred_at
 LIMIT $4
 `
@@ -148,7 +165,7 @@ LIMIT $4
 type ListActivityEventsAfterParams struct {
 	TenantID        tenant.ID
 	AfterID         pgtype.UUID
-	AfterOccurredAt pgtype.UUID
+	AfterOccurredAt pgtype.Timestamptz
 	PageSize        int32
 }
 

@@ -25,28 +25,41 @@ func (q *Queries) CountAttachments(ctx context.Context, tenantID tenant.ID) (int
 }
 
 const createAttachment = `-- name: CreateAttachment :one
-INSERT INTO public.attachments (tenant_id, document_id, file_name, content_type, size_bytes, storage_key)
-VALUES ($1, $2, $3, $4, $5, $6)
+INSERT INTO public.attachments (tenant_id, id, document_id, file_name, content_type, size_bytes, storage_key, created_at)
+VALUES (
+    $1,
+    COALESCE($2::uuid, gen_random_uuid()),
+    $3,
+    $4,
+    $5,
+    $6,
+    $7,
+    COALESCE($8::timestamp with time zone, now())
+)
 RETURNING tenant_id, id, document_id, file_name, content_type, size_bytes, storage_key, created_at
 `
 
 type CreateAttachmentParams struct {
 	TenantID    tenant.ID
+	ID          pgtype.UUID
 	DocumentID  pgtype.UUID
 	FileName    string
 	ContentType string
 	SizeBytes   int64
 	StorageKey  string
+	CreatedAt   pgtype.Timestamptz
 }
 
 func (q *Queries) CreateAttachment(ctx context.Context, arg CreateAttachmentParams) (Attachment, error) {
 	row := q.db.QueryRow(ctx, createAttachment,
 		arg.TenantID,
+		arg.ID,
 		arg.DocumentID,
 		arg.FileName,
 		arg.ContentType,
 		arg.SizeBytes,
 		arg.StorageKey,
+		arg.CreatedAt,
 	)
 	var i Attachment
 	err := row.Scan(
@@ -152,7 +165,7 @@ func (q *Queries) ListAttachments(ctx context.Context, arg ListAttachmentsParams
 const listAttachmentsAfter = `-- name: ListAttachmentsAfter :many
 SELECT tenant_id, id, document_id, file_name, content_type, size_bytes, storage_key, created_at FROM public.attachments
 WHERE tenant_id = $1
-  AND id > $2
+  AND id > $2::uuid
 ORDER BY id
 LIMIT $3
 `

@@ -25,24 +25,35 @@ func (q *Queries) CountComments(ctx context.Context, tenantID tenant.ID) (int64,
 }
 
 const createComment = `-- name: CreateComment :one
-INSERT INTO public.comments (tenant_id, task_id, author_id, body)
-VALUES ($1, $2, $3, $4)
+INSERT INTO public.comments (tenant_id, id, task_id, author_id, body, created_at)
+VALUES (
+    $1,
+    COALESCE($2::uuid, gen_random_uuid()),
+    $3,
+    $4,
+    $5,
+    COALESCE($6::timestamp with time zone, now())
+)
 RETURNING tenant_id, id, task_id, author_id, body, created_at
 `
 
 type CreateCommentParams struct {
-	TenantID tenant.ID
-	TaskID   pgtype.UUID
-	AuthorID pgtype.UUID
-	Body     string
+	TenantID  tenant.ID
+	ID        pgtype.UUID
+	TaskID    pgtype.UUID
+	AuthorID  pgtype.UUID
+	Body      string
+	CreatedAt pgtype.Timestamptz
 }
 
 func (q *Queries) CreateComment(ctx context.Context, arg CreateCommentParams) (Comment, error) {
 	row := q.db.QueryRow(ctx, createComment,
 		arg.TenantID,
+		arg.ID,
 		arg.TaskID,
 		arg.AuthorID,
 		arg.Body,
+		arg.CreatedAt,
 	)
 	var i Comment
 	err := row.Scan(
@@ -103,7 +114,7 @@ func (q *Queries) GetComment(ctx context.Context, arg GetCommentParams) (Comment
 const listCommentsAfter = `-- name: ListCommentsAfter :many
 SELECT tenant_id, id, task_id, author_id, body, created_at FROM public.comments
 WHERE tenant_id = $1
-  AND id > $2
+  AND id > $2::uuid
 ORDER BY id
 LIMIT $3
 `

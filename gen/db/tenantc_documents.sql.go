@@ -25,19 +25,45 @@ func (q *Queries) CountDocuments(ctx context.Context, tenantID tenant.ID) (int64
 }
 
 const createDocument = `-- name: CreateDocument :one
-INSERT INTO public.documents (tenant_id, project_id, title)
-VALUES ($1, $2, $3)
+INSERT INTO public.documents (tenant_id, id, project_id, title, body, metadata, version, created_at, updated_at)
+VALUES (
+    $1,
+    COALESCE($2::uuid, gen_random_uuid()),
+    $3,
+    $4,
+    COALESCE($5::text, ''),
+    COALESCE($6::jsonb, '{}'),
+    COALESCE($7::integer, 1),
+    COALESCE($8::timestamp with time zone, now()),
+    COALESCE($9::timestamp with time zone, now())
+)
 RETURNING tenant_id, id, project_id, title, body, metadata, version, created_at, updated_at
 `
 
 type CreateDocumentParams struct {
 	TenantID  tenant.ID
+	ID        pgtype.UUID
 	ProjectID pgtype.UUID
 	Title     string
+	Body      pgtype.Text
+	Metadata  []byte
+	Version   pgtype.Int4
+	CreatedAt pgtype.Timestamptz
+	UpdatedAt pgtype.Timestamptz
 }
 
 func (q *Queries) CreateDocument(ctx context.Context, arg CreateDocumentParams) (Document, error) {
-	row := q.db.QueryRow(ctx, createDocument, arg.TenantID, arg.ProjectID, arg.Title)
+	row := q.db.QueryRow(ctx, createDocument,
+		arg.TenantID,
+		arg.ID,
+		arg.ProjectID,
+		arg.Title,
+		arg.Body,
+		arg.Metadata,
+		arg.Version,
+		arg.CreatedAt,
+		arg.UpdatedAt,
+	)
 	var i Document
 	err := row.Scan(
 		&i.TenantID,
@@ -145,7 +171,7 @@ func (q *Queries) ListDocuments(ctx context.Context, arg ListDocumentsParams) ([
 const listDocumentsAfter = `-- name: ListDocumentsAfter :many
 SELECT tenant_id, id, project_id, title, body, metadata, version, created_at, updated_at FROM public.documents
 WHERE tenant_id = $1
-  AND id > $2
+  AND id > $2::uuid
 ORDER BY id
 LIMIT $3
 `

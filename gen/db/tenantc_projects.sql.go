@@ -25,19 +25,36 @@ func (q *Queries) CountProjects(ctx context.Context, tenantID tenant.ID) (int64,
 }
 
 const createProject = `-- name: CreateProject :one
-INSERT INTO public.projects (tenant_id, name, archived_at)
-VALUES ($1, $2, $3)
+INSERT INTO public.projects (tenant_id, id, name, description, archived_at, created_at)
+VALUES (
+    $1,
+    COALESCE($2::uuid, gen_random_uuid()),
+    $3,
+    COALESCE($4::text, ''),
+    $5,
+    COALESCE($6::timestamp with time zone, now())
+)
 RETURNING tenant_id, id, name, description, archived_at, created_at
 `
 
 type CreateProjectParams struct {
-	TenantID   tenant.ID
-	Name       string
-	ArchivedAt pgtype.Timestamptz
+	TenantID    tenant.ID
+	ID          pgtype.UUID
+	Name        string
+	Description pgtype.Text
+	ArchivedAt  pgtype.Timestamptz
+	CreatedAt   pgtype.Timestamptz
 }
 
 func (q *Queries) CreateProject(ctx context.Context, arg CreateProjectParams) (Project, error) {
-	row := q.db.QueryRow(ctx, createProject, arg.TenantID, arg.Name, arg.ArchivedAt)
+	row := q.db.QueryRow(ctx, createProject,
+		arg.TenantID,
+		arg.ID,
+		arg.Name,
+		arg.Description,
+		arg.ArchivedAt,
+		arg.CreatedAt,
+	)
 	var i Project
 	err := row.Scan(
 		&i.TenantID,
@@ -136,7 +153,7 @@ func (q *Queries) ListProjects(ctx context.Context, arg ListProjectsParams) ([]P
 const listProjectsAfter = `-- name: ListProjectsAfter :many
 SELECT tenant_id, id, name, description, archived_at, created_at FROM public.projects
 WHERE tenant_id = $1
-  AND id > $2
+  AND id > $2::uuid
 ORDER BY id
 LIMIT $3
 `

@@ -61,8 +61,11 @@ func (r *ProjectsRepo) CountProjects(ctx context.Context) (int64, error) {
 
 // CreateProjectArgs are the parameters of CreateProject; the tenant comes from the scope.
 type CreateProjectArgs struct {
-	Name       string
-	ArchivedAt pgtype.Timestamptz
+	ID          pgtype.UUID
+	Name        string
+	Description pgtype.Text
+	ArchivedAt  pgtype.Timestamptz
+	CreatedAt   pgtype.Timestamptz
 }
 
 // CreateProject runs with the scope's tenant.
@@ -73,9 +76,12 @@ func (r *ProjectsRepo) CreateProject(ctx context.Context, arg CreateProjectArgs)
 		return zero, err
 	}
 	return r.q.CreateProject(ctx, CreateProjectParams{
-		ArchivedAt: arg.ArchivedAt,
-		Name:       arg.Name,
-		TenantID:   tenantID,
+		ArchivedAt:  arg.ArchivedAt,
+		CreatedAt:   arg.CreatedAt,
+		Description: arg.Description,
+		ID:          arg.ID,
+		Name:        arg.Name,
+		TenantID:    tenantID,
 	})
 }
 
@@ -204,10 +210,14 @@ func (r *TasksRepo) CountTasks(ctx context.Context) (int64, error) {
 
 // CreateTaskArgs are the parameters of CreateTask; the tenant comes from the scope.
 type CreateTaskArgs struct {
+	ID         pgtype.UUID
 	ProjectID  pgtype.UUID
 	Title      string
+	Status     NullTaskStatus
 	AssigneeID pgtype.UUID
 	DueOn      pgtype.Date
+	CreatedAt  pgtype.Timestamptz
+	UpdatedAt  pgtype.Timestamptz
 }
 
 // CreateTask runs with the scope's tenant.
@@ -219,10 +229,14 @@ func (r *TasksRepo) CreateTask(ctx context.Context, arg CreateTaskArgs) (Task, e
 	}
 	return r.q.CreateTask(ctx, CreateTaskParams{
 		AssigneeID: arg.AssigneeID,
+		CreatedAt:  arg.CreatedAt,
 		DueOn:      arg.DueOn,
+		ID:         arg.ID,
 		ProjectID:  arg.ProjectID,
+		Status:     arg.Status,
 		TenantID:   tenantID,
 		Title:      arg.Title,
+		UpdatedAt:  arg.UpdatedAt,
 	})
 }
 
@@ -352,9 +366,11 @@ func (r *CommentsRepo) CountComments(ctx context.Context) (int64, error) {
 
 // CreateCommentArgs are the parameters of CreateComment; the tenant comes from the scope.
 type CreateCommentArgs struct {
-	TaskID   pgtype.UUID
-	AuthorID pgtype.UUID
-	Body     string
+	ID        pgtype.UUID
+	TaskID    pgtype.UUID
+	AuthorID  pgtype.UUID
+	Body      string
+	CreatedAt pgtype.Timestamptz
 }
 
 // CreateComment runs with the scope's tenant.
@@ -365,10 +381,12 @@ func (r *CommentsRepo) CreateComment(ctx context.Context, arg CreateCommentArgs)
 		return zero, err
 	}
 	return r.q.CreateComment(ctx, CreateCommentParams{
-		AuthorID: arg.AuthorID,
-		Body:     arg.Body,
-		TaskID:   arg.TaskID,
-		TenantID: tenantID,
+		AuthorID:  arg.AuthorID,
+		Body:      arg.Body,
+		CreatedAt: arg.CreatedAt,
+		ID:        arg.ID,
+		TaskID:    arg.TaskID,
+		TenantID:  tenantID,
 	})
 }
 
@@ -474,8 +492,14 @@ func (r *DocumentsRepo) CountDocuments(ctx context.Context) (int64, error) {
 
 // CreateDocumentArgs are the parameters of CreateDocument; the tenant comes from the scope.
 type CreateDocumentArgs struct {
+	ID        pgtype.UUID
 	ProjectID pgtype.UUID
 	Title     string
+	Body      pgtype.Text
+	Metadata  []byte
+	Version   pgtype.Int4
+	CreatedAt pgtype.Timestamptz
+	UpdatedAt pgtype.Timestamptz
 }
 
 // CreateDocument runs with the scope's tenant.
@@ -486,9 +510,15 @@ func (r *DocumentsRepo) CreateDocument(ctx context.Context, arg CreateDocumentAr
 		return zero, err
 	}
 	return r.q.CreateDocument(ctx, CreateDocumentParams{
+		Body:      arg.Body,
+		CreatedAt: arg.CreatedAt,
+		ID:        arg.ID,
+		Metadata:  arg.Metadata,
 		ProjectID: arg.ProjectID,
 		TenantID:  tenantID,
 		Title:     arg.Title,
+		UpdatedAt: arg.UpdatedAt,
+		Version:   arg.Version,
 	})
 }
 
@@ -608,11 +638,13 @@ func (r *AttachmentsRepo) CountAttachments(ctx context.Context) (int64, error) {
 
 // CreateAttachmentArgs are the parameters of CreateAttachment; the tenant comes from the scope.
 type CreateAttachmentArgs struct {
+	ID          pgtype.UUID
 	DocumentID  pgtype.UUID
 	FileName    string
 	ContentType string
 	SizeBytes   int64
 	StorageKey  string
+	CreatedAt   pgtype.Timestamptz
 }
 
 // CreateAttachment runs with the scope's tenant.
@@ -624,8 +656,10 @@ func (r *AttachmentsRepo) CreateAttachment(ctx context.Context, arg CreateAttach
 	}
 	return r.q.CreateAttachment(ctx, CreateAttachmentParams{
 		ContentType: arg.ContentType,
+		CreatedAt:   arg.CreatedAt,
 		DocumentID:  arg.DocumentID,
 		FileName:    arg.FileName,
+		ID:          arg.ID,
 		SizeBytes:   arg.SizeBytes,
 		StorageKey:  arg.StorageKey,
 		TenantID:    tenantID,
@@ -746,8 +780,11 @@ func (r *ActivityEventsRepo) CountActivityEvents(ctx context.Context) (int64, er
 
 // CreateActivityEventArgs are the parameters of CreateActivityEvent; the tenant comes from the scope.
 type CreateActivityEventArgs struct {
-	ActorID pgtype.UUID
-	Kind    string
+	ID         pgtype.UUID
+	OccurredAt pgtype.Timestamptz
+	ActorID    pgtype.UUID
+	Kind       string
+	Payload    []byte
 }
 
 // CreateActivityEvent runs with the scope's tenant.
@@ -758,9 +795,12 @@ func (r *ActivityEventsRepo) CreateActivityEvent(ctx context.Context, arg Create
 		return zero, err
 	}
 	return r.q.CreateActivityEvent(ctx, CreateActivityEventParams{
-		ActorID:  arg.ActorID,
-		Kind:     arg.Kind,
-		TenantID: tenantID,
+		ActorID:    arg.ActorID,
+		ID:         arg.ID,
+		Kind:       arg.Kind,
+		OccurredAt: arg.OccurredAt,
+		Payload:    arg.Payload,
+		TenantID:   tenantID,
 	})
 }
 
@@ -820,7 +860,7 @@ func (r *ActivityEventsRepo) ListActivityEvents(ctx context.Context, pageSize in
 // ListActivityEventsAfterArgs are the parameters of ListActivityEventsAfter; the tenant comes from the scope.
 type ListActivityEventsAfterArgs struct {
 	AfterID         pgtype.UUID
-	AfterOccurredAt pgtype.UUID
+	AfterOccurredAt pgtype.Timestamptz
 	PageSize        int32
 }
 

@@ -25,26 +25,44 @@ func (q *Queries) CountTasks(ctx context.Context, tenantID tenant.ID) (int64, er
 }
 
 const createTask = `-- name: CreateTask :one
-INSERT INTO public.tasks (tenant_id, project_id, title, assignee_id, due_on)
-VALUES ($1, $2, $3, $4, $5)
+INSERT INTO public.tasks (tenant_id, id, project_id, title, status, assignee_id, due_on, created_at, updated_at)
+VALUES (
+    $1,
+    COALESCE($2::uuid, gen_random_uuid()),
+    $3,
+    $4,
+    COALESCE($5::task_status, 'todo'),
+    $6,
+    $7,
+    COALESCE($8::timestamp with time zone, now()),
+    COALESCE($9::timestamp with time zone, now())
+)
 RETURNING tenant_id, id, project_id, title, status, assignee_id, due_on, created_at, updated_at
 `
 
 type CreateTaskParams struct {
 	TenantID   tenant.ID
+	ID         pgtype.UUID
 	ProjectID  pgtype.UUID
 	Title      string
+	Status     NullTaskStatus
 	AssigneeID pgtype.UUID
 	DueOn      pgtype.Date
+	CreatedAt  pgtype.Timestamptz
+	UpdatedAt  pgtype.Timestamptz
 }
 
 func (q *Queries) CreateTask(ctx context.Context, arg CreateTaskParams) (Task, error) {
 	row := q.db.QueryRow(ctx, createTask,
 		arg.TenantID,
+		arg.ID,
 		arg.ProjectID,
 		arg.Title,
+		arg.Status,
 		arg.AssigneeID,
 		arg.DueOn,
+		arg.CreatedAt,
+		arg.UpdatedAt,
 	)
 	var i Task
 	err := row.Scan(
@@ -153,7 +171,7 @@ func (q *Queries) ListTasks(ctx context.Context, arg ListTasksParams) ([]Task, e
 const listTasksAfter = `-- name: ListTasksAfter :many
 SELECT tenant_id, id, project_id, title, status, assignee_id, due_on, created_at, updated_at FROM public.tasks
 WHERE tenant_id = $1
-  AND id > $2
+  AND id > $2::uuid
 ORDER BY id
 LIMIT $3
 `

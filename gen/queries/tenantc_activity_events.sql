@@ -16,7 +16,7 @@ LIMIT sqlc.arg(page_size);
 -- name: ListActivityEventsAfter :many
 SELECT * FROM public.activity_events
 WHERE tenant_id = sqlc.arg(tenant_id)
-  AND (id, occurred_at) > (sqlc.arg(after_id), sqlc.arg(after_occurred_at))
+  AND (id, occurred_at) > (sqlc.arg(after_id)::uuid, sqlc.arg(after_occurred_at)::timestamp with time zone)
 ORDER BY id, occurred_at
 LIMIT sqlc.arg(page_size);
 
@@ -25,8 +25,15 @@ SELECT count(*) FROM public.activity_events
 WHERE tenant_id = sqlc.arg(tenant_id);
 
 -- name: CreateActivityEvent :one
-INSERT INTO public.activity_events (tenant_id, actor_id, kind)
-VALUES (sqlc.arg(tenant_id), sqlc.arg(actor_id), sqlc.arg(kind))
+INSERT INTO public.activity_events (tenant_id, id, occurred_at, actor_id, kind, payload)
+VALUES (
+    sqlc.arg(tenant_id),
+    COALESCE(sqlc.narg(id)::uuid, gen_random_uuid()),
+    COALESCE(sqlc.narg(occurred_at)::timestamp with time zone, now()),
+    sqlc.arg(actor_id),
+    sqlc.arg(kind),
+    COALESCE(sqlc.narg(payload)::jsonb, '{}')
+)
 RETURNING *;
 
 -- name: UpdateActivityEvent :one

@@ -15,7 +15,7 @@ LIMIT sqlc.arg(page_size);
 -- name: ListAttachmentsAfter :many
 SELECT * FROM public.attachments
 WHERE tenant_id = sqlc.arg(tenant_id)
-  AND id > sqlc.arg(after_id)
+  AND id > sqlc.arg(after_id)::uuid
 ORDER BY id
 LIMIT sqlc.arg(page_size);
 
@@ -24,8 +24,17 @@ SELECT count(*) FROM public.attachments
 WHERE tenant_id = sqlc.arg(tenant_id);
 
 -- name: CreateAttachment :one
-INSERT INTO public.attachments (tenant_id, document_id, file_name, content_type, size_bytes, storage_key)
-VALUES (sqlc.arg(tenant_id), sqlc.arg(document_id), sqlc.arg(file_name), sqlc.arg(content_type), sqlc.arg(size_bytes), sqlc.arg(storage_key))
+INSERT INTO public.attachments (tenant_id, id, document_id, file_name, content_type, size_bytes, storage_key, created_at)
+VALUES (
+    sqlc.arg(tenant_id),
+    COALESCE(sqlc.narg(id)::uuid, gen_random_uuid()),
+    sqlc.arg(document_id),
+    sqlc.arg(file_name),
+    sqlc.arg(content_type),
+    sqlc.arg(size_bytes),
+    sqlc.arg(storage_key),
+    COALESCE(sqlc.narg(created_at)::timestamp with time zone, now())
+)
 RETURNING *;
 
 -- name: UpdateAttachment :one

@@ -9,7 +9,7 @@ WHERE tenant_id = sqlc.arg(tenant_id)
 -- name: ListCommentsAfter :many
 SELECT * FROM public.comments
 WHERE tenant_id = sqlc.arg(tenant_id)
-  AND id > sqlc.arg(after_id)
+  AND id > sqlc.arg(after_id)::uuid
 ORDER BY id
 LIMIT sqlc.arg(page_size);
 
@@ -18,8 +18,15 @@ SELECT count(*) FROM public.comments
 WHERE tenant_id = sqlc.arg(tenant_id);
 
 -- name: CreateComment :one
-INSERT INTO public.comments (tenant_id, task_id, author_id, body)
-VALUES (sqlc.arg(tenant_id), sqlc.arg(task_id), sqlc.arg(author_id), sqlc.arg(body))
+INSERT INTO public.comments (tenant_id, id, task_id, author_id, body, created_at)
+VALUES (
+    sqlc.arg(tenant_id),
+    COALESCE(sqlc.narg(id)::uuid, gen_random_uuid()),
+    sqlc.arg(task_id),
+    sqlc.arg(author_id),
+    sqlc.arg(body),
+    COALESCE(sqlc.narg(created_at)::timestamp with time zone, now())
+)
 RETURNING *;
 
 -- name: UpdateComment :one

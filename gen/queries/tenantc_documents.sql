@@ -15,7 +15,7 @@ LIMIT sqlc.arg(page_size);
 -- name: ListDocumentsAfter :many
 SELECT * FROM public.documents
 WHERE tenant_id = sqlc.arg(tenant_id)
-  AND id > sqlc.arg(after_id)
+  AND id > sqlc.arg(after_id)::uuid
 ORDER BY id
 LIMIT sqlc.arg(page_size);
 
@@ -24,8 +24,18 @@ SELECT count(*) FROM public.documents
 WHERE tenant_id = sqlc.arg(tenant_id);
 
 -- name: CreateDocument :one
-INSERT INTO public.documents (tenant_id, project_id, title)
-VALUES (sqlc.arg(tenant_id), sqlc.arg(project_id), sqlc.arg(title))
+INSERT INTO public.documents (tenant_id, id, project_id, title, body, metadata, version, created_at, updated_at)
+VALUES (
+    sqlc.arg(tenant_id),
+    COALESCE(sqlc.narg(id)::uuid, gen_random_uuid()),
+    sqlc.arg(project_id),
+    sqlc.arg(title),
+    COALESCE(sqlc.narg(body)::text, ''),
+    COALESCE(sqlc.narg(metadata)::jsonb, '{}'),
+    COALESCE(sqlc.narg(version)::integer, 1),
+    COALESCE(sqlc.narg(created_at)::timestamp with time zone, now()),
+    COALESCE(sqlc.narg(updated_at)::timestamp with time zone, now())
+)
 RETURNING *;
 
 -- name: UpdateDocument :one

@@ -15,7 +15,7 @@ LIMIT sqlc.arg(page_size);
 -- name: ListProjectsAfter :many
 SELECT * FROM public.projects
 WHERE tenant_id = sqlc.arg(tenant_id)
-  AND id > sqlc.arg(after_id)
+  AND id > sqlc.arg(after_id)::uuid
 ORDER BY id
 LIMIT sqlc.arg(page_size);
 
@@ -24,8 +24,15 @@ SELECT count(*) FROM public.projects
 WHERE tenant_id = sqlc.arg(tenant_id);
 
 -- name: CreateProject :one
-INSERT INTO public.projects (tenant_id, name, archived_at)
-VALUES (sqlc.arg(tenant_id), sqlc.arg(name), sqlc.arg(archived_at))
+INSERT INTO public.projects (tenant_id, id, name, description, archived_at, created_at)
+VALUES (
+    sqlc.arg(tenant_id),
+    COALESCE(sqlc.narg(id)::uuid, gen_random_uuid()),
+    sqlc.arg(name),
+    COALESCE(sqlc.narg(description)::text, ''),
+    sqlc.arg(archived_at),
+    COALESCE(sqlc.narg(created_at)::timestamp with time zone, now())
+)
 RETURNING *;
 
 -- name: UpdateProject :one

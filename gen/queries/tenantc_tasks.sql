@@ -15,7 +15,7 @@ LIMIT sqlc.arg(page_size);
 -- name: ListTasksAfter :many
 SELECT * FROM public.tasks
 WHERE tenant_id = sqlc.arg(tenant_id)
-  AND id > sqlc.arg(after_id)
+  AND id > sqlc.arg(after_id)::uuid
 ORDER BY id
 LIMIT sqlc.arg(page_size);
 
@@ -24,8 +24,18 @@ SELECT count(*) FROM public.tasks
 WHERE tenant_id = sqlc.arg(tenant_id);
 
 -- name: CreateTask :one
-INSERT INTO public.tasks (tenant_id, project_id, title, assignee_id, due_on)
-VALUES (sqlc.arg(tenant_id), sqlc.arg(project_id), sqlc.arg(title), sqlc.arg(assignee_id), sqlc.arg(due_on))
+INSERT INTO public.tasks (tenant_id, id, project_id, title, status, assignee_id, due_on, created_at, updated_at)
+VALUES (
+    sqlc.arg(tenant_id),
+    COALESCE(sqlc.narg(id)::uuid, gen_random_uuid()),
+    sqlc.arg(project_id),
+    sqlc.arg(title),
+    COALESCE(sqlc.narg(status)::task_status, 'todo'),
+    sqlc.arg(assignee_id),
+    sqlc.arg(due_on),
+    COALESCE(sqlc.narg(created_at)::timestamp with time zone, now()),
+    COALESCE(sqlc.narg(updated_at)::timestamp with time zone, now())
+)
 RETURNING *;
 
 -- name: UpdateTask :one

@@ -112,7 +112,10 @@ func queries(t *tenancy.Table) []Query {
 		after, order := make([]string, len(key)), make([]string, len(key))
 		for i, c := range key {
 			order[i] = catalog.QuoteIdent(c)
-			after[i] = fmt.Sprintf("sqlc.arg(after_%s)", argName(c))
+			// The cast gives sqlc the column's type: in a row comparison it
+			// cannot infer one and guesses another column's (a timestamptz
+			// typed as a UUID makes the method uncallable).
+			after[i] = fmt.Sprintf("sqlc.arg(after_%s)%s", argName(c), castTo(t, c))
 		}
 		cmp := fmt.Sprintf("(%s) > (%s)", strings.Join(order, ", "), strings.Join(after, ", "))
 		if len(key) == 1 {
@@ -138,16 +141,16 @@ func queries(t *tenancy.Table) []Query {
 		if c.Name == tc || c.Generated != "" || c.Identity == "ALWAYS" {
 			continue
 		}
-		if c.Default == "" && c.Identity == "" {
+		if c.Identity == "" {
 			insertCols = append(insertCols, catalog.QuoteIdent(c.Name))
-			insertVals = append(insertVals, fmt.Sprintf("sqlc.arg(%s)", argName(c.Name)))
+			insertVals = append(insertVals, insertValue(c))
 		}
 		// An update replaces the row's values, except its key and when it was created.
 		if !slices.Contains(key, c.Name) && c.Identity == "" && c.Name != "created_at" {
 			set = append(set, fmt.Sprintf("%s = sqlc.arg(%s)", catalog.QuoteIdent(c.Name), argName(c.Name)))
 		}
 	}
-	add("Create"+one, ":one", fmt.Sprintf("INSERT INTO %s (%s)\nVALUES (%s)\nRETURNING *", tbl, strings.Join(insertCols, ", "), strings.Join(insertVals, ", ")))
+	add("Create"+one, ":one", fmt.Sprintf("INSERT INTO %s (%s)\nVALUES (\n    %s\n)\nRETURNING *", tbl, strings.Join(insertCols, ", "), strings.Join(insertVals, ",\n    ")))
 	if len(key) > 0 {
 		if len(set) > 0 {
 			add("Update"+one, ":one", fmt.Sprintf("UPDATE %s\nSET %s\nWHERE %s\nRETURNING *", tbl, strings.Join(set, ",\n    "), where))
@@ -155,6 +158,31 @@ func queries(t *tenancy.Table) []Query {
 		add("Delete"+one, ":execrows", fmt.Sprintf("DELETE FROM %s\nWHERE %s", tbl, where))
 	}
 	return out
+}
+
+// insertValue is what Create inserts into column c: the caller's value, or for a
+// column with a default an optional one that falls back to the default. The
+// default is inlined rather than left to DEFAULT (SQL has no "this value or
+// DEFAULT"), so a volatile one (now(), gen_random_uuid()) is still evaluated
+// for each row. The cast types the optional parameter as the column; an
+// identity column is left out, since its default cannot be written as an
+// expression.
+func insertValue(c *catalog.Column) string {
+	if c.Default == "" {
+		return fmt.Sprintf("sqlc.arg(%s)", argName(c.Name))
+	}
+	return fmt.Sprintf("COALESCE(sqlc.narg(%s)::%s, %s)", argName(c.Name), c.Type, c.Default)
+}
+
+// castTo is the cast to the type of column name of t; empty for a key column
+// the catalog does not hold (the parse stage reports it), leaving sqlc to infer.
+func castTo(t *tenancy.Table, name string) string {
+	for _, c := range t.Columns {
+		if c.Name == name {
+			return "::" + c.Type.String()
+		}
+	}
+	return ""
 }
 
 // GoName turns a SQL name into an exported Go name the way sqlc does:

@@ -10,12 +10,17 @@ import (
 	"errors"
 	"fmt"
 	"go/ast"
+	"go/types"
+	"slices"
+	"strings"
 	"unicode"
 
 	"github.com/dave/jennifer/jen"
 
 	"github.com/tenantc/tenantc/generator/crud"
+	"github.com/tenantc/tenantc/generator/diag"
 	"github.com/tenantc/tenantc/generator/output"
+	"github.com/tenantc/tenantc/generator/source"
 	"github.com/tenantc/tenantc/generator/tenancy"
 )
 
@@ -34,6 +39,8 @@ type Query struct {
 	// Scoped is true when the query touches a scoped table or the tenant root:
 	// it then runs only through a tenant scope.
 	Scoped bool
+	// Pos is where the query is written, for diagnostics.
+	Pos source.Pos
 }
 
 // Input is what the repositories are generated from.
@@ -53,11 +60,16 @@ type repoType struct {
 	queries []string
 }
 
-// Generate renders the repositories file.
-func Generate(in Input) (output.File, error) {
+// Generate renders the repositories file. The diagnostics are queries whose
+// scoped method would take the tenant from the caller; with any, no file is
+// returned.
+func Generate(in Input) (output.File, diag.List, error) {
 	code, err := readSQLC(in.SQLC)
 	if err != nil {
-		return output.File{}, err
+		return output.File{}, nil, err
+	}
+	if diags := checkTenantParams(code, in.Queries); diags.HasErrors() {
+		return output.File{}, diags, nil
 	}
 	repos := map[*tenancy.Table]*repoType{}
 	for _, q := range in.Queries {
@@ -107,13 +119,42 @@ func Generate(in Input) (output.File, error) {
 		errs = append(errs, m.file.err)
 	}
 	if err := errors.Join(errs...); err != nil {
-		return output.File{}, err
+		return output.File{}, nil, err
 	}
 	var buf bytes.Buffer
 	if err := f.Render(&buf); err != nil {
-		return output.File{}, fmt.Errorf("rendering repositories: %w", err)
+		return output.File{}, nil, fmt.Errorf("rendering repositories: %w", err)
 	}
-	return output.File{Path: in.Dir + "/" + FileName, Content: buf.Bytes()}, nil
+	return output.File{Path: in.Dir + "/" + FileName, Content: buf.Bytes()}, nil, nil
+}
+
+// checkTenantParams refuses a scoped query with a parameter named after the
+// tenant column that sqlc did not type tenant.ID — a cast such as
+// sqlc.narg(tenant_id)::uuid retypes it. Its method would be a pass-through:
+// the caller would pass the tenant (and an empty one fails with 22P02).
+func checkTenantParams(code *sqlcCode, queries []Query) diag.List {
+	var diags diag.List
+	for _, q := range queries {
+		m := code.methods[q.Name]
+		if !q.Scoped || m == nil || q.Table == nil || q.Table.TenantColumn == nil {
+			continue
+		}
+		for _, v := range signatureOf(code, m, true).values {
+			if !v.tenant && sameName(v.name, q.Table.TenantColumn.Name) {
+				diags.Add(diag.Diagnostic{Pos: q.Pos, Severity: diag.Error,
+					Message: fmt.Sprintf("query %s: its parameter %s is typed %s, not tenant.ID, so callers would pass the tenant instead of the scope",
+						q.Name, v.name, types.ExprString(v.typ)),
+					Fix: fmt.Sprintf("compare the column with a parameter of its own type: %s = sqlc.arg(%s), without a cast", q.Table.TenantColumn.Name, q.Table.TenantColumn.Name)})
+			}
+		}
+	}
+	return diags
+}
+
+// sameName compares a Go name sqlc derived with a column name: TenantID and
+// tenantID both stand for tenant_id.
+func sameName(goName, column string) bool {
+	return strings.EqualFold(goName, strings.ReplaceAll(column, "_", ""))
 }
 
 func repoName(t *tenancy.Table) string { return crud.GoName(t.Name.Name) + "Repo" }
@@ -156,9 +197,71 @@ func setOf(names []string) map[string]bool {
 	return s
 }
 
-// genMethod wraps one sqlc method. Four shapes occur: no parameters; one
-// parameter that is the tenant (dropped); one other parameter (passed on); a
-// Params struct (rebuilt without its tenant fields, which the scope fills).
+// value is one value a sqlc method takes after ctx: a positional parameter, or
+// a field of its Params struct.
+type value struct {
+	name   string
+	typ    ast.Expr
+	file   *goFile
+	tenant bool // filled from the scope, never by the caller
+}
+
+// signature is how a sqlc method takes its values. sqlc's options change it:
+// query_parameter_limit decides between positional parameters and a Params
+// struct, emit_params_struct_pointers makes the struct a pointer.
+type signature struct {
+	values     []value
+	structName string // the Params struct; empty for positional parameters
+	pointer    bool   // the struct is passed as a pointer
+}
+
+func (sig signature) hasTenant() bool {
+	return slices.ContainsFunc(sig.values, func(v value) bool { return v.tenant })
+}
+
+// signatureOf reads m's parameters; scoped marks the tenant.ID ones as the
+// scope's.
+func signatureOf(code *sqlcCode, m *method, scoped bool) signature {
+	if st, name, pointer := structParam(code, m); st != nil {
+		sig := signature{structName: name, pointer: pointer}
+		sf := code.files[st]
+		for _, fld := range st.Fields.List {
+			for _, n := range fld.Names {
+				sig.values = append(sig.values, value{name: n.Name, typ: fld.Type, file: sf, tenant: scoped && sf.isTenantID(fld.Type)})
+			}
+		}
+		return sig
+	}
+	var sig signature
+	for _, p := range m.Params {
+		for _, n := range p.Names {
+			sig.values = append(sig.values, value{name: n.Name, typ: p.Type, file: m.file, tenant: scoped && m.file.isTenantID(p.Type)})
+		}
+	}
+	return sig
+}
+
+// structParam returns the Params struct m takes as its only value, by value or
+// by pointer.
+func structParam(code *sqlcCode, m *method) (*ast.StructType, string, bool) {
+	if len(m.Params) != 1 || len(m.Params[0].Names) != 1 {
+		return nil, "", false
+	}
+	t, pointer := m.Params[0].Type, false
+	if star, ok := t.(*ast.StarExpr); ok {
+		t, pointer = star.X, true
+	}
+	id, ok := t.(*ast.Ident)
+	if !ok || code.structs[id.Name] == nil {
+		return nil, "", false
+	}
+	return code.structs[id.Name], id.Name, pointer
+}
+
+// genMethod wraps one sqlc method. The wrapper takes what the caller supplies:
+// positional parameters stay positional and a Params struct becomes an Args
+// struct (or a single value when only one is left), in both cases without the
+// tenant, which the scope fills.
 func genMethod(f *jen.File, code *sqlcCode, repo string, m *method, scoped bool) {
 	gf := m.file
 	var results []jen.Code
@@ -166,93 +269,92 @@ func genMethod(f *jen.File, code *sqlcCode, repo string, m *method, scoped bool)
 		results = append(results, gf.typeCode(r.Type))
 	}
 	recv := jen.Id("r").Op("*").Id(repo)
-	ctx := jen.Id("ctx").Qual("context", "Context")
+	params := []jen.Code{jen.Id("ctx").Qual("context", "Context")}
+	sig := signatureOf(code, m, scoped)
+	if !sig.hasTenant() {
+		passthroughDoc(f, m.Name, scoped)
+		args := []jen.Code{jen.Id("ctx")}
+		for _, p := range m.Params {
+			for _, n := range p.Names {
+				params = append(params, jen.Id(n.Name).Add(gf.typeCode(p.Type)))
+				args = append(args, jen.Id(n.Name))
+			}
+		}
+		f.Func().Params(recv).Id(m.Name).Params(params...).Params(results...).Block(
+			jen.Return(jen.Id("r").Dot("q").Dot(m.Name).Call(args...)),
+		)
+		return
+	}
 
+	var callArgs []jen.Code
+	if sig.structName == "" {
+		callArgs, params = positionalCall(sig, params)
+	} else {
+		var arg jen.Code
+		arg, params = structCall(f, m, sig, params)
+		callArgs = []jen.Code{arg}
+	}
 	// zeroReturn returns the zero results with err, as sqlc's methods do.
 	zeroReturn := []jen.Code{jen.Return(jen.Err())}
 	if len(m.Results) > 1 {
 		zeroReturn = []jen.Code{jen.Var().Id("zero").Add(gf.typeCode(m.Results[0].Type)), jen.Return(jen.Id("zero"), jen.Err())}
 	}
-	tenantFirst := []jen.Code{
+	f.Commentf("%s runs with the scope's tenant.", m.Name)
+	f.Func().Params(recv).Id(m.Name).Params(params...).Params(results...).Block(
 		jen.List(jen.Id("tenantID"), jen.Err()).Op(":=").Id("r").Dot("scope").Dot("TenantID").Call(jen.Id("ctx")),
 		jen.If(jen.Err().Op("!=").Nil()).Block(zeroReturn...),
-	}
+		jen.Return(jen.Id("r").Dot("q").Dot(m.Name).Call(append([]jen.Code{jen.Id("ctx")}, callArgs...)...)),
+	)
+}
 
-	switch {
-	case len(m.Params) == 0:
-		passthroughDoc(f, m.Name, scoped)
-		f.Func().Params(recv).Id(m.Name).Params(ctx).Params(results...).Block(
-			jen.Return(jen.Id("r").Dot("q").Dot(m.Name).Call(jen.Id("ctx"))),
-		)
-	case scoped && gf.isTenantID(m.Params[0].Type) && !isStructParam(code, m):
-		f.Commentf("%s runs with the scope's tenant.", m.Name)
-		f.Func().Params(recv).Id(m.Name).Params(ctx).Params(results...).Block(append(tenantFirst,
-			jen.Return(jen.Id("r").Dot("q").Dot(m.Name).Call(jen.Id("ctx"), jen.Id("tenantID"))))...,
-		)
-	case !isStructParam(code, m):
-		p := m.Params[0]
-		passthroughDoc(f, m.Name, scoped)
-		f.Func().Params(recv).Id(m.Name).Params(ctx, jen.Id(p.Names[0].Name).Add(gf.typeCode(p.Type))).Params(results...).Block(
-			jen.Return(jen.Id("r").Dot("q").Dot(m.Name).Call(jen.Id("ctx"), jen.Id(p.Names[0].Name))),
-		)
-	default:
-		typeName := m.Params[0].Type.(*ast.Ident).Name
-		st := code.structs[typeName]
-		sf := code.files[st]
-		var tenantFields, others []*ast.Field
-		for _, fld := range st.Fields.List {
-			if scoped && sf.isTenantID(fld.Type) {
-				tenantFields = append(tenantFields, fld)
-			} else {
-				others = append(others, fld)
-			}
+// positionalCall keeps every positional parameter but the tenant's.
+func positionalCall(sig signature, params []jen.Code) (args, _ []jen.Code) {
+	for _, v := range sig.values {
+		if v.tenant {
+			args = append(args, jen.Id("tenantID"))
+			continue
 		}
-		if len(tenantFields) == 0 {
-			passthroughDoc(f, m.Name, scoped)
-			f.Func().Params(recv).Id(m.Name).Params(ctx, jen.Id("arg").Id(typeName)).Params(results...).Block(
-				jen.Return(jen.Id("r").Dot("q").Dot(m.Name).Call(jen.Id("ctx"), jen.Id("arg"))),
-			)
-			return
-		}
-		values := jen.Dict{}
-		for _, fld := range tenantFields {
-			for _, n := range fld.Names {
-				values[jen.Id(n.Name)] = jen.Id("tenantID")
-			}
-		}
-		var params []jen.Code
-		params = append(params, ctx)
-		fieldCount := 0
-		for _, fld := range others {
-			fieldCount += len(fld.Names)
-		}
-		switch {
-		case fieldCount == 0:
-		case fieldCount == 1:
-			// One value besides the tenant: take it directly, as sqlc does for a
-			// query with a single parameter.
-			n := others[0].Names[0].Name
-			param := lowerFirst(n)
-			params = append(params, jen.Id(param).Add(sf.typeCode(others[0].Type)))
-			values[jen.Id(n)] = jen.Id(param)
-		default:
-			argsName := trimSuffix(typeName, "Params") + "Args"
-			f.Commentf("%s are the parameters of %s; the tenant comes from the scope.", argsName, m.Name)
-			var fields []jen.Code
-			for _, fld := range others {
-				for _, n := range fld.Names {
-					fields = append(fields, jen.Id(n.Name).Add(sf.typeCode(fld.Type)))
-					values[jen.Id(n.Name)] = jen.Id("arg").Dot(n.Name)
-				}
-			}
-			f.Type().Id(argsName).Struct(fields...)
-			params = append(params, jen.Id("arg").Id(argsName))
-		}
-		f.Commentf("%s runs with the scope's tenant.", m.Name)
-		f.Func().Params(recv).Id(m.Name).Params(params...).Params(results...).Block(append(tenantFirst,
-			jen.Return(jen.Id("r").Dot("q").Dot(m.Name).Call(jen.Id("ctx"), jen.Id(typeName).Values(values))))...,
-		)
+		params = append(params, jen.Id(v.name).Add(v.file.typeCode(v.typ)))
+		args = append(args, jen.Id(v.name))
 	}
+	return args, params
+}
+
+// structCall builds the Params struct from the scope's tenant and the caller's
+// values: none, one taken directly (as sqlc does for a single parameter), or an
+// Args struct declared here.
+func structCall(f *jen.File, m *method, sig signature, params []jen.Code) (jen.Code, []jen.Code) {
+	values := jen.Dict{}
+	var others []value
+	for _, v := range sig.values {
+		if v.tenant {
+			values[jen.Id(v.name)] = jen.Id("tenantID")
+		} else {
+			others = append(others, v)
+		}
+	}
+	switch len(others) {
+	case 0:
+	case 1:
+		param := lowerFirst(others[0].name)
+		params = append(params, jen.Id(param).Add(others[0].file.typeCode(others[0].typ)))
+		values[jen.Id(others[0].name)] = jen.Id(param)
+	default:
+		argsName := trimSuffix(sig.structName, "Params") + "Args"
+		f.Commentf("%s are the parameters of %s; the tenant comes from the scope.", argsName, m.Name)
+		var fields []jen.Code
+		for _, v := range others {
+			fields = append(fields, jen.Id(v.name).Add(v.file.typeCode(v.typ)))
+			values[jen.Id(v.name)] = jen.Id("arg").Dot(v.name)
+		}
+		f.Type().Id(argsName).Struct(fields...)
+		params = append(params, jen.Id("arg").Id(argsName))
+	}
+	lit := jen.Id(sig.structName).Values(values)
+	if sig.pointer {
+		return jen.Op("&").Add(lit), params
+	}
+	return lit, params
 }
 
 func passthroughDoc(f *jen.File, name string, scoped bool) {
@@ -261,11 +363,6 @@ func passthroughDoc(f *jen.File, name string, scoped bool) {
 	} else {
 		f.Commentf("%s reads or writes rows every tenant shares.", name)
 	}
-}
-
-func isStructParam(code *sqlcCode, m *method) bool {
-	id, ok := m.Params[0].Type.(*ast.Ident)
-	return ok && code.structs[id.Name] != nil
 }
 
 // genAggregate writes one constructor for every scoped repository, so a handler

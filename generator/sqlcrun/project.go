@@ -65,6 +65,9 @@ const (
 // directory holding copies of the inputs under numbered names, so nothing of the
 // project is written; its messages are mapped back to the user's files.
 func Run(ctx context.Context, in Input) (*Result, diag.List, error) {
+	if diags := checkOptions(in); diags.HasErrors() {
+		return nil, diags, nil
+	}
 	var diags diag.List
 	tmp, err := os.MkdirTemp("", "tenantc-sqlc-")
 	if err != nil {
@@ -215,9 +218,6 @@ func rewriteConfig(in Input) ([]byte, *Result, error) {
 	}
 	if pkg := goOpts["sql_package"]; pkg != "pgx/v5" {
 		return nil, nil, fmt.Errorf("gen.go.sql_package is %v; tenantc's runtime needs pgx/v5: set sql_package: pgx/v5", pkg)
-	}
-	if goOpts["emit_methods_with_db_argument"] == true {
-		return nil, nil, errors.New("gen.go.emit_methods_with_db_argument: tenantc's repositories pass the tenant scope as the DBTX; remove the option")
 	}
 	if out, ok := goOpts["out"].(string); ok {
 		res.Out = path.Clean(filepath.ToSlash(out))

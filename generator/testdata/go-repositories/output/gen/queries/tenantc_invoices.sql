@@ -15,13 +15,18 @@ LIMIT sqlc.arg(page_size);
 -- name: ListInvoicesAfter :many
 SELECT * FROM public.invoices
 WHERE account_id = sqlc.arg(account_id)
-  AND number > sqlc.arg(after_number)
+  AND number > sqlc.arg(after_number)::integer
 ORDER BY number
 LIMIT sqlc.arg(page_size);
 
 -- name: CreateInvoice :one
 INSERT INTO public.invoices (account_id, number, currency, total)
-VALUES (sqlc.arg(account_id), sqlc.arg(number), sqlc.arg(currency), sqlc.arg(total))
+VALUES (
+    sqlc.arg(account_id),
+    sqlc.arg(number),
+    sqlc.arg(currency),
+    sqlc.arg(total)
+)
 RETURNING *;
 
 -- name: UpdateInvoice :one

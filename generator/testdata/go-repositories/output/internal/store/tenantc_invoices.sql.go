@@ -14,7 +14,12 @@ import (
 
 const createInvoice = `-- name: CreateInvoice :one
 INSERT INTO public.invoices (account_id, number, currency, total)
-VALUES ($1, $2, $3, $4)
+VALUES (
+    $1,
+    $2,
+    $3,
+    $4
+)
 RETURNING account_id, number, currency, total
 `
 
@@ -124,7 +129,7 @@ func (q *Queries) ListInvoices(ctx context.Context, arg ListInvoicesParams) ([]I
 const listInvoicesAfter = `-- name: ListInvoicesAfter :many
 SELECT account_id, number, currency, total FROM public.invoices
 WHERE account_id = $1
-  AND number > $2
+  AND number > $2::integer
 ORDER BY number
 LIMIT $3
 `

@@ -25,18 +25,23 @@ func (q *Queries) CountProjects(ctx context.Context, tenantID tenant.ID) (int64,
 }
 
 const createProject = `-- name: CreateProject :one
-INSERT INTO public.projects (tenant_id, name)
-VALUES ($1, $2)
+INSERT INTO public.projects (tenant_id, id, name)
+VALUES (
+    $1,
+    COALESCE($2::uuid, gen_random_uuid()),
+    $3
+)
 RETURNING tenant_id, id, name
 `
 
 type CreateProjectParams struct {
 	TenantID tenant.ID
+	ID       pgtype.UUID
 	Name     string
 }
 
 func (q *Queries) CreateProject(ctx context.Context, arg CreateProjectParams) (Project, error) {
-	row := q.db.QueryRow(ctx, createProject, arg.TenantID, arg.Name)
+	row := q.db.QueryRow(ctx, createProject, arg.TenantID, arg.ID, arg.Name)
 	var i Project
 	err := row.Scan(&i.TenantID, &i.ID, &i.Name)
 	return i, err
@@ -114,7 +119,7 @@ func (q *Queries) ListProjects(ctx context.Context, arg ListProjectsParams) ([]P
 const listProjectsAfter = `-- name: ListProjectsAfter :many
 SELECT tenant_id, id, name FROM public.projects
 WHERE tenant_id = $1
-  AND id > $2
+  AND id > $2::uuid
 ORDER BY id
 LIMIT $3
 `

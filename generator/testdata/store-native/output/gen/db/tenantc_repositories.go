@@ -39,15 +39,22 @@ func (r *ProjectsRepo) CountProjects(ctx context.Context) (int64, error) {
 	return r.q.CountProjects(ctx, tenantID)
 }
 
+// CreateProjectArgs are the parameters of CreateProject; the tenant comes from the scope.
+type CreateProjectArgs struct {
+	ID   pgtype.UUID
+	Name string
+}
+
 // CreateProject runs with the scope's tenant.
-func (r *ProjectsRepo) CreateProject(ctx context.Context, name string) (Project, error) {
+func (r *ProjectsRepo) CreateProject(ctx context.Context, arg CreateProjectArgs) (Project, error) {
 	tenantID, err := r.scope.TenantID(ctx)
 	if err != nil {
 		var zero Project
 		return zero, err
 	}
 	return r.q.CreateProject(ctx, CreateProjectParams{
-		Name:     name,
+		ID:       arg.ID,
+		Name:     arg.Name,
 		TenantID: tenantID,
 	})
 }

@@ -15,7 +15,7 @@ LIMIT sqlc.arg(page_size);
 -- name: ListProjectsAfter :many
 SELECT * FROM public.projects
 WHERE tenant_id = sqlc.arg(tenant_id)
-  AND id > sqlc.arg(after_id)
+  AND id > sqlc.arg(after_id)::uuid
 ORDER BY id
 LIMIT sqlc.arg(page_size);
 
@@ -24,8 +24,12 @@ SELECT count(*) FROM public.projects
 WHERE tenant_id = sqlc.arg(tenant_id);
 
 -- name: CreateProject :one
-INSERT INTO public.projects (tenant_id, name)
-VALUES (sqlc.arg(tenant_id), sqlc.arg(name))
+INSERT INTO public.projects (tenant_id, id, name)
+VALUES (
+    sqlc.arg(tenant_id),
+    COALESCE(sqlc.narg(id)::uuid, gen_random_uuid()),
+    sqlc.arg(name)
+)
 RETURNING *;
 
 -- name: UpdateProject :one

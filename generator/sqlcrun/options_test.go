@@ -1,0 +1,52 @@
+package sqlcrun
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// TestCheckOptionsRefusesTenantOverrides: an override of the tenant column is
+// refused wherever sqlc.yaml lists it and however its column is spelled; other
+// overrides pass.
+func TestCheckOptionsRefusesTenantOverrides(t *testing.T) {
+	ours := []map[string]any{{"column": "public.events.tenant_id", "go_type": "github.com/tenantc/tenantc/tenant.ID"}}
+	for name, tc := range map[string]struct {
+		yaml string
+		want string // "" when nothing is refused
+	}{
+		"global list": {`version: "2"
+overrides:
+  go:
+    overrides:
+      - column: "*.tenant_id"
+        go_type: string
+sql: []
+`, `sqlc.yaml:5:9: error: the override of column "*.tenant_id" retypes the tenant column public.events.tenant_id`},
+		"schema-qualified": {`version: "2"
+sql:
+  - gen:
+      go:
+        overrides:
+          - {column: public.events.tenant_id, go_type: {import: github.com/google/uuid, type: UUID}}
+`, `sqlc.yaml:6:14: error: the override of column "public.events.tenant_id"`},
+		"tenantc's own type": {`version: "2"
+sql:
+  - gen: {go: {overrides: [{column: events.tenant_id, go_type: github.com/tenantc/tenantc/tenant.ID}]}}
+`, ""},
+		"another column": {`version: "2"
+sql:
+  - gen: {go: {overrides: [{column: events.actor_id, go_type: string}, {db_type: uuid, go_type: string}]}}
+`, ""},
+	} {
+		t.Run(name, func(t *testing.T) {
+			diags := checkOptions(Input{Config: []byte(tc.yaml), ConfigName: "sqlc.yaml", Overrides: ours})
+			if tc.want == "" {
+				require.Empty(t, diags)
+				return
+			}
+			require.Len(t, diags, 1)
+			require.Contains(t, diags[0].String(), tc.want)
+		})
+	}
+}
