@@ -66,6 +66,7 @@ func TestNewcomer(t *testing.T) {
 				t.Fatalf("%s: after go generate: %v", tool.app, err)
 			}
 		}
+		t.Logf("%s after go generate:\n%s", tool.app, listTree(t, filepath.Join(mod, tool.app)))
 		// Generating twice changes nothing.
 		run(t, filepath.Join(mod, tool.app), goBin, "tool", "tenantc", "generate", "--check")
 	}
@@ -81,6 +82,7 @@ func TestNewcomer(t *testing.T) {
 			t.Logf("%s", out)
 			db.GrantApp(t)
 			out = run(t, mod, bin, "check", tool.name, db.AppURL)
+			t.Logf("%s", out)
 			for _, want := range isolationChecks {
 				if !strings.Contains(out, want+"\n") {
 					t.Errorf("missing %q in:\n%s", want, out)
@@ -156,6 +158,24 @@ func writeModule(t *testing.T, dir, root string) {
 			write(t, filepath.Join(migrations, tool.userUp), "-- +goose Up\n"+up+"\n-- +goose Down\n"+down)
 		}
 	}
+}
+
+// listTree lists the files under dir, one relative path a line.
+func listTree(t *testing.T, dir string) string {
+	t.Helper()
+	var b strings.Builder
+	err := filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, err := filepath.Rel(dir, path)
+		b.WriteString("\t" + rel + "\n")
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
 }
 
 // copyTree copies src to dst, rewriting each file through r unless r is nil.
