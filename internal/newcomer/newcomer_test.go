@@ -43,6 +43,7 @@ var isolationChecks = []string{
 	"ok: no tenant is ErrNoTenant",
 	"ok: the bare pool sees no tenant rows",
 	"ok: the global table is shared",
+	"ok: the HTTP middleware scopes each request",
 }
 
 // TestNewcomer walks the README's path in a module of its own. It is slow

@@ -6,6 +6,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
@@ -54,6 +58,7 @@ func Check(ctx context.Context, pool *pgxpool.Pool) error {
 		{"no tenant is ErrNoTenant", func() error { return noTenant(ctx, tdb) }},
 		{"the bare pool sees no tenant rows", func() error { return barePool(ctx, pool) }},
 		{"the global table is shared", func() error { return globalPlans(ctx, pool) }},
+		{"the HTTP middleware scopes each request", func() error { return overHTTP(tdb) }},
 	}
 	for _, c := range checks {
 		if err := c.run(); err != nil {
@@ -175,6 +180,60 @@ func globalPlans(ctx context.Context, pool *pgxpool.Pool) error {
 	plans, err := db.NewPlansRepo(pool).ListPlans(ctx)
 	if err != nil || len(plans) != 2 {
 		return fmt.Errorf("ListPlans: %+v, %v; want the 2 plans", plans, err)
+	}
+	return nil
+}
+
+// overHTTP serves the contacts count behind tenant.Middleware, the tenant
+// read from a header through tenant.ParseUUID, as a net/http service would.
+func overHTTP(tdb *tenant.DB) error {
+	mw := &tenant.Middleware{Resolvers: []tenant.Resolver{tenant.ResolverFunc(func(r *http.Request) (tenant.ID, error) {
+		v := r.Header.Get("X-Tenant")
+		if v == "" {
+			return "", tenant.ErrNoMatch
+		}
+		return tenant.ParseUUID(v)
+	})}}
+	srv := httptest.NewServer(mw.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		list, err := db.NewContactsRepo(tdb.Scope()).ListContacts(r.Context(), 100)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		for _, c := range list {
+			fmt.Fprintln(w, c.TenantID, c.Email)
+		}
+	})))
+	defer srv.Close()
+	for _, tc := range []struct {
+		header string
+		status int
+		body   string
+	}{
+		{string(tenantA), 200, string(tenantA) + " ann@a.test\n"},
+		{strings.ToUpper(string(tenantB)), 200, string(tenantB) + " ann@b.test\n"}, // ParseUUID canonicalises
+		{"acme", 400, "Bad Request\n"},
+		{"", 401, "Unauthorized\n"},
+	} {
+		req, err := http.NewRequest("GET", srv.URL, nil)
+		if err != nil {
+			return err
+		}
+		if tc.header != "" {
+			req.Header.Set("X-Tenant", tc.header)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return err
+		}
+		body, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err != nil {
+			return err
+		}
+		if resp.StatusCode != tc.status || string(body) != tc.body {
+			return fmt.Errorf("X-Tenant %q: %d %q; want %d %q", tc.header, resp.StatusCode, body, tc.status, tc.body)
+		}
 	}
 	return nil
 }
