@@ -139,7 +139,11 @@ before accepting a tenant, because a tenant named by a request or remembered
 in a session is a claim, not a credential. No match is 401, a non-member 403.
 [MembershipQuery] implements Members with one SQL query on a [SystemDB]; an
 organization id its query cannot read as its type (a malformed uuid) is a
-non-member's 403 too, while a failing database is a 500.
+non-member's 403 too, while a failing database is a 500. A resolver's id not
+in canonical form ([ErrInvalidID], also [ParseUUID]'s error) is a 400: the
+request is malformed. Every refusal is logged through log/slog
+([Middleware.Logger], default [slog.Default]) with its full cause, 500s at
+level Error, so a broken membership query cannot fail silently.
 
 # Generated code
 

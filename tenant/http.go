@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"strings"
@@ -29,8 +30,9 @@ var (
 
 // Resolver finds the tenant of a request. It returns the tenant, or
 // [ErrNoMatch] to pass the request to the next resolver, or another error to
-// end the search: [ErrUnauthenticated] (401), [ErrForbidden] (403), anything
-// else (500).
+// end the search: [ErrUnauthenticated] (401), [ErrForbidden] (403), an
+// error matching [ErrInvalidID] for a malformed id (400), anything else
+// (500). See [Middleware] for the whole mapping and how refusals are logged.
 type Resolver interface {
 	Resolve(r *http.Request) (ID, error)
 }
@@ -47,6 +49,27 @@ func (f ResolverFunc) Resolve(r *http.Request) (ID, error) { return f(r) }
 // the request is refused with 401, and a resolver returning the zero ID is
 // a 500, never a request without a tenant.
 //
+// A refusal's status says whose fault it is:
+//   - 401: no credentials, or invalid ones ([ErrUnauthenticated]).
+//   - 403: not a member ([ErrForbidden]), or a claim PostgreSQL cannot read
+//     as its key's type (SQLSTATE 22P02 for "acme"::uuid, 22003, …) from a
+//     [Members] of the app's own: like [MembershipQuery], it names no
+//     organization, and answering as for a non-member tells nothing more.
+//   - 400: a tenant id not in canonical form ([ErrInvalidID]): a resolver
+//     that returns a header or path value as it came ("AAAA…", "{aaaa…}",
+//     "042"), or that returns [ParseUUID]'s or [ParseInt]'s error for one
+//     that is no id at all. The client sent something malformed; it can fix
+//     it, and no lookup took place.
+//   - 500: anything else — the database down, a broken query, a resolver
+//     returning the zero ID. Only these are the service's fault.
+//
+// Every refusal is logged to Logger before Refuse runs, with the request's
+// method and path and the full error (which never reaches the client): 500s
+// at level Error, so a failing membership query cannot go unnoticed; 400s and
+// 403s from malformed input at Warn, since a resolver that returns ids in the
+// wrong form is a bug that shows itself only this way; plain 401s and 403s
+// at Debug, as they are what clients routinely cause.
+//
 // Order matters only where several resolvers could match: put the ones that
 // read what the request itself names (APIKey, Header, Subdomain, PathValue)
 // before ActiveOrganization, the session's default, so that naming another
@@ -54,10 +77,15 @@ func (f ResolverFunc) Resolve(r *http.Request) (ID, error) { return f(r) }
 type Middleware struct {
 	Resolvers []Resolver
 
-	// Refuse writes the response to a refused request; err says why (log
-	// it, don't send it). Nil writes just the status text, so no lookup
-	// detail (which organizations exist, why a key failed) reaches the client.
+	// Refuse writes the response to a refused request; err says why (the
+	// middleware has logged it; don't send it). Nil writes just the status
+	// text, so no lookup detail (which organizations exist, why a key
+	// failed) reaches the client.
 	Refuse func(w http.ResponseWriter, r *http.Request, status int, err error)
+
+	// Logger receives every refusal (see above). Nil means [slog.Default],
+	// read at each refusal, so a later slog.SetDefault applies.
+	Logger *slog.Logger
 }
 
 // Handler wraps next.
@@ -68,19 +96,44 @@ func (m *Middleware) Handler(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r.WithContext(WithID(r.Context(), id)))
 			return
 		}
-		status := http.StatusInternalServerError
-		switch {
-		case errors.Is(err, ErrForbidden):
-			status = http.StatusForbidden
-		case errors.Is(err, ErrUnauthenticated):
-			status = http.StatusUnauthorized
-		}
-		if m.Refuse != nil {
+		status, level := refusal(err)
+		m.logger().LogAttrs(r.Context(), level, "tenant: request refused",
+			slog.Int("status", status),
+			slog.String("method", r.Method),
+			slog.String("path", r.URL.Path),
+			slog.String("error", err.Error()))
+		if m != nil && m.Refuse != nil {
 			m.Refuse(w, r, status, err)
 			return
 		}
 		http.Error(w, http.StatusText(status), status)
 	})
+}
+
+// refusal maps a resolver's error to the status answered and the level it
+// is logged at (see [Middleware]).
+func refusal(err error) (int, slog.Level) {
+	switch {
+	case errors.Is(err, ErrInvalidID):
+		return http.StatusBadRequest, slog.LevelWarn
+	case errors.Is(err, ErrForbidden) && invalidInput(err):
+		// MembershipQuery's refusal of a malformed organization id.
+		return http.StatusForbidden, slog.LevelWarn
+	case errors.Is(err, ErrForbidden):
+		return http.StatusForbidden, slog.LevelDebug
+	case errors.Is(err, ErrUnauthenticated):
+		return http.StatusUnauthorized, slog.LevelDebug
+	case invalidInput(err):
+		return http.StatusForbidden, slog.LevelWarn
+	}
+	return http.StatusInternalServerError, slog.LevelError
+}
+
+func (m *Middleware) logger() *slog.Logger {
+	if m == nil || m.Logger == nil {
+		return slog.Default()
+	}
+	return m.Logger
 }
 
 func (m *Middleware) resolve(r *http.Request) (ID, error) {

@@ -146,7 +146,9 @@ func TestNonCanonicalID(t *testing.T) {
 		mw.Handler(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {
 			t.Error("the handler ran")
 		})).ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
-		assert.Equal(t, http.StatusInternalServerError, rec.Code)
+		// The id came from the request's side of the resolver: the client
+		// can fix it, so 400, not the service's 500.
+		assert.Equal(t, http.StatusBadRequest, rec.Code)
 		assert.ErrorIs(t, gotErr, tenant.ErrInvalidID)
 	})
 }

@@ -1,0 +1,5 @@
+DROP TABLE notes;
+DROP TABLE deals;
+DROP TABLE contacts;
+DROP TABLE tenants;
+DROP TABLE plans;
