@@ -5,6 +5,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgtype"
 )
 
 // Scope returns the single-statement fast path: each Exec, Query or QueryRow
@@ -176,6 +177,7 @@ func (r errRows) Scan(...any) error                            { return r.err }
 func (r errRows) Values() ([]any, error)                       { return nil, r.err }
 func (r errRows) RawValues() [][]byte                          { return nil }
 func (r errRows) Conn() *pgx.Conn                              { return nil }
+func (r errRows) TypeMap() *pgtype.Map                         { return nil }
 
 // errQuerier is the Querier of a nil Scope.
 type errQuerier struct{ err error }

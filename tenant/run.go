@@ -8,6 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -294,6 +295,16 @@ func (r *txRows) lock() bool {
 		r.closed, r.detached = true, true
 	}
 	return !r.detached
+}
+
+// TypeMap is the connection's type map while the rows may be read, nil once
+// Run has finished: after that nothing of the connection is handed out.
+func (r *txRows) TypeMap() *pgtype.Map {
+	defer r.t.mu.Unlock()
+	if !r.lock() {
+		return nil
+	}
+	return r.rows.TypeMap()
 }
 
 func (r *txRows) Next() bool {
