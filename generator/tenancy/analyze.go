@@ -57,8 +57,8 @@ func Analyze(cat *catalog.Catalog, cfg Config) (*Model, diag.List) {
 			a.checkOwned(t)
 		case Unclassified:
 			a.reportOn(t, RuleUnclassified, t.Pos, fmt.Sprintf("table %s has no %s column and is not declared global: every tenant can read it", t.Name, cfg.Column),
-				fmt.Sprintf("add it to global: in %s if every tenant may read it, or add the column:\nALTER TABLE %s ADD COLUMN %s %s NOT NULL REFERENCES %s (%s);",
-					a.configFile(), t.Name, catalog.QuoteIdent(cfg.Column), a.keyType(), a.model.Tenant.Root, catalog.QuoteIdent(a.model.Tenant.Key)))
+				fmt.Sprintf("add it to global: in %s if every tenant may read it, or add the column and give each row its tenant:\n%s",
+					a.configFile(), a.addTenantColumn(t.Name, BackfillPlaceholder, "")))
 		}
 		if t.Kind == Root || t.Kind == Scoped {
 			a.checkPolicies(t)
@@ -245,11 +245,11 @@ func (a *analysis) checkScoped(t *Table) {
 	tn, cn := t.Name.String(), catalog.QuoteIdent(col.Name)
 	if typ := col.Type.String(); a.model.Tenant.Type != "" && typ != a.model.Tenant.Type {
 		a.reportOn(t, RuleTenantColumnType, col.Pos, fmt.Sprintf("tenant column %s.%s has type %s but the tenant key %s.%s is %s", t.Name, col.Name, typ, a.model.Tenant.Root, a.model.Tenant.Key, a.model.Tenant.Type),
-			fmt.Sprintf("ALTER TABLE %s ALTER COLUMN %s TYPE %s;", tn, cn, a.model.Tenant.Type))
+			fmt.Sprintf("ALTER TABLE %s ALTER COLUMN %s TYPE %s USING %s::%s;", tn, cn, a.model.Tenant.Type, cn, a.model.Tenant.Type))
 	}
 	if !col.NotNull {
 		a.reportOn(t, RuleNullableTenant, col.Pos, fmt.Sprintf("tenant column %s.%s is nullable: a row with no tenant is visible to no tenant", t.Name, col.Name),
-			fmt.Sprintf("ALTER TABLE %s ALTER COLUMN %s SET NOT NULL;", tn, cn))
+			fmt.Sprintf("UPDATE %s SET %s = %s WHERE %s IS NULL;  -- or delete the rows no tenant owns\nALTER TABLE %s ALTER COLUMN %s SET NOT NULL;", tn, cn, BackfillPlaceholder, cn, tn, cn))
 	}
 	if a.root != nil && !slices.ContainsFunc(t.ForeignKeys, func(fk *catalog.ForeignKey) bool {
 		return fk.RefTable == a.root.Name && slices.Equal(fk.Columns, []string{col.Name})
@@ -259,7 +259,7 @@ func (a *analysis) checkScoped(t *Table) {
 	}
 	if !HasLeadingIndex(t.Table, col.Name) {
 		a.reportOn(t, RuleTenantIndex, t.Pos, fmt.Sprintf("no index of %s starts with %s; tenantc's migration adds %s", t.Name, col.Name, catalog.QuoteIdent(TenantIndexName(t.Table, col.Name))),
-			fmt.Sprintf("lead the primary key with it, PRIMARY KEY (%s, id), or create your own: CREATE INDEX ON %s (%s);", cn, tn, cn))
+			tenantIndexFix(t, col.Name))
 	}
 	a.checkSequenceColumns(t)
 	keys := t.Uniques
@@ -289,12 +289,7 @@ func (a *analysis) checkScoped(t *Table) {
 		if sameTenantFK(fk, col.Name, ref.TenantColumn.Name) {
 			continue
 		}
-		refCols := append([]string{ref.TenantColumn.Name}, fk.RefColumns...)
-		fix := fmt.Sprintf("ALTER TABLE %s DROP CONSTRAINT %s, ADD FOREIGN KEY (%s, %s) REFERENCES %s (%s);",
-			tn, catalog.QuoteIdent(fk.Name), cn, quoteList(fk.Columns), ref.Name, quoteList(refCols))
-		if !hasKeyOn(ref.Table, refCols) {
-			fix += fmt.Sprintf("\n%s first needs a key on (%s): PRIMARY KEY (%s) or UNIQUE (%s)", ref.Name, quoteList(refCols), quoteList(refCols), quoteList(refCols))
-		}
+		fix := compositeFK(t.Name, col.Name, fk, ref.Table, ref.TenantColumn.Name)
 		a.reportOn(t, RuleCrossTenantFK, fk.Pos, fmt.Sprintf("foreign key %s from %s to %s does not include %s: foreign-key checks ignore RLS, so a row can reference another tenant's row", fk.Name, t.Name, ref.Name, col.Name), fix)
 	}
 }
@@ -358,7 +353,7 @@ func (a *analysis) checkOwned(t *Table) {
 		parts[i] = n.String()
 	}
 	a.reportOn(t, RuleIndirectlyOwned, t.Pos, fmt.Sprintf("table %s belongs to a tenant only through foreign keys (%s) and has no %s column: every tenant can read all of it", t.Name, strings.Join(parts, " → "), a.cfg.Column),
-		fmt.Sprintf("ALTER TABLE %s ADD COLUMN %s %s NOT NULL REFERENCES %s (%s);\nthen include it in the foreign key to %s", t.Name, catalog.QuoteIdent(a.cfg.Column), a.keyType(), a.model.Tenant.Root, catalog.QuoteIdent(a.model.Tenant.Key), parts[1]))
+		a.ownedFix(t))
 }
 
 // checkPolicies reports policies on protected tables that tenantc did not write.
