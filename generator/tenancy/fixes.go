@@ -69,7 +69,9 @@ func compositeFK(t catalog.Name, col string, fk *catalog.ForeignKey, ref *catalo
 	cols, refCols := tenantFKColumns(fk, col, refCol)
 	var b strings.Builder
 	if !hasKeyOn(ref, refCols) {
-		fmt.Fprintf(&b, "ALTER TABLE %s ADD UNIQUE (%s);\n", ref.Name, quoteList(refCols))
+		// An index, not a constraint, so that the fixes of two foreign keys to
+		// one table can both run: IF NOT EXISTS makes the second a no-op.
+		fmt.Fprintf(&b, "CREATE UNIQUE INDEX IF NOT EXISTS %s ON %s (%s);\n", catalog.QuoteIdent(uniqueKeyName(ref, refCols)), ref.Name, quoteList(refCols))
 	}
 	fmt.Fprintf(&b, "ALTER TABLE %s DROP CONSTRAINT %s, ADD CONSTRAINT %s FOREIGN KEY (%s) REFERENCES %s (%s)%s;",
 		t, catalog.QuoteIdent(fk.Name), catalog.QuoteIdent(fk.Name), quoteList(cols), ref.Name, quoteList(refCols), fkActions(fk))
@@ -121,4 +123,13 @@ func (t *Table) foreignKeyTo(ref catalog.Name) *catalog.ForeignKey {
 		}
 	}
 	return nil
+}
+
+// uniqueKeyName is PostgreSQL's default name for a unique key on cols.
+func uniqueKeyName(t *catalog.Table, cols []string) string {
+	name := t.Name.Name + "_" + strings.Join(cols, "_") + "_key"
+	if len(name) > 63 {
+		name = name[:63]
+	}
+	return name
 }
