@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -37,7 +38,9 @@ type fixture struct {
 
 // newFixture applies schema/ and gen/migrations as the owner role, exactly the
 // up parts tenantc itself read, then applies every generated migration a second
-// time: they must be re-runnable.
+// time: they must be re-runnable. Then it rolls every generated migration back
+// with its down file and applies the up parts once more, so every isolation
+// check runs on a database that went up, down and up again.
 func newFixture(t *testing.T) *fixture {
 	res, err := generator.Run(generator.Options{Dir: "../.."})
 	require.NoError(t, err)
@@ -58,11 +61,36 @@ func newFixture(t *testing.T) *fixture {
 	for _, f := range generated {
 		db.Exec(t, db.OwnerURL, f.SQL)
 	}
+	downAndUpAgain(t, db, generated)
 	db.GrantApp(t)
 
 	fx := &fixture{db: db, model: res.Model, setting: res.Model.Tenant.Setting, admin: pgtest.Connect(t, db.AdminURL)}
 	newSeeder(t, res.Model, fx.admin).seed([]string{tenantA, tenantB}, 2)
 	return fx
+}
+
+// downAndUpAgain applies the down file of every generated migration, newest
+// first, checks that no tenantc policy and no row level security is left,
+// and applies the up parts again.
+func downAndUpAgain(t *testing.T, db *pgtest.DB, generated []*source.File) {
+	t.Helper()
+	for i := len(generated) - 1; i >= 0; i-- {
+		down := strings.TrimSuffix(generated[i].Path, ".up.sql") + ".down.sql"
+		require.NotEqual(t, generated[i].Path, down, "%s is not a golang-migrate up file", generated[i].Path)
+		content, err := os.ReadFile(filepath.Join("../..", down))
+		require.NoError(t, err, "every generated migration has a down file")
+		db.Exec(t, db.OwnerURL, string(content))
+	}
+	conn := pgtest.Connect(t, db.OwnerURL)
+	var policies, protected int
+	require.NoError(t, conn.QueryRow(context.Background(), `SELECT
+		(SELECT count(*) FROM pg_catalog.pg_policy WHERE polname LIKE 'tenantc%'),
+		(SELECT count(*) FROM pg_catalog.pg_class WHERE relrowsecurity OR relforcerowsecurity)`).Scan(&policies, &protected))
+	require.Zero(t, policies, "tenantc policies left after the down migrations")
+	require.Zero(t, protected, "tables with row level security left after the down migrations")
+	for _, f := range generated {
+		db.Exec(t, db.OwnerURL, f.SQL)
+	}
 }
 
 // inTenant runs fn in a transaction whose tenant is tenant ("" sets none) and
