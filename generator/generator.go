@@ -118,7 +118,8 @@ func Run(opts Options) (*Result, error) {
 	var project *store.Project
 	if !diags.HasErrors() {
 		res.Model, diags = tenancy.Analyze(res.Catalog, tenancyCfg)
-		res.Diagnostics = append(res.Diagnostics, applyRules(diags, rules)...)
+		res.Diagnostics = append(res.Diagnostics, applyRules(diags, rules, cfg.TableRules)...)
+		res.Diagnostics = append(res.Diagnostics, CheckRuleTables(res.Catalog, cfg)...)
 		if cfg.Store.Enabled && res.Model.Tenant.Key != "" {
 			project, diags = store.Resolve(res.Model, storeOpts)
 			res.Diagnostics = append(res.Diagnostics, diags...)
@@ -173,7 +174,11 @@ func Run(opts Options) (*Result, error) {
 func begin(cfg *config.Config, opts Options) (res *Result, rules map[string]diag.Severity, migDir string, existing []string, err error) {
 	res = &Result{Config: cfg}
 	rules = VetRules(cfg, opts.Rules)
-	for _, name := range slices.Sorted(maps.Keys(rules)) {
+	named := maps.Clone(rules)
+	for _, tr := range cfg.TableRules {
+		named[tr.Rule] = tr.Severity
+	}
+	for _, name := range slices.Sorted(maps.Keys(named)) {
 		if _, ok := tenancy.FindRule(name); !ok {
 			pos := cfg.RulePos[name]
 			if !pos.IsValid() {
@@ -215,16 +220,47 @@ func begin(cfg *config.Config, opts Options) (res *Result, rules map[string]diag
 	return res, rules, migDir, existing, nil
 }
 
-// applyRules sets each diagnostic's severity from the overrides and drops the
-// ones turned off.
-func applyRules(l diag.List, rules map[string]diag.Severity) diag.List {
+// applyRules sets each diagnostic's severity from the overrides — a table's
+// own (tables) first, then the rule's (rules) — and drops the ones turned off.
+func applyRules(l diag.List, rules map[string]diag.Severity, tables []config.TableRule) diag.List {
 	out := l[:0]
 	for _, d := range l {
-		if sev, ok := rules[d.Rule]; ok && d.Rule != "" {
+		if sev, ok := tableSeverity(d, tables); ok {
+			d.Severity = sev
+		} else if sev, ok := rules[d.Rule]; ok && d.Rule != "" {
 			d.Severity = sev
 		}
 		if d.Severity != diag.Off {
 			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// tableSeverity returns the severity tenantc.yaml gives d's rule for d's table.
+func tableSeverity(d diag.Diagnostic, tables []config.TableRule) (diag.Severity, bool) {
+	if d.Rule == "" || d.Table == "" {
+		return 0, false
+	}
+	for _, tr := range tables {
+		if n, err := catalog.ParseName(tr.Table); err == nil && tr.Rule == d.Rule && n.String() == d.Table {
+			return tr.Severity, true
+		}
+	}
+	return 0, false
+}
+
+// CheckRuleTables reports the tables of per-table rule overrides that are not
+// in cat: a misspelt name would leave the rule on for the table meant.
+func CheckRuleTables(cat *catalog.Catalog, cfg *config.Config) diag.List {
+	var out diag.List
+	for _, tr := range cfg.TableRules {
+		n, err := catalog.ParseName(tr.Table)
+		switch {
+		case err != nil:
+			out.Errorf(tr.Pos, "rules.%s.tables: %v", tr.Rule, err)
+		case cat.Table(n) == nil:
+			out.Errorf(tr.Pos, "rules.%s.tables: table %s is not in the schema", tr.Rule, n)
 		}
 	}
 	return out

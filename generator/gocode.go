@@ -33,7 +33,7 @@ func generateGo(ctx context.Context, dir string, res *Result, rules map[string]d
 	userQueries, diags := parse.Queries(queryFiles)
 	res.Diagnostics = append(res.Diagnostics, diags...)
 	if !diags.HasErrors() {
-		res.Diagnostics = append(res.Diagnostics, applyRules(tenancy.CheckQueries(res.Model, userQueries), rules)...)
+		res.Diagnostics = append(res.Diagnostics, applyRules(tenancy.CheckQueries(res.Model, userQueries), rules, res.Config.TableRules)...)
 	}
 	for _, q := range userQueries {
 		// Batch and COPY queries make sqlc's DBTX interface ask for SendBatch

@@ -54,8 +54,9 @@ func Vet(opts Options) (*Result, error) {
 			tcfg.Store = store.Owned(cfg)
 		}
 		res.Model, diags = tenancy.Analyze(res.Catalog, tcfg)
-		res.Diagnostics = append(res.Diagnostics, applyRules(diags, rules)...)
-		res.Diagnostics = append(res.Diagnostics, applyRules(tenancy.CheckPolicies(res.Model), rules)...)
+		res.Diagnostics = append(res.Diagnostics, applyRules(diags, rules, cfg.TableRules)...)
+		res.Diagnostics = append(res.Diagnostics, CheckRuleTables(res.Catalog, cfg)...)
+		res.Diagnostics = append(res.Diagnostics, applyRules(tenancy.CheckPolicies(res.Model), rules, cfg.TableRules)...)
 	}
 
 	if cfg.SQLCFile != "" {
@@ -66,7 +67,7 @@ func Vet(opts Options) (*Result, error) {
 		queries, diags := parse.Queries(queryFiles)
 		res.Diagnostics = append(res.Diagnostics, diags...)
 		if !diags.HasErrors() && res.Model != nil {
-			res.Diagnostics = append(res.Diagnostics, applyRules(tenancy.CheckQueries(res.Model, queries), rules)...)
+			res.Diagnostics = append(res.Diagnostics, applyRules(tenancy.CheckQueries(res.Model, queries), rules, cfg.TableRules)...)
 		}
 	}
 	res.Diagnostics.Sort()
@@ -84,11 +85,12 @@ func VetRules(cfg *config.Config, overrides map[string]diag.Severity) map[string
 	return rules
 }
 
-// ApplyRules sets each diagnostic's severity from rules (rule name → severity)
-// and drops the diagnostics turned off, as generate and vet do; tenantc check
-// applies its --rule flags with it.
-func ApplyRules(l diag.List, rules map[string]diag.Severity) diag.List {
-	return applyRules(slices.Clone(l), rules)
+// ApplyRules sets each diagnostic's severity from tables (per-table
+// overrides, which win) and rules (rule name → severity) and drops the
+// diagnostics turned off, as generate and vet do; tenantc check applies its
+// --rule flags with it.
+func ApplyRules(l diag.List, rules map[string]diag.Severity, tables []config.TableRule) diag.List {
+	return applyRules(slices.Clone(l), rules, tables)
 }
 
 // RuleSummaries maps every rule of tenancy.Rules to its summary, for

@@ -79,6 +79,11 @@ func Check(ctx context.Context, conn *pgx.Conn, opts Options) (*Result, error) {
 			return nil, fmt.Errorf("audit: %s: unknown rule %q", cfg.File, name)
 		}
 	}
+	for _, tr := range cfg.TableRules {
+		if _, ok := tenancy.FindRule(tr.Rule); !ok {
+			return nil, fmt.Errorf("audit: %s: %s: unknown rule %q", cfg.File, tr.Pos, tr.Rule)
+		}
+	}
 	connectedAs, atConnect, err := freshSetting(ctx, conn, cfg.Tenant.Setting)
 	if err != nil {
 		return nil, err
@@ -98,6 +103,7 @@ func Check(ctx context.Context, conn *pgx.Conn, opts Options) (*Result, error) {
 	model, diags := tenancy.Analyze(cat, TenancyConfig(cfg, cat))
 	res.Model = model
 	diags = append(diags, tenancy.CheckPolicies(model)...)
+	diags = append(diags, generator.CheckRuleTables(cat, cfg)...)
 	a := &auditor{model: model, cat: cat, live: live, role: res.Role, cfg: cfg, connectedAs: connectedAs, freshValue: atConnect}
 	diags = append(diags, a.rules()...)
 	diags = lockedStore(supersede(diags), cfg)
@@ -125,7 +131,7 @@ func Check(ctx context.Context, conn *pgx.Conn, opts Options) (*Result, error) {
 			diags[i].Object = livecat.TableObject(model.Tenant.Root)
 		}
 	}
-	res.Diagnostics = generator.ApplyRules(diags, generator.VetRules(cfg, opts.Rules))
+	res.Diagnostics = generator.ApplyRules(diags, generator.VetRules(cfg, opts.Rules), cfg.TableRules)
 	res.Diagnostics.Sort()
 	return res, nil
 }

@@ -12,7 +12,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/tenantc/tenantc/generator/audit"
+	"github.com/tenantc/tenantc/generator/config"
 	"github.com/tenantc/tenantc/generator/diag"
+	"github.com/tenantc/tenantc/generator/source"
 	"github.com/tenantc/tenantc/generator/tenancy"
 	"github.com/tenantc/tenantc/internal/checktest"
 	"github.com/tenantc/tenantc/internal/pgtest"
@@ -168,4 +170,42 @@ func TestProbeFindsLeaks(t *testing.T) {
 			assert.Equal(t, before, tableCounts(t, admin), "the probe left rows behind")
 		})
 	}
+}
+
+// TestTableRuleOverride: tenantc check honours a per-table override of
+// tenantc.yaml. An api_keys-like unique key on projects is reported until
+// the config marks projects, and then only for the tables not marked.
+func TestTableRuleOverride(t *testing.T) {
+	fx := checktest.Migrated(t, repoRoot)
+	fx.DB.Exec(t, fx.DB.OwnerURL, `ALTER TABLE projects ADD COLUMN key_hash text UNIQUE;
+ALTER TABLE tasks ADD COLUMN token text UNIQUE;`)
+	tablesOf := func(res *audit.Result) []string {
+		var out []string
+		for _, d := range res.Diagnostics {
+			if d.Rule == tenancy.RuleKeyWithoutTenant.Name {
+				out = append(out, d.Table)
+			}
+		}
+		slices.Sort(out)
+		return out
+	}
+	require.Equal(t, []string{"public.projects", "public.tasks"}, tablesOf(check(t, fx, false)))
+
+	cfg := *fx.Result.Config
+	cfg.TableRules = []config.TableRule{{Rule: tenancy.RuleKeyWithoutTenant.Name, Table: "projects", Severity: diag.Off}}
+	conn := pgtest.Connect(t, fx.DB.AdminURL)
+	res, err := audit.Check(context.Background(), conn, audit.Options{Config: &cfg, Role: fx.DB.App})
+	require.NoError(t, err)
+	require.Equal(t, []string{"public.tasks"}, tablesOf(res))
+
+	cfg.TableRules = []config.TableRule{{Rule: tenancy.RuleKeyWithoutTenant.Name, Table: "project", Severity: diag.Off, Pos: source.Pos{File: "tenantc.yaml", Line: 5, Col: 14}}}
+	res, err = audit.Check(context.Background(), conn, audit.Options{Config: &cfg, Role: fx.DB.App})
+	require.NoError(t, err)
+	var unknown []string
+	for _, d := range res.Diagnostics {
+		if d.Rule == "" {
+			unknown = append(unknown, d.String())
+		}
+	}
+	require.Equal(t, []string{"tenantc.yaml:5:14: error: rules.key-without-tenant.tables: table public.project is not in the schema"}, unknown)
 }

@@ -169,7 +169,27 @@ type ForeignKey struct {
 	Columns    []string
 	RefTable   Name
 	RefColumns []string // resolved to the referenced primary key when omitted
-	Pos        source.Pos
+	// OnDelete and OnUpdate are the referential actions as SQL ("CASCADE",
+	// "SET NULL", "SET DEFAULT", "RESTRICT"); "" is NO ACTION. A fix that
+	// replaces the key must keep them.
+	OnDelete, OnUpdate string
+	Pos                source.Pos
+}
+
+// FKAction renders PostgreSQL's one-letter referential action code (as in
+// pg_constraint.confdeltype and the parse tree) as SQL; "" for NO ACTION.
+func FKAction(code string) string {
+	switch code {
+	case "c":
+		return "CASCADE"
+	case "n":
+		return "SET NULL"
+	case "d":
+		return "SET DEFAULT"
+	case "r":
+		return "RESTRICT"
+	}
+	return ""
 }
 
 // Index is an index: a CREATE INDEX, or the index PostgreSQL creates for a

@@ -48,6 +48,10 @@ type Config struct {
 	Store Store
 	// Rules changes the severity of diagnostic rules by name.
 	Rules map[string]diag.Severity
+	// TableRules changes the severity of a rule for some tables only
+	// (rules: {NAME: {severity: off, tables: [api_keys]}}); it wins over
+	// Rules for the diagnostics about those tables.
+	TableRules []TableRule
 
 	// StandardQueries is where the standard queries of every scoped table are
 	// written (standard_queries.dir); never a directory of the user's files.
@@ -74,6 +78,14 @@ type Tenant struct {
 	Table   string
 	Column  string
 	Setting string
+}
+
+// TableRule is one table of a per-table rule override, as written.
+type TableRule struct {
+	Rule     string
+	Table    string // as written: "api_keys", "billing.prices"
+	Severity diag.Severity
+	Pos      source.Pos // the table's entry under tables:
 }
 
 // Migrations says where and how generated migrations are written.
@@ -207,14 +219,14 @@ var BetterAuthUsers = StoreUsers{Table: `"user"`, ID: "id", Name: "name", Email:
 
 // fileConfig mirrors tenantc.yaml.
 type fileConfig struct {
-	Version    int               `yaml:"version"`
-	Schema     stringList        `yaml:"schema"`
-	Queries    stringList        `yaml:"queries"`
-	Tenant     fileTenant        `yaml:"tenant"`
-	Global     []string          `yaml:"global"`
-	Migrations fileMigrations    `yaml:"migrations"`
-	Store      fileStore         `yaml:"store"`
-	Rules      map[string]string `yaml:"rules"`
+	Version    int                  `yaml:"version"`
+	Schema     stringList           `yaml:"schema"`
+	Queries    stringList           `yaml:"queries"`
+	Tenant     fileTenant           `yaml:"tenant"`
+	Global     []string             `yaml:"global"`
+	Migrations fileMigrations       `yaml:"migrations"`
+	Store      fileStore            `yaml:"store"`
+	Rules      map[string]yaml.Node `yaml:"rules"`
 	// StandardQueries is standard_queries: {dir: …}.
 	StandardQueries struct {
 		Dir string `yaml:"dir"`
@@ -385,23 +397,84 @@ func load(dir string) (*Config, error) {
 	}
 	loadStore(&cfg.Store, fc.Store, valueNode(root.Content[0], "store"), pos, &errs)
 	if len(fc.Rules) > 0 {
-		cfg.Rules = map[string]diag.Severity{}
-		cfg.RulePos = map[string]source.Pos{}
-		rules := valueNode(root.Content[0], "rules")
-		for name, sev := range fc.Rules {
-			s, err := diag.ParseSeverity(sev)
-			if err != nil {
-				errs.Errorf(pos(valueNode(rules, name)), "rules.%s: %v", name, err)
-			}
-			cfg.Rules[name] = s
-			cfg.RulePos[name] = pos(keyNode(rules, name))
-		}
+		loadRules(&cfg, valueNode(root.Content[0], "rules"), pos, &errs)
 	}
 	errs.Sort()
 	if errs.HasErrors() {
 		return nil, diag.ErrorList(errs)
 	}
 	return &cfg, nil
+}
+
+// loadRules reads rules:, whose entries are either a severity for the whole
+// project (key-without-tenant: off) or a severity for some tables only:
+//
+//	key-without-tenant: {severity: off, tables: [api_keys]}
+//
+// The second form is for the table a rule is right about in general but not
+// for: an api_keys table looked up by its key hash before the tenant is
+// known must keep the hash globally unique. Whether each table exists is
+// judged once the schema is read (generator.CheckRuleTables).
+func loadRules(cfg *Config, rules *yaml.Node, pos func(*yaml.Node) source.Pos, errs *diag.List) {
+	cfg.Rules = map[string]diag.Severity{}
+	cfg.RulePos = map[string]source.Pos{}
+	for i := 0; i+1 < len(rules.Content); i += 2 {
+		key, val := rules.Content[i], rules.Content[i+1]
+		name := key.Value
+		cfg.RulePos[name] = pos(key)
+		if val.Kind != yaml.MappingNode {
+			s, err := parseSeverityNode(val)
+			if err != nil {
+				errs.Errorf(pos(val), "rules.%s: %v", name, err)
+			}
+			cfg.Rules[name] = s
+			continue
+		}
+		loadTableRule(cfg, name, val, pos, errs)
+	}
+}
+
+// parseSeverityNode reads a severity, refusing a list or mapping in its place.
+func parseSeverityNode(n *yaml.Node) (diag.Severity, error) {
+	if n.Kind != yaml.ScalarNode {
+		return diag.Off, errors.New("want a severity (error, warning or off) or {severity: SEVERITY, tables: [TABLE, …]}")
+	}
+	return diag.ParseSeverity(n.Value)
+}
+
+// loadTableRule reads one rule given as {severity: …, tables: […]}.
+func loadTableRule(cfg *Config, name string, n *yaml.Node, pos func(*yaml.Node) source.Pos, errs *diag.List) {
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if k := n.Content[i].Value; k != "severity" && k != "tables" {
+			errs.Errorf(pos(n.Content[i]), "unknown key %q in rules.%s (known keys here: severity, tables)", k, name)
+		}
+	}
+	sevNode, tablesNode := valueNode(n, "severity"), valueNode(n, "tables")
+	if sevNode == n {
+		errs.Errorf(pos(n), "rules.%s: severity is missing (error, warning or off)", name)
+		return
+	}
+	sev, err := parseSeverityNode(sevNode)
+	if err != nil {
+		errs.Errorf(pos(sevNode), "rules.%s.severity: %v", name, err)
+		return
+	}
+	if tablesNode == n {
+		// No tables: the severity is the project's, as in the short form.
+		cfg.Rules[name] = sev
+		return
+	}
+	if tablesNode.Kind != yaml.SequenceNode || len(tablesNode.Content) == 0 {
+		errs.Errorf(pos(tablesNode), "rules.%s.tables: want a list of table names, e.g. [api_keys]", name)
+		return
+	}
+	for _, t := range tablesNode.Content {
+		if t.Kind != yaml.ScalarNode || t.Value == "" {
+			errs.Errorf(pos(t), "rules.%s.tables: want a table name", name)
+			continue
+		}
+		cfg.TableRules = append(cfg.TableRules, TableRule{Rule: name, Table: t.Value, Severity: sev, Pos: pos(t)})
+	}
 }
 
 // loadStore applies the store: section (n, or the root mapping when absent)

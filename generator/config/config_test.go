@@ -230,3 +230,33 @@ func TestMigrationsDefaultToTheUsersDirectory(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "gen/migrations", cfg.Migrations.Dir, "an explicit directory is kept (and judged by generate)")
 }
+
+// TestTableRules: a rule can be given a severity for some tables only, and
+// every mistake in that form is located.
+func TestTableRules(t *testing.T) {
+	dir := t.TempDir()
+	write(t, dir, FileName, "version: 1\nrules:\n  scoped-serial-column: off\n  key-without-tenant:\n    severity: off\n    tables: [api_keys, billing.tokens]\n")
+	cfg, err := Load(dir)
+	require.NoError(t, err)
+	require.Equal(t, map[string]diag.Severity{"scoped-serial-column": diag.Off}, cfg.Rules)
+	require.Equal(t, []TableRule{
+		{Rule: "key-without-tenant", Table: "api_keys", Severity: diag.Off, Pos: source.Pos{File: FileName, Line: 6, Col: 14}},
+		{Rule: "key-without-tenant", Table: "billing.tokens", Severity: diag.Off, Pos: source.Pos{File: FileName, Line: 6, Col: 24}},
+	}, cfg.TableRules)
+
+	write(t, dir, FileName, "version: 1\nrules:\n  a: {severity: off, table: [x]}\n  b: {tables: [x]}\n  c: {severity: never, tables: [x]}\n  d: {severity: warning, tables: x}\n  e: [off]\n")
+	_, err = Load(dir)
+	var list diag.ErrorList
+	require.ErrorAs(t, err, &list)
+	var got []string
+	for _, d := range list {
+		got = append(got, d.String())
+	}
+	require.Equal(t, []string{
+		`tenantc.yaml:3:22: error: unknown key "table" in rules.a (known keys here: severity, tables)`,
+		`tenantc.yaml:4:6: error: rules.b: severity is missing (error, warning or off)`,
+		`tenantc.yaml:5:17: error: rules.c.severity: unknown severity "never" (want error, warning or off)`,
+		`tenantc.yaml:6:34: error: rules.d.tables: want a list of table names, e.g. [api_keys]`,
+		`tenantc.yaml:7:6: error: rules.e: want a severity (error, warning or off) or {severity: SEVERITY, tables: [TABLE, …]}`,
+	}, got)
+}

@@ -52,7 +52,11 @@ type Diagnostic struct {
 	Pos source.Pos
 	// Object names the database object concerned, e.g. "public.projects" or
 	// "role app"; optional for diagnostics with a Pos.
-	Object   string
+	Object string
+	// Table is the table the finding is about, schema-qualified as
+	// catalog.Name.String() gives it ("public.api_keys"); empty when it is
+	// about no one table. Per-table rule overrides match on it.
+	Table    string
 	Severity Severity
 	// Rule is the stable kebab-case name of the rule that found it, e.g.
 	// "nullable-tenant-column"; config files use it to change a rule's severity.

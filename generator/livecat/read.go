@@ -432,7 +432,8 @@ func (r *reader) foreignKeys() error {
 	rows, _ := r.tx.Query(r.ctx, `
 SELECT con.conrelid, con.conname::text, con.conkey::int2[], rn.nspname::text, rc.relname::text,
 	ARRAY(SELECT a.attname::text FROM unnest(con.confkey) WITH ORDINALITY k(num, ord)
-		JOIN pg_catalog.pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.num ORDER BY k.ord)
+		JOIN pg_catalog.pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.num ORDER BY k.ord),
+	con.confdeltype::text, con.confupdtype::text
 FROM pg_catalog.pg_constraint con
 JOIN pg_catalog.pg_class c ON c.oid = con.conrelid
 JOIN pg_catalog.pg_class rc ON rc.oid = con.confrelid
@@ -446,14 +447,16 @@ ORDER BY con.oid`, r.nsOIDs)
 		name, refSchema, refRel string
 		keys                    []int16
 		refCols                 []string
+		onDelete, onUpdate      string
 	)
-	_, err := pgx.ForEachRow(rows, []any{&rel, &name, &keys, &refSchema, &refRel, &refCols}, func() error {
+	_, err := pgx.ForEachRow(rows, []any{&rel, &name, &keys, &refSchema, &refRel, &refCols, &onDelete, &onUpdate}, func() error {
 		t := r.tables[rel]
 		if t == nil {
 			return nil
 		}
 		fk := &catalog.ForeignKey{Name: name, RefTable: catalog.Name{Schema: refSchema, Name: refRel},
-			RefColumns: slices.Clone(refCols), Pos: Pos(ConstraintObject(t.Name, name))}
+			RefColumns: slices.Clone(refCols), Pos: Pos(ConstraintObject(t.Name, name)),
+			OnDelete: catalog.FKAction(onDelete), OnUpdate: catalog.FKAction(onUpdate)}
 		for _, k := range keys {
 			fk.Columns = append(fk.Columns, r.attnames[rel][k])
 		}

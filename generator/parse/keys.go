@@ -93,7 +93,8 @@ func (b *builder) addForeignKey(t *catalog.Table, c *pg_query.Constraint, recurs
 	if name == "" {
 		name = b.chooseName(t.Name.Schema, t.Name.Name, nameAddition(cols), "fkey")
 	}
-	fk := &catalog.ForeignKey{Name: name, Columns: cols, RefTable: ref, RefColumns: refCols, Pos: b.pos(c.GetLocation())}
+	fk := &catalog.ForeignKey{Name: name, Columns: cols, RefTable: ref, RefColumns: refCols, Pos: b.pos(c.GetLocation()),
+		OnDelete: catalog.FKAction(c.GetFkDelAction()), OnUpdate: catalog.FKAction(c.GetFkUpdAction())}
 	t.ForeignKeys = append(t.ForeignKeys, fk)
 	if recurse {
 		for _, p := range b.partitions(t) {
@@ -246,7 +247,8 @@ func (b *builder) cloneForeignKey(p *catalog.Table, fk *catalog.ForeignKey) {
 			return
 		}
 	}
-	n := &catalog.ForeignKey{Name: fk.Name, Columns: slices.Clone(fk.Columns), RefTable: fk.RefTable, RefColumns: slices.Clone(fk.RefColumns), Pos: fk.Pos}
+	n := &catalog.ForeignKey{Name: fk.Name, Columns: slices.Clone(fk.Columns), RefTable: fk.RefTable, RefColumns: slices.Clone(fk.RefColumns), Pos: fk.Pos,
+		OnDelete: fk.OnDelete, OnUpdate: fk.OnUpdate}
 	if constraintNamed(p, n.Name) {
 		n.Name = b.chooseName(p.Name.Schema, p.Name.Name, nameAddition(n.Columns), "fkey")
 	}

@@ -2,6 +2,7 @@ package store
 
 import (
 	"flag"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -30,18 +31,43 @@ func TestBetterAuthUsers(t *testing.T) {
 		[]string{n.Name, config.BetterAuthUsers.ID, config.BetterAuthUsers.Name, config.BetterAuthUsers.Email})
 }
 
-// TestOptionalColumnsExist: every optional column orgstore lists is a column
-// field of its table, so a typo cannot silently make a column required.
+// TestOptionalColumnsExist: the columns and tables orgstore lets a schema
+// lack are exactly the ones its Schema documentation names (written out here,
+// not read from orgstore), each is a field of its table's type, and the store
+// spec marks exactly those optional — a typo or a dropped entry fails an
+// assertion instead of silently making a column required.
 func TestOptionalColumnsExist(t *testing.T) {
+	wantColumns := map[string][]string{
+		"Organizations": {"Logo", "Metadata", "UpdatedAt"},
+		"Invitations":   {"TeamID"},
+	}
+	wantTables := []string{"Teams", "TeamMembers", "Roles"}
+	require.Equal(t, wantColumns, orgstore.OptionalColumns)
+	require.Equal(t, wantTables, orgstore.OptionalTables)
+	schema := reflect.TypeOf(orgstore.Schema{})
+	for field, cols := range wantColumns {
+		tf, ok := schema.FieldByName(field)
+		require.True(t, ok, "orgstore.Schema has no table field %s", field)
+		for _, c := range cols {
+			_, ok := tf.Type.FieldByName(c)
+			require.True(t, ok, "%s has no column field %s", tf.Type.Name(), c)
+		}
+	}
 	for _, f := range []*flavor{native, betterAuth} {
-		for field, cols := range orgstore.OptionalColumns {
-			for _, c := range cols {
-				require.True(t, f.table(field).column(c).optional, "%s.%s", field, c)
+		var optionalTables []string
+		for _, tb := range f.tables {
+			if tb.optional {
+				optionalTables = append(optionalTables, tb.field)
 			}
+			var optional []string
+			for _, c := range tb.cols {
+				if c.optional {
+					optional = append(optional, c.field)
+				}
+			}
+			require.Equal(t, wantColumns[tb.field], optional, "%s: optional columns of %s", f.name, tb.field)
 		}
-		for _, field := range orgstore.OptionalTables {
-			require.True(t, f.table(field).optional, field)
-		}
+		require.Equal(t, wantTables, optionalTables, f.name)
 	}
 }
 

@@ -56,9 +56,9 @@ func Analyze(cat *catalog.Catalog, cfg Config) (*Model, diag.List) {
 		case Owned:
 			a.checkOwned(t)
 		case Unclassified:
-			a.report(RuleUnclassified, t.Pos, fmt.Sprintf("table %s has no %s column and is not declared global: every tenant can read it", t.Name, cfg.Column),
-				fmt.Sprintf("add it to global: in %s if every tenant may read it, or add the column:\nALTER TABLE %s ADD COLUMN %s %s NOT NULL REFERENCES %s (%s);",
-					a.configFile(), t.Name, catalog.QuoteIdent(cfg.Column), a.keyType(), a.model.Tenant.Root, catalog.QuoteIdent(a.model.Tenant.Key)))
+			a.reportOn(t, RuleUnclassified, t.Pos, fmt.Sprintf("table %s has no %s column and is not declared global: every tenant can read it", t.Name, cfg.Column),
+				fmt.Sprintf("add it to global: in %s if every tenant may read it, or add the column and give each row its tenant:\n%s",
+					a.configFile(), a.addTenantColumn(t.Name, BackfillPlaceholder, "")))
 		}
 		if t.Kind == Root || t.Kind == Scoped {
 			a.checkPolicies(t)
@@ -85,6 +85,16 @@ func (a *analysis) report(r Rule, pos source.Pos, msg, fix string) {
 
 func (a *analysis) reportAs(r Rule, sev diag.Severity, pos source.Pos, msg, fix string) {
 	a.diags.Add(diag.Diagnostic{Pos: pos, Severity: sev, Rule: r.Name, Message: msg, Fix: fix})
+}
+
+// reportOn reports a finding about table t, which per-table rule overrides
+// (rules: {NAME: {tables: […]}}) can then match.
+func (a *analysis) reportOn(t *Table, r Rule, pos source.Pos, msg, fix string) {
+	a.reportOnAs(t, r, r.Severity, pos, msg, fix)
+}
+
+func (a *analysis) reportOnAs(t *Table, r Rule, sev diag.Severity, pos source.Pos, msg, fix string) {
+	a.diags.Add(diag.Diagnostic{Pos: pos, Table: t.Name.String(), Severity: sev, Rule: r.Name, Message: msg, Fix: fix})
 }
 
 func (a *analysis) configFile() string {
@@ -173,7 +183,7 @@ func (a *analysis) classify() {
 		case global[ct.Name]:
 			t.Kind = Global
 			if col != nil {
-				a.report(RuleGlobalTenantColumn, col.Pos, fmt.Sprintf("table %s is declared global but has the tenant column %s: every tenant can read every row", ct.Name, col.Name),
+				a.reportOn(t, RuleGlobalTenantColumn, col.Pos, fmt.Sprintf("table %s is declared global but has the tenant column %s: every tenant can read every row", ct.Name, col.Name),
 					fmt.Sprintf("remove %s from global: in %s to give it tenant policies", ct.Name, a.configFile()))
 			}
 		case col != nil:
@@ -234,22 +244,22 @@ func (a *analysis) checkScoped(t *Table) {
 	col := t.TenantColumn
 	tn, cn := t.Name.String(), catalog.QuoteIdent(col.Name)
 	if typ := col.Type.String(); a.model.Tenant.Type != "" && typ != a.model.Tenant.Type {
-		a.report(RuleTenantColumnType, col.Pos, fmt.Sprintf("tenant column %s.%s has type %s but the tenant key %s.%s is %s", t.Name, col.Name, typ, a.model.Tenant.Root, a.model.Tenant.Key, a.model.Tenant.Type),
-			fmt.Sprintf("ALTER TABLE %s ALTER COLUMN %s TYPE %s;", tn, cn, a.model.Tenant.Type))
+		a.reportOn(t, RuleTenantColumnType, col.Pos, fmt.Sprintf("tenant column %s.%s has type %s but the tenant key %s.%s is %s", t.Name, col.Name, typ, a.model.Tenant.Root, a.model.Tenant.Key, a.model.Tenant.Type),
+			fmt.Sprintf("ALTER TABLE %s ALTER COLUMN %s TYPE %s USING %s::%s;", tn, cn, a.model.Tenant.Type, cn, a.model.Tenant.Type))
 	}
 	if !col.NotNull {
-		a.report(RuleNullableTenant, col.Pos, fmt.Sprintf("tenant column %s.%s is nullable: a row with no tenant is visible to no tenant", t.Name, col.Name),
-			fmt.Sprintf("ALTER TABLE %s ALTER COLUMN %s SET NOT NULL;", tn, cn))
+		a.reportOn(t, RuleNullableTenant, col.Pos, fmt.Sprintf("tenant column %s.%s is nullable: a row with no tenant is visible to no tenant", t.Name, col.Name),
+			fmt.Sprintf("UPDATE %s SET %s = %s WHERE %s IS NULL;  -- or delete the rows no tenant owns\nALTER TABLE %s ALTER COLUMN %s SET NOT NULL;", tn, cn, BackfillPlaceholder, cn, tn, cn))
 	}
 	if a.root != nil && !slices.ContainsFunc(t.ForeignKeys, func(fk *catalog.ForeignKey) bool {
 		return fk.RefTable == a.root.Name && slices.Equal(fk.Columns, []string{col.Name})
 	}) {
-		a.report(RuleTenantFK, col.Pos, fmt.Sprintf("tenant column %s.%s has no foreign key to %s", t.Name, col.Name, a.root.Name),
+		a.reportOn(t, RuleTenantFK, col.Pos, fmt.Sprintf("tenant column %s.%s has no foreign key to %s", t.Name, col.Name, a.root.Name),
 			fmt.Sprintf("ALTER TABLE %s ADD FOREIGN KEY (%s) REFERENCES %s (%s);", tn, cn, a.root.Name, catalog.QuoteIdent(a.model.Tenant.Key)))
 	}
 	if !HasLeadingIndex(t.Table, col.Name) {
-		a.report(RuleTenantIndex, t.Pos, fmt.Sprintf("no index of %s starts with %s; tenantc's migration adds %s", t.Name, col.Name, catalog.QuoteIdent(TenantIndexName(t.Table, col.Name))),
-			fmt.Sprintf("lead the primary key with it, PRIMARY KEY (%s, id), or create your own: CREATE INDEX ON %s (%s);", cn, tn, cn))
+		a.reportOn(t, RuleTenantIndex, t.Pos, fmt.Sprintf("no index of %s starts with %s; tenantc's migration adds %s", t.Name, col.Name, catalog.QuoteIdent(TenantIndexName(t.Table, col.Name))),
+			tenantIndexFix(t, col.Name))
 	}
 	a.checkSequenceColumns(t)
 	keys := t.Uniques
@@ -264,8 +274,12 @@ func (a *analysis) checkScoped(t *Table) {
 		if k == t.PrimaryKey {
 			what = "primary key"
 		}
-		a.report(RuleKeyWithoutTenant, k.Pos, fmt.Sprintf("%s %s of %s (%s) does not include %s: a duplicate-key error tells one tenant that another has that value", what, k.Name, t.Name, strings.Join(k.Columns, ", "), col.Name),
-			fmt.Sprintf("make it (%s, %s)", cn, quoteList(k.Columns)))
+		fix := fmt.Sprintf("make it (%s, %s)", cn, quoteList(k.Columns))
+		if lookupKey(k) {
+			fix = fmt.Sprintf("if %s is looked up before the tenant is known (an API key, a session token, a login email), keep it globally unique and mark the table in %s:\n  rules: {%s: {severity: off, tables: [%s]}}\notherwise make it (%s, %s)",
+				k.Columns[0], a.configFile(), RuleKeyWithoutTenant.Name, configTableName(t.Name), cn, quoteList(k.Columns))
+		}
+		a.reportOn(t, RuleKeyWithoutTenant, k.Pos, fmt.Sprintf("%s %s of %s (%s) does not include %s: a duplicate-key error tells one tenant that another has that value", what, k.Name, t.Name, strings.Join(k.Columns, ", "), col.Name), fix)
 	}
 	for _, fk := range t.ForeignKeys {
 		ref := a.model.Table(fk.RefTable)
@@ -275,14 +289,32 @@ func (a *analysis) checkScoped(t *Table) {
 		if sameTenantFK(fk, col.Name, ref.TenantColumn.Name) {
 			continue
 		}
-		refCols := append([]string{ref.TenantColumn.Name}, fk.RefColumns...)
-		fix := fmt.Sprintf("ALTER TABLE %s DROP CONSTRAINT %s, ADD FOREIGN KEY (%s, %s) REFERENCES %s (%s);",
-			tn, catalog.QuoteIdent(fk.Name), cn, quoteList(fk.Columns), ref.Name, quoteList(refCols))
-		if !hasKeyOn(ref.Table, refCols) {
-			fix += fmt.Sprintf("\n%s first needs a key on (%s): PRIMARY KEY (%s) or UNIQUE (%s)", ref.Name, quoteList(refCols), quoteList(refCols), quoteList(refCols))
-		}
-		a.report(RuleCrossTenantFK, fk.Pos, fmt.Sprintf("foreign key %s from %s to %s does not include %s: foreign-key checks ignore RLS, so a row can reference another tenant's row", fk.Name, t.Name, ref.Name, col.Name), fix)
+		fix := compositeFK(t.Name, col.Name, fk, ref.Table, ref.TenantColumn.Name)
+		a.reportOn(t, RuleCrossTenantFK, fk.Pos, fmt.Sprintf("foreign key %s from %s to %s does not include %s: foreign-key checks ignore RLS, so a row can reference another tenant's row", fk.Name, t.Name, ref.Name, col.Name), fix)
 	}
+}
+
+// lookupWords are the parts of a column name that say the column is what a
+// request is identified by before its tenant is known.
+var lookupWords = []string{"key", "token", "hash", "secret", "email"}
+
+// lookupKey reports whether k is one column named like a credential or a
+// login (key_hash, token, email): such a column is often looked up to find
+// the tenant, so it must stay unique across tenants.
+func lookupKey(k *catalog.Key) bool {
+	if len(k.Columns) != 1 || strings.HasPrefix(k.Columns[0], "(") {
+		return false
+	}
+	name := strings.ToLower(k.Columns[0])
+	return slices.ContainsFunc(lookupWords, func(w string) bool { return strings.Contains(name, w) })
+}
+
+// configTableName is how tenantc.yaml names a table: bare in public.
+func configTableName(n catalog.Name) string {
+	if n.Schema == "" || n.Schema == "public" {
+		return catalog.QuoteIdent(n.Name)
+	}
+	return n.String()
 }
 
 // checkSequenceColumns reports the columns of a scoped table that draw from a
@@ -299,7 +331,7 @@ func (a *analysis) checkSequenceColumns(t *Table) {
 		if c.Identity != "" {
 			drop = "DROP IDENTITY"
 		}
-		a.report(RuleScopedSerial, c.Pos, fmt.Sprintf("column %s.%s takes its values from a sequence (%s) that every tenant shares: a tenant that sees the values 1041 and then 1057 learns that other tenants inserted 15 rows in between", t.Name, c.Name, how),
+		a.reportOn(t, RuleScopedSerial, c.Pos, fmt.Sprintf("column %s.%s takes its values from a sequence (%s) that every tenant shares: a tenant that sees the values 1041 and then 1057 learns that other tenants inserted 15 rows in between", t.Name, c.Name, how),
 			fmt.Sprintf("use a value that tells nothing: ALTER TABLE %s ALTER COLUMN %s %s, ALTER COLUMN %s TYPE uuid USING gen_random_uuid(), ALTER COLUMN %s SET DEFAULT gen_random_uuid();\nor number rows per tenant: PRIMARY KEY (%s, <number>) with the number counted per tenant", tn, cn, drop, cn, cn, catalog.QuoteIdent(t.TenantColumn.Name)))
 	}
 }
@@ -320,8 +352,8 @@ func (a *analysis) checkOwned(t *Table) {
 	for i, n := range t.Path {
 		parts[i] = n.String()
 	}
-	a.report(RuleIndirectlyOwned, t.Pos, fmt.Sprintf("table %s belongs to a tenant only through foreign keys (%s) and has no %s column: every tenant can read all of it", t.Name, strings.Join(parts, " → "), a.cfg.Column),
-		fmt.Sprintf("ALTER TABLE %s ADD COLUMN %s %s NOT NULL REFERENCES %s (%s);\nthen include it in the foreign key to %s", t.Name, catalog.QuoteIdent(a.cfg.Column), a.keyType(), a.model.Tenant.Root, catalog.QuoteIdent(a.model.Tenant.Key), parts[1]))
+	a.reportOn(t, RuleIndirectlyOwned, t.Pos, fmt.Sprintf("table %s belongs to a tenant only through foreign keys (%s) and has no %s column: every tenant can read all of it", t.Name, strings.Join(parts, " → "), a.cfg.Column),
+		a.ownedFix(t))
 }
 
 // checkPolicies reports policies on protected tables that tenantc did not write.
@@ -331,10 +363,10 @@ func (a *analysis) checkPolicies(t *Table) {
 			continue
 		}
 		if p.Permissive {
-			a.report(RuleForeignPolicy, p.Pos, fmt.Sprintf("permissive policy %s on %s was not written by tenantc: it is OR-ed with the tenant policy, so any row it admits is visible across tenants", p.Name, t.Name),
+			a.reportOn(t, RuleForeignPolicy, p.Pos, fmt.Sprintf("permissive policy %s on %s was not written by tenantc: it is OR-ed with the tenant policy, so any row it admits is visible across tenants", p.Name, t.Name),
 				fmt.Sprintf("DROP POLICY %s ON %s;  -- or make it AS RESTRICTIVE to only narrow access", catalog.QuoteIdent(p.Name), t.Name))
 		} else {
-			a.reportAs(RuleForeignPolicy, diag.Warning, p.Pos, fmt.Sprintf("restrictive policy %s on %s was not written by tenantc; it narrows the tenant policy, check that is intended", p.Name, t.Name), "")
+			a.reportOnAs(t, RuleForeignPolicy, diag.Warning, p.Pos, fmt.Sprintf("restrictive policy %s on %s was not written by tenantc; it narrows the tenant policy, check that is intended", p.Name, t.Name), "")
 		}
 	}
 }

@@ -51,7 +51,7 @@ func PolicyObject(table catalog.Name, policy string) string {
 
 // report adds a diagnostic about t, or about p when p is not nil.
 func (c *policyCheck) report(r Rule, t *Table, p *catalog.Policy, msg, fix string) {
-	d := diag.Diagnostic{Pos: t.Pos, Object: t.Name.String(), Severity: r.Severity, Rule: r.Name, Message: msg, Fix: fix}
+	d := diag.Diagnostic{Pos: t.Pos, Object: t.Name.String(), Table: t.Name.String(), Severity: r.Severity, Rule: r.Name, Message: msg, Fix: fix}
 	if p != nil {
 		d.Pos, d.Object = p.Pos, PolicyObject(t.Name, p.Name)
 	}
@@ -127,7 +127,7 @@ func (c *policyCheck) protected(t *Table) {
 			pi.check, err = parse.PolicyFacts(p.Check, col, setting)
 		}
 		if err != nil {
-			c.diags.Add(diag.Diagnostic{Pos: p.Pos, Object: PolicyObject(t.Name, p.Name), Severity: diag.Error,
+			c.diags.Add(diag.Diagnostic{Pos: p.Pos, Object: PolicyObject(t.Name, p.Name), Table: t.Name.String(), Severity: diag.Error,
 				Message: fmt.Sprintf("cannot read policy %s on %s: %v", p.Name, t.Name, err)})
 			continue
 		}
@@ -292,7 +292,7 @@ func (c *policyCheck) otherSetting(t *Table, p *policyInfo) {
 	if !p.Permissive {
 		sev, effect = diag.Warning, "any SQL in a tenant's transaction can set it; as the policy is restrictive it can only narrow what the tenant policy admits, check that is intended"
 	}
-	d := diag.Diagnostic{Pos: p.Pos, Object: PolicyObject(t.Name, p.Name), Severity: sev, Rule: RulePolicyOtherSetting.Name,
+	d := diag.Diagnostic{Pos: p.Pos, Object: PolicyObject(t.Name, p.Name), Table: t.Name.String(), Severity: sev, Rule: RulePolicyOtherSetting.Name,
 		Message: fmt.Sprintf("policy %s on %s reads %s besides the tenant setting %s: %s", p.Name, t.Name, what, c.model.Tenant.Setting, effect),
 		Fix: fmt.Sprintf("compare only %s with the tenant setting; a role that must see every tenant gets BYPASSRLS (tenant.System), e.g.\nALTER POLICY %s ON %s USING (%s = %s);",
 			t.TenantColumn.Name, catalog.QuoteIdent(p.Name), t.Name, catalog.QuoteIdent(t.TenantColumn.Name), TenantCurrent(c.model.Tenant))}
@@ -398,7 +398,7 @@ func (c *policyCheck) multiplePermissive(t *Table, infos []*policyInfo) {
 		}
 		cmds := strings.ToUpper(strings.Join(g.cmds, ", "))
 		last := g.policies[len(g.policies)-1] // the one that made them several
-		c.diags.Add(diag.Diagnostic{Pos: last.Pos, Object: t.Name.String(), Severity: RuleMultiplePermissive.Severity, Rule: RuleMultiplePermissive.Name,
+		c.diags.Add(diag.Diagnostic{Pos: last.Pos, Object: t.Name.String(), Table: t.Name.String(), Severity: RuleMultiplePermissive.Severity, Rule: RuleMultiplePermissive.Name,
 			Message: fmt.Sprintf("table %s has %d permissive policies for %s and role %s (%s): PostgreSQL ORs them, so a row any one admits is visible, and evaluates each for every row", t.Name, len(names), cmds, strings.Join(g.roles, ", "), strings.Join(names, ", ")),
 			Fix:     "merge them into one policy, or make all but the tenant policy AS RESTRICTIVE so they narrow it instead of widening it"})
 	}

@@ -3,6 +3,7 @@ package isolation_test
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -80,8 +81,9 @@ func (s *seeder) rowFor(t *tenancy.Table, tenant string) rows.Row {
 }
 
 // seed inserts rowsPer rows for each tenant into every root and scoped table and
-// one row into every other table. Partitions get theirs through the parent, the
-// store's tables through the store.
+// one row into every other table, and rowsPer rows of each tenant into every
+// partition itself (seedPartitions). The store's tables get theirs through the
+// store.
 func (s *seeder) seed(tenants []string, rowsPer int) {
 	ctx := context.Background()
 	insert := func(t *tenancy.Table, tenant string) {
@@ -105,6 +107,77 @@ func (s *seeder) seed(tenants []string, rowsPer int) {
 			}
 		default:
 			insert(t, "")
+		}
+	}
+	s.seedPartitions(tenants, rowsPer)
+}
+
+// partitionCandidates are partition key values tried, in order, for a
+// partition whose bounds name none (the DEFAULT partition): one of them
+// falls outside every other partition of any usual range or list.
+var partitionCandidates = []string{"1970-01-01", "2100-01-01", "-1", "0", "999999999", "zzzz", "infinity", "-infinity"}
+
+// boundLiteral matches the first value a partition bound names:
+// FOR VALUES FROM ('2026-01-01 …') / IN ('x', …) / FROM (10).
+var boundLiteral = regexp.MustCompile(`(?:FROM|IN) \(('(?:[^']|'')*'|[-0-9.]+)`)
+
+// partitionRow builds a row of partition t for tenant whose partition key
+// falls inside t's bounds: the parent's sampled values would all land in
+// one partition and leave the others, the DEFAULT one above all, empty.
+func (s *seeder) partitionRow(t *tenancy.Table, tenant string) rows.Row {
+	s.t.Helper()
+	parent := s.model.Table(*t.PartitionOf)
+	key := partitionKeyColumn(s.t, parent)
+	var bound string
+	require.NoError(s.t, s.admin.QueryRow(context.Background(),
+		"SELECT pg_catalog.pg_get_expr(c.relpartbound, c.oid) FROM pg_catalog.pg_class c WHERE c.oid = $1::regclass", t.Name.String()).Scan(&bound))
+	candidates := partitionCandidates
+	if m := boundLiteral.FindStringSubmatch(bound); m != nil {
+		candidates = []string{strings.ReplaceAll(strings.Trim(m[1], "'"), "''", "'")}
+	}
+	r := s.rowFor(t, tenant)
+	for _, v := range candidates {
+		r.Set(key, rows.Quote(v))
+		if s.fits(t, r) {
+			return r
+		}
+	}
+	s.t.Fatalf("no partition key value of %v fits partition %s (%s): extend partitionCandidates", candidates, t.Name, bound)
+	return r
+}
+
+// fits reports whether inserting r into t succeeds, undoing the insert.
+func (s *seeder) fits(t *tenancy.Table, r rows.Row) bool {
+	ctx := context.Background()
+	tx, err := s.admin.Begin(ctx)
+	require.NoError(s.t, err)
+	defer tx.Rollback(ctx)
+	_, err = tx.Exec(ctx, r.Insert(t.Table))
+	return err == nil
+}
+
+// partitionKeyColumn returns the one column t is partitioned by.
+func partitionKeyColumn(tb *testing.T, t *tenancy.Table) string {
+	open, close := strings.Index(t.PartitionBy, "("), strings.LastIndex(t.PartitionBy, ")")
+	require.True(tb, open >= 0 && close > open, "partition clause of %s: %q", t.Name, t.PartitionBy)
+	key := strings.TrimSpace(t.PartitionBy[open+1 : close])
+	require.NotContains(tb, key, ",", "%s is partitioned by several columns: extend the seeder", t.Name)
+	return strings.Trim(key, `"`)
+}
+
+// seedPartitions gives every leaf partition of a scoped table rowsPer rows of
+// each tenant, inserted into the partition itself with a key inside its
+// bounds: a check of an empty partition could not fail.
+func (s *seeder) seedPartitions(tenants []string, rowsPer int) {
+	for _, t := range s.model.Tables {
+		if t.PartitionOf == nil || t.Kind != tenancy.Scoped || t.PartitionBy != "" {
+			continue // not a partition, or itself partitioned: its leaves get the rows
+		}
+		for _, tenant := range tenants {
+			for range rowsPer {
+				_, err := s.admin.Exec(context.Background(), s.partitionRow(t, tenant).Insert(t.Table))
+				require.NoError(s.t, err, "seeding partition %s", t.Name)
+			}
 		}
 	}
 }
