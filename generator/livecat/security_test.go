@@ -54,7 +54,8 @@ GRANT UPDATE (note) ON a TO `+db.App+`;
 
 	var sqls []string
 	for _, s := range live.Settings {
-		if s.Name == "app.tenant_id" {
+		// Role settings are cluster-wide: other tests' roles have theirs.
+		if s.Name == "app.tenant_id" && (s.Role == db.App || s.Role == "" && s.Database == db.Name) {
 			sqls = append(sqls, s.SQL())
 		}
 	}
