@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	neturl "net/url"
+	"strings"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
@@ -235,7 +236,7 @@ func TestVerifyTenantDefault(t *testing.T) {
 		require.NoError(t, err)
 		q := u.Query()
 		q.Set("options", "-c app.tenant_id="+string(tenantA))
-		u.RawQuery = q.Encode()
+		u.RawQuery = strings.ReplaceAll(q.Encode(), "+", "%20") // a URL's + is no space to libpq or pgx
 		url := u.String()
 		seesTenant(t, url)
 		err = verifyOn(url)

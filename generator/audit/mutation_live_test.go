@@ -135,7 +135,7 @@ func withOptions(t *testing.T, raw, options string) string {
 	require.NoError(t, err)
 	q := u.Query()
 	q.Set("options", options)
-	u.RawQuery = q.Encode()
+	u.RawQuery = strings.ReplaceAll(q.Encode(), "+", "%20") // a URL's + is no space to libpq or pgx
 	return u.String()
 }
 

@@ -316,16 +316,17 @@ func (c *policyCheck) modified(t *Table, p *policyInfo) {
 	if len(p.Roles) > 0 {
 		diffs = append(diffs, "it applies TO "+strings.Join(p.Roles, ", ")+", not to PUBLIC")
 	}
-	want, err := parse.NormalizeExpr(catalog.QuoteIdent(t.TenantColumn.Name) + " = " + TenantCurrent(c.model.Tenant))
-	if err != nil {
+	wants := c.tenantPredicates(t)
+	if len(wants) == 0 {
 		return // cannot happen: tenantc's own predicate parses
 	}
-	if p.Using != want {
+	isWant := func(expr string) bool { return slices.Contains(wants, expr) }
+	if !isWant(p.Using) {
 		diffs = append(diffs, "its USING is ("+p.Using+")")
 	}
 	// Without WITH CHECK, a FOR ALL policy checks new rows against USING:
 	// the same policy as tenantc's when USING is tenantc's.
-	if check := p.Check; check != want && !(check == "" && p.Command == "all" && p.Using == want) {
+	if check := p.Check; !isWant(check) && !(check == "" && p.Command == "all" && isWant(p.Using)) {
 		diffs = append(diffs, "its WITH CHECK is ("+check+")")
 	}
 	if len(diffs) == 0 {
@@ -335,6 +336,25 @@ func (c *policyCheck) modified(t *Table, p *policyInfo) {
 		fmt.Sprintf("policy %s on %s has tenantc's name but is not what tenantc writes (%s = %s for ALL, PUBLIC, USING and WITH CHECK): %s; tenantc generate leaves a policy of that name alone, so the change stays unreviewed",
 			p.Name, t.Name, t.TenantColumn.Name, TenantCurrent(c.model.Tenant), strings.Join(diffs, "; ")),
 		fmt.Sprintf("DROP POLICY %s ON %s;\n%s\n-- or give your policy another name, so it is judged as your own", PolicyName, t.Name, c.tenantPolicySQL(t)))
+}
+
+// tenantPredicates are the normalized forms of tenantc's predicate for t: as
+// tenantc writes it and, for a text key, as PostgreSQL stores it — NULLIF of
+// text is text, so the catalog drops the no-op ::text cast.
+func (c *policyCheck) tenantPredicates(t *Table) []string {
+	col := catalog.QuoteIdent(t.TenantColumn.Name) + " = "
+	cur := TenantCurrent(c.model.Tenant)
+	forms := []string{col + cur}
+	if short, ok := strings.CutSuffix(cur, "::text)"); ok {
+		forms = append(forms, col+short+")")
+	}
+	var out []string
+	for _, f := range forms {
+		if n, err := parse.NormalizeExpr(f); err == nil {
+			out = append(out, n)
+		}
+	}
+	return out
 }
 
 // multiplePermissive reports sets of permissive policies that apply to one

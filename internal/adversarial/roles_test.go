@@ -104,7 +104,7 @@ func TestRulesAndSettingDefaultsAreRefused(t *testing.T) {
 		require.NoError(t, err)
 		q := u.Query()
 		q.Set("options", "-c app.tenant_id="+string(w.acme.TenantID))
-		u.RawQuery = q.Encode()
+		u.RawQuery = strings.ReplaceAll(q.Encode(), "+", "%20") // a URL's + is no space to libpq or pgx
 		require.ErrorIs(t, verify(t, u.String()), tenant.ErrTenantDefault)
 	})
 }
