@@ -26,7 +26,10 @@ func (q *Queries) CountProjects(ctx context.Context, tenantID tenant.ID) (int64,
 
 const createProject = `-- name: CreateProject :one
 INSERT INTO public.projects (tenant_id, id)
-VALUES ($1, $2)
+VALUES (
+    $1,
+    $2
+)
 RETURNING tenant_id, id
 `
 
@@ -114,7 +117,7 @@ func (q *Queries) ListProjects(ctx context.Context, arg ListProjectsParams) ([]P
 const listProjectsAfter = `-- name: ListProjectsAfter :many
 SELECT tenant_id, id FROM public.projects
 WHERE tenant_id = $1
-  AND id > $2
+  AND id > $2::uuid
 ORDER BY id
 LIMIT $3
 `

@@ -35,7 +35,15 @@ CREATE TRIGGER tenantc_tenant_immutable BEFORE UPDATE OF tenant_id ON public.pro
 -- migrate:down
 
 DROP TRIGGER IF EXISTS tenantc_tenant_immutable ON public.projects;
--- public.tenantc_forbid_tenant_change() stays: other tables' triggers call it.
+-- public.tenantc_forbid_tenant_change() goes with the last trigger that calls it: while another
+-- table's trigger does, PostgreSQL refuses the drop and the function stays.
+DO $tenantc$
+BEGIN
+    DROP FUNCTION IF EXISTS public.tenantc_forbid_tenant_change();
+EXCEPTION WHEN dependent_objects_still_exist THEN
+    NULL;
+END
+$tenantc$;
 ALTER TABLE public.projects ALTER COLUMN tenant_id DROP DEFAULT;
 DROP POLICY IF EXISTS tenantc_tenant_isolation ON public.projects;
 ALTER TABLE public.projects NO FORCE ROW LEVEL SECURITY;

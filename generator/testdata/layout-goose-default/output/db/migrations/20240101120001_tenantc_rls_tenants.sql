@@ -34,7 +34,17 @@ CREATE TRIGGER tenantc_tenant_immutable BEFORE UPDATE OF id ON public.tenants
 -- +goose Down
 
 DROP TRIGGER IF EXISTS tenantc_tenant_immutable ON public.tenants;
--- public.tenantc_forbid_tenant_change() stays: other tables' triggers call it.
+-- public.tenantc_forbid_tenant_change() goes with the last trigger that calls it: while another
+-- table's trigger does, PostgreSQL refuses the drop and the function stays.
+-- +goose StatementBegin
+DO $tenantc$
+BEGIN
+    DROP FUNCTION IF EXISTS public.tenantc_forbid_tenant_change();
+EXCEPTION WHEN dependent_objects_still_exist THEN
+    NULL;
+END
+$tenantc$;
+-- +goose StatementEnd
 DROP POLICY IF EXISTS tenantc_tenant_isolation ON public.tenants;
 ALTER TABLE public.tenants NO FORCE ROW LEVEL SECURITY;
 ALTER TABLE public.tenants DISABLE ROW LEVEL SECURITY;

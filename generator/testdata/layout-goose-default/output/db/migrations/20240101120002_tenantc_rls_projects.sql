@@ -37,7 +37,17 @@ CREATE TRIGGER tenantc_tenant_immutable BEFORE UPDATE OF tenant_id ON public.pro
 -- +goose Down
 
 DROP TRIGGER IF EXISTS tenantc_tenant_immutable ON public.projects;
--- public.tenantc_forbid_tenant_change() stays: other tables' triggers call it.
+-- public.tenantc_forbid_tenant_change() goes with the last trigger that calls it: while another
+-- table's trigger does, PostgreSQL refuses the drop and the function stays.
+-- +goose StatementBegin
+DO $tenantc$
+BEGIN
+    DROP FUNCTION IF EXISTS public.tenantc_forbid_tenant_change();
+EXCEPTION WHEN dependent_objects_still_exist THEN
+    NULL;
+END
+$tenantc$;
+-- +goose StatementEnd
 ALTER TABLE public.projects ALTER COLUMN tenant_id DROP DEFAULT;
 DROP POLICY IF EXISTS tenantc_tenant_isolation ON public.projects;
 ALTER TABLE public.projects NO FORCE ROW LEVEL SECURITY;

@@ -15,7 +15,7 @@ LIMIT sqlc.arg(page_size);
 -- name: ListProjectsAfter :many
 SELECT * FROM public.projects
 WHERE tenant_id = sqlc.arg(tenant_id)
-  AND id > sqlc.arg(after_id)
+  AND id > sqlc.arg(after_id)::uuid
 ORDER BY id
 LIMIT sqlc.arg(page_size);
 
@@ -25,7 +25,10 @@ WHERE tenant_id = sqlc.arg(tenant_id);
 
 -- name: CreateProject :one
 INSERT INTO public.projects (tenant_id, id)
-VALUES (sqlc.arg(tenant_id), sqlc.arg(id))
+VALUES (
+    sqlc.arg(tenant_id),
+    sqlc.arg(id)
+)
 RETURNING *;
 
 -- name: DeleteProject :execrows
