@@ -67,6 +67,14 @@ type desired struct {
 
 	StatementBegin, StatementEnd string // goose annotations around a function body
 
+	// What the table had before this migration, so that its down part
+	// restores that instead of leaving the table bare: a migration that
+	// replaces an earlier policy (the setting changed) goes back to it.
+	KeepRLS, KeepForce bool   // RLS was already enabled, forced
+	KeepTrigger        bool   // the trigger was already there
+	RestorePolicy      string // CREATE POLICY of the earlier policy of that name
+	RestoreDefault     string // the tenant column's earlier default
+
 	// Normalized forms, compared with the catalog.
 	wantUsing, wantDefault string
 	column                 string
@@ -104,7 +112,44 @@ func want(m *tenancy.Model, t *tenancy.Table) (*desired, error) {
 			d.IndexQualified = catalog.Name{Schema: t.Name.Schema, Name: name}.String()
 		}
 	}
+	d.remember(t)
 	return d, nil
+}
+
+// remember records what t has before the migration, for the down part.
+func (d *desired) remember(t *tenancy.Table) {
+	d.KeepRLS, d.KeepForce = t.RLSEnabled, t.RLSForced
+	d.KeepTrigger = d.Trigger != "" && t.Trigger(d.Trigger) != nil
+	if d.Default != "" {
+		d.RestoreDefault = t.Column(d.column).Default
+	}
+	p := t.Policy(d.Policy)
+	if p == nil {
+		return
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "CREATE POLICY %s ON %s\n    AS ", catalog.QuoteIdent(p.Name), d.Table)
+	if p.Permissive {
+		b.WriteString("PERMISSIVE")
+	} else {
+		b.WriteString("RESTRICTIVE")
+	}
+	fmt.Fprintf(&b, " FOR %s", strings.ToUpper(p.Command))
+	if len(p.Roles) > 0 {
+		roles := make([]string, len(p.Roles))
+		for i, r := range p.Roles {
+			roles[i] = catalog.QuoteIdent(r)
+		}
+		fmt.Fprintf(&b, " TO %s", strings.Join(roles, ", "))
+	}
+	if p.Using != "" {
+		fmt.Fprintf(&b, "\n    USING (%s)", p.Using)
+	}
+	if p.Check != "" {
+		fmt.Fprintf(&b, "\n    WITH CHECK (%s)", p.Check)
+	}
+	b.WriteString(";")
+	d.RestorePolicy = b.String()
 }
 
 // satisfiedBy reports whether the table already has everything d would create.
