@@ -48,21 +48,23 @@ func vet(t *testing.T, dir string) diag.List {
 // vet (on the migration that makes them) and check (on the database they
 // are applied to) must both report each one as an error.
 func TestDisguisedBypassPoliciesAreReported(t *testing.T) {
-	for _, c := range []struct{ name, using string }{
-		{"bypass inside the sub-select", "tenant_id = (SELECT CASE WHEN current_setting('app.bypass_rls', true) = 'on' THEN projects.tenant_id ELSE NULLIF(current_setting('app.tenant_id', true), '')::uuid END)"},
-		{"unset setting falls back to the row's own tenant", "tenant_id = COALESCE((SELECT NULLIF(current_setting('app.tenant_id', true), '')::uuid), projects.tenant_id)"},
-		{"reads another setting", "tenant_id = " + current + " AND current_setting('app.role', true) IS DISTINCT FROM 'x'"},
+	for _, c := range []struct{ name, using, code string }{
+		{"bypass inside the sub-select", "tenant_id = (SELECT CASE WHEN current_setting('app.bypass_rls', true) = 'on' THEN projects.tenant_id ELSE NULLIF(current_setting('app.tenant_id', true), '')::uuid END)", "policy-or-bypass"},
+		{"unset setting falls back to the row's own tenant", "tenant_id = COALESCE((SELECT NULLIF(current_setting('app.tenant_id', true), '')::uuid), projects.tenant_id)", "policy-or-bypass"},
+		{"reads another setting", "tenant_id = " + current + " AND current_setting('app.role', true) IS DISTINCT FROM 'x'", "policy-other-setting"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			alter := "ALTER POLICY tenantc_tenant_isolation ON projects USING (" + c.using + ") WITH CHECK (" + c.using + ");\n"
 			dir := project(t, map[string]string{"gen/migrations/000099_hostile.up.sql": alter})
 			found := vet(t, dir)
 			assert.True(t, found.HasErrors(), "vet passes %s: %v", c.using, found)
+			assert.Contains(t, rules(found), c.code, "%v", found)
 
 			w := newWorld(t)
 			w.fx.DB.Exec(t, w.fx.DB.OwnerURL, alter)
 			live := w.check(t, true)
 			assert.True(t, live.HasErrors(), "check --probe passes %s: %v", c.using, live)
+			assert.Contains(t, rules(live), c.code, "%v", live)
 		})
 	}
 }
@@ -91,6 +93,7 @@ END $$;
 
 	live := w.check(t, false)
 	assert.True(t, live.HasErrors(), "check is silent about use_workspace: %v", live)
+	assert.Contains(t, rules(live), "function-sets-tenant", "%v", live)
 
 	dir := project(t, map[string]string{
 		"schema/099_workspace.sql": fn,
@@ -98,6 +101,7 @@ END $$;
 	})
 	found := vet(t, dir)
 	require.True(t, found.HasErrors(), "vet is silent about use_workspace: %v", found)
+	assert.Subset(t, rules(found), []string{"function-sets-tenant", "query-function-sets-tenant"}, "%v", found)
 	var files []string
 	for _, d := range found {
 		if d.Severity == diag.Error && !slices.Contains(files, filepath.Base(d.Pos.File)) {

@@ -36,12 +36,12 @@ func (w *world) misconfigure(t *testing.T, sql string) {
 // Item 5: roles that get around RLS without BYPASSRLS. tenant.Verify refuses
 // each at start-up, and tenantc check reports each as an error.
 func TestRolesAroundRLSAreRefused(t *testing.T) {
-	for _, c := range []struct{ name, sql string }{
-		{"CREATEROLE", "ALTER ROLE {app} CREATEROLE"},
-		{"REPLICATION", "ALTER ROLE {app} REPLICATION"},
-		{"reads server files", "GRANT pg_read_server_files TO {app}"},
-		{"writes server files through a NOINHERIT role", "ALTER ROLE {app} NOINHERIT; GRANT pg_write_server_files TO {app}"},
-		{"runs server programs", "GRANT pg_execute_server_program TO {app}"},
+	for _, c := range []struct{ name, sql, code string }{
+		{"CREATEROLE", "ALTER ROLE {app} CREATEROLE", "app-role-createrole"},
+		{"REPLICATION", "ALTER ROLE {app} REPLICATION", "app-role-replication"},
+		{"reads server files", "GRANT pg_read_server_files TO {app}", "app-role-server-files"},
+		{"writes server files through a NOINHERIT role", "ALTER ROLE {app} NOINHERIT; GRANT pg_write_server_files TO {app}", "app-role-server-files"},
+		{"runs server programs", "GRANT pg_execute_server_program TO {app}", "app-role-server-files"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			w := newWorld(t)
@@ -49,7 +49,9 @@ func TestRolesAroundRLSAreRefused(t *testing.T) {
 			w.misconfigure(t, c.sql)
 			err := verify(t, w.fx.DB.AppURL)
 			require.ErrorIs(t, err, tenant.ErrUnsafeRole)
-			assert.True(t, w.check(t, false).HasErrors(), "check accepts an app role after %s", c.sql)
+			diags := w.check(t, false)
+			assert.True(t, diags.HasErrors(), "check accepts an app role after %s", c.sql)
+			assert.Contains(t, rules(diags), c.code, "%v", diags)
 		})
 	}
 
@@ -72,12 +74,16 @@ func TestRulesAndSettingDefaultsAreRefused(t *testing.T) {
 	t.Run("a rule on a protected table", func(t *testing.T) {
 		w := newWorld(t)
 		w.fx.DB.Exec(t, w.fx.DB.OwnerURL, "CREATE RULE projects_touch AS ON UPDATE TO projects DO ALSO UPDATE tasks SET title = title WHERE project_id = NEW.id")
-		assert.True(t, w.check(t, false).HasErrors(), "check accepts a rule on projects")
+		diags := w.check(t, false)
+		assert.True(t, diags.HasErrors(), "check accepts a rule on projects")
+		assert.Contains(t, rules(diags), "protected-table-rule", "%v", diags)
 	})
 	t.Run("a rule on a global table that reads tenant data", func(t *testing.T) {
 		w := newWorld(t)
 		w.fx.DB.Exec(t, w.fx.DB.OwnerURL, "CREATE RULE plans_copy AS ON INSERT TO plans DO ALSO INSERT INTO plans (id, name, monthly_price_cents, max_projects) SELECT 'copy-' || id, name, 0, 0 FROM projects")
-		assert.True(t, w.check(t, false).HasErrors(), "check accepts a rule whose action reads projects")
+		diags := w.check(t, false)
+		assert.True(t, diags.HasErrors(), "check accepts a rule whose action reads projects")
+		assert.Contains(t, rules(diags), "protected-table-rule", "%v", diags)
 	})
 	for _, c := range []struct{ name, sql string }{
 		{"role default", "ALTER ROLE {app} SET app.tenant_id = '{acme}'"},
@@ -95,7 +101,9 @@ func TestRulesAndSettingDefaultsAreRefused(t *testing.T) {
 			require.Equal(t, 1, n, "an untenanted statement sees the default tenant")
 
 			require.ErrorIs(t, verify(t, w.fx.DB.AppURL), tenant.ErrTenantDefault)
-			assert.True(t, w.check(t, false).HasErrors(), "check accepts %s", c.sql)
+			diags := w.check(t, false)
+			assert.True(t, diags.HasErrors(), "check accepts %s", c.sql)
+			assert.Contains(t, rules(diags), "tenant-setting-default", "%v", diags)
 		})
 	}
 	t.Run("options in the connection string", func(t *testing.T) {
