@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/tenantc/tenantc/internal/benchkit"
+	"github.com/tenantc/tenantc/internal/generator/sqlcrun"
 	"github.com/tenantc/tenantc/internal/pgtest"
 )
 
@@ -38,6 +39,7 @@ var (
 )
 
 func TestMain(m *testing.M) {
+	sqlcrun.Child() // this test binary is also the sqlc child of the generate runs
 	code := pgtest.Main(m)
 	if shared != nil {
 		// With an external server (DATABASE_URL or pgtest's default URL) this

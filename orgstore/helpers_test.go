@@ -17,7 +17,7 @@ import (
 
 	"github.com/tenantc/tenantc/internal/pgtest"
 	"github.com/tenantc/tenantc/internal/pgurl"
-	"github.com/tenantc/tenantc/templates"
+	"github.com/tenantc/tenantc/internal/templates"
 	"github.com/tenantc/tenantc/tenant"
 )
 

@@ -12,11 +12,11 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/tenantc/tenantc/generator"
-	"github.com/tenantc/tenantc/generator/audit"
-	"github.com/tenantc/tenantc/generator/config"
-	"github.com/tenantc/tenantc/generator/diag"
-	"github.com/tenantc/tenantc/generator/report"
+	"github.com/tenantc/tenantc/internal/generator"
+	"github.com/tenantc/tenantc/internal/generator/audit"
+	"github.com/tenantc/tenantc/internal/generator/config"
+	"github.com/tenantc/tenantc/internal/generator/diag"
+	"github.com/tenantc/tenantc/internal/generator/report"
 )
 
 // connectTimeout bounds connecting to the database checked.

@@ -12,11 +12,15 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/tenantc/tenantc/internal/checktest"
+	"github.com/tenantc/tenantc/internal/generator/sqlcrun"
 	"github.com/tenantc/tenantc/internal/pgtest"
 	"github.com/tenantc/tenantc/internal/sarifcheck"
 )
 
-func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
+func TestMain(m *testing.M) {
+	sqlcrun.Child() // this test binary is also the sqlc child of the generate runs below
+	os.Exit(pgtest.Main(m))
+}
 
 // check runs tenantc check with args and returns its exit code and output.
 // checkJSON runs check --format json and returns the exit code and findings.

@@ -9,8 +9,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/tenantc/tenantc/generator/sqlcrun"
-	"github.com/tenantc/tenantc/generator/tenancy"
+	"github.com/tenantc/tenantc/internal/generator/sqlcrun"
+	"github.com/tenantc/tenantc/internal/generator/tenancy"
 )
 
 // TestVersion: tenantc version (and --version) names tenantc's and sqlc's

@@ -7,10 +7,10 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/tenantc/tenantc/generator"
-	"github.com/tenantc/tenantc/generator/diag"
-	"github.com/tenantc/tenantc/generator/output"
-	"github.com/tenantc/tenantc/generator/tenancy"
+	"github.com/tenantc/tenantc/internal/generator"
+	"github.com/tenantc/tenantc/internal/generator/diag"
+	"github.com/tenantc/tenantc/internal/generator/output"
+	"github.com/tenantc/tenantc/internal/generator/tenancy"
 )
 
 // ruleFlags collects --rule NAME=SEVERITY.

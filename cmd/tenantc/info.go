@@ -8,9 +8,9 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/tenantc/tenantc/generator/audit"
-	"github.com/tenantc/tenantc/generator/sqlcrun"
-	"github.com/tenantc/tenantc/generator/tenancy"
+	"github.com/tenantc/tenantc/internal/generator/audit"
+	"github.com/tenantc/tenantc/internal/generator/sqlcrun"
+	"github.com/tenantc/tenantc/internal/generator/tenancy"
 )
 
 // runVersion is tenantc version.

@@ -14,8 +14,13 @@
 // a command's usage and flags.
 package main
 
-import "os"
+import (
+	"os"
+
+	"github.com/tenantc/tenantc/internal/generator/sqlcrun"
+)
 
 func main() {
+	sqlcrun.Child() // tenantc re-executes itself to run sqlc; in that child this runs sqlc and exits
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }

@@ -7,9 +7,9 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/tenantc/tenantc/generator"
-	"github.com/tenantc/tenantc/generator/diag"
-	"github.com/tenantc/tenantc/generator/report"
+	"github.com/tenantc/tenantc/internal/generator"
+	"github.com/tenantc/tenantc/internal/generator/diag"
+	"github.com/tenantc/tenantc/internal/generator/report"
 )
 
 // runVet is tenantc vet: the rules that can be judged from the SQL alone, with no

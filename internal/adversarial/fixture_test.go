@@ -15,14 +15,18 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/tenantc/tenantc/gen/store"
-	"github.com/tenantc/tenantc/generator/audit"
-	"github.com/tenantc/tenantc/generator/diag"
 	"github.com/tenantc/tenantc/internal/checktest"
+	"github.com/tenantc/tenantc/internal/generator/audit"
+	"github.com/tenantc/tenantc/internal/generator/diag"
+	"github.com/tenantc/tenantc/internal/generator/sqlcrun"
 	"github.com/tenantc/tenantc/internal/pgtest"
 	"github.com/tenantc/tenantc/tenant"
 )
 
-func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
+func TestMain(m *testing.M) {
+	sqlcrun.Child() // this test binary is also the sqlc child of the generate runs below
+	os.Exit(pgtest.Main(m))
+}
 
 const repoRoot = "../.."
 

@@ -11,7 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/tenantc/tenantc/gen/store"
-	"github.com/tenantc/tenantc/generator/diag"
+	"github.com/tenantc/tenantc/internal/generator/diag"
 	"github.com/tenantc/tenantc/tenant"
 )
 

@@ -10,8 +10,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/tenantc/tenantc/generator"
-	"github.com/tenantc/tenantc/generator/diag"
+	"github.com/tenantc/tenantc/internal/generator"
+	"github.com/tenantc/tenantc/internal/generator/diag"
 )
 
 // current is the value tenantc's policies compare the tenant column with.

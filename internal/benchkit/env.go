@@ -28,8 +28,8 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/tenantc/tenantc/generator"
-	"github.com/tenantc/tenantc/generator/output"
+	"github.com/tenantc/tenantc/internal/generator"
+	"github.com/tenantc/tenantc/internal/generator/output"
 	"github.com/tenantc/tenantc/internal/pgurl"
 	"github.com/tenantc/tenantc/tenant"
 )

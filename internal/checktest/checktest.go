@@ -11,7 +11,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/tenantc/tenantc/generator"
+	"github.com/tenantc/tenantc/internal/generator"
 	"github.com/tenantc/tenantc/internal/pgtest"
 )
 

@@ -13,9 +13,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/tenantc/tenantc/gen/db"
-	"github.com/tenantc/tenantc/generator/catalog"
-	"github.com/tenantc/tenantc/generator/crud"
-	"github.com/tenantc/tenantc/generator/tenancy"
+	"github.com/tenantc/tenantc/internal/generator/catalog"
+	"github.com/tenantc/tenantc/internal/generator/crud"
+	"github.com/tenantc/tenantc/internal/generator/tenancy"
 	"github.com/tenantc/tenantc/tenant"
 )
 

@@ -13,15 +13,19 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/stretchr/testify/require"
 
-	"github.com/tenantc/tenantc/generator"
-	"github.com/tenantc/tenantc/generator/catalog"
-	"github.com/tenantc/tenantc/generator/output"
-	"github.com/tenantc/tenantc/generator/source"
-	"github.com/tenantc/tenantc/generator/tenancy"
+	"github.com/tenantc/tenantc/internal/generator"
+	"github.com/tenantc/tenantc/internal/generator/catalog"
+	"github.com/tenantc/tenantc/internal/generator/output"
+	"github.com/tenantc/tenantc/internal/generator/source"
+	"github.com/tenantc/tenantc/internal/generator/sqlcrun"
+	"github.com/tenantc/tenantc/internal/generator/tenancy"
 	"github.com/tenantc/tenantc/internal/pgtest"
 )
 
-func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
+func TestMain(m *testing.M) {
+	sqlcrun.Child() // this test binary is also the sqlc child of the generate runs below
+	os.Exit(pgtest.Main(m))
+}
 
 const (
 	tenantA = "00000000-0000-4000-8000-00000000000a"

@@ -11,9 +11,9 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
 
-	"github.com/tenantc/tenantc/generator/catalog"
-	"github.com/tenantc/tenantc/generator/rows"
-	"github.com/tenantc/tenantc/generator/tenancy"
+	"github.com/tenantc/tenantc/internal/generator/catalog"
+	"github.com/tenantc/tenantc/internal/generator/rows"
+	"github.com/tenantc/tenantc/internal/generator/tenancy"
 )
 
 // seeder fills every table of a model with rows, without knowing the example

@@ -16,8 +16,8 @@ import (
 
 	"github.com/tenantc/tenantc/gen/db"
 	"github.com/tenantc/tenantc/gen/store"
-	"github.com/tenantc/tenantc/generator"
-	"github.com/tenantc/tenantc/generator/source"
+	"github.com/tenantc/tenantc/internal/generator"
+	"github.com/tenantc/tenantc/internal/generator/source"
 	"github.com/tenantc/tenantc/internal/pgtest"
 	"github.com/tenantc/tenantc/orgstore"
 	"github.com/tenantc/tenantc/tenant"
@@ -320,7 +320,7 @@ func requireSQLState(t *testing.T, err error, code, what string) {
 func TestBetterAuthServiceRoleKeepsAccess(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	require.NoError(t, os.CopyFS(dir, os.DirFS("../../generator/testdata/store-better-auth/input")))
+	require.NoError(t, os.CopyFS(dir, os.DirFS("../generator/testdata/store-better-auth/input")))
 	db := pgtest.NewDatabase(t)
 	service := db.Name + "_better_auth"
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "tenantc.yaml"), []byte(

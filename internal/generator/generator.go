@@ -1,0 +1,267 @@
+// Package generator runs tenantc's stages in order:
+//
+//	config.Load      tenantc.yaml (and sqlc.yaml for the paths it leaves out)
+//	source.ReadPaths schema files and the migrations directory, up parts only
+//	parse.Files      pg_query_go parse trees → catalog (plain Go values)
+//	store.Plan       with the store enabled: the store's migration, if the
+//	                 schema lacks it; the catalog is then parsed again with it
+//	tenancy.Analyze  catalog → tenancy model + located diagnostics
+//	store.Resolve    the store's tables and bridge, checked
+//	rls.Plan         model → one new migration per table that lacks its policies
+//	store.Generate   the store's typed Go package (jennifer)
+//
+// and, for a project with a sqlc config (gocode.go):
+//
+//	parse.Queries    the user's query files → queries with what they touch
+//	tenancy.CheckQueries  static checks of every query
+//	crud.Generate    standard queries of every scoped table
+//	sqlcrun.Run      sqlc, in a child process, over schema + migrations + queries
+//	repo.Generate    tenant-scoped repositories around sqlc's code (jennifer)
+//
+// Run renders everything in memory; the caller decides whether to write it
+// (output.Write) or only compare it with the disk (output.Diff).
+package generator
+
+import (
+	"context"
+	"maps"
+	"path/filepath"
+	"slices"
+
+	"github.com/tenantc/tenantc/internal/generator/catalog"
+	"github.com/tenantc/tenantc/internal/generator/config"
+	"github.com/tenantc/tenantc/internal/generator/diag"
+	"github.com/tenantc/tenantc/internal/generator/migration"
+	"github.com/tenantc/tenantc/internal/generator/output"
+	"github.com/tenantc/tenantc/internal/generator/parse"
+	"github.com/tenantc/tenantc/internal/generator/rls"
+	"github.com/tenantc/tenantc/internal/generator/source"
+	"github.com/tenantc/tenantc/internal/generator/store"
+	"github.com/tenantc/tenantc/internal/generator/tenancy"
+)
+
+// Options tune one run.
+type Options struct {
+	// Dir is the project directory.
+	Dir string
+	// Rules overrides rule severities after the config file's own overrides.
+	Rules map[string]diag.Severity
+}
+
+// Result is everything a run found and produced.
+type Result struct {
+	Config *config.Config
+	// Sources are the SQL files read, in the order they apply: the schema paths,
+	// then the migrations directory.
+	Sources []*source.File
+	Catalog *catalog.Catalog
+	Model   *tenancy.Model
+	// StoreMigration is the organization store's migration planned in this
+	// run; nil when the store is off or the schema has it. It comes before
+	// Migrations: the tenant root's policies may be on a table it creates.
+	StoreMigration *store.Migration
+	Migrations     []rls.Migration
+	// Files is the generated output; empty when Diagnostics has errors.
+	Files []output.File
+	// Prune lists the directories whose files that tenantc (or the sqlc run
+	// it drives) wrote, and Files no longer holds, are deleted when the output
+	// is written.
+	Prune []output.Prune
+	// Diagnostics holds every warning and error, sorted by place.
+	Diagnostics diag.List
+}
+
+// Run loads the project in opts.Dir and renders its output. The error is a
+// diag.ErrorList when the input has errors; Result then still carries the
+// diagnostics, warnings included.
+func Run(opts Options) (*Result, error) {
+	cfg, err := config.Load(opts.Dir)
+	if err != nil {
+		return nil, err
+	}
+	if err := config.RequireProject(cfg); err != nil {
+		return nil, err
+	}
+	res, rules, migDir, existing, err := begin(cfg, opts)
+	if err != nil {
+		return nil, err
+	}
+	if res.Diagnostics.HasErrors() {
+		return res, res.Diagnostics.Err()
+	}
+
+	migOpts := migration.Options{Dir: migDir, Format: cfg.Migrations.Format, Existing: existing}
+	storeOpts := store.Options{Store: cfg.Store, Root: cfg.Tenant.Table, RootPos: cfg.TenantTablePos, Migrations: migOpts}
+	tenancyCfg := tenancy.Config{
+		Root: cfg.Tenant.Table, Column: cfg.Tenant.Column, Setting: cfg.Tenant.Setting,
+		Global: cfg.Global, File: cfg.File, RootPos: cfg.TenantTablePos, GlobalPos: cfg.GlobalPos,
+	}
+	var diags diag.List
+	res.Catalog, diags = parse.Files(res.Sources)
+	if cfg.Store.Enabled && !diags.HasErrors() {
+		var storeDiags diag.List
+		res.StoreMigration, storeDiags, err = store.Plan(res.Catalog, storeOpts)
+		if err != nil {
+			return res, err
+		}
+		if m := res.StoreMigration; m != nil {
+			// The rest of the run sees the schema the store's migration makes,
+			// as the next run will read it from the migrations directory
+			// (parsing again reports the same diagnostics as the first time).
+			res.Catalog, diags = parse.Files(append(slices.Clone(res.Sources), m.Up))
+			migOpts.Existing = append(slices.Clone(existing), migration.Names(m.Files)...)
+		}
+		diags = append(diags, storeDiags...)
+		tenancyCfg.Store = store.Owned(cfg)
+	}
+	res.Diagnostics = append(res.Diagnostics, diags...)
+	var project *store.Project
+	if !diags.HasErrors() {
+		res.Model, diags = tenancy.Analyze(res.Catalog, tenancyCfg)
+		res.Diagnostics = append(res.Diagnostics, applyRules(diags, rules, cfg.TableRules)...)
+		res.Diagnostics = append(res.Diagnostics, CheckRuleTables(res.Catalog, cfg)...)
+		if cfg.Store.Enabled && res.Model.Tenant.Key != "" {
+			project, diags = store.Resolve(res.Model, storeOpts)
+			res.Diagnostics = append(res.Diagnostics, diags...)
+		}
+	}
+	res.Diagnostics.Sort()
+	if err := res.Diagnostics.Err(); err != nil {
+		return res, err
+	}
+
+	res.Migrations, err = rls.Plan(res.Model, migOpts)
+	if err != nil {
+		return res, err
+	}
+	if res.StoreMigration != nil {
+		res.Files = append(res.Files, res.StoreMigration.Files...)
+	}
+	for _, m := range res.Migrations {
+		res.Files = append(res.Files, m.Files...)
+	}
+	if cfg.SQLCFile != "" {
+		if err := generateGo(context.Background(), opts.Dir, res, rules); err != nil {
+			return res, err
+		}
+		res.Diagnostics.Sort()
+		if err := res.Diagnostics.Err(); err != nil {
+			res.Files, res.Prune = nil, nil
+			return res, err
+		}
+	}
+	if project != nil {
+		if slices.ContainsFunc(res.Prune, func(p output.Prune) bool { return p.Dir == project.Dir() }) { // sqlc's output or tenantc's standard queries
+			res.Diagnostics.Errorf(cfg.Store.Pos.Out, "store.out %q is a directory of the sqlc output: the store's types (Organization, Member, …) would collide with sqlc's models; give the store a directory of its own", project.Dir())
+			res.Diagnostics.Sort()
+			res.Files, res.Prune = nil, nil
+			return res, res.Diagnostics.Err()
+		}
+		file, err := store.Generate(project)
+		if err != nil {
+			return res, err
+		}
+		res.Files = append(res.Files, file)
+	}
+	return res, nil
+}
+
+// begin does what generate and vet share before they judge anything: merge the
+// rule overrides (tenantc.yaml's, then opts.Rules) and report unknown rule
+// names, then read the SQL files. The migrations directory is part of the
+// schema: that is how a later run sees what earlier runs generated. Before the
+// first run it does not exist, even where sqlc.yaml already lists it.
+func begin(cfg *config.Config, opts Options) (res *Result, rules map[string]diag.Severity, migDir string, existing []string, err error) {
+	res = &Result{Config: cfg}
+	rules = VetRules(cfg, opts.Rules)
+	named := maps.Clone(rules)
+	for _, tr := range cfg.TableRules {
+		named[tr.Rule] = tr.Severity
+	}
+	for _, name := range slices.Sorted(maps.Keys(named)) {
+		if _, ok := tenancy.FindRule(name); !ok {
+			pos := cfg.RulePos[name]
+			if !pos.IsValid() {
+				pos = source.Pos{File: "--rule"}
+			}
+			res.Diagnostics.Errorf(pos, "unknown rule %q; 'tenantc rules' lists the rules", name)
+		}
+	}
+	res.Diagnostics = append(res.Diagnostics, checkPaths(opts.Dir, cfg)...)
+	if res.Diagnostics.HasErrors() {
+		return res, rules, "", nil, nil
+	}
+	migDir = cleanSlash(cfg.Migrations.Dir)
+	if existing, err = migration.ExistingFiles(filepath.Join(opts.Dir, migDir)); err != nil {
+		return nil, nil, "", nil, err
+	}
+	res.Diagnostics = append(res.Diagnostics, checkLayout(cfg, migDir, existing)...)
+	if cfg.SQLCFile != "" {
+		diags, err := checkStandardQueriesDir(opts.Dir, cfg)
+		if err != nil {
+			return nil, nil, "", nil, err
+		}
+		res.Diagnostics = append(res.Diagnostics, diags...)
+	}
+	if res.Diagnostics.HasErrors() {
+		return res, rules, "", nil, nil
+	}
+	isMigDir := func(p string) bool { return cleanSlash(p) == migDir }
+	paths := slices.Clone(cfg.Schema)
+	if existing == nil {
+		paths = slices.DeleteFunc(paths, isMigDir)
+	} else if !slices.ContainsFunc(paths, isMigDir) {
+		paths = append(paths, migDir)
+	}
+	if res.Sources, err = source.ReadPaths(opts.Dir, paths); err != nil {
+		return nil, nil, "", nil, err
+	}
+	existing = versionsAfter(cfg, existing)
+	return res, rules, migDir, existing, nil
+}
+
+// applyRules sets each diagnostic's severity from the overrides — a table's
+// own (tables) first, then the rule's (rules) — and drops the ones turned off.
+func applyRules(l diag.List, rules map[string]diag.Severity, tables []config.TableRule) diag.List {
+	out := l[:0]
+	for _, d := range l {
+		if sev, ok := tableSeverity(d, tables); ok {
+			d.Severity = sev
+		} else if sev, ok := rules[d.Rule]; ok && d.Rule != "" {
+			d.Severity = sev
+		}
+		if d.Severity != diag.Off {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// tableSeverity returns the severity tenantc.yaml gives d's rule for d's table.
+func tableSeverity(d diag.Diagnostic, tables []config.TableRule) (diag.Severity, bool) {
+	if d.Rule == "" || d.Table == "" {
+		return 0, false
+	}
+	for _, tr := range tables {
+		if n, err := catalog.ParseName(tr.Table); err == nil && tr.Rule == d.Rule && n.String() == d.Table {
+			return tr.Severity, true
+		}
+	}
+	return 0, false
+}
+
+// CheckRuleTables reports the tables of per-table rule overrides that are not
+// in cat: a misspelt name would leave the rule on for the table meant.
+func CheckRuleTables(cat *catalog.Catalog, cfg *config.Config) diag.List {
+	var out diag.List
+	for _, tr := range cfg.TableRules {
+		n, err := catalog.ParseName(tr.Table)
+		switch {
+		case err != nil:
+			out.Errorf(tr.Pos, "rules.%s.tables: %v", tr.Rule, err)
+		case cat.Table(n) == nil:
+			out.Errorf(tr.Pos, "rules.%s.tables: table %s is not in the schema", tr.Rule, n)
+		}
+	}
+	return out
+}

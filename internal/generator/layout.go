@@ -1,0 +1,224 @@
+package generator
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/tenantc/tenantc/internal/generator/config"
+	"github.com/tenantc/tenantc/internal/generator/crud"
+	"github.com/tenantc/tenantc/internal/generator/diag"
+	"github.com/tenantc/tenantc/internal/generator/source"
+)
+
+// checkPaths reports every configured schema and query path that does not
+// exist, located where it is written. A missing query path used to drop the
+// generated code of its queries in silence; a missing schema path was an error
+// without a place. tenantc's migrations directory is the exception: the first
+// run creates it.
+func checkPaths(dir string, cfg *config.Config) diag.List {
+	var diags diag.List
+	migDir := cleanSlash(cfg.Migrations.Dir)
+	for i, p := range cfg.Schema {
+		if cleanSlash(p) == migDir || exists(dir, p) {
+			continue
+		}
+		diags.Errorf(pathPos(cfg.SchemaPos, i, p), "schema path %q does not exist; fix the path, or create it", p)
+	}
+	if cfg.SQLCFile == "" {
+		return diags // no Go code: the queries are not read
+	}
+	for i, p := range cfg.Queries {
+		// The default queries directory may be missing: a project without
+		// queries of its own still gets the standard ones.
+		if cfg.QueriesPos == nil || exists(dir, p) {
+			continue
+		}
+		diags.Errorf(pathPos(cfg.QueriesPos, i, p), "queries path %q does not exist; fix the path, or create it (a missing path would drop the generated code of its queries)", p)
+	}
+	return diags
+}
+
+func pathPos(positions []source.Pos, i int, p string) source.Pos {
+	if i < len(positions) {
+		return positions[i]
+	}
+	return source.Pos{File: filepath.ToSlash(p)}
+}
+
+func exists(dir, p string) bool {
+	_, err := os.Stat(filepath.Join(dir, p))
+	return !errors.Is(err, os.ErrNotExist)
+}
+
+func cleanSlash(p string) string { return path.Clean(filepath.ToSlash(p)) }
+
+// checkLayout refuses a tenantc migrations directory apart from a user
+// directory of the same tool when the tool would skip tenantc's files:
+//
+//   - golang-migrate keeps one version per database: run over either
+//     directory it skips every version at or below the other's highest, or
+//     fails on a version its directory lacks.
+//   - goose keeps every version in one table, but refuses (or, with
+//     -allow-missing, applies out of order) versions below the highest
+//     applied, and skips a version already applied: two directories numbered
+//     independently always interleave or collide.
+//   - dbmate keeps every version and applies any missing one: only a version
+//     in both directories collides (the second file is skipped).
+//
+// Migrations of different tools keep different version tables and never
+// collide.
+func checkLayout(cfg *config.Config, migDir string, existing []string) diag.List {
+	var diags diag.List
+	users := cfg.UserMigrations
+	ours := versionsOf(existing)
+	for _, u := range users {
+		if u.Tool != cfg.Migrations.Format || u.Dir == migDir {
+			continue // another tool's version table, or one directory: versions follow the user's
+		}
+		at := cfg.Migrations.DirPos
+		if !cfg.Migrations.DirSet {
+			at = u.Pos
+		}
+		fix := fmt.Sprintf("set migrations: {dir: %s, format: %s} in tenantc.yaml, so tenantc's migrations take versions after yours%s%s",
+			u.Dir, u.Tool, moveOld(migDir, existing), dropSchemaPath(cfg, migDir))
+		switch u.Tool {
+		case source.GolangMigrate:
+			diags.Errorf(at, "tenantc's golang-migrate migrations in %s are apart from yours in %s, and golang-migrate keeps one version per database: applied to one database, it skips every version of one directory at or below the other's highest (%s), leaving tables without row level security; %s",
+				migDir, u.Dir, versionRange(u.Versions), fix)
+		case source.Goose:
+			diags.Errorf(at, "tenantc's goose migrations in %s are apart from yours in %s, and goose keeps one version table: versions numbered apart interleave (goose refuses the lower ones, or applies them out of order) or collide (goose skips the second); %s",
+				migDir, u.Dir, fix)
+		case source.Dbmate:
+			if dup := duplicates(ours, u.Versions); len(dup) > 0 {
+				diags.Errorf(at, "tenantc's dbmate migrations in %s share version(s) %s with yours in %s: dbmate applies a version once, so the second file is skipped; %s",
+					migDir, strings.Join(dup, ", "), u.Dir, fix)
+			}
+		}
+	}
+	return diags
+}
+
+// moveOld is the second half of the fix when tenantc's directory already
+// holds migrations: they move along, keeping their names (versions already
+// applied stay applied).
+func moveOld(migDir string, existing []string) string {
+	if len(existing) == 0 {
+		return ""
+	}
+	return fmt.Sprintf(", and move the files of %s there (renumbered after yours; a database that applied them needs their new versions marked applied)", migDir)
+}
+
+// dropSchemaPath completes the fix when the schema paths name tenantc's
+// directory: with tenantc's files in the user's directory it is empty.
+func dropSchemaPath(cfg *config.Config, migDir string) string {
+	for i, p := range cfg.Schema {
+		if cleanSlash(p) == migDir {
+			return fmt.Sprintf(", and remove %s from the schema paths (%s)", migDir, pathPos(cfg.SchemaPos, i, p))
+		}
+	}
+	return ""
+}
+
+var versionPrefix = regexp.MustCompile(`^(\d+)_`)
+
+func versionsOf(names []string) []string {
+	var out []string
+	for _, n := range names {
+		if m := versionPrefix.FindStringSubmatch(n); m != nil {
+			out = append(out, m[1])
+		}
+	}
+	return out
+}
+
+// versionRange shows the lowest and highest of versions, numerically.
+func versionRange(versions []string) string {
+	nums := make([]uint64, 0, len(versions))
+	for _, v := range versions {
+		if n, err := strconv.ParseUint(v, 10, 64); err == nil {
+			nums = append(nums, n)
+		}
+	}
+	if len(nums) == 0 {
+		return "no versions"
+	}
+	slices.Sort(nums)
+	if nums[0] == nums[len(nums)-1] {
+		return fmt.Sprintf("yours: version %d", nums[0])
+	}
+	return fmt.Sprintf("yours: versions %d to %d", nums[0], nums[len(nums)-1])
+}
+
+// duplicates returns the versions in both lists, as dbmate compares them: as
+// strings, sorted.
+func duplicates(a, b []string) []string {
+	var out []string
+	for _, v := range a {
+		if slices.Contains(b, v) && !slices.Contains(out, v) {
+			out = append(out, v)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// checkStandardQueriesDir refuses a standard queries directory that holds the
+// user's files, or is one of the schema or query paths: tenantc rewrites and
+// prunes that directory.
+func checkStandardQueriesDir(dir string, cfg *config.Config) (diag.List, error) {
+	var diags diag.List
+	sq := cfg.StandardQueries
+	at := sq.Pos
+	if !at.IsValid() {
+		at = source.Pos{File: "standard_queries.dir"}
+	}
+	for _, p := range slices.Concat(cfg.Schema, cfg.Queries, []string{cfg.Migrations.Dir}) {
+		if cleanSlash(p) == sq.Dir {
+			diags.Errorf(at, "standard_queries.dir %q is also a schema, queries or migrations path; tenantc writes and prunes its own files there: give it a directory of its own (default gen/queries)", sq.Dir)
+			return diags, nil
+		}
+	}
+	entries, err := os.ReadDir(filepath.Join(dir, sq.Dir))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range entries {
+		if e.IsDir() || !strings.HasSuffix(e.Name(), ".sql") {
+			continue
+		}
+		content, err := os.ReadFile(filepath.Join(dir, sq.Dir, e.Name()))
+		if err != nil {
+			return nil, err
+		}
+		if !strings.HasPrefix(string(content), crud.Header) {
+			diags.Errorf(at, "standard_queries.dir %q holds %s, a file tenantc did not write; tenantc writes and prunes its own files there: give it a directory of its own (standard_queries: {dir: …} in tenantc.yaml)", sq.Dir, e.Name())
+			break
+		}
+	}
+	return diags, nil
+}
+
+// versionsAfter is what tenantc's next versions must follow: its own files and,
+// for dbmate (the one tool where directories apart work), the user's files of
+// the same tool, so no new version can take one of theirs.
+func versionsAfter(cfg *config.Config, existing []string) []string {
+	out := slices.Clone(existing)
+	for _, u := range cfg.UserMigrations {
+		if u.Tool == source.Dbmate && cfg.Migrations.Format == source.Dbmate {
+			for _, v := range u.Versions {
+				out = append(out, v+"_"+u.Dir)
+			}
+		}
+	}
+	return out
+}

@@ -1,0 +1,1298 @@
+package parse
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/tenantc/tenantc/internal/generator/catalog"
+	"github.com/tenantc/tenantc/internal/generator/diag"
+	"github.com/tenantc/tenantc/internal/generator/source"
+)
+
+// run parses sql as one plain file named schema.sql.
+func run(sql string) (*catalog.Catalog, diag.List) {
+	return Files([]*source.File{source.NewFile("schema.sql", source.Plain, sql)})
+}
+
+// build parses sql and requires that it produced no diagnostics.
+func build(t *testing.T, sql string) *catalog.Catalog {
+	t.Helper()
+	cat, diags := run(sql)
+	require.Empty(t, diags, "diagnostics")
+	return cat
+}
+
+// name parses "table" or "schema.table".
+func name(s string) catalog.Name {
+	if i := strings.IndexByte(s, '.'); i >= 0 {
+		return catalog.Name{Schema: s[:i], Name: s[i+1:]}
+	}
+	return catalog.Name{Schema: "public", Name: s}
+}
+
+func table(t *testing.T, cat *catalog.Catalog, n string) *catalog.Table {
+	t.Helper()
+	tbl := cat.Table(name(n))
+	require.NotNil(t, tbl, "table %s", n)
+	return tbl
+}
+
+func column(t *testing.T, tbl *catalog.Table, n string) *catalog.Column {
+	t.Helper()
+	c := tbl.Column(n)
+	require.NotNil(t, c, "column %s", n)
+	return c
+}
+
+func view(t *testing.T, cat *catalog.Catalog, n string) *catalog.View {
+	t.Helper()
+	for _, v := range cat.Views {
+		if v.Name == name(n) {
+			return v
+		}
+	}
+	require.Failf(t, "no view", "view %s", n)
+	return nil
+}
+
+func indexNames(tbl *catalog.Table) []string {
+	var out []string
+	for _, ix := range tbl.Indexes {
+		out = append(out, ix.Name)
+	}
+	return out
+}
+
+func keyNames(keys []*catalog.Key) []string {
+	var out []string
+	for _, k := range keys {
+		out = append(out, k.Name)
+	}
+	return out
+}
+
+func fkNames(tbl *catalog.Table) []string {
+	var out []string
+	for _, fk := range tbl.ForeignKeys {
+		out = append(out, fk.Name)
+	}
+	return out
+}
+
+func index(t *testing.T, tbl *catalog.Table, n string) *catalog.Index {
+	t.Helper()
+	for _, ix := range tbl.Indexes {
+		if ix.Name == n {
+			return ix
+		}
+	}
+	require.Failf(t, "no index", "index %s on %s (have %v)", n, tbl.Name, indexNames(tbl))
+	return nil
+}
+
+func TestColumnTypes(t *testing.T) {
+	tests := []struct {
+		decl string
+		want catalog.Type
+	}{
+		{"bigint", catalog.Type{Name: "bigint"}},
+		{"int8", catalog.Type{Name: "bigint"}},
+		{"int", catalog.Type{Name: "integer"}},
+		{"integer", catalog.Type{Name: "integer"}},
+		{"smallint", catalog.Type{Name: "smallint"}},
+		{"boolean", catalog.Type{Name: "boolean"}},
+		{"bool", catalog.Type{Name: "boolean"}},
+		{"double precision", catalog.Type{Name: "double precision"}},
+		{"float", catalog.Type{Name: "double precision"}},
+		{"real", catalog.Type{Name: "real"}},
+		{"text", catalog.Type{Name: "text"}},
+		{"uuid", catalog.Type{Name: "uuid"}},
+		{"jsonb", catalog.Type{Name: "jsonb"}},
+		{"varchar(255)", catalog.Type{Name: "character varying", Mods: "(255)"}},
+		{"character varying", catalog.Type{Name: "character varying"}},
+		{"char(2)", catalog.Type{Name: "character", Mods: "(2)"}},
+		{"numeric(10, 2)", catalog.Type{Name: "numeric", Mods: "(10,2)"}},
+		{"decimal", catalog.Type{Name: "numeric"}},
+		{"timestamptz", catalog.Type{Name: "timestamp with time zone"}},
+		{"timestamp with time zone", catalog.Type{Name: "timestamp with time zone"}},
+		{"timestamp", catalog.Type{Name: "timestamp without time zone"}},
+		{"timestamp(3)", catalog.Type{Name: "timestamp without time zone", Mods: "(3)"}},
+		{"time", catalog.Type{Name: "time without time zone"}},
+		{"timetz", catalog.Type{Name: "time with time zone"}},
+		{"date", catalog.Type{Name: "date"}},
+		{"interval", catalog.Type{Name: "interval"}},
+		{"interval(3)", catalog.Type{Name: "interval", Mods: "(3)"}},
+		{"interval day to second", catalog.Type{Name: "interval", Mods: " day to second"}},
+		{"text[]", catalog.Type{Name: "text", Array: true}},
+		{"int[][]", catalog.Type{Name: "integer", Array: true}},
+		{"varchar(10)[]", catalog.Type{Name: "character varying", Mods: "(10)", Array: true}},
+		{"pg_catalog.text", catalog.Type{Name: "text"}},
+		{"mood", catalog.Type{Name: "mood"}},
+		{"app.mood", catalog.Type{Schema: "app", Name: "mood"}},
+		{"public.mood", catalog.Type{Schema: "public", Name: "mood"}},
+		{`"Mood"`, catalog.Type{Name: "Mood"}},
+		{"citext", catalog.Type{Name: "citext"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.decl, func(t *testing.T) {
+			cat := build(t, "CREATE TABLE t (c "+tt.decl+");")
+			assert.Equal(t, tt.want, column(t, table(t, cat, "t"), "c").Type)
+		})
+	}
+}
+
+func TestColumnConstraints(t *testing.T) {
+	cat := build(t, `
+CREATE TABLE t (
+	id serial,
+	big bigserial,
+	small smallserial,
+	a text NOT NULL,
+	b text NULL,
+	d int DEFAULT 42,
+	e timestamptz DEFAULT now() NOT NULL,
+	f int GENERATED ALWAYS AS (d * 2) STORED,
+	g bigint GENERATED ALWAYS AS IDENTITY,
+	h bigint GENERATED BY DEFAULT AS IDENTITY,
+	i int CHECK (i > 0)
+);`)
+	tbl := table(t, cat, "t")
+	tests := []struct {
+		col                               string
+		notNull                           bool
+		def, generated, identity, typName string
+	}{
+		{"id", true, "nextval('t_id_seq'::regclass)", "", "", "integer"},
+		{"big", true, "nextval('t_big_seq'::regclass)", "", "", "bigint"},
+		{"small", true, "nextval('t_small_seq'::regclass)", "", "", "smallint"},
+		{"a", true, "", "", "", "text"},
+		{"b", false, "", "", "", "text"},
+		{"d", false, "42", "", "", "integer"},
+		{"e", true, "now()", "", "", "timestamp with time zone"},
+		{"f", false, "", "d * 2", "", "integer"},
+		{"g", true, "", "", "ALWAYS", "bigint"},
+		{"h", true, "", "", "BY DEFAULT", "bigint"},
+		{"i", false, "", "", "", "integer"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.col, func(t *testing.T) {
+			c := column(t, tbl, tt.col)
+			assert.Equal(t, tt.typName, c.Type.Name)
+			assert.Equal(t, tt.notNull, c.NotNull, "NotNull")
+			assert.Equal(t, tt.def, c.Default, "Default")
+			assert.Equal(t, tt.generated, c.Generated, "Generated")
+			assert.Equal(t, tt.identity, c.Identity, "Identity")
+		})
+	}
+	assert.Empty(t, tbl.PrimaryKey)
+	assert.Empty(t, tbl.Indexes)
+}
+
+func TestSerialInOtherSchema(t *testing.T) {
+	cat := build(t, `CREATE SCHEMA app; CREATE TABLE app.t (id serial);`)
+	assert.Equal(t, "nextval('app.t_id_seq'::regclass)", column(t, table(t, cat, "app.t"), "id").Default)
+}
+
+func TestKeys(t *testing.T) {
+	cat := build(t, `
+CREATE TABLE tenants (id uuid PRIMARY KEY, slug text UNIQUE);
+CREATE TABLE projects (
+	tenant_id uuid REFERENCES tenants (id),
+	id uuid,
+	code text,
+	owner_slug text REFERENCES tenants (slug) ON DELETE CASCADE,
+	CONSTRAINT projects_pk PRIMARY KEY (tenant_id, id),
+	UNIQUE (tenant_id, code),
+	CONSTRAINT one_code UNIQUE (code),
+	FOREIGN KEY (tenant_id) REFERENCES tenants,
+	CHECK (code <> ''),
+	EXCLUDE USING gist (code WITH =)
+);`)
+	tenants := table(t, cat, "tenants")
+	require.NotNil(t, tenants.PrimaryKey)
+	assert.Equal(t, "tenants_pkey", tenants.PrimaryKey.Name)
+	assert.Equal(t, []string{"id"}, tenants.PrimaryKey.Columns)
+	assert.True(t, column(t, tenants, "id").NotNull, "primary key implies NOT NULL")
+	assert.False(t, column(t, tenants, "slug").NotNull)
+	assert.Equal(t, []string{"tenants_slug_key"}, keyNames(tenants.Uniques))
+	assert.Equal(t, []string{"tenants_pkey", "tenants_slug_key"}, indexNames(tenants))
+	for _, ix := range tenants.Indexes {
+		assert.True(t, ix.Unique, ix.Name)
+	}
+
+	p := table(t, cat, "projects")
+	require.NotNil(t, p.PrimaryKey)
+	assert.Equal(t, "projects_pk", p.PrimaryKey.Name)
+	assert.Equal(t, []string{"tenant_id", "id"}, p.PrimaryKey.Columns)
+	assert.True(t, column(t, p, "tenant_id").NotNull)
+	assert.True(t, column(t, p, "id").NotNull)
+	assert.False(t, column(t, p, "code").NotNull)
+	assert.Equal(t, []string{"projects_tenant_id_code_key", "one_code"}, keyNames(p.Uniques))
+	assert.Equal(t, []string{"tenant_id", "code"}, p.Uniques[0].Columns)
+	assert.Equal(t, []string{"projects_pk", "projects_tenant_id_code_key", "one_code"}, indexNames(p))
+	assert.Equal(t, []string{"tenant_id", "id"}, index(t, p, "projects_pk").Columns)
+
+	// PostgreSQL numbers the second unnamed key on the same column.
+	assert.Equal(t, []string{"projects_tenant_id_fkey", "projects_owner_slug_fkey", "projects_tenant_id_fkey1"}, fkNames(p))
+	fk := p.ForeignKeys[0]
+	assert.Equal(t, []string{"tenant_id"}, fk.Columns)
+	assert.Equal(t, name("tenants"), fk.RefTable)
+	assert.Equal(t, []string{"id"}, fk.RefColumns)
+	assert.Equal(t, []string{"slug"}, p.ForeignKeys[1].RefColumns)
+	assert.Equal(t, []string{"id"}, p.ForeignKeys[2].RefColumns, "omitted columns resolve to the primary key")
+}
+
+func TestUnnamedConstraintNames(t *testing.T) {
+	long := strings.Repeat("x", 60)
+	tests := []struct {
+		name, sql string
+		want      []string // index names, then foreign key names
+	}{
+		{"pkey", "CREATE TABLE t (id int PRIMARY KEY);", []string{"t_pkey"}},
+		{"table pkey", "CREATE TABLE t (a int, b int, PRIMARY KEY (a, b));", []string{"t_pkey"}},
+		{"unique", "CREATE TABLE t (a int UNIQUE);", []string{"t_a_key"}},
+		{"unique two columns", "CREATE TABLE t (a int, b int, UNIQUE (a, b));", []string{"t_a_b_key"}},
+		{"duplicate unique in create", "CREATE TABLE t (a int PRIMARY KEY UNIQUE, b int UNIQUE, UNIQUE (b));", []string{"t_pkey", "t_b_key"}},
+		{"unique twice", "CREATE TABLE t (a int); ALTER TABLE t ADD UNIQUE (a), ADD UNIQUE (a);", []string{"t_a_key", "t_a_key1"}},
+		{"foreign key", "CREATE TABLE p (id int PRIMARY KEY); CREATE TABLE t (a int, b int, FOREIGN KEY (a, b) REFERENCES p);", []string{"t_a_b_fkey"}},
+		{"index", "CREATE TABLE t (a int, b int); CREATE INDEX ON t (a, b);", []string{"t_a_b_idx"}},
+		{"index twice", "CREATE TABLE t (a int); CREATE INDEX ON t (a); CREATE INDEX ON t (a);", []string{"t_a_idx", "t_a_idx1"}},
+		{"expression index", "CREATE TABLE t (a text); CREATE INDEX ON t ((a || 'x'));", []string{"t_expr_idx"}},
+		{"function index", "CREATE TABLE t (a text); CREATE INDEX ON t (lower(a));", []string{"t_lower_idx"}},
+		{"function index twice", "CREATE TABLE t (a text, b text); CREATE INDEX ON t (lower(a), lower(b));", []string{"t_lower_lower1_idx"}},
+		{"unique index", "CREATE TABLE t (a int); CREATE UNIQUE INDEX ON t (a);", []string{"t_a_idx"}},
+		{"truncated", "CREATE TABLE " + long + " (" + long + " int UNIQUE);", []string{strings.Repeat("x", 29) + "_" + strings.Repeat("x", 29) + "_key"}},
+		{"truncated pkey", "CREATE TABLE " + long + "abc (id int PRIMARY KEY);", []string{strings.Repeat("x", 58) + "_pkey"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cat := build(t, tt.sql)
+			tbl := cat.Tables[len(cat.Tables)-1]
+			got := append(indexNames(tbl), fkNames(tbl)...)
+			assert.Equal(t, tt.want, got)
+			for _, n := range got {
+				assert.LessOrEqual(t, len(n), 63)
+			}
+		})
+	}
+}
+
+func TestForeignKeyResolvedLater(t *testing.T) {
+	cat := build(t, `
+CREATE TABLE child (parent_id int REFERENCES parent);
+CREATE TABLE parent (id int PRIMARY KEY);
+CREATE TABLE self (id int PRIMARY KEY, up int REFERENCES self);`)
+	assert.Equal(t, []string{"id"}, table(t, cat, "child").ForeignKeys[0].RefColumns)
+	assert.Equal(t, []string{"id"}, table(t, cat, "self").ForeignKeys[0].RefColumns)
+}
+
+func TestCreateTableIfNotExists(t *testing.T) {
+	cat := build(t, `
+CREATE TABLE t (a int);
+CREATE TABLE IF NOT EXISTS t (b int);`)
+	require.Len(t, cat.Tables, 1)
+	assert.NotNil(t, table(t, cat, "t").Column("a"))
+	assert.Nil(t, table(t, cat, "t").Column("b"))
+
+	_, diags := run(`CREATE TABLE t (a int); CREATE TABLE t (b int);`)
+	require.Len(t, diags, 1)
+	assert.Equal(t, `relation "public.t" already exists`, diags[0].Message)
+}
+
+func TestNamesAndSchemas(t *testing.T) {
+	cat := build(t, `
+CREATE SCHEMA app;
+CREATE SCHEMA IF NOT EXISTS app;
+CREATE SCHEMA IF NOT EXISTS audit;
+CREATE TABLE "Users" ("Id" int, Name text);
+CREATE TABLE app.things (id int);
+CREATE SCHEMA billing CREATE TABLE invoices (id int PRIMARY KEY) CREATE INDEX ON invoices (id);`)
+	assert.Equal(t, []string{"app", "audit", "billing"}, cat.Schemas)
+	users := table(t, cat, "Users")
+	assert.NotNil(t, users.Column("Id"))
+	assert.NotNil(t, users.Column("name"), "unquoted names fold to lower case")
+	table(t, cat, "app.things")
+	inv := table(t, cat, "billing.invoices")
+	assert.Equal(t, []string{"invoices_pkey", "invoices_id_idx"}, indexNames(inv))
+
+	cat = build(t, `
+CREATE SCHEMA app;
+CREATE TABLE app.a (id int PRIMARY KEY);
+CREATE TABLE b (a_id int REFERENCES app.a);
+CREATE VIEW app.v AS SELECT * FROM app.a;
+CREATE FUNCTION app.f() RETURNS int LANGUAGE sql AS 'SELECT 1';
+CREATE TYPE app.e AS ENUM ('x');
+DROP SCHEMA app CASCADE;`)
+	assert.Empty(t, cat.Schemas)
+	assert.Nil(t, cat.Table(name("app.a")))
+	assert.Empty(t, cat.Views)
+	assert.Empty(t, cat.Functions)
+	assert.Empty(t, cat.Enums)
+	assert.Empty(t, table(t, cat, "b").ForeignKeys, "CASCADE drops foreign keys to dropped tables")
+}
+
+func TestCreateIndex(t *testing.T) {
+	const schema = `CREATE TABLE t (id int, tenant_id uuid, email text, deleted_at timestamptz);
+`
+	tests := []struct {
+		name, sql string
+		want      catalog.Index
+		unique    bool
+	}{
+		{"plain", "CREATE INDEX t_tenant ON t (tenant_id);",
+			catalog.Index{Name: "t_tenant", Columns: []string{"tenant_id"}}, false},
+		{"multi column", "CREATE INDEX ON t (tenant_id, id DESC);",
+			catalog.Index{Name: "t_tenant_id_id_idx", Columns: []string{"tenant_id", "id"}}, false},
+		{"unique", "CREATE UNIQUE INDEX t_email ON t (tenant_id, email);",
+			catalog.Index{Name: "t_email", Unique: true, Columns: []string{"tenant_id", "email"}}, true},
+		{"expression", "CREATE INDEX t_lower ON t (tenant_id, LOWER( email ));",
+			catalog.Index{Name: "t_lower", Columns: []string{"tenant_id", "(lower(email))"}}, false},
+		{"partial", "CREATE INDEX t_live ON t USING btree (tenant_id) WHERE deleted_at IS NULL;",
+			catalog.Index{Name: "t_live", Columns: []string{"tenant_id"}, Where: "deleted_at IS NULL"}, false},
+		{"concurrently if not exists", "CREATE INDEX CONCURRENTLY IF NOT EXISTS t_c ON ONLY t (id);",
+			catalog.Index{Name: "t_c", Columns: []string{"id"}}, false},
+		{"qualified table", "CREATE INDEX t_q ON public.t (id) INCLUDE (email);",
+			catalog.Index{Name: "t_q", Columns: []string{"id"}}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cat := build(t, schema+tt.sql)
+			tbl := table(t, cat, "t")
+			require.Len(t, tbl.Indexes, 1)
+			got := *tbl.Indexes[0]
+			assert.Equal(t, source.Pos{File: "schema.sql", Line: 2, Col: 1}, got.Pos)
+			got.Pos = source.Pos{}
+			assert.Equal(t, tt.want, got)
+			if tt.unique {
+				require.Len(t, tbl.Uniques, 1)
+				assert.Equal(t, tt.want.Name, tbl.Uniques[0].Name)
+				assert.Equal(t, tt.want.Columns, tbl.Uniques[0].Columns)
+			} else {
+				assert.Empty(t, tbl.Uniques)
+			}
+		})
+	}
+
+	t.Run("if not exists is a no-op", func(t *testing.T) {
+		cat := build(t, schema+`CREATE INDEX i ON t (id); CREATE INDEX IF NOT EXISTS i ON t (email);`)
+		assert.Equal(t, []string{"id"}, index(t, table(t, cat, "t"), "i").Columns)
+	})
+	t.Run("duplicate name", func(t *testing.T) {
+		_, diags := run(schema + `CREATE INDEX i ON t (id); CREATE INDEX i ON t (email);`)
+		require.Len(t, diags, 1)
+		assert.Equal(t, `relation "public.i" already exists`, diags[0].Message)
+	})
+	t.Run("on a materialized view", func(t *testing.T) {
+		build(t, schema+`CREATE MATERIALIZED VIEW m AS SELECT * FROM t; CREATE INDEX ON m (id);`)
+	})
+}
+
+func TestExpressionNormalization(t *testing.T) {
+	spellings := []string{
+		`(SELECT NULLIF(current_setting('app.tenant_id', true), '')::uuid)`,
+		"(select nullif(current_setting('app.tenant_id',TRUE),'')::UUID)",
+		"(\n  SELECT   NULLIF(\n    current_setting( 'app.tenant_id' , true ) ,\n    ''\n  )::uuid\n)",
+		`( ( SELECT NULLIF( current_setting('app.tenant_id', true), '' )::uuid ) )`,
+	}
+	var got []string
+	for _, s := range spellings {
+		cat := build(t, `
+CREATE TABLE t (tenant_id uuid DEFAULT `+s+`);
+ALTER TABLE t ENABLE ROW LEVEL SECURITY;
+CREATE POLICY p ON t USING (tenant_id = `+s+`) WITH CHECK (tenant_id = `+s+`);`)
+		tbl := table(t, cat, "t")
+		got = append(got, column(t, tbl, "tenant_id").Default)
+		require.Len(t, tbl.Policies, 1)
+		assert.Equal(t, "tenant_id = "+got[0], tbl.Policies[0].Using)
+		assert.Equal(t, tbl.Policies[0].Using, tbl.Policies[0].Check)
+	}
+	for _, g := range got[1:] {
+		assert.Equal(t, got[0], g)
+	}
+	assert.True(t, strings.HasPrefix(got[0], "(SELECT "), got[0])
+	assert.NotContains(t, got[0], "\n")
+}
+
+func TestPolicies(t *testing.T) {
+	const schema = "CREATE TABLE t (tenant_id uuid, owner text);\n"
+	tests := []struct {
+		name, sql string
+		want      catalog.Policy
+	}{
+		{"defaults", "CREATE POLICY p ON t USING (true);",
+			catalog.Policy{Name: "p", Command: "all", Permissive: true, Using: "true"}},
+		{"everything", "CREATE POLICY p ON public.t AS RESTRICTIVE FOR UPDATE TO app_user, admin USING (owner = current_user) WITH CHECK (owner = current_user);",
+			catalog.Policy{Name: "p", Command: "update", Roles: []string{"app_user", "admin"}, Using: "owner = current_user", Check: "owner = current_user"}},
+		{"permissive select", "CREATE POLICY p ON t AS PERMISSIVE FOR SELECT USING (tenant_id IS NOT NULL);",
+			catalog.Policy{Name: "p", Command: "select", Permissive: true, Using: "tenant_id IS NOT NULL"}},
+		{"insert", "CREATE POLICY p ON t FOR INSERT WITH CHECK (true);",
+			catalog.Policy{Name: "p", Command: "insert", Permissive: true, Check: "true"}},
+		{"delete", "CREATE POLICY p ON t FOR DELETE USING (false);",
+			catalog.Policy{Name: "p", Command: "delete", Permissive: true, Using: "false"}},
+		{"public only", "CREATE POLICY p ON t TO PUBLIC USING (true);",
+			catalog.Policy{Name: "p", Command: "all", Permissive: true, Using: "true"}},
+		{"public wins", "CREATE POLICY p ON t TO app, public USING (true);",
+			catalog.Policy{Name: "p", Command: "all", Permissive: true, Using: "true"}},
+		{"special roles", "CREATE POLICY p ON t TO current_user, session_user, current_role USING (true);",
+			catalog.Policy{Name: "p", Command: "all", Permissive: true, Roles: []string{"current_user", "session_user", "current_role"}, Using: "true"}},
+		{"quoted", `CREATE POLICY "Tenant Isolation" ON t TO "App" USING (true);`,
+			catalog.Policy{Name: "Tenant Isolation", Command: "all", Permissive: true, Roles: []string{"App"}, Using: "true"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cat := build(t, schema+tt.sql)
+			tbl := table(t, cat, "t")
+			require.Len(t, tbl.Policies, 1)
+			got := *tbl.Policies[0]
+			assert.Equal(t, source.Pos{File: "schema.sql", Line: 2, Col: 1}, got.Pos)
+			got.Pos = source.Pos{}
+			assert.Equal(t, tt.want, got)
+		})
+	}
+
+	t.Run("alter, rename, drop", func(t *testing.T) {
+		cat := build(t, schema+`
+CREATE POLICY a ON t FOR SELECT TO app USING (true) WITH CHECK (true);
+CREATE POLICY b ON t USING (true);
+CREATE POLICY c ON t USING (true);
+ALTER POLICY a ON t TO admin, current_user USING (tenant_id IS NULL);
+ALTER POLICY b ON t WITH CHECK (false);
+ALTER POLICY c ON t RENAME TO c2;
+DROP POLICY b ON t;
+DROP POLICY IF EXISTS missing ON t;`)
+		tbl := table(t, cat, "t")
+		require.Len(t, tbl.Policies, 2)
+		a := tbl.Policy("a")
+		require.NotNil(t, a)
+		assert.Equal(t, []string{"admin", "current_user"}, a.Roles)
+		assert.Equal(t, "tenant_id IS NULL", a.Using)
+		assert.Equal(t, "true", a.Check, "an omitted clause is kept")
+		assert.Equal(t, "select", a.Command)
+		assert.NotNil(t, tbl.Policy("c2"))
+		assert.Nil(t, tbl.Policy("c"))
+		assert.Nil(t, tbl.Policy("b"))
+	})
+	t.Run("alter roles to public", func(t *testing.T) {
+		cat := build(t, schema+`CREATE POLICY a ON t TO app USING (true); ALTER POLICY a ON t TO PUBLIC;`)
+		assert.Empty(t, table(t, cat, "t").Policy("a").Roles)
+	})
+}
+
+func TestAlterTable(t *testing.T) {
+	cat := build(t, `
+CREATE TABLE t (id int, a text, b text DEFAULT 'x', c int, d int);
+ALTER TABLE t ENABLE ROW LEVEL SECURITY;
+ALTER TABLE t FORCE ROW LEVEL SECURITY;
+ALTER TABLE t OWNER TO app_owner;
+ALTER TABLE IF EXISTS ONLY public.t
+	ADD COLUMN tenant_id uuid NOT NULL DEFAULT gen_random_uuid(),
+	ADD COLUMN IF NOT EXISTS a int,
+	ALTER COLUMN a SET NOT NULL,
+	ALTER COLUMN b DROP DEFAULT,
+	ALTER COLUMN c SET DEFAULT 7,
+	ALTER COLUMN d TYPE bigint,
+	ALTER COLUMN id SET DATA TYPE varchar(20) USING id::varchar,
+	DROP COLUMN IF EXISTS nope;
+ALTER TABLE t ADD COLUMN code text UNIQUE, ADD CONSTRAINT t_pk PRIMARY KEY (tenant_id, id);
+ALTER TABLE t ADD COLUMN parent int REFERENCES t (c);
+ALTER TABLE t ALTER COLUMN c DROP NOT NULL;
+ALTER TABLE t ADD CONSTRAINT c_unique UNIQUE (c);
+ALTER TABLE t ALTER COLUMN a DROP NOT NULL, ALTER COLUMN a SET NOT NULL;
+ALTER TABLE IF EXISTS missing ADD COLUMN x int;`)
+	tbl := table(t, cat, "t")
+	assert.True(t, tbl.RLSEnabled)
+	assert.True(t, tbl.RLSForced)
+	assert.Equal(t, "app_owner", tbl.Owner)
+
+	tenant := column(t, tbl, "tenant_id")
+	assert.Equal(t, "uuid", tenant.Type.Name)
+	assert.True(t, tenant.NotNull)
+	assert.Equal(t, "gen_random_uuid()", tenant.Default)
+	assert.Equal(t, "text", column(t, tbl, "a").Type.Name, "ADD COLUMN IF NOT EXISTS keeps the column")
+	assert.True(t, column(t, tbl, "a").NotNull)
+	assert.Empty(t, column(t, tbl, "b").Default)
+	assert.Equal(t, "7", column(t, tbl, "c").Default)
+	assert.Equal(t, catalog.Type{Name: "bigint"}, column(t, tbl, "d").Type)
+	assert.Equal(t, catalog.Type{Name: "character varying", Mods: "(20)"}, column(t, tbl, "id").Type)
+	assert.True(t, column(t, tbl, "id").NotNull, "primary key column")
+
+	require.NotNil(t, tbl.PrimaryKey)
+	assert.Equal(t, "t_pk", tbl.PrimaryKey.Name)
+	assert.Equal(t, []string{"t_code_key", "c_unique"}, keyNames(tbl.Uniques))
+	assert.Equal(t, []string{"t_code_key", "t_pk", "c_unique"}, indexNames(tbl))
+	assert.Equal(t, []string{"t_parent_fkey"}, fkNames(tbl))
+	assert.Equal(t, []string{"c"}, tbl.ForeignKeys[0].RefColumns)
+
+	t.Run("disable", func(t *testing.T) {
+		cat := build(t, `CREATE TABLE t (id int);
+ALTER TABLE t ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
+ALTER TABLE t DISABLE ROW LEVEL SECURITY, NO FORCE ROW LEVEL SECURITY;
+ALTER TABLE t OWNER TO CURRENT_USER;`)
+		tbl := table(t, cat, "t")
+		assert.False(t, tbl.RLSEnabled)
+		assert.False(t, tbl.RLSForced)
+		assert.Equal(t, "current_user", tbl.Owner)
+	})
+	t.Run("identity and generated", func(t *testing.T) {
+		cat := build(t, `CREATE TABLE t (a int, b int, c int GENERATED ALWAYS AS (a + 1) STORED);
+ALTER TABLE t ALTER COLUMN a ADD GENERATED BY DEFAULT AS IDENTITY;
+ALTER TABLE t ALTER COLUMN b ADD GENERATED ALWAYS AS IDENTITY;
+ALTER TABLE t ALTER COLUMN b DROP IDENTITY;
+ALTER TABLE t ALTER COLUMN a SET GENERATED ALWAYS;
+ALTER TABLE t ALTER COLUMN c DROP EXPRESSION;`)
+		tbl := table(t, cat, "t")
+		assert.Equal(t, "ALWAYS", column(t, tbl, "a").Identity)
+		assert.True(t, column(t, tbl, "a").NotNull)
+		assert.Empty(t, column(t, tbl, "b").Identity)
+		assert.Empty(t, column(t, tbl, "c").Generated)
+	})
+	t.Run("constraint using index", func(t *testing.T) {
+		cat := build(t, `CREATE TABLE t (id int);
+CREATE UNIQUE INDEX t_id_uniq ON t (id);
+ALTER TABLE t ADD CONSTRAINT t_pkey PRIMARY KEY USING INDEX t_id_uniq;`)
+		tbl := table(t, cat, "t")
+		require.NotNil(t, tbl.PrimaryKey)
+		assert.Equal(t, "t_pkey", tbl.PrimaryKey.Name)
+		assert.Equal(t, []string{"t_pkey"}, indexNames(tbl))
+		assert.Empty(t, tbl.Uniques)
+		assert.True(t, column(t, tbl, "id").NotNull)
+	})
+}
+
+func TestDropConstraint(t *testing.T) {
+	cat := build(t, `
+CREATE TABLE p (id int PRIMARY KEY, code text UNIQUE, other text CONSTRAINT other_key UNIQUE);
+CREATE TABLE c (p_id int REFERENCES p, code text REFERENCES p (code), x int);
+ALTER TABLE c DROP CONSTRAINT c_p_id_fkey;
+ALTER TABLE c DROP CONSTRAINT IF EXISTS nope;
+ALTER TABLE p DROP CONSTRAINT p_code_key CASCADE;
+ALTER TABLE p DROP CONSTRAINT p_pkey;
+ALTER TABLE p DROP CONSTRAINT other_key;`)
+	p := table(t, cat, "p")
+	assert.Nil(t, p.PrimaryKey)
+	assert.Empty(t, p.Uniques)
+	assert.Empty(t, p.Indexes)
+	assert.Empty(t, table(t, cat, "c").ForeignKeys)
+}
+
+func TestDropColumn(t *testing.T) {
+	cat := build(t, `
+CREATE TABLE t (id int PRIMARY KEY, tenant_id uuid, email text, keep int, deleted_at timestamptz,
+	UNIQUE (tenant_id, email), FOREIGN KEY (tenant_id) REFERENCES tenants (id));
+CREATE TABLE tenants (id uuid PRIMARY KEY);
+CREATE TABLE other (t_id int REFERENCES t (id), k int REFERENCES t (keep));
+CREATE INDEX t_keep ON t (keep);
+CREATE INDEX t_lower ON t (lower(email));
+CREATE INDEX t_live ON t (keep) WHERE deleted_at IS NULL;
+CREATE POLICY uses_tenant ON t USING (tenant_id IS NOT NULL);
+CREATE POLICY uses_sub ON t USING (keep IN (SELECT tenant_id FROM tenants));
+ALTER TABLE t DROP COLUMN email;
+ALTER TABLE t DROP COLUMN deleted_at;
+ALTER TABLE t DROP COLUMN tenant_id CASCADE;
+ALTER TABLE t DROP COLUMN id;`)
+	tbl := table(t, cat, "t")
+	var cols []string
+	for _, c := range tbl.Columns {
+		cols = append(cols, c.Name)
+	}
+	assert.Equal(t, []string{"keep"}, cols)
+	assert.Nil(t, tbl.PrimaryKey)
+	assert.Empty(t, tbl.Uniques)
+	assert.Empty(t, tbl.ForeignKeys)
+	assert.Equal(t, []string{"t_keep"}, indexNames(tbl))
+	var policies []string
+	for _, p := range tbl.Policies {
+		policies = append(policies, p.Name)
+	}
+	assert.Equal(t, []string{"uses_sub"}, policies, "CASCADE drops policies using the column, not those whose sub-select has a column of that name")
+	assert.Equal(t, []string{"other_t_id_fkey", "other_k_fkey"}, fkNames(table(t, cat, "other")), "dropping without CASCADE leaves other tables alone")
+}
+
+func TestRenames(t *testing.T) {
+	cat := build(t, `
+CREATE TABLE orgs (id int PRIMARY KEY, slug text UNIQUE);
+CREATE TABLE users (id int PRIMARY KEY, org_id int REFERENCES orgs, email text, nick text GENERATED ALWAYS AS (lower(email)) STORED);
+CREATE INDEX users_email ON users (org_id, lower(email)) WHERE email IS NOT NULL;
+CREATE POLICY by_org ON users USING (org_id = 1 AND users.email IS NOT NULL AND id IN (SELECT email FROM orgs));
+CREATE TABLE events (at date) PARTITION BY RANGE (at);
+CREATE TABLE events_2024 PARTITION OF events FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+CREATE VIEW v AS SELECT * FROM users JOIN orgs ON true;
+CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS 'begin return new; end';
+CREATE TRIGGER touch BEFORE UPDATE ON users FOR EACH ROW EXECUTE FUNCTION touch();
+
+ALTER TABLE orgs RENAME TO organizations;
+ALTER TABLE events RENAME TO happenings;
+ALTER TABLE users RENAME COLUMN email TO mail;
+ALTER TABLE organizations RENAME COLUMN id TO org_pk;
+ALTER TABLE organizations RENAME CONSTRAINT orgs_slug_key TO organizations_slug_key;
+ALTER INDEX orgs_pkey RENAME TO organizations_pkey;
+ALTER INDEX IF EXISTS nope RENAME TO nope2;
+ALTER TRIGGER touch ON users RENAME TO touch_users;
+ALTER FUNCTION touch() RENAME TO touch_row;
+ALTER VIEW v RENAME TO v2;`)
+	assert.Nil(t, cat.Table(name("orgs")))
+	orgs := table(t, cat, "organizations")
+	assert.NotNil(t, orgs.Column("org_pk"))
+	require.NotNil(t, orgs.PrimaryKey)
+	assert.Equal(t, "organizations_pkey", orgs.PrimaryKey.Name)
+	assert.Equal(t, []string{"org_pk"}, orgs.PrimaryKey.Columns)
+	assert.Equal(t, []string{"organizations_pkey", "organizations_slug_key"}, indexNames(orgs))
+	assert.Equal(t, []string{"organizations_slug_key"}, keyNames(orgs.Uniques))
+
+	users := table(t, cat, "users")
+	fk := users.ForeignKeys[0]
+	assert.Equal(t, name("organizations"), fk.RefTable)
+	assert.Equal(t, []string{"org_pk"}, fk.RefColumns)
+	ix := index(t, users, "users_email")
+	assert.Equal(t, []string{"org_id", "(lower(mail))"}, ix.Columns)
+	assert.Equal(t, "mail IS NOT NULL", ix.Where)
+	assert.Equal(t, "lower(mail)", column(t, users, "nick").Generated)
+	assert.Equal(t, "org_id = 1 AND users.mail IS NOT NULL AND id IN (SELECT email FROM orgs)", users.Policy("by_org").Using,
+		"a sub-select's own unqualified columns are not renamed")
+	require.Len(t, users.Triggers, 1)
+	assert.Equal(t, "touch_users", users.Triggers[0].Name)
+	assert.Equal(t, name("touch_row"), users.Triggers[0].Function)
+
+	part := table(t, cat, "events_2024")
+	require.NotNil(t, part.PartitionOf)
+	assert.Equal(t, name("happenings"), *part.PartitionOf)
+
+	assert.Equal(t, []catalog.Name{name("users"), name("organizations")}, view(t, cat, "v2").Reads)
+}
+
+func TestRenameColumnOfPartitionedTable(t *testing.T) {
+	cat := build(t, `
+CREATE TABLE m (tenant_id uuid, at date, PRIMARY KEY (tenant_id, at)) PARTITION BY LIST (tenant_id);
+CREATE TABLE m1 PARTITION OF m FOR VALUES IN ('00000000-0000-0000-0000-000000000001');
+ALTER TABLE m RENAME COLUMN tenant_id TO org_id;`)
+	m1 := table(t, cat, "m1")
+	assert.NotNil(t, m1.Column("org_id"))
+	assert.Equal(t, []string{"org_id", "at"}, m1.PrimaryKey.Columns)
+}
+
+func TestDrops(t *testing.T) {
+	cat := build(t, `
+CREATE TABLE a (id int PRIMARY KEY);
+CREATE TABLE b (a_id int REFERENCES a);
+CREATE TABLE c (a_id int REFERENCES a);
+CREATE TABLE keep (id int);
+CREATE VIEW va AS SELECT * FROM a;
+CREATE VIEW vva AS SELECT * FROM va;
+CREATE VIEW vk AS SELECT * FROM keep;
+CREATE MATERIALIZED VIEW mk AS SELECT * FROM keep;
+CREATE INDEX keep_id ON keep (id);
+CREATE UNIQUE INDEX keep_uid ON keep (id);
+CREATE FUNCTION f(int) RETURNS int LANGUAGE sql AS 'SELECT 1';
+CREATE FUNCTION f(text) RETURNS int LANGUAGE sql AS 'SELECT 1';
+CREATE FUNCTION g() RETURNS int LANGUAGE sql AS 'SELECT 1';
+CREATE FUNCTION h(int) RETURNS int LANGUAGE sql AS 'SELECT 1';
+CREATE FUNCTION h(text) RETURNS int LANGUAGE sql AS 'SELECT 1';
+CREATE PROCEDURE p() LANGUAGE sql AS 'SELECT 1';
+CREATE TYPE e AS ENUM ('x');
+CREATE TYPE e2 AS ENUM ('x');
+CREATE FUNCTION trg() RETURNS trigger LANGUAGE plpgsql AS 'begin return new; end';
+CREATE TRIGGER t1 BEFORE INSERT ON keep FOR EACH ROW EXECUTE FUNCTION trg();
+CREATE TRIGGER t2 BEFORE INSERT ON keep FOR EACH ROW EXECUTE FUNCTION trg();
+
+DROP TABLE a CASCADE;
+DROP TABLE IF EXISTS nope, c;
+DROP INDEX keep_id;
+DROP INDEX IF EXISTS public.keep_uid, nope;
+DROP VIEW vk;
+DROP MATERIALIZED VIEW IF EXISTS mk;
+DROP FUNCTION f;
+DROP FUNCTION h(text);
+DROP PROCEDURE p;
+DROP TYPE e;
+DROP TRIGGER t1 ON keep;
+DROP TRIGGER IF EXISTS nope ON keep;`)
+	var tables []string
+	for _, tbl := range cat.Tables {
+		tables = append(tables, tbl.Name.Name)
+	}
+	assert.Equal(t, []string{"b", "keep"}, tables)
+	assert.Empty(t, table(t, cat, "b").ForeignKeys, "CASCADE drops foreign keys to the table")
+	assert.Empty(t, cat.Views, "CASCADE drops views reading the table, transitively")
+	keep := table(t, cat, "keep")
+	assert.Empty(t, keep.Indexes)
+	assert.Empty(t, keep.Uniques)
+	require.Len(t, keep.Triggers, 1)
+	assert.Equal(t, "t2", keep.Triggers[0].Name)
+	var funcs []string
+	for _, f := range cat.Functions {
+		funcs = append(funcs, f.Name.Name)
+	}
+	assert.Equal(t, []string{"g", "h", "trg"}, funcs)
+	require.Len(t, cat.Enums, 1)
+	assert.Equal(t, "e2", cat.Enums[0].Name.Name)
+
+	t.Run("without cascade", func(t *testing.T) {
+		cat := build(t, `CREATE TABLE a (id int PRIMARY KEY); CREATE TABLE b (a_id int REFERENCES a);
+CREATE VIEW v AS SELECT * FROM a; DROP TABLE a;`)
+		assert.Len(t, table(t, cat, "b").ForeignKeys, 1)
+		assert.Len(t, cat.Views, 1)
+	})
+}
+
+func TestViews(t *testing.T) {
+	tests := []struct {
+		name, sql string
+		want      catalog.View
+	}{
+		{"simple", "CREATE VIEW v AS SELECT id FROM t;",
+			catalog.View{Name: name("v"), Reads: []catalog.Name{name("t")}}},
+		{"cte and order", `CREATE VIEW app.v AS
+			WITH recent AS (SELECT * FROM events WHERE at > now()), t AS (SELECT 1)
+			SELECT * FROM users u
+			JOIN recent r ON r.user_id = u.id
+			JOIN app.things ON true
+			LEFT JOIN LATERAL (SELECT * FROM users WHERE users.id IN (SELECT user_id FROM audit.log)) x ON true
+			WHERE EXISTS (SELECT 1 FROM t)`,
+			catalog.View{Name: name("app.v"), Reads: []catalog.Name{
+				name("events"), name("users"), name("app.things"), name("audit.log"),
+			}}},
+		{"qualified cte name is a table", "CREATE VIEW v AS WITH t AS (SELECT 1) SELECT * FROM t, public.t;",
+			catalog.View{Name: name("v"), Reads: []catalog.Name{name("t")}}},
+		{"union", "CREATE VIEW v AS SELECT a FROM x UNION ALL SELECT a FROM y;",
+			catalog.View{Name: name("v"), Reads: []catalog.Name{name("x"), name("y")}}},
+		{"security invoker true", "CREATE VIEW v WITH (security_invoker = true) AS SELECT 1;",
+			catalog.View{Name: name("v"), SecurityInvoker: true}},
+		{"security invoker on", "CREATE VIEW v WITH (security_invoker = on) AS SELECT 1;",
+			catalog.View{Name: name("v"), SecurityInvoker: true}},
+		{"security invoker 1", "CREATE VIEW v WITH (security_invoker = 1) AS SELECT 1;",
+			catalog.View{Name: name("v"), SecurityInvoker: true}},
+		{"security invoker yes", "CREATE VIEW v WITH (security_invoker = 'yes') AS SELECT 1;",
+			catalog.View{Name: name("v"), SecurityInvoker: true}},
+		{"security invoker bare", "CREATE VIEW v WITH (security_invoker) AS SELECT 1;",
+			catalog.View{Name: name("v"), SecurityInvoker: true}},
+		{"security invoker false", "CREATE VIEW v WITH (security_invoker = false, security_barrier) AS SELECT 1;",
+			catalog.View{Name: name("v")}},
+		{"materialized", "CREATE MATERIALIZED VIEW IF NOT EXISTS m AS SELECT * FROM t JOIN t2 USING (id) WITH NO DATA;",
+			catalog.View{Name: name("m"), Materialized: true, Reads: []catalog.Name{name("t"), name("t2")}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cat := build(t, "CREATE SCHEMA app;\n"+tt.sql)
+			require.Len(t, cat.Views, 1)
+			got := *cat.Views[0]
+			assert.Equal(t, 2, got.Pos.Line)
+			got.Pos = source.Pos{}
+			assert.Equal(t, tt.want, got)
+		})
+	}
+
+	t.Run("replace and alter", func(t *testing.T) {
+		cat := build(t, `
+CREATE VIEW v WITH (security_invoker = true) AS SELECT * FROM a;
+CREATE VIEW w AS SELECT * FROM a;
+CREATE VIEW x AS SELECT 1;
+CREATE OR REPLACE VIEW v AS SELECT * FROM b;
+ALTER VIEW w SET (security_invoker = true);
+ALTER TABLE x SET (security_invoker = on);
+ALTER VIEW x RESET (security_invoker);`)
+		require.Len(t, cat.Views, 3)
+		v := view(t, cat, "v")
+		assert.False(t, v.SecurityInvoker, "OR REPLACE replaces the options")
+		assert.Equal(t, []catalog.Name{name("b")}, v.Reads)
+		assert.True(t, view(t, cat, "w").SecurityInvoker)
+		assert.False(t, view(t, cat, "x").SecurityInvoker)
+	})
+	t.Run("duplicate", func(t *testing.T) {
+		_, diags := run("CREATE VIEW v AS SELECT 1; CREATE VIEW v AS SELECT 2;")
+		require.Len(t, diags, 1)
+		assert.Equal(t, `relation "public.v" already exists`, diags[0].Message)
+	})
+}
+
+func TestFunctions(t *testing.T) {
+	tests := []struct {
+		name, sql string
+		want      catalog.Function
+	}{
+		{"security definer with search_path", `CREATE FUNCTION app.current_tenant() RETURNS uuid
+			LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = app, pg_temp
+			AS $$ BEGIN RETURN current_setting('app.tenant_id')::uuid; END $$;`,
+			catalog.Function{Name: name("app.current_tenant"), SecurityDefiner: true, SearchPath: "app, pg_temp", Language: "plpgsql",
+				Body: catalog.FunctionBody{Calls: []catalog.Name{{Name: "current_setting"}}}}},
+		{"search_path TO", "CREATE FUNCTION f() RETURNS int SECURITY DEFINER SET search_path TO 'public' LANGUAGE sql AS 'SELECT 1';",
+			catalog.Function{Name: name("f"), SecurityDefiner: true, SearchPath: "public", Language: "sql"}},
+		{"search_path quoted", `CREATE FUNCTION f() RETURNS int SET search_path = "$user", public LANGUAGE sql AS 'SELECT 1';`,
+			catalog.Function{Name: name("f"), SearchPath: `"$user", public`, Language: "sql"}},
+		{"empty search_path", "CREATE FUNCTION f() RETURNS int SET search_path = '' LANGUAGE sql AS 'SELECT 1';",
+			catalog.Function{Name: name("f"), SearchPath: `""`, Language: "sql"}},
+		{"invoker", "CREATE FUNCTION f() RETURNS int SECURITY INVOKER LANGUAGE sql AS 'SELECT 1';",
+			catalog.Function{Name: name("f"), Language: "sql"}},
+		{"other settings", "CREATE FUNCTION f() RETURNS int SET work_mem = '1MB' LANGUAGE sql AS 'SELECT 1';",
+			catalog.Function{Name: name("f"), Language: "sql", Body: catalog.FunctionBody{Sets: []catalog.SettingChange{{Setting: "work_mem", Via: "SET clause"}}}}},
+		{"sql body", "CREATE FUNCTION f() RETURNS int RETURN 1;",
+			catalog.Function{Name: name("f"), Language: "sql"}},
+		{"procedure", "CREATE PROCEDURE app.p() SECURITY DEFINER LANGUAGE plpgsql AS $$ BEGIN END $$;",
+			catalog.Function{Name: name("app.p"), SecurityDefiner: true, Language: "plpgsql"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cat := build(t, "CREATE SCHEMA app;\n"+tt.sql)
+			require.Len(t, cat.Functions, 1)
+			got := *cat.Functions[0]
+			assert.Equal(t, source.Pos{File: "schema.sql", Line: 2, Col: 1}, got.Pos)
+			got.Pos = source.Pos{}
+			assert.Equal(t, tt.want, got)
+		})
+	}
+
+	t.Run("or replace and overloads", func(t *testing.T) {
+		cat := build(t, `
+CREATE FUNCTION f(a int) RETURNS int LANGUAGE sql AS 'SELECT 1';
+CREATE FUNCTION f(a text) RETURNS int LANGUAGE sql AS 'SELECT 1';
+CREATE OR REPLACE FUNCTION f(b integer) RETURNS int LANGUAGE plpgsql SECURITY DEFINER AS 'begin return 1; end';`)
+		require.Len(t, cat.Functions, 2)
+		assert.Equal(t, "plpgsql", cat.Functions[0].Language)
+		assert.True(t, cat.Functions[0].SecurityDefiner)
+		assert.Equal(t, 4, cat.Functions[0].Pos.Line)
+		assert.Equal(t, "sql", cat.Functions[1].Language)
+	})
+	t.Run("alter", func(t *testing.T) {
+		cat := build(t, `
+CREATE FUNCTION f() RETURNS int LANGUAGE sql AS 'SELECT 1';
+ALTER FUNCTION f() SECURITY DEFINER SET search_path = public;
+CREATE FUNCTION g() RETURNS int LANGUAGE sql SET search_path = public AS 'SELECT 1';
+ALTER FUNCTION g RESET search_path;`)
+		require.Len(t, cat.Functions, 2)
+		assert.True(t, cat.Functions[0].SecurityDefiner)
+		assert.Equal(t, "public", cat.Functions[0].SearchPath)
+		assert.Empty(t, cat.Functions[1].SearchPath)
+	})
+}
+
+func TestEnums(t *testing.T) {
+	cat := build(t, `
+CREATE TYPE mood AS ENUM ('sad', 'happy');
+CREATE TYPE app.status AS ENUM ();
+ALTER TYPE mood ADD VALUE 'ok' BEFORE 'happy';
+ALTER TYPE mood ADD VALUE 'ecstatic' AFTER 'happy';
+ALTER TYPE mood ADD VALUE 'meh' AFTER 'sad';
+ALTER TYPE mood ADD VALUE 'angry' BEFORE 'sad';
+ALTER TYPE mood ADD VALUE IF NOT EXISTS 'ok';
+ALTER TYPE mood ADD VALUE 'last';
+ALTER TYPE mood RENAME VALUE 'meh' TO 'fine';
+ALTER TYPE app.status ADD VALUE 'new';`)
+	require.Len(t, cat.Enums, 2)
+	mood := cat.Enum(name("mood"))
+	require.NotNil(t, mood)
+	assert.Equal(t, []string{"angry", "sad", "fine", "ok", "happy", "ecstatic", "last"}, mood.Values)
+	assert.Equal(t, 2, mood.Pos.Line)
+	assert.Equal(t, []string{"new"}, cat.Enum(name("app.status")).Values)
+
+	cat = build(t, `CREATE TYPE mood AS ENUM ('a'); CREATE TABLE t (m mood, n public.mood);
+ALTER TYPE mood RENAME TO feeling;`)
+	assert.NotNil(t, cat.Enum(name("feeling")))
+	tbl := table(t, cat, "t")
+	assert.Equal(t, catalog.Type{Name: "feeling"}, column(t, tbl, "m").Type)
+	assert.Equal(t, catalog.Type{Schema: "public", Name: "feeling"}, column(t, tbl, "n").Type)
+}
+
+func TestTriggers(t *testing.T) {
+	cat := build(t, `
+CREATE TABLE t (id int);
+CREATE VIEW v AS SELECT * FROM t;
+CREATE FUNCTION app_touch() RETURNS trigger LANGUAGE plpgsql AS 'begin return new; end';
+CREATE TRIGGER a BEFORE INSERT ON t FOR EACH ROW EXECUTE FUNCTION app_touch();
+CREATE TRIGGER b AFTER UPDATE ON public.t FOR EACH STATEMENT EXECUTE PROCEDURE audit.log('x');
+CREATE CONSTRAINT TRIGGER c AFTER INSERT ON t DEFERRABLE FOR EACH ROW EXECUTE FUNCTION check_it();
+CREATE OR REPLACE TRIGGER a AFTER INSERT ON t FOR EACH ROW EXECUTE FUNCTION other();
+CREATE TRIGGER iv INSTEAD OF INSERT ON v FOR EACH ROW EXECUTE FUNCTION app_touch();`)
+	tbl := table(t, cat, "t")
+	require.Len(t, tbl.Triggers, 3)
+	assert.Equal(t, catalog.Trigger{Name: "a", Function: name("other"), Pos: source.Pos{File: "schema.sql", Line: 8, Col: 1}}, *tbl.Triggers[0])
+	assert.Equal(t, catalog.Trigger{Name: "b", Function: name("audit.log"), Pos: source.Pos{File: "schema.sql", Line: 6, Col: 1}}, *tbl.Triggers[1])
+	assert.Equal(t, "c", tbl.Triggers[2].Name)
+
+	_, diags := run(`CREATE TABLE t (id int); CREATE TRIGGER a BEFORE INSERT ON t FOR EACH ROW EXECUTE FUNCTION f();
+CREATE TRIGGER a BEFORE INSERT ON t FOR EACH ROW EXECUTE FUNCTION f();`)
+	require.Len(t, diags, 1)
+	assert.Equal(t, `trigger "a" already exists`, diags[0].Message)
+}
+
+func TestPartitions(t *testing.T) {
+	cat := build(t, `
+CREATE TABLE tenants (id uuid PRIMARY KEY);
+CREATE TABLE events (
+	tenant_id uuid NOT NULL REFERENCES tenants,
+	id bigint GENERATED ALWAYS AS IDENTITY,
+	at timestamptz NOT NULL DEFAULT now(),
+	kind text,
+	PRIMARY KEY (tenant_id, id, at),
+	UNIQUE (tenant_id, kind, at)
+) PARTITION BY RANGE (at);
+ALTER TABLE events ENABLE ROW LEVEL SECURITY;
+ALTER TABLE events FORCE ROW LEVEL SECURITY;
+ALTER TABLE events OWNER TO owner_role;
+CREATE POLICY iso ON events USING (tenant_id = current_setting('app.tenant')::uuid);
+CREATE INDEX events_kind ON events (tenant_id, lower(kind));
+CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS 'begin return new; end';
+CREATE TRIGGER touch BEFORE UPDATE ON events FOR EACH ROW EXECUTE FUNCTION touch();
+CREATE TRIGGER stmt AFTER INSERT ON events FOR EACH STATEMENT EXECUTE FUNCTION touch();
+CREATE TABLE events_2024 PARTITION OF events (kind DEFAULT 'x') FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+CREATE TABLE events_default PARTITION OF events DEFAULT;
+CREATE INDEX events_at ON events (at);
+CREATE INDEX events_only ON ONLY events (kind);
+CREATE TRIGGER later BEFORE DELETE ON events FOR EACH ROW EXECUTE FUNCTION touch();
+ALTER TABLE events ADD COLUMN note text;`)
+	parent := table(t, cat, "events")
+	assert.Equal(t, "RANGE (at)", parent.PartitionBy)
+	assert.Nil(t, parent.PartitionOf)
+
+	p := table(t, cat, "events_2024")
+	require.NotNil(t, p.PartitionOf)
+	assert.Equal(t, name("events"), *p.PartitionOf)
+	assert.Empty(t, p.PartitionBy)
+	assert.Equal(t, 19, p.Pos.Line)
+
+	require.Len(t, p.Columns, len(parent.Columns))
+	for i, c := range parent.Columns {
+		pc := p.Columns[i]
+		assert.NotSame(t, c, pc, "columns are copies")
+		assert.Equal(t, c.Name, pc.Name)
+		assert.Equal(t, c.Type, pc.Type)
+		assert.Equal(t, c.NotNull, pc.NotNull, c.Name)
+	}
+	assert.Equal(t, "'x'", column(t, p, "kind").Default, "the partition's own column options are merged")
+	assert.Empty(t, column(t, parent, "kind").Default)
+	assert.Equal(t, "now()", column(t, p, "at").Default)
+	assert.NotNil(t, p.Column("note"), "ADD COLUMN reaches partitions")
+
+	require.NotNil(t, p.PrimaryKey)
+	assert.Equal(t, "events_2024_pkey", p.PrimaryKey.Name)
+	assert.Equal(t, []string{"tenant_id", "id", "at"}, p.PrimaryKey.Columns)
+	assert.Equal(t, []string{"events_2024_tenant_id_kind_at_key"}, keyNames(p.Uniques))
+	assert.Equal(t, []string{"events_2024_pkey", "events_2024_tenant_id_kind_at_key", "events_2024_tenant_id_lower_idx", "events_2024_at_idx"}, indexNames(p))
+	assert.Equal(t, []string{"tenant_id", "(lower(kind))"}, index(t, p, "events_2024_tenant_id_lower_idx").Columns)
+	assert.Equal(t, []string{"events_tenant_id_fkey"}, fkNames(p))
+	assert.Equal(t, []string{"id"}, p.ForeignKeys[0].RefColumns)
+
+	var triggers []string
+	for _, tr := range p.Triggers {
+		triggers = append(triggers, tr.Name)
+	}
+	assert.Equal(t, []string{"touch", "later"}, triggers, "row triggers only")
+
+	assert.Empty(t, p.Policies)
+	assert.False(t, p.RLSEnabled)
+	assert.False(t, p.RLSForced)
+	assert.Empty(t, p.Owner)
+
+	d := table(t, cat, "events_default")
+	assert.Equal(t, name("events"), *d.PartitionOf)
+	assert.Equal(t, []string{"events_default_pkey", "events_default_tenant_id_kind_at_key", "events_default_tenant_id_lower_idx", "events_default_at_idx"}, indexNames(d))
+
+	// Changing the copy must not change the parent.
+	p.Columns[0].Name = "changed"
+	p.Indexes[0].Columns[0] = "changed"
+	assert.Equal(t, "tenant_id", parent.Columns[0].Name)
+	assert.Equal(t, "tenant_id", parent.Indexes[0].Columns[0])
+
+	t.Run("drop parent index drops the copies", func(t *testing.T) {
+		cat := build(t, `
+CREATE TABLE m (a int, b int) PARTITION BY LIST (a);
+CREATE TABLE m1 PARTITION OF m FOR VALUES IN (1);
+CREATE INDEX m_b ON m (b);
+ALTER TABLE m ADD CONSTRAINT m_uq UNIQUE (a, b);
+DROP INDEX m_b;
+ALTER TABLE m DROP CONSTRAINT m_uq;`)
+		assert.Empty(t, table(t, cat, "m1").Indexes)
+		assert.Empty(t, table(t, cat, "m1").Uniques)
+	})
+	t.Run("strategies", func(t *testing.T) {
+		cat := build(t, `
+CREATE TABLE l (region text) PARTITION BY LIST (region);
+CREATE TABLE h (tenant_id uuid) PARTITION BY HASH (tenant_id);
+CREATE TABLE e (a text, "B" int) PARTITION BY RANGE (lower(a), "B");
+CREATE TABLE h0 PARTITION OF h FOR VALUES WITH (MODULUS 2, REMAINDER 0) PARTITION BY LIST (tenant_id);`)
+		assert.Equal(t, "LIST (region)", table(t, cat, "l").PartitionBy)
+		assert.Equal(t, "HASH (tenant_id)", table(t, cat, "h").PartitionBy)
+		assert.Equal(t, `RANGE ((lower(a)), "B")`, table(t, cat, "e").PartitionBy)
+		assert.Equal(t, "LIST (tenant_id)", table(t, cat, "h0").PartitionBy)
+		assert.Equal(t, name("h"), *table(t, cat, "h0").PartitionOf)
+	})
+	t.Run("attach and detach", func(t *testing.T) {
+		cat := build(t, `
+CREATE TABLE m (a int, b int, PRIMARY KEY (a)) PARTITION BY LIST (a);
+CREATE FUNCTION f() RETURNS trigger LANGUAGE plpgsql AS 'begin return new; end';
+CREATE TRIGGER tr BEFORE INSERT ON m FOR EACH ROW EXECUTE FUNCTION f();
+CREATE INDEX m_b ON m (b);
+CREATE TABLE m1 (a int CONSTRAINT m1_pk PRIMARY KEY, b int);
+CREATE INDEX m1_own ON m1 (b);
+CREATE TABLE m2 (LIKE m);
+ALTER TABLE m ATTACH PARTITION m1 FOR VALUES IN (1);
+ALTER TABLE m ATTACH PARTITION m2 FOR VALUES IN (2);
+ALTER TABLE m DETACH PARTITION m2;`)
+		m1 := table(t, cat, "m1")
+		require.NotNil(t, m1.PartitionOf)
+		assert.Equal(t, name("m"), *m1.PartitionOf)
+		assert.Equal(t, []string{"m1_pk", "m1_own"}, indexNames(m1), "equivalent indexes are adopted, not duplicated")
+		assert.Equal(t, "m1_pk", m1.PrimaryKey.Name)
+		require.Len(t, m1.Triggers, 1)
+		m2 := table(t, cat, "m2")
+		assert.Nil(t, m2.PartitionOf)
+		assert.Empty(t, m2.Triggers, "DETACH drops cloned triggers")
+		assert.Equal(t, []string{"m2_pkey", "m2_b_idx"}, indexNames(m2), "DETACH keeps cloned indexes")
+	})
+	t.Run("missing parent", func(t *testing.T) {
+		_, diags := run("CREATE TABLE p PARTITION OF nope DEFAULT;")
+		require.Len(t, diags, 1)
+		assert.Equal(t, `relation "public.nope" does not exist`, diags[0].Message)
+	})
+}
+
+func TestLikeAndInherits(t *testing.T) {
+	cat := build(t, `
+CREATE TABLE base (id int PRIMARY KEY, tenant_id uuid NOT NULL DEFAULT gen_random_uuid(), n int GENERATED ALWAYS AS IDENTITY);
+CREATE INDEX base_tenant ON base (tenant_id);
+CREATE TABLE plain (LIKE base, extra text);
+CREATE TABLE full_copy (LIKE base INCLUDING ALL);
+CREATE TABLE child (extra text) INHERITS (base);`)
+	plain := table(t, cat, "plain")
+	assert.Len(t, plain.Columns, 4)
+	assert.True(t, column(t, plain, "tenant_id").NotNull)
+	assert.Empty(t, column(t, plain, "tenant_id").Default)
+	assert.Empty(t, column(t, plain, "n").Identity)
+	assert.Empty(t, plain.Indexes)
+	assert.Nil(t, plain.PrimaryKey)
+
+	full := table(t, cat, "full_copy")
+	assert.Equal(t, "gen_random_uuid()", column(t, full, "tenant_id").Default)
+	assert.Equal(t, "ALWAYS", column(t, full, "n").Identity)
+	assert.Equal(t, []string{"full_copy_pkey", "full_copy_tenant_id_idx"}, indexNames(full))
+	require.NotNil(t, full.PrimaryKey)
+
+	child := table(t, cat, "child")
+	var cols []string
+	for _, c := range child.Columns {
+		cols = append(cols, c.Name)
+	}
+	assert.Equal(t, []string{"id", "tenant_id", "n", "extra"}, cols)
+	assert.Equal(t, "gen_random_uuid()", column(t, child, "tenant_id").Default)
+	assert.Nil(t, child.PrimaryKey)
+	assert.Nil(t, child.PartitionOf)
+}
+
+func TestPositions(t *testing.T) {
+	sql := "-- leading comment\n" +
+		"CREATE TABLE tenants (id uuid PRIMARY KEY);\n" +
+		"\n" +
+		"/* block /* nested */ comment */\n" +
+		"CREATE TABLE   public.projects (\n" +
+		"    id uuid,\n" +
+		"    tenant_id uuid NOT NULL REFERENCES tenants (id),\n" +
+		"    CONSTRAINT projects_pkey PRIMARY KEY (id)\n" +
+		");\n" +
+		"  -- a comment before the policy\n" +
+		"  CREATE POLICY p ON projects USING (true); CREATE INDEX i ON projects (tenant_id);\n" +
+		"CREATE VIEW  \"Ünïcode\" AS SELECT 1; CREATE TYPE e AS ENUM ('a');\n"
+	cat := build(t, sql)
+	pos := func(line, col int) source.Pos { return source.Pos{File: "schema.sql", Line: line, Col: col} }
+
+	tenants := table(t, cat, "tenants")
+	assert.Equal(t, pos(2, 14), tenants.Pos)
+	assert.Equal(t, pos(2, 31), tenants.PrimaryKey.Pos, "column constraint")
+
+	p := table(t, cat, "projects")
+	assert.Equal(t, pos(5, 16), p.Pos)
+	assert.Equal(t, pos(6, 5), column(t, p, "id").Pos)
+	assert.Equal(t, pos(7, 5), column(t, p, "tenant_id").Pos)
+	assert.Equal(t, pos(7, 29), p.ForeignKeys[0].Pos)
+	assert.Equal(t, pos(8, 5), p.PrimaryKey.Pos)
+	assert.Equal(t, pos(8, 5), index(t, p, "projects_pkey").Pos)
+	assert.Equal(t, pos(11, 3), p.Policies[0].Pos, "statement start skips comments")
+	assert.Equal(t, pos(11, 45), index(t, p, "i").Pos)
+	assert.Equal(t, pos(12, 14), cat.Views[0].Pos)
+	assert.Equal(t, pos(12, 37), cat.Enums[0].Pos, "columns count characters")
+}
+
+func TestSyntaxErrors(t *testing.T) {
+	files := []*source.File{
+		source.NewFile("a.sql", source.Plain, "CREATE TABLE a (id int);\n\nCREATE TABL b (id int);\nCREATE TABLE c (id int);\n"),
+		source.NewFile("b.sql", source.Plain, "CREATE TABLE d (id int);\n"),
+		source.NewFile("c.sql", source.Plain, "CREATE TABLE ü (x int);\nCREATE TABLE é (ü int,);\n"),
+	}
+	cat, diags := Files(files)
+	require.Len(t, diags, 2)
+	assert.Equal(t, diag.Error, diags[0].Severity)
+	assert.Empty(t, diags[0].Rule)
+	assert.Equal(t, `syntax error at or near "TABL"`, diags[0].Message)
+	assert.Equal(t, source.Pos{File: "a.sql", Line: 3, Col: 8}, diags[0].Pos)
+	assert.Equal(t, `syntax error at or near ")"`, diags[1].Message)
+	assert.Equal(t, source.Pos{File: "c.sql", Line: 2, Col: 23}, diags[1].Pos, "the cursor counts characters")
+
+	var names []string
+	for _, tbl := range cat.Tables {
+		names = append(names, tbl.Name.Name)
+	}
+	assert.Equal(t, []string{"d"}, names, "a file with a syntax error adds nothing; later files still count")
+}
+
+func TestMissingRelation(t *testing.T) {
+	tests := []struct {
+		sql  string
+		line int
+		col  int
+		msg  string
+	}{
+		{"ALTER TABLE missing ENABLE ROW LEVEL SECURITY;", 2, 13, `relation "public.missing" does not exist`},
+		{"ALTER TABLE app.missing ADD COLUMN x int;", 2, 13, `relation "app.missing" does not exist`},
+		{"CREATE INDEX i ON missing (id);", 2, 19, `relation "public.missing" does not exist`},
+		{"CREATE POLICY p ON missing USING (true);", 2, 20, `relation "public.missing" does not exist`},
+		{"ALTER POLICY p ON missing USING (true);", 2, 19, `relation "public.missing" does not exist`},
+		{"CREATE TRIGGER tr BEFORE INSERT ON missing FOR EACH ROW EXECUTE FUNCTION f();", 2, 36, `relation "public.missing" does not exist`},
+		{"ALTER TABLE missing RENAME TO other;", 2, 13, `relation "public.missing" does not exist`},
+		{"ALTER TABLE missing RENAME COLUMN a TO b;", 2, 13, `relation "public.missing" does not exist`},
+		{"ALTER TABLE t ATTACH PARTITION missing DEFAULT;", 2, 32, `relation "public.missing" does not exist`},
+		{"ALTER VIEW missing SET (security_invoker = true);", 2, 12, `relation "public.missing" does not exist`},
+		{"CREATE TABLE u (LIKE missing);", 2, 22, `relation "public.missing" does not exist`},
+		{"CREATE TABLE u () INHERITS (missing);", 2, 29, `relation "public.missing" does not exist`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.sql, func(t *testing.T) {
+			_, diags := run("CREATE TABLE t (id int);\n" + tt.sql)
+			require.Len(t, diags, 1)
+			assert.Equal(t, diag.Error, diags[0].Severity)
+			assert.Equal(t, tt.msg, diags[0].Message)
+			assert.Equal(t, source.Pos{File: "schema.sql", Line: tt.line, Col: tt.col}, diags[0].Pos)
+		})
+	}
+
+	build(t, `CREATE TABLE t (id int);
+ALTER TABLE IF EXISTS missing ENABLE ROW LEVEL SECURITY;
+ALTER TABLE IF EXISTS missing RENAME TO other;
+DROP TABLE IF EXISTS missing;
+DROP INDEX IF EXISTS missing;
+DROP POLICY IF EXISTS p ON missing;
+ALTER INDEX missing SET (fillfactor = 50);
+ALTER SEQUENCE missing RESTART;`)
+}
+
+func TestMigrationFormats(t *testing.T) {
+	goose := `-- +goose Up
+CREATE TABLE g (id int PRIMARY KEY);
+-- +goose StatementBegin
+CREATE FUNCTION gf() RETURNS int LANGUAGE plpgsql AS $$ BEGIN RETURN 1; END $$;
+-- +goose StatementEnd
+
+-- +goose Down
+DROP TABLE g;
+DROP FUNCTION gf;
+`
+	dbmate := `-- migrate:up
+CREATE TABLE d (id int);
+ALTER TABLE d ENABLE ROW LEVEL SECURITY;
+
+-- migrate:down
+ALTER TABLE d DISABLE ROW LEVEL SECURITY;
+DROP TABLE d;
+`
+	files := []*source.File{
+		source.Parse("db/migrations/001_goose.sql", []byte(goose)),
+		source.Parse("db/migrations/002_dbmate.sql", []byte(dbmate)),
+		source.Parse("db/migrations/003_m.up.sql", []byte("CREATE TABLE m (id int);\nCREATE TABLE oops (id int;\n")),
+		source.Parse("db/migrations/004_n.up.sql", []byte("CREATE TABLE n (id int);")),
+	}
+	assert.Equal(t, source.Goose, files[0].Format)
+	assert.Equal(t, source.Dbmate, files[1].Format)
+	assert.Equal(t, source.GolangMigrate, files[2].Format)
+
+	cat, diags := Files(files)
+	require.Len(t, diags, 1)
+	assert.Equal(t, source.Pos{File: "db/migrations/003_m.up.sql", Line: 2, Col: 26}, diags[0].Pos)
+
+	g := table(t, cat, "g")
+	assert.Equal(t, source.Pos{File: "db/migrations/001_goose.sql", Line: 2, Col: 14}, g.Pos)
+	require.Len(t, cat.Functions, 1)
+	assert.Equal(t, source.Pos{File: "db/migrations/001_goose.sql", Line: 4, Col: 1}, cat.Functions[0].Pos)
+	assert.True(t, table(t, cat, "d").RLSEnabled, "down parts do not run")
+	assert.Nil(t, cat.Table(name("m")))
+	table(t, cat, "n")
+}
+
+func TestSkippedStatements(t *testing.T) {
+	cat := build(t, `
+SET search_path = app;
+CREATE EXTENSION IF NOT EXISTS pgcrypto;
+CREATE SEQUENCE s;
+ALTER SEQUENCE s RESTART;
+CREATE TABLE t (id int);
+GRANT SELECT ON t TO app;
+REVOKE ALL ON t FROM PUBLIC;
+COMMENT ON TABLE t IS 'x';
+INSERT INTO t VALUES (1);
+UPDATE t SET id = 2;
+DO $$ BEGIN END $$;
+CREATE DOMAIN d AS int;
+CREATE TYPE pair AS (a int, b int);
+CREATE ROLE app;
+BEGIN; COMMIT;
+SELECT 1;
+ANALYZE t;
+CREATE FOREIGN TABLE ft (id int) SERVER s;
+ALTER FOREIGN TABLE ft ADD COLUMN x int;
+CREATE RULE r AS ON INSERT TO t DO NOTHING;`)
+	require.Len(t, cat.Tables, 1)
+	assert.Empty(t, cat.Views)
+	assert.Empty(t, cat.Functions)
+	assert.Empty(t, cat.Enums)
+	assert.Empty(t, cat.Schemas)
+}
+
+func TestOddInput(t *testing.T) {
+	inputs := []string{
+		"",
+		"   \n\t",
+		"-- only a comment",
+		"/* unterminated",
+		";;;",
+		"CREATE TABLE t ();",
+		"CREATE TABLE t (LIKE nope);",
+		"CREATE TABLE t (id int REFERENCES nope);",
+		"ALTER TABLE t ADD COLUMN x int;",
+		"CREATE TABLE t (a int); ALTER TABLE t ATTACH PARTITION t DEFAULT;",
+		"CREATE TABLE t (a int) PARTITION BY LIST (a); CREATE TABLE u PARTITION OF t DEFAULT; ALTER TABLE u ATTACH PARTITION t DEFAULT;",
+		"CREATE TABLE t (a int); ALTER TABLE t DETACH PARTITION t;",
+		"CREATE TABLE t AS SELECT 1 AS a; SELECT 1 INTO u;",
+		"CREATE TABLE t (a int, PRIMARY KEY (nope)); ALTER TABLE t DROP COLUMN nope, ALTER COLUMN nope SET NOT NULL;",
+		"CREATE TABLE t (a int); ALTER TABLE t ADD CONSTRAINT k PRIMARY KEY USING INDEX nope;",
+		"ALTER TYPE nope ADD VALUE 'x'; ALTER POLICY p ON nope RENAME TO q; DROP TYPE nope; ALTER FUNCTION nope() SECURITY DEFINER;",
+		"CREATE SCHEMA AUTHORIZATION bob; DROP SCHEMA nope; ALTER SCHEMA nope RENAME TO x;",
+		"CREATE TABLE t (x int); CREATE INDEX ON t ((x + 1), (x + 2)); CREATE INDEX ON t ((1));",
+		"CREATE RECURSIVE VIEW r (n) AS SELECT 1 UNION ALL SELECT n + 1 FROM r;",
+		"CREATE TABLE t (i interval year to month, j interval minute, k int[3], l bit varying(5), m \"char\", n tsvector, o double precision[]);",
+		"ALTER TABLE t RENAME CONSTRAINT a TO b;",
+		"CREATE TABLE \"\" (x int);",
+	}
+	for _, in := range inputs {
+		t.Run(in, func(t *testing.T) {
+			assert.NotPanics(t, func() { run(in) })
+		})
+	}
+	assert.NotPanics(t, func() { Files(nil) })
+	assert.NotPanics(t, func() { Files([]*source.File{nil}) })
+
+	cat, _ := run("CREATE RECURSIVE VIEW r (n) AS SELECT 1 UNION ALL SELECT n + 1 FROM r;")
+	require.Len(t, cat.Views, 1)
+	assert.Empty(t, cat.Views[0].Reads, "a recursive view's self reference is its CTE")
+}
+
+func TestSetSchema(t *testing.T) {
+	cat := build(t, `
+CREATE SCHEMA app;
+CREATE TABLE a (id int PRIMARY KEY);
+CREATE TABLE b (a_id int REFERENCES a);
+CREATE VIEW v AS SELECT * FROM a;
+ALTER TABLE a SET SCHEMA app;
+ALTER SCHEMA app RENAME TO core;`)
+	assert.Equal(t, []string{"core"}, cat.Schemas)
+	table(t, cat, "core.a")
+	assert.Equal(t, name("core.a"), table(t, cat, "b").ForeignKeys[0].RefTable)
+	assert.Equal(t, []catalog.Name{name("core.a")}, view(t, cat, "v").Reads)
+}

@@ -1,0 +1,123 @@
+package sqlcrun
+
+import (
+	"fmt"
+	"path"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/tenantc/tenantc/internal/generator/diag"
+	"github.com/tenantc/tenantc/internal/generator/source"
+)
+
+// checkOptions refuses, each at its place in the config file, the sqlc options
+// that would make a scoped repository take the tenant from its caller or fail
+// to compile. The config's shape itself is rewriteConfig's to check.
+func checkOptions(in Input) diag.List {
+	var diags diag.List
+	if in.Config == nil {
+		return nil
+	}
+	var doc yaml.Node
+	if yaml.Unmarshal(in.Config, &doc) != nil {
+		return nil // rewriteConfig reports the syntax error
+	}
+	if key, val := findKey(&doc, "emit_methods_with_db_argument"); key != nil && val.Value == "true" {
+		diags.Add(diag.Diagnostic{Pos: posOf(in.ConfigName, key), Severity: diag.Error,
+			Message: "gen.go.emit_methods_with_db_argument makes every query take its DBTX from the caller; tenantc's repositories pass the tenant scope as the DBTX",
+			Fix:     "remove emit_methods_with_db_argument (a repository made from a *tenant.Scope supplies the connection)"})
+	}
+	// Overrides are listed per entry (sql[].gen.go.overrides) and for every
+	// entry (overrides.go.overrides).
+	for _, overrides := range findValues(&doc, "overrides") {
+		if overrides.Kind == yaml.SequenceNode {
+			for _, o := range overrides.Content {
+				diags = append(diags, checkOverride(in, o)...)
+			}
+		}
+	}
+	return diags
+}
+
+// checkOverride refuses a user override that retypes a tenant column: the
+// repositories recognise the tenant parameter by tenantc's type, so another
+// type would turn every scoped method into one the caller passes the tenant to.
+func checkOverride(in Input, o *yaml.Node) diag.List {
+	var diags diag.List
+	colKey, col := findKey(o, "column")
+	if colKey == nil || col.Kind != yaml.ScalarNode {
+		return nil
+	}
+	for _, ours := range in.Overrides {
+		tenantCol, _ := ours["column"].(string)
+		if !columnMatches(col.Value, tenantCol) {
+			continue
+		}
+		_, goType := findKey(o, "go_type")
+		if goType != nil && goType.Kind == yaml.ScalarNode && goType.Value == ours["go_type"] {
+			continue
+		}
+		diags.Add(diag.Diagnostic{Pos: posOf(in.ConfigName, colKey), Severity: diag.Error,
+			Message: fmt.Sprintf("the override of column %q retypes the tenant column %s; tenantc types it %v so that repositories fill it from the tenant scope, never from the caller",
+				col.Value, tenantCol, ours["go_type"]),
+			Fix: fmt.Sprintf("remove this override (tenantc adds its own for %s)", tenantCol)})
+		break
+	}
+	return diags
+}
+
+// columnMatches reports whether sqlc's override pattern ("table.column",
+// "schema.table.column", each part a glob) matches full, "schema.table.column".
+// A two-part pattern is matched against every schema, so a doubt refuses.
+func columnMatches(pattern, full string) bool {
+	p, f := strings.Split(pattern, "."), strings.Split(full, ".")
+	if len(p) > len(f) {
+		p = p[len(p)-len(f):] // a catalog prefix
+	}
+	f = f[len(f)-len(p):]
+	for i := range p {
+		if ok, err := path.Match(strings.Trim(p[i], `"`), f[i]); err != nil || !ok {
+			return false
+		}
+	}
+	return len(p) >= 2
+}
+
+// findKey returns the first mapping key named key under n, depth first, and its
+// value.
+func findKey(n *yaml.Node, key string) (*yaml.Node, *yaml.Node) {
+	if n.Kind == yaml.MappingNode {
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if n.Content[i].Value == key {
+				return n.Content[i], n.Content[i+1]
+			}
+		}
+	}
+	for _, c := range n.Content {
+		if k, v := findKey(c, key); k != nil {
+			return k, v
+		}
+	}
+	return nil, nil
+}
+
+// findValues returns the values of every mapping key named key under n.
+func findValues(n *yaml.Node, key string) []*yaml.Node {
+	var out []*yaml.Node
+	if n.Kind == yaml.MappingNode {
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if n.Content[i].Value == key {
+				out = append(out, n.Content[i+1])
+			}
+		}
+	}
+	for _, c := range n.Content {
+		out = append(out, findValues(c, key)...)
+	}
+	return out
+}
+
+func posOf(file string, n *yaml.Node) source.Pos {
+	return source.Pos{File: file, Line: n.Line, Col: n.Column}
+}

@@ -1,0 +1,104 @@
+package generator
+
+import (
+	"maps"
+	"slices"
+
+	"github.com/tenantc/tenantc/internal/generator/config"
+	"github.com/tenantc/tenantc/internal/generator/diag"
+	"github.com/tenantc/tenantc/internal/generator/parse"
+	"github.com/tenantc/tenantc/internal/generator/store"
+	"github.com/tenantc/tenantc/internal/generator/tenancy"
+)
+
+// Vet judges the project in opts.Dir as its SQL stands, without a database and
+// without writing or planning anything: the schema files and the migrations
+// directory are parsed, tenancy.Analyze classifies the tables,
+// tenancy.CheckPolicies judges their row level security as the SQL leaves it
+// (a table whose migration generate has not written yet has none), and, with a
+// sqlc config, tenancy.CheckQueries judges the queries. Rule severities follow
+// tenantc.yaml's rules: and then opts.Rules.
+//
+// Every finding, syntax errors included, is in Result.Diagnostics, sorted; the
+// error is only for a run that could not happen: a config file that cannot be
+// read or is invalid (a diag.ErrorList), or SQL files that cannot be read.
+// Result.Migrations and Result.Files stay empty.
+func Vet(opts Options) (*Result, error) {
+	cfg, err := config.Load(opts.Dir)
+	if err != nil {
+		return nil, err
+	}
+	if err := config.RequireProject(cfg); err != nil {
+		return nil, err
+	}
+	res, rules, _, _, err := begin(cfg, opts)
+	if err != nil {
+		return nil, err
+	}
+	if res.Diagnostics.HasErrors() { // paths or layout: nothing to judge yet
+		res.Diagnostics.Sort()
+		return res, nil
+	}
+
+	var diags diag.List
+	res.Catalog, diags = parse.Files(res.Sources)
+	res.Diagnostics = append(res.Diagnostics, diags...)
+	if !diags.HasErrors() {
+		tcfg := tenancy.Config{
+			Root: cfg.Tenant.Table, Column: cfg.Tenant.Column, Setting: cfg.Tenant.Setting,
+			Global: cfg.Global, File: cfg.File, RootPos: cfg.TenantTablePos, GlobalPos: cfg.GlobalPos,
+		}
+		if cfg.Store.Enabled {
+			// The store's tables are global by configuration; vet does not plan
+			// the store's migration, so a schema that lacks them just lacks them.
+			tcfg.Store = store.Owned(cfg)
+		}
+		res.Model, diags = tenancy.Analyze(res.Catalog, tcfg)
+		res.Diagnostics = append(res.Diagnostics, applyRules(diags, rules, cfg.TableRules)...)
+		res.Diagnostics = append(res.Diagnostics, CheckRuleTables(res.Catalog, cfg)...)
+		res.Diagnostics = append(res.Diagnostics, applyRules(tenancy.CheckPolicies(res.Model), rules, cfg.TableRules)...)
+	}
+
+	if cfg.SQLCFile != "" {
+		queryFiles, err := readQueries(opts.Dir, cfg.Queries)
+		if err != nil {
+			return nil, err
+		}
+		queries, diags := parse.Queries(queryFiles)
+		res.Diagnostics = append(res.Diagnostics, diags...)
+		if !diags.HasErrors() && res.Model != nil {
+			res.Diagnostics = append(res.Diagnostics, applyRules(tenancy.CheckQueries(res.Model, queries), rules, cfg.TableRules)...)
+		}
+	}
+	res.Diagnostics.Sort()
+	return res, nil
+}
+
+// VetRules merges a project's rule severities: tenantc.yaml's rules:, then
+// overrides (command-line flags). cfg may be nil.
+func VetRules(cfg *config.Config, overrides map[string]diag.Severity) map[string]diag.Severity {
+	rules := map[string]diag.Severity{}
+	if cfg != nil {
+		maps.Copy(rules, cfg.Rules)
+	}
+	maps.Copy(rules, overrides)
+	return rules
+}
+
+// ApplyRules sets each diagnostic's severity from tables (per-table
+// overrides, which win) and rules (rule name → severity) and drops the
+// diagnostics turned off, as generate and vet do; tenantc check applies its
+// --rule flags with it.
+func ApplyRules(l diag.List, rules map[string]diag.Severity, tables []config.TableRule) diag.List {
+	return applyRules(slices.Clone(l), rules, tables)
+}
+
+// RuleSummaries maps every rule of tenancy.Rules to its summary, for
+// report.Write.
+func RuleSummaries() map[string]string {
+	m := make(map[string]string, len(tenancy.Rules))
+	for _, r := range tenancy.Rules {
+		m[r.Name] = r.Summary
+	}
+	return m
+}
