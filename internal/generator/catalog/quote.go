@@ -34,10 +34,7 @@ func needsQuote(s string) bool {
 
 // reservedKeywords are PostgreSQL 15's RESERVED_KEYWORD and TYPE_FUNC_NAME_KEYWORD
 // entries of kwlist.h: the ones that must be quoted to name a table or column.
-var reservedKeywords = map[string]bool{}
-
-func init() {
-	for _, k := range strings.Fields(`all analyse analyze and any array as asc asymmetric both case cast
+var reservedKeywords = wordSet(`all analyse analyze and any array as asc asymmetric both case cast
 check collate column constraint create current_catalog current_date current_role current_time
 current_timestamp current_user default deferrable desc distinct do else end except false fetch
 for foreign from grant group having in initially intersect into lateral leading limit localtime
@@ -45,9 +42,15 @@ localtimestamp not null offset on only or order placing primary references retur
 session_user some symmetric table then to trailing true union unique user using variadic when
 where window with
 authorization binary collation concurrently cross current_schema freeze full ilike inner is
-isnull join left like natural notnull outer overlaps right similar tablesample verbose`) {
-		reservedKeywords[k] = true
+isnull join left like natural notnull outer overlaps right similar tablesample verbose`)
+
+// wordSet is the set of the space-separated words of s.
+func wordSet(s string) map[string]bool {
+	set := map[string]bool{}
+	for _, w := range strings.Fields(s) {
+		set[w] = true
 	}
+	return set
 }
 
 // ParseName reads a possibly schema-qualified name as SQL would: unquoted parts are
