@@ -153,7 +153,7 @@ func (s *Store[O, U, M, I, T]) Invite(ctx context.Context, actor U, org O, in Ne
 				}); err != nil {
 					return err
 				}
-			default:
+			default: // ReinviteReject, and a value that is no policy
 				return fmt.Errorf("%s in organization %s: %w", email, orgID, ErrInvitationPending)
 			}
 		}

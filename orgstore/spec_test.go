@@ -94,6 +94,11 @@ func TestCapabilityErrors(t *testing.T) {
 	require.Equal(t, "orgstore: the schema has no teams tables", ErrNoTeams.Error())
 }
 
+// TestReinviteZero: Config's zero Reinvite is tenantc.yaml's default.
+func TestReinviteZero(t *testing.T) {
+	require.Equal(t, ReinviteResend, Config{}.Reinvite)
+}
+
 // TestCapabilities: on a schema without an optional table or column, the
 // operations that need it return its capability error, before any query,
 // and the others work.

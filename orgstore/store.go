@@ -102,16 +102,17 @@ const (
 )
 
 // ReinvitePolicy says what inviting an email with a pending invitation does.
+// The zero value is ReinviteResend, tenantc.yaml's default (store.reinvite).
 type ReinvitePolicy int
 
 const (
-	// ReinviteReject refuses with ErrInvitationPending.
-	ReinviteReject ReinvitePolicy = iota
 	// ReinviteResend issues a new token for the pending invitation and extends
-	// its expiry; the old token stops working.
-	ReinviteResend
+	// its expiry; the old token stops working. The zero value.
+	ReinviteResend ReinvitePolicy = iota
 	// ReinviteCancel cancels the pending invitation and creates a new one.
 	ReinviteCancel
+	// ReinviteReject refuses with ErrInvitationPending.
+	ReinviteReject
 )
 
 // Config is a store's behaviour. The zero value of each field is a sensible
@@ -120,7 +121,9 @@ type Config struct {
 	Schema Schema
 	// InvitationTTL is how long an invitation stays valid; default 48 hours.
 	InvitationTTL time.Duration
-	Reinvite      ReinvitePolicy
+	// Reinvite is what inviting an email with a pending invitation does;
+	// default ReinviteResend.
+	Reinvite ReinvitePolicy
 	// Limits; zero means none.
 	MaxMembers              int // members per organization (pending invitations count)
 	MaxPendingInvitations   int // pending invitations per organization
