@@ -13,6 +13,16 @@ its own types and its schema's names ([Schema]): tenantc's own tables
 ([Native]) or Better Auth's organization plugin tables ([BetterAuth]), so a Go
 service can share a database with a Better Auth service.
 
+# Schemas without teams or custom roles
+
+A [Schema] may lack the optional tables and columns [Schema.Spec] marks (a
+Better Auth deployment without the teams plugin has no team tables). The
+store then does without them, and an operation that needs one returns a
+capability error — [ErrNoTeams], [ErrNoCustomRoles], [ErrNoInvitations],
+[ErrNoInvitationTeams] — each of which also matches [ErrUnsupported].
+[Schema.Spec] is the same description as data, for tools: tenantc's
+generator checks a project's database schema against it.
+
 # Where it runs
 
 Every operation is one transaction on a [tenant.SystemDB]: organizations,

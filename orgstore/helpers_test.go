@@ -164,7 +164,7 @@ func render(t testing.TB, name string) string {
 // hooks or limits.
 func (fx *fixture) store(t testing.TB, cfg Config) *testStore {
 	t.Helper()
-	if cfg.Schema.Organizations.Name == "" {
+	if cfg.Schema.Organizations.Table == "" {
 		cfg.Schema = fx.Schema
 	}
 	s, err := New[OrgID, UserID, MemberID, InviteID, TeamID](fx.System, cfg)
@@ -259,12 +259,12 @@ func (fx *fixture) addMembers(t testing.TB, org OrgID, users []UserID, roles ...
 			memberIDs[i] = newTestID()
 		}
 		fx.exec(t, fmt.Sprintf(`INSERT INTO %s (%s, %s, %s, %s, %s) SELECT u.id, $1, u.uid, $3, now() FROM unnest($2::text[], $4::text[]) AS u(uid, id)`,
-			ident(m.Name), ident(m.ID), ident(m.OrganizationID), ident(m.UserID), ident(m.Role), ident(m.CreatedAt)),
+			ident(m.Table), ident(m.ID), ident(m.OrganizationID), ident(m.UserID), ident(m.Role), ident(m.CreatedAt)),
 			string(org), ids, strings.Join(roles, ","), memberIDs)
 		return
 	}
 	fx.exec(t, fmt.Sprintf(`INSERT INTO %s (%s, %s, %s) SELECT $1, u, $3 FROM unnest($2::text[]) AS u`,
-		ident(m.Name), ident(m.OrganizationID), ident(m.UserID), ident(m.Role)),
+		ident(m.Table), ident(m.OrganizationID), ident(m.UserID), ident(m.Role)),
 		string(org), ids, roles)
 }
 

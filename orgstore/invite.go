@@ -76,8 +76,11 @@ func (s *Store[O, U, M, I, T]) Invite(ctx context.Context, actor U, org O, in Ne
 		return inv, "", err
 	}
 	team := string(in.TeamID)
-	if team != "" && (!is.hasTeam || s.sql.team.org == "") {
-		return inv, "", fmt.Errorf("orgstore: the schema's invitations cannot name a team: %w", errNoTeams)
+	if team != "" && !is.hasTeam {
+		return inv, "", ErrNoInvitationTeams
+	}
+	if team != "" && s.sql.team.org == "" {
+		return inv, "", fmt.Errorf("%w: %w", ErrNoInvitationTeams, ErrNoTeams)
 	}
 	token, hash, err := newToken()
 	if err != nil {
@@ -137,11 +140,9 @@ func (s *Store[O, U, M, I, T]) Invite(ctx context.Context, actor U, org O, in Ne
 				// request's, which passed the same checks.
 				e.InvitationID = string(pending.ID)
 				return s.around(ctx, e, func() error {
-					args := []any{string(pending.ID), hash[:], expires, s.sql.encodeRoles(roles), actorID}
-					if is.hasTeam {
-						args = append(args, nullIfEmpty(team))
-					}
-					inv, _, err = s.scanInvitation(q.QueryRow(ctx, is.resend, args...))
+					args := pgx.NamedArgs{"id": string(pending.ID), "token_hash": hash[:], "expires": expires,
+						"roles": s.sql.encodeRoles(roles), "inviter": actorID, "team": nullIfEmpty(team)}
+					inv, _, err = s.scanInvitation(q.QueryRow(ctx, is.resend, args))
 					return err
 				})
 			case ReinviteCancel:
@@ -152,7 +153,7 @@ func (s *Store[O, U, M, I, T]) Invite(ctx context.Context, actor U, org O, in Ne
 				}); err != nil {
 					return err
 				}
-			default:
+			default: // ReinviteReject, and a value that is no policy
 				return fmt.Errorf("%s in organization %s: %w", email, orgID, ErrInvitationPending)
 			}
 		}
@@ -175,17 +176,9 @@ func (s *Store[O, U, M, I, T]) Invite(ctx context.Context, actor U, org O, in Ne
 			}
 		}
 		return s.around(ctx, e, func() error {
-			args := []any{orgID, email, s.sql.encodeRoles(roles), hash[:], actorID, expires}
-			if is.hasCreated {
-				args = append(args, now)
-			}
-			if is.hasTeam {
-				args = append(args, nullIfEmpty(team))
-			}
-			if id := s.sql.newID(); id != "" {
-				args = append(args, id)
-			}
-			inv, _, err = s.scanInvitation(q.QueryRow(ctx, is.insert, args...))
+			args := pgx.NamedArgs{"org": orgID, "email": email, "roles": s.sql.encodeRoles(roles), "token_hash": hash[:],
+				"inviter": actorID, "expires": expires, "created": now, "team": nullIfEmpty(team), "id": s.sql.newID()}
+			inv, _, err = s.scanInvitation(q.QueryRow(ctx, is.insert, args))
 			if isUniqueViolation(err) { // unreachable under the lock; kept as the index's word
 				return fmt.Errorf("%s in organization %s: %w", email, orgID, ErrInvitationPending)
 			}
@@ -675,15 +668,15 @@ func notMemberOnBadText(err error, org, user string) error {
 type inviteSQL struct {
 	// unusable is why the schema cannot hold invitations (no table or no
 	// token-hash column); every invitation operation returns it.
-	unusable   error
-	hasTeam    bool // the invitations table has a team column
-	hasCreated bool // … and a creation-time column
+	unusable error
+	hasTeam  bool // the invitations table has a team column
 
-	// insert: $1 organization, $2 email, $3 roles, $4 token hash, $5 inviter,
-	// $6 expires at[, created at][, team][, id] → columns.
+	// insert: @org, @email, @roles, @token_hash, @inviter, @expires, and
+	// where the schema has the column (or makes ids) @created, @team, @id →
+	// columns.
 	insert string
-	// resend: $1 id, $2 token hash, $3 expires at, $4 roles, $5 inviter[, $6
-	// team] → columns.
+	// resend: @id, @token_hash, @expires, @roles, @inviter, and @team where
+	// the schema has the column → columns.
 	resend string
 	// pendingFor: $1 organization, $2 email → the pending invitation's columns,
 	// locked.
@@ -708,15 +701,15 @@ type inviteSQL struct {
 
 func buildInviteSQL(sc Schema) inviteSQL {
 	v := sc.Invitations
-	if v.Name == "" {
-		return inviteSQL{unusable: errors.New("orgstore: the schema has no invitations table")}
+	if v.Table == "" {
+		return inviteSQL{unusable: fmt.Errorf("%w: it has no invitations table", ErrNoInvitations)}
 	}
 	if v.TokenHash == "" {
-		return inviteSQL{unusable: errors.New("orgstore: the schema's invitations table has no token-hash column (tenantc's migration adds one)")}
+		return inviteSQL{unusable: fmt.Errorf("%w: its invitations table has no token-hash column (tenantc's migration adds one)", ErrNoInvitations)}
 	}
 	var st inviteSQL
 	st.hasTeam = v.TeamID != ""
-	tbl := ident(v.Name)
+	tbl := ident(v.Table)
 	id, org, email, status := ident(v.ID), ident(v.OrganizationID), ident(v.Email), ident(v.Status)
 	team := "NULL::text"
 	if st.hasTeam {
@@ -733,34 +726,29 @@ func buildInviteSQL(sc Schema) inviteSQL {
 		order = fmt.Sprintf(" ORDER BY %s, %s", ident(v.CreatedAt), id)
 	}
 
-	// The insert's columns, and its parameters in the order Invite passes
-	// them: the six always there, then creation time, team and id when the
-	// schema has (or makes) them.
-	names := []string{org, email, ident(v.Role), ident(v.TokenHash), ident(v.InviterID), ident(v.ExpiresAt)}
-	st.hasCreated = v.CreatedAt != ""
-	if st.hasCreated {
-		names = append(names, ident(v.CreatedAt))
+	var ins insertList
+	ins.add(v.OrganizationID, "@org")
+	ins.add(v.Email, "@email")
+	ins.add(v.Role, "@roles")
+	ins.add(v.TokenHash, "@token_hash")
+	ins.add(v.InviterID, "@inviter")
+	ins.add(v.ExpiresAt, "@expires")
+	if v.CreatedAt != "" {
+		ins.add(v.CreatedAt, "@created")
 	}
 	if st.hasTeam {
-		names = append(names, ident(v.TeamID))
+		ins.add(v.TeamID, "@team")
 	}
-	if sc.IDs == "random32" {
-		names = append(names, id)
-	}
-	vals := make([]string, len(names))
-	for i := range vals {
-		vals[i] = fmt.Sprintf("$%d", i+1)
-	}
-	names = append(names, status)
-	vals = append(vals, "'pending'")
-	st.insert = fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s) RETURNING %s",
-		tbl, strings.Join(names, ", "), strings.Join(vals, ", "), cols)
+	ins.addID(sc, v.ID)
+	ins.add(v.Status, "'pending'")
+	st.insert = fmt.Sprintf("INSERT INTO %s %s RETURNING %s", tbl, ins, cols)
 
-	set := fmt.Sprintf("%s = $2, %s = $3, %s = $4, %s = $5", ident(v.TokenHash), ident(v.ExpiresAt), ident(v.Role), ident(v.InviterID))
+	set := fmt.Sprintf("%s = @token_hash, %s = @expires, %s = @roles, %s = @inviter",
+		ident(v.TokenHash), ident(v.ExpiresAt), ident(v.Role), ident(v.InviterID))
 	if st.hasTeam {
-		set += fmt.Sprintf(", %s = $6", ident(v.TeamID))
+		set += fmt.Sprintf(", %s = @team", ident(v.TeamID))
 	}
-	st.resend = fmt.Sprintf("UPDATE %s SET %s WHERE %s = $1 RETURNING %s", tbl, set, id, cols)
+	st.resend = fmt.Sprintf("UPDATE %s SET %s WHERE %s = @id RETURNING %s", tbl, set, id, cols)
 
 	st.pendingFor = fmt.Sprintf("SELECT %s FROM %s WHERE %s = $1 AND %s = $2 AND %s = 'pending' FOR UPDATE",
 		cols, tbl, org, email, status)
@@ -778,10 +766,10 @@ func buildInviteSQL(sc Schema) inviteSQL {
 	st.forEmail = fmt.Sprintf("SELECT %s FROM %s WHERE %s = $1 AND %s = 'pending' AND %s > $2%s",
 		cols, tbl, email, status, ident(v.ExpiresAt), order)
 
-	if u, m := sc.Users, sc.Members; u.Name != "" && u.Email != "" {
+	if u, m := sc.Users, sc.Members; u.Table != "" && u.Email != "" {
 		st.memberByEmail = fmt.Sprintf(`SELECT EXISTS (SELECT 1 FROM %s m JOIN %s u ON m.%s = u.%s::text
 	WHERE m.%s = $1 AND lower(u.%s) = $2)`,
-			ident(m.Name), ident(u.Name), ident(m.UserID), ident(u.ID), ident(m.OrganizationID), ident(u.Email))
+			ident(m.Table), ident(u.Table), ident(m.UserID), ident(u.ID), ident(m.OrganizationID), ident(u.Email))
 	}
 	return st
 }

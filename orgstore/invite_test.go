@@ -55,7 +55,7 @@ func invStatus(t testing.TB, fx *fixture, id InviteID) InvitationStatus {
 	v := fx.Schema.Invitations
 	var st string
 	require.NoError(t, fx.Admin.QueryRow(context.Background(),
-		fmt.Sprintf("SELECT %s FROM %s WHERE %s = $1", ident(v.Status), ident(v.Name), ident(v.ID)), string(id)).Scan(&st))
+		fmt.Sprintf("SELECT %s FROM %s WHERE %s = $1", ident(v.Status), ident(v.Table), ident(v.ID)), string(id)).Scan(&st))
 	return InvitationStatus(st)
 }
 
@@ -66,7 +66,7 @@ func invRow(t testing.TB, fx *fixture, id InviteID) (string, []byte) {
 	var row string
 	var hash []byte
 	require.NoError(t, fx.Admin.QueryRow(context.Background(),
-		fmt.Sprintf("SELECT to_jsonb(i)::text, i.%s FROM %s i WHERE i.%s = $1", ident(v.TokenHash), ident(v.Name), ident(v.ID)),
+		fmt.Sprintf("SELECT to_jsonb(i)::text, i.%s FROM %s i WHERE i.%s = $1", ident(v.TokenHash), ident(v.Table), ident(v.ID)),
 		string(id)).Scan(&row, &hash))
 	return row, hash
 }
@@ -76,7 +76,7 @@ func membersOf(t testing.TB, fx *fixture, org OrgID, user UserID) int {
 	t.Helper()
 	m := fx.Schema.Members
 	return fx.count(t, fmt.Sprintf("SELECT count(*) FROM %s WHERE %s = $1 AND %s = $2",
-		ident(m.Name), ident(m.OrganizationID), ident(m.UserID)), string(org), string(user))
+		ident(m.Table), ident(m.OrganizationID), ident(m.UserID)), string(org), string(user))
 }
 
 // pendingIn counts org's invitations stored as pending.
@@ -84,7 +84,7 @@ func pendingIn(t testing.TB, fx *fixture, org OrgID) int {
 	t.Helper()
 	v := fx.Schema.Invitations
 	return fx.count(t, fmt.Sprintf("SELECT count(*) FROM %s WHERE %s = $1 AND %s = 'pending'",
-		ident(v.Name), ident(v.OrganizationID), ident(v.Status)), string(org))
+		ident(v.Table), ident(v.OrganizationID), ident(v.Status)), string(org))
 }
 
 // otherToken is a well-formed token that no invitation has.
@@ -221,7 +221,7 @@ func TestInviteRules(t *testing.T) {
 		// (Schema.Users, Better Auth's user table); otherwise the invitation
 		// is made and accepting keeps the membership as it is.
 		inv, token, err := s.Invite(ctx, owner, org.ID, NewInvitation[TeamID]{Email: strings.ToUpper(fx.email(admin)), Roles: []string{RoleMember}})
-		if fx.Schema.Users.Name != "" {
+		if fx.Schema.Users.Table != "" {
 			assert.ErrorIs(t, err, ErrAlreadyMember)
 		} else {
 			require.NoError(t, err)
@@ -1085,7 +1085,7 @@ func TestAcceptRacesTeamDeleteAndResend(t *testing.T) {
 				})
 			if acceptErr == nil {
 				require.Equal(t, 1, membersOf(t, fx, org.ID, carol), "round %d", round)
-				if fx.Schema.Users.Name != "" {
+				if fx.Schema.Users.Table != "" {
 					require.ErrorIs(t, resendErr, ErrAlreadyMember, "round %d", round)
 				} else {
 					require.NoError(t, resendErr, "round %d", round)

@@ -141,7 +141,7 @@ func newListBench(tb testing.TB, flavor string) *listBench {
 	e := &listBench{flavor: flavor, schema: fx.Schema, after: map[string]UserID{}, offset: map[string]int{}}
 	if flavor == flavorNative {
 		fx.DB.Exec(tb, fx.DB.OwnerURL, `CREATE TABLE users (id text PRIMARY KEY, name text, email text)`)
-		e.schema.Users = UsersTable{Name: "users", ID: "id", UserName: "name", Email: "email"}
+		e.schema.Users = UsersTable{Table: "users", ID: "id", Name: "name", Email: "email"}
 	}
 
 	// The store's pool is a role of our own (BYPASSRLS, not a superuser) so
@@ -166,7 +166,7 @@ GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO %[1]s;`, role))
 	// Users: the owner and one per seeded member. Better Auth-like ids (32
 	// characters, random order); names and emails from the index.
 	u := e.schema.Users
-	users := fmt.Sprintf("INSERT INTO %s (%s, %s, %s) ", ident(u.Name), ident(u.ID), ident(u.UserName), ident(u.Email))
+	users := fmt.Sprintf("INSERT INTO %s (%s, %s, %s) ", ident(u.Table), ident(u.ID), ident(u.Name), ident(u.Email))
 	fx.exec(tb, users+"VALUES (md5($1), 'Owner', 'owner@example.com')", lmOwnerSeed)
 	e.actor = UserID(lmMD5(tb, fx, lmOwnerSeed))
 	seeded := 2 * (lmBigMembers - 1) // every other one is the big organization's
@@ -206,14 +206,14 @@ GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO %[1]s;`, role))
 		roles = RoleMember
 	}
 	fx.exec(tb, fmt.Sprintf("INSERT INTO %s (%s) SELECT %s FROM generate_series(1, $4) i",
-		ident(m.Name), strings.Join(cols, ", "), strings.Join(vals, ", ")),
+		ident(m.Table), strings.Join(cols, ", "), strings.Join(vals, ", ")),
 		string(e.org), others, roles, seeded)
 	fx.DB.Exec(tb, fx.DB.AdminURL, "VACUUM (ANALYZE)")
-	require.Equal(tb, lmBigMembers, fx.countWhere(tb, m.Name, m.OrganizationID, string(e.org)))
+	require.Equal(tb, lmBigMembers, fx.countWhere(tb, m.Table, m.OrganizationID, string(e.org)))
 
 	var deep string
 	require.NoError(tb, fx.Admin.QueryRow(ctx, fmt.Sprintf("SELECT %[2]s FROM %[1]s WHERE %[3]s = $1 ORDER BY %[2]s OFFSET %[4]d LIMIT 1",
-		ident(m.Name), ident(m.UserID), ident(m.OrganizationID), lmDeepAfter-1), string(e.org)).Scan(&deep))
+		ident(m.Table), ident(m.UserID), ident(m.OrganizationID), lmDeepAfter-1), string(e.org)).Scan(&deep))
 	e.after["first"], e.after["deep"] = "", UserID(deep)
 	e.offset["first"], e.offset["deep"] = 0, lmDeepAfter
 
@@ -222,8 +222,8 @@ GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO %[1]s;`, role))
 	e.countTrips(tb, roleURL)
 	e.logPlans(tb)
 	tb.Logf("%s: %d members (%d in the organization listed), %d users, setup %v",
-		flavor, fx.count(tb, "SELECT count(*) FROM "+ident(m.Name)), lmBigMembers,
-		fx.count(tb, "SELECT count(*) FROM "+ident(u.Name)), time.Since(start).Round(time.Millisecond))
+		flavor, fx.count(tb, "SELECT count(*) FROM "+ident(m.Table)), lmBigMembers,
+		fx.count(tb, "SELECT count(*) FROM "+ident(u.Table)), time.Since(start).Round(time.Millisecond))
 	return e
 }
 
@@ -236,8 +236,8 @@ func lmMD5(tb testing.TB, fx *fixture, s string) string {
 
 func (e *listBench) buildSQL() {
 	m, u := e.schema.Members, e.schema.Users
-	mt, org, user, role, created := ident(m.Name), ident(m.OrganizationID), ident(m.UserID), ident(m.Role), ident(m.CreatedAt)
-	ut, uid, name, email := ident(u.Name), ident(u.ID), ident(u.UserName), ident(u.Email)
+	mt, org, user, role, created := ident(m.Table), ident(m.OrganizationID), ident(m.UserID), ident(m.Role), ident(m.CreatedAt)
+	ut, uid, name, email := ident(u.Table), ident(u.ID), ident(u.Name), ident(u.Email)
 
 	// handwritten: the columns of Member, the organization excepted (the
 	// caller has it); an inner join (every member is a user); LIMIT 50 as a

@@ -28,8 +28,9 @@ type memberSQL struct {
 	// keyShare: $1 organization, $2 user → 1, holding the member row against
 	// removal until the transaction ends.
 	keyShare string
-	// insert: $1 organization, $2 user, $3 roles[, $4 id] → the member, or no
-	// row when user is a member already (ON CONFLICT DO NOTHING).
+	// insert: @org, @user, @roles, @id (when the store makes ids) → the
+	// member, or no row when user is a member already (ON CONFLICT DO
+	// NOTHING).
 	insert string
 	// update: $1 organization, $2 user, $3 roles → member.
 	update string
@@ -40,8 +41,8 @@ type memberSQL struct {
 	deleteTeams string
 	// owners: $1 organization → number of owners.
 	owners string
-	// seats: $1 organization, $2 now (only with invitations) → members plus
-	// pending unexpired invitations.
+	// seats: @org, @now (used with invitations) → members plus pending
+	// unexpired invitations.
 	seats string
 	// listFirst: $1 organization, $2 actor, $3 limit; listAfter: $1
 	// organization, $2 actor, $3 after, $4 limit. Members by user id, none
@@ -49,10 +50,10 @@ type memberSQL struct {
 	listFirst, listAfter string
 
 	// Custom roles ("" without Schema.Roles). roleExists: $1 organization,
-	// $2 role; roleInsert: $1 organization, $2 role, $3 permissions[, $4 id];
-	// roleDelete: $1 organization, $2 role; roleInUse: $1 organization, $2
-	// role, $3 now → whether a member holds it or a pending, unexpired
-	// invitation names it.
+	// $2 role; roleInsert: @org, @role, @permissions, @id (when the store
+	// makes ids); roleDelete: $1 organization, $2 role; roleInUse: $1
+	// organization, $2 role, $3 now → whether a member holds it or a pending,
+	// unexpired invitation names it.
 	roleExists, roleInsert, roleDelete, roleInUse string
 }
 
@@ -84,10 +85,10 @@ func ownerPredicate(sc Schema, a string) string {
 func memberColumns(sc Schema) (cols, join string) {
 	m, u := sc.Members, sc.Users
 	name, email := "''", "''"
-	if u.Name != "" {
-		name = fmt.Sprintf("COALESCE(u.%s::text, '')", ident(u.UserName))
+	if u.Table != "" {
+		name = fmt.Sprintf("COALESCE(u.%s::text, '')", ident(u.Name))
 		email = fmt.Sprintf("COALESCE(u.%s::text, '')", ident(u.Email))
-		join = fmt.Sprintf(" LEFT JOIN %s u ON u.%s = m.%s", ident(u.Name), ident(u.ID), ident(m.UserID))
+		join = fmt.Sprintf(" LEFT JOIN %s u ON u.%s = m.%s", ident(u.Table), ident(u.ID), ident(m.UserID))
 	}
 	cols = fmt.Sprintf("m.%s::text, m.%s::text, m.%s::text, m.%s, m.%s, %s, %s",
 		ident(m.ID), ident(m.OrganizationID), ident(m.UserID), ident(m.Role), ident(m.CreatedAt), name, email)
@@ -98,31 +99,32 @@ func buildMemberSQL(sc Schema) memberSQL {
 	m := sc.Members
 	var q memberSQL
 	cols, join := memberColumns(sc)
-	table, org, user := ident(m.Name), ident(m.OrganizationID), ident(m.UserID)
+	table, org, user := ident(m.Table), ident(m.OrganizationID), ident(m.UserID)
 
 	q.get = fmt.Sprintf("SELECT %s FROM %s m%s WHERE m.%s = $1 AND m.%s = $2", cols, table, join, org, user)
 	q.keyShare = fmt.Sprintf("SELECT 1 FROM %s WHERE %s = $1 AND %s = $2 FOR KEY SHARE", table, org, user)
 
-	names := []string{org, user, ident(m.Role), ident(m.CreatedAt)}
-	vals := []string{"$1", "$2", "$3", "now()"}
-	if sc.IDs == "random32" {
-		names, vals = append(names, ident(m.ID)), append(vals, "$4")
-	}
-	q.insert = fmt.Sprintf("WITH m AS (INSERT INTO %s (%s) VALUES (%s) ON CONFLICT (%s, %s) DO NOTHING RETURNING *) SELECT %s FROM m%s",
-		table, strings.Join(names, ", "), strings.Join(vals, ", "), org, user, cols, join)
+	var ins insertList
+	ins.add(m.OrganizationID, "@org")
+	ins.add(m.UserID, "@user")
+	ins.add(m.Role, "@roles")
+	ins.add(m.CreatedAt, "now()")
+	ins.addID(sc, m.ID)
+	q.insert = fmt.Sprintf("WITH m AS (INSERT INTO %s %s ON CONFLICT (%s, %s) DO NOTHING RETURNING *) SELECT %s FROM m%s",
+		table, ins, org, user, cols, join)
 	q.update = fmt.Sprintf("WITH m AS (UPDATE %s SET %s = $3 WHERE %s = $1 AND %s = $2 RETURNING *) SELECT %s FROM m%s",
 		table, ident(m.Role), org, user, cols, join)
 	q.delete = fmt.Sprintf("DELETE FROM %s WHERE %s = $1 AND %s = $2", table, org, user)
-	if t, tm := sc.Teams, sc.TeamMembers; t.Name != "" && tm.Name != "" {
+	if t, tm := sc.Teams, sc.TeamMembers; t.Table != "" && tm.Table != "" {
 		q.deleteTeams = fmt.Sprintf("DELETE FROM %s tm USING %s t WHERE tm.%s = t.%s AND t.%s = $1 AND tm.%s = $2",
-			ident(tm.Name), ident(t.Name), ident(tm.TeamID), ident(t.ID), ident(t.OrganizationID), ident(tm.UserID))
+			ident(tm.Table), ident(t.Table), ident(tm.TeamID), ident(t.ID), ident(t.OrganizationID), ident(tm.UserID))
 	}
 	q.owners = fmt.Sprintf("SELECT count(*) FROM %s WHERE %s = $1 AND %s", table, org, ownerPredicate(sc, ""))
 
-	q.seats = fmt.Sprintf("SELECT (SELECT count(*) FROM %s WHERE %s = $1)", table, org)
-	if i := sc.Invitations; i.Name != "" {
-		q.seats += fmt.Sprintf(" + (SELECT count(*) FROM %s WHERE %s = $1 AND %s = '%s' AND %s > $2)",
-			ident(i.Name), ident(i.OrganizationID), ident(i.Status), StatusPending, ident(i.ExpiresAt))
+	q.seats = fmt.Sprintf("SELECT (SELECT count(*) FROM %s WHERE %s = @org)", table, org)
+	if i := sc.Invitations; i.Table != "" {
+		q.seats += fmt.Sprintf(" + (SELECT count(*) FROM %s WHERE %s = @org AND %s = '%s' AND %s > @now)",
+			ident(i.Table), ident(i.OrganizationID), ident(i.Status), StatusPending, ident(i.ExpiresAt))
 	}
 
 	// ListMembers: one statement that is both the membership check (the
@@ -144,15 +146,16 @@ func buildMemberSQL(sc Schema) memberSQL {
 	q.listAfter = fmt.Sprintf("SELECT %s FROM %s m%s WHERE m.%s = $1 AND %s AND m.%s > $3 ORDER BY m.%s LIMIT $4",
 		cols, table, afterJoin, org, member, user, user)
 
-	if r := sc.Roles; r.Name != "" {
-		rt, rorg, rrole := ident(r.Name), ident(r.OrganizationID), ident(r.Role)
+	if r := sc.Roles; r.Table != "" {
+		rt, rorg, rrole := ident(r.Table), ident(r.OrganizationID), ident(r.Role)
 		q.roleExists = fmt.Sprintf("SELECT EXISTS (SELECT 1 FROM %s WHERE %s = $1 AND %s = $2)", rt, rorg, rrole)
-		names := []string{rorg, rrole, ident(r.Permissions), ident(r.CreatedAt)}
-		vals := []string{"$1", "$2", "$3", "now()"}
-		if sc.IDs == "random32" {
-			names, vals = append(names, ident(r.ID)), append(vals, "$4")
-		}
-		q.roleInsert = fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s)", rt, strings.Join(names, ", "), strings.Join(vals, ", "))
+		var ins insertList
+		ins.add(r.OrganizationID, "@org")
+		ins.add(r.Role, "@role")
+		ins.add(r.Permissions, "@permissions")
+		ins.add(r.CreatedAt, "now()")
+		ins.addID(sc, r.ID)
+		q.roleInsert = fmt.Sprintf("INSERT INTO %s %s", rt, ins)
 		q.roleDelete = fmt.Sprintf("DELETE FROM %s WHERE %s = $1 AND %s = $2", rt, rorg, rrole)
 		// In use: held by a member, or named by a pending invitation that can
 		// still be accepted ($3: the store's now). Deleting the latter's role
@@ -162,7 +165,7 @@ func buildMemberSQL(sc Schema) memberSQL {
 		q.roleInUse = fmt.Sprintf(`SELECT EXISTS (SELECT 1 FROM %s WHERE %s = $1 AND $2::text = ANY(%s))
 	OR EXISTS (SELECT 1 FROM %s WHERE %s = $1 AND %s = 'pending' AND %s > $3 AND $2::text = ANY(%s))`,
 			table, org, rolesArray(sc, ""),
-			ident(v.Name), ident(v.OrganizationID), ident(v.Status), ident(v.ExpiresAt), rolesArrayOf(sc, "", v.Role))
+			ident(v.Table), ident(v.OrganizationID), ident(v.Status), ident(v.ExpiresAt), rolesArrayOf(sc, "", v.Role))
 	}
 	return q
 }
@@ -215,14 +218,11 @@ func (s *Store[O, U, M, I, T]) authorizeLocked(ctx context.Context, q tenant.Que
 // invitation's status before it calls addMemberTx, so by then it is no longer
 // pending and only the new member is counted.
 func (s *Store[O, U, M, I, T]) seatsUsed(ctx context.Context, q tenant.Querier, org string) (int, error) {
-	args := []any{org}
-	if s.cfg.Schema.Invitations.Name != "" {
-		// UTC, as invitations are written: a timestamp without time zone
-		// (Better Auth's expiresAt) takes the time's wall clock.
-		args = append(args, s.cfg.Now().UTC())
-	}
+	// UTC, as invitations are written: a timestamp without time zone (Better
+	// Auth's expiresAt) takes the time's wall clock.
+	args := pgx.NamedArgs{"org": org, "now": s.cfg.Now().UTC()}
 	var n int
-	err := q.QueryRow(ctx, s.sql.member.seats, args...).Scan(&n)
+	err := q.QueryRow(ctx, s.sql.member.seats, args).Scan(&n)
 	return n, err
 }
 
@@ -274,12 +274,9 @@ func (s *Store[O, U, M, I, T]) addMemberTx(ctx context.Context, q tenant.Querier
 	var m Member[O, U, M]
 	e := &Event{Op: OpAddMember, Actor: actorID, OrganizationID: org, UserID: user, Roles: roles, Tx: q}
 	err := s.around(ctx, e, func() error {
-		args := []any{org, user, s.sql.encodeRoles(roles)}
-		if id := s.sql.newID(); id != "" {
-			args = append(args, id)
-		}
+		args := pgx.NamedArgs{"org": org, "user": user, "roles": s.sql.encodeRoles(roles), "id": s.sql.newID()}
 		var err error
-		m, err = s.scanMember(q.QueryRow(ctx, s.sql.member.insert, args...))
+		m, err = s.scanMember(q.QueryRow(ctx, s.sql.member.insert, args))
 		switch {
 		case errors.Is(err, pgx.ErrNoRows):
 			return errLostRace
@@ -538,10 +535,6 @@ func (s *Store[O, U, M, I, T]) ListMembers(ctx context.Context, actorID U, org O
 
 var reservedRoles = []string{RoleOwner, RoleAdmin, RoleMember}
 
-// errNoRolesTable is returned by CreateRole and DeleteRole on a schema
-// without a custom roles table.
-var errNoRolesTable = errors.New("orgstore: the schema has no custom roles table")
-
 // encodePermissions is the value to write into a custom role's permissions
 // column: text[] of statements (native) or Better Auth's JSON object of
 // resource → actions.
@@ -569,7 +562,7 @@ func (st *statements) encodePermissions(perms []Permission) (any, error) {
 // ErrNameTaken. Hooks: OpCreateRole, with the role in Event.Roles.
 func (s *Store[O, U, M, I, T]) CreateRole(ctx context.Context, actorID U, org O, role string, perms []Permission) error {
 	if s.sql.member.roleInsert == "" {
-		return errNoRolesTable
+		return ErrNoCustomRoles
 	}
 	if !rolePattern.MatchString(role) {
 		return fmt.Errorf("%q: %w", role, ErrUnknownRole)
@@ -612,11 +605,8 @@ func (s *Store[O, U, M, I, T]) CreateRole(ctx context.Context, actorID U, org O,
 		}
 		e := &Event{Op: OpCreateRole, Actor: string(actorID), OrganizationID: string(org), Roles: []string{role}, Tx: q}
 		return s.around(ctx, e, func() error {
-			args := []any{string(org), role, encoded}
-			if id := s.sql.newID(); id != "" {
-				args = append(args, id)
-			}
-			_, err := q.Exec(ctx, s.sql.member.roleInsert, args...)
+			args := pgx.NamedArgs{"org": string(org), "role": role, "permissions": encoded, "id": s.sql.newID()}
+			_, err := q.Exec(ctx, s.sql.member.roleInsert, args)
 			return err
 		})
 	})
@@ -629,7 +619,7 @@ func (s *Store[O, U, M, I, T]) CreateRole(ctx context.Context, actorID U, org O,
 // unknown role returns ErrUnknownRole. Hooks: OpDeleteRole.
 func (s *Store[O, U, M, I, T]) DeleteRole(ctx context.Context, actorID U, org O, role string) error {
 	if s.sql.member.roleDelete == "" {
-		return errNoRolesTable
+		return ErrNoCustomRoles
 	}
 	return s.inTx(ctx, func(ctx context.Context, q tenant.Querier) error {
 		// Locked like UpdateMemberRoles, so no one is granted the role while

@@ -48,7 +48,7 @@ func TestAddMember(t *testing.T) {
 		// Duplicates are refused, whoever asks and with whatever roles.
 		_, err = s.AddMember(ctx, owner, org.ID, member, []string{RoleAdmin})
 		assert.ErrorIs(t, err, ErrAlreadyMember)
-		assert.Equal(t, 1, fx.countWhere(t, fx.Schema.Members.Name, fx.Schema.Members.UserID, string(member)))
+		assert.Equal(t, 1, fx.countWhere(t, fx.Schema.Members.Table, fx.Schema.Members.UserID, string(member)))
 
 		// Permissions and grants.
 		_, err = s.AddMember(ctx, member, org.ID, dave, nil)
@@ -145,7 +145,7 @@ func TestCustomRoles(t *testing.T) {
 		roles := fx.Schema.Roles
 		var stored string
 		require.NoError(t, fx.Admin.QueryRow(ctx, fmt.Sprintf("SELECT %s::text FROM %s WHERE %s = $1 AND %s = 'manager'",
-			ident(roles.Permissions), ident(roles.Name), ident(roles.OrganizationID), ident(roles.Role)), string(org.ID)).Scan(&stored))
+			ident(roles.Permissions), ident(roles.Table), ident(roles.OrganizationID), ident(roles.Role)), string(org.ID)).Scan(&stored))
 		if flavor == flavorBetterAuth {
 			assert.JSONEq(t, `{"member":["create","update"]}`, stored, "Better Auth's resource → actions")
 		} else {
@@ -194,7 +194,7 @@ func TestCustomRoles(t *testing.T) {
 		sc := fx.Schema
 		sc.Roles = RolesTable{}
 		plain := fx.store(t, Config{Schema: sc})
-		assert.Error(t, plain.CreateRole(ctx, owner, org.ID, "x", nil))
+		assert.ErrorIs(t, plain.CreateRole(ctx, owner, org.ID, "x", nil), ErrNoCustomRoles)
 	})
 }
 
@@ -412,7 +412,7 @@ func TestLastTwoOwnersRace(t *testing.T) {
 						}
 					}
 					owners := fx.count(t, fmt.Sprintf("SELECT count(*) FROM %s WHERE %s = $1 AND %s",
-						ident(fx.Schema.Members.Name), ident(fx.Schema.Members.OrganizationID), ownerPredicate(fx.Schema, "")), string(org.ID))
+						ident(fx.Schema.Members.Table), ident(fx.Schema.Members.OrganizationID), ownerPredicate(fx.Schema, "")), string(org.ID))
 					if wins != 1 || owners != 1 {
 						t.Fatalf("iteration %d: %d requests won (want 1), %d owners remain (want 1); errors %v", i, wins, owners, errs)
 					}
@@ -469,7 +469,7 @@ func TestMaxMembers(t *testing.T) {
 		// Accepting an invitation changes its status first, so its seat
 		// becomes the member's: addMemberTx then fits in the limit.
 		fx.exec(t, fmt.Sprintf("UPDATE %s SET %s = 'accepted' WHERE %s = 'pending@example.com'",
-			ident(fx.Schema.Invitations.Name), ident(fx.Schema.Invitations.Status), ident(fx.Schema.Invitations.Email)))
+			ident(fx.Schema.Invitations.Table), ident(fx.Schema.Invitations.Status), ident(fx.Schema.Invitations.Email)))
 		assert.Equal(t, 3, seats())
 		invitee := fx.user(t, "invitee")
 		err = tenant.System(ctx, fx.System, func(ctx context.Context, sc *tenant.Scope) error {
@@ -500,7 +500,7 @@ func TestMaxMembers(t *testing.T) {
 			}
 		}
 		assert.Equal(t, 3, ok)
-		assert.Equal(t, 4, fx.countWhere(t, fx.Schema.Members.Name, fx.Schema.Members.OrganizationID, string(big.ID)))
+		assert.Equal(t, 4, fx.countWhere(t, fx.Schema.Members.Table, fx.Schema.Members.OrganizationID, string(big.ID)))
 	})
 }
 
@@ -522,7 +522,7 @@ func (fx *fixture) insertInvitation(t testing.TB, org OrgID, inviter UserID, ema
 		quoted[n] = ident(c)
 		params[n] = fmt.Sprintf("$%d", n+1)
 	}
-	fx.exec(t, fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s)", ident(i.Name), strings.Join(quoted, ", "), strings.Join(params, ", ")), vals...)
+	fx.exec(t, fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s)", ident(i.Table), strings.Join(quoted, ", "), strings.Join(params, ", ")), vals...)
 }
 
 // TestAddMemberTx: the internal every new membership goes through.
@@ -574,7 +574,7 @@ func TestAddMemberTx(t *testing.T) {
 			}
 			wg.Wait()
 			assert.Equal(t, 1, count(results, true))
-			assert.Equal(t, 1, fx.countWhere(t, fx.Schema.Members.Name, fx.Schema.Members.UserID, string(carol)))
+			assert.Equal(t, 1, fx.countWhere(t, fx.Schema.Members.Table, fx.Schema.Members.UserID, string(carol)))
 		}
 	})
 }
@@ -702,12 +702,12 @@ func TestListMembersPlan(t *testing.T) {
 			assert.Contains(t, text, "Index", name)
 			assert.NotContains(t, text, "Sort", name)
 			assert.False(t, slices.ContainsFunc(plan, func(l string) bool {
-				return strings.Contains(l, "Seq Scan on "+fx.Schema.Members.Name)
+				return strings.Contains(l, "Seq Scan on "+fx.Schema.Members.Table)
 			}), "%s:\n%s", name, text)
 			assert.Contains(t, text, "One-Time Filter", "%s: the membership check runs once:\n%s", name, text)
 			if name == "after" {
 				assert.Regexp(t, `Index Cond: \(\(.*(organization_id|organizationId).* = \$1\) AND \(.*(user_id|userId).* > \$3\)\)`, text)
-				if fx.Schema.Users.Name != "" {
+				if fx.Schema.Users.Table != "" {
 					// The users' key is bounded too, or a deep page reads
 					// the users from the first id (docs/BENCHMARKS.md).
 					assert.GreaterOrEqual(t, strings.Count(text, "> $3"), 2, "users scan bounded by the cursor:\n%s", text)
@@ -736,10 +736,10 @@ func TestRemoveMemberLeavesTeams(t *testing.T) {
 		}
 		require.NoError(t, s.RemoveMember(ctx, owner, a.ID, bob))
 		tm := fx.Schema.TeamMembers
-		assert.Zero(t, fx.countWhere(t, tm.Name, tm.TeamID, string(teams[0])))
-		assert.Equal(t, 1, fx.countWhere(t, tm.Name, tm.TeamID, string(teams[1])), "the other organization's team keeps bob")
+		assert.Zero(t, fx.countWhere(t, tm.Table, tm.TeamID, string(teams[0])))
+		assert.Equal(t, 1, fx.countWhere(t, tm.Table, tm.TeamID, string(teams[1])), "the other organization's team keeps bob")
 		require.NoError(t, s.Leave(ctx, bob, b.ID))
-		assert.Zero(t, fx.countWhere(t, tm.Name, tm.TeamID, string(teams[1])))
+		assert.Zero(t, fx.countWhere(t, tm.Table, tm.TeamID, string(teams[1])))
 	})
 }
 
@@ -760,12 +760,12 @@ func TestHooks(t *testing.T) {
 		mem := fx.Schema.Members
 		isMember := func(org OrgID, u UserID) bool {
 			return fx.count(t, fmt.Sprintf("SELECT count(*) FROM %s WHERE %s = $1 AND %s = $2",
-				ident(mem.Name), ident(mem.OrganizationID), ident(mem.UserID)), string(org), string(u)) == 1
+				ident(mem.Table), ident(mem.OrganizationID), ident(mem.UserID)), string(org), string(u)) == 1
 		}
 		teamName := func(team TeamID) string {
 			var name string
 			tt := fx.Schema.Teams
-			err := fx.Admin.QueryRow(ctx, fmt.Sprintf("SELECT %s FROM %s WHERE %s = $1", ident(tt.TeamName), ident(tt.Name), ident(tt.ID)), string(team)).Scan(&name)
+			err := fx.Admin.QueryRow(ctx, fmt.Sprintf("SELECT %s FROM %s WHERE %s = $1", ident(tt.Name), ident(tt.Table), ident(tt.ID)), string(team)).Scan(&name)
 			if err != nil {
 				return ""
 			}
@@ -774,7 +774,7 @@ func TestHooks(t *testing.T) {
 		inTeam := func(team TeamID, u UserID) bool {
 			tm := fx.Schema.TeamMembers
 			return fx.count(t, fmt.Sprintf("SELECT count(*) FROM %s WHERE %s = $1 AND %s = $2",
-				ident(tm.Name), ident(tm.TeamID), ident(tm.UserID)), string(team), string(u)) == 1
+				ident(tm.Table), ident(tm.TeamID), ident(tm.UserID)), string(team), string(u)) == 1
 		}
 		withMember := func(roles ...string) (Organization[OrgID], UserID) {
 			org := fx.org(t, s, owner)
@@ -801,7 +801,7 @@ func TestHooks(t *testing.T) {
 						_, _, err := s.CreateOrganization(ctx, NewOrganization[UserID]{Name: "H", Slug: slug, Creator: owner})
 						return err
 					},
-					applied: func() bool { return fx.countWhere(t, orgs.Name, orgs.Slug, slug) == 1 },
+					applied: func() bool { return fx.countWhere(t, orgs.Table, orgs.Slug, slug) == 1 },
 					want:    Event{Op: OpCreateOrganization, Actor: string(owner)},
 					events:  []string{"before organization.create", "before member.add", "after member.add", "after organization.create"},
 				}

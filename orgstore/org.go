@@ -33,19 +33,17 @@ func validName(name string) error {
 
 // orgSQL is the SQL of the organization operations.
 type orgSQL struct {
-	// insert → id, created, updated; its parameters are the values named by
-	// insertArgs ("name", "slug", "logo", "metadata", "id"), in order.
-	insert     string
-	insertArgs []string
+	// insert: @name, @slug, @logo, @metadata, @id (each used when the
+	// schema has the column, or makes ids) → id, created, updated.
+	insert string
 	// ownedBy: $1 user → organizations the user owns.
 	ownedBy string
 	// lockUser: $1 user; serialises a user's organization creations, so
 	// MaxOrganizationsPerUser holds under concurrent requests.
 	lockUser string
-	// update → organization; parameters named by updateArgs ("id", "name",
-	// "slug", "logo", "metadata"); a NULL value keeps the column.
-	update     string
-	updateArgs []string
+	// update: @id, @name, @slug, @logo, @metadata → organization; a NULL
+	// value keeps the column.
+	update string
 	// delete: $1 id.
 	delete string
 	// bySlug: $1 slug, $2 user → the organization when user is a member.
@@ -57,33 +55,15 @@ type orgSQL struct {
 	resolve string
 }
 
-// params numbers a statement's parameters and remembers which value each
-// one takes, so a schema without an optional column sends no value for it.
-type params []string
-
-func (p *params) add(name string) string {
-	*p = append(*p, name)
-	return fmt.Sprintf("$%d", len(*p))
-}
-
-// bind returns the values of names in order from vals.
-func bind(names []string, vals map[string]any) []any {
-	out := make([]any, len(names))
-	for i, n := range names {
-		out[i] = vals[n]
-	}
-	return out
-}
-
 // bridge is how an organization's tenant is read: the select expression
 // and the join that expression needs (alias o is the organization).
 func bridge(sc Schema) (expr, join string) {
 	o, t := sc.Organizations, sc.Tenants
-	if t.Name == "" {
+	if t.Table == "" {
 		return fmt.Sprintf("o.%s::text", ident(o.ID)), ""
 	}
 	return fmt.Sprintf("COALESCE(t.%s::text, '')", ident(t.ID)),
-		fmt.Sprintf(" LEFT JOIN %s t ON t.%s = o.%s", ident(t.Name), ident(t.OrganizationID), ident(o.ID))
+		fmt.Sprintf(" LEFT JOIN %s t ON t.%s = o.%s", ident(t.Table), ident(t.OrganizationID), ident(o.ID))
 }
 
 // orgColumns is the select list of scanOrganization, over alias o.
@@ -101,7 +81,7 @@ func orgColumns(sc Schema) string {
 		updated = "o." + ident(o.UpdatedAt)
 	}
 	return fmt.Sprintf("o.%s::text, %s, o.%s, o.%s, %s, %s, o.%s, %s",
-		ident(o.ID), tenantExpr, ident(o.OrgName), ident(o.Slug), logo, meta, ident(o.CreatedAt), updated)
+		ident(o.ID), tenantExpr, ident(o.Name), ident(o.Slug), logo, meta, ident(o.CreatedAt), updated)
 }
 
 func buildOrgSQL(sc Schema) orgSQL {
@@ -110,84 +90,78 @@ func buildOrgSQL(sc Schema) orgSQL {
 	_, join := bridge(sc)
 	cols := orgColumns(sc)
 
-	// insert
-	var ip params
-	names := []string{ident(o.OrgName), ident(o.Slug)}
-	vals := []string{ip.add("name"), ip.add("slug")}
+	var ins insertList
+	ins.add(o.Name, "@name")
+	ins.add(o.Slug, "@slug")
 	if o.Logo != "" {
-		names, vals = append(names, ident(o.Logo)), append(vals, "NULLIF("+ip.add("logo")+", '')")
+		ins.add(o.Logo, "NULLIF(@logo, '')")
 	}
 	if o.Metadata != "" {
-		p := ip.add("metadata")
-		v := p + "::text"
-		if !sc.MetadataText {
-			v = "COALESCE(" + p + "::jsonb, '{}')"
+		if sc.MetadataText {
+			ins.add(o.Metadata, "@metadata::text")
+		} else {
+			ins.add(o.Metadata, "COALESCE(@metadata::jsonb, '{}')")
 		}
-		names, vals = append(names, ident(o.Metadata)), append(vals, v)
 	}
-	names, vals = append(names, ident(o.CreatedAt)), append(vals, "now()")
+	ins.add(o.CreatedAt, "now()")
 	updated := ident(o.CreatedAt)
 	if o.UpdatedAt != "" {
-		names, vals = append(names, ident(o.UpdatedAt)), append(vals, "now()")
+		ins.add(o.UpdatedAt, "now()")
 		updated = ident(o.UpdatedAt)
 	}
-	if sc.IDs == "random32" {
-		names, vals = append(names, ident(o.ID)), append(vals, ip.add("id"))
-	}
-	q.insert = fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s) RETURNING %s::text, %s, %s",
-		ident(o.Name), strings.Join(names, ", "), strings.Join(vals, ", "), ident(o.ID), ident(o.CreatedAt), updated)
-	q.insertArgs = ip
+	ins.addID(sc, o.ID)
+	q.insert = fmt.Sprintf("INSERT INTO %s %s RETURNING %s::text, %s, %s",
+		ident(o.Table), ins, ident(o.ID), ident(o.CreatedAt), updated)
 
 	q.ownedBy = fmt.Sprintf("SELECT count(*) FROM %s WHERE %s = $1 AND %s",
-		ident(m.Name), ident(m.UserID), ownerPredicate(sc, ""))
+		ident(m.Table), ident(m.UserID), ownerPredicate(sc, ""))
 	q.lockUser = "SELECT pg_advisory_xact_lock(hashtextextended('tenantc.orgstore.user:' || $1::text, 0))"
 
 	// update: NULL parameters keep the column.
-	var up params
-	id := up.add("id")
 	sets := []string{
-		fmt.Sprintf("%s = COALESCE(%s, %s)", ident(o.OrgName), up.add("name"), ident(o.OrgName)),
-		fmt.Sprintf("%s = COALESCE(%s, %s)", ident(o.Slug), up.add("slug"), ident(o.Slug)),
+		fmt.Sprintf("%s = COALESCE(@name, %s)", ident(o.Name), ident(o.Name)),
+		fmt.Sprintf("%s = COALESCE(@slug, %s)", ident(o.Slug), ident(o.Slug)),
 	}
 	if o.Logo != "" {
-		p := up.add("logo")
-		sets = append(sets, fmt.Sprintf("%s = CASE WHEN %s::text IS NULL THEN %s ELSE NULLIF(%s::text, '') END",
-			ident(o.Logo), p, ident(o.Logo), p))
+		sets = append(sets, fmt.Sprintf("%s = CASE WHEN @logo::text IS NULL THEN %s ELSE NULLIF(@logo::text, '') END",
+			ident(o.Logo), ident(o.Logo)))
 	}
 	if o.Metadata != "" {
 		typ := "::jsonb"
 		if sc.MetadataText {
 			typ = "::text"
 		}
-		sets = append(sets, fmt.Sprintf("%s = COALESCE(%s%s, %s)", ident(o.Metadata), up.add("metadata"), typ, ident(o.Metadata)))
+		sets = append(sets, fmt.Sprintf("%s = COALESCE(@metadata%s, %s)", ident(o.Metadata), typ, ident(o.Metadata)))
 	}
 	if o.UpdatedAt != "" {
 		sets = append(sets, fmt.Sprintf("%s = now()", ident(o.UpdatedAt)))
 	}
-	q.update = fmt.Sprintf("WITH o AS (UPDATE %s SET %s WHERE %s = %s RETURNING *) SELECT %s FROM o%s",
-		ident(o.Name), strings.Join(sets, ", "), ident(o.ID), id, cols, join)
-	q.updateArgs = up
+	q.update = fmt.Sprintf("WITH o AS (UPDATE %s SET %s WHERE %s = @id RETURNING *) SELECT %s FROM o%s",
+		ident(o.Table), strings.Join(sets, ", "), ident(o.ID), cols, join)
 
-	q.delete = fmt.Sprintf("DELETE FROM %s WHERE %s = $1", ident(o.Name), ident(o.ID))
+	q.delete = fmt.Sprintf("DELETE FROM %s WHERE %s = $1", ident(o.Table), ident(o.ID))
 	q.bySlug = fmt.Sprintf("SELECT %s FROM %s o JOIN %s m ON m.%s = o.%s AND m.%s = $2%s WHERE o.%s = $1",
-		cols, ident(o.Name), ident(m.Name), ident(m.OrganizationID), ident(o.ID), ident(m.UserID), join, ident(o.Slug))
+		cols, ident(o.Table), ident(m.Table), ident(m.OrganizationID), ident(o.ID), ident(m.UserID), join, ident(o.Slug))
 	q.forUser = fmt.Sprintf("SELECT %s FROM %s m JOIN %s o ON o.%s = m.%s%s WHERE m.%s = $1 ORDER BY o.%s",
-		cols, ident(m.Name), ident(o.Name), ident(o.ID), ident(m.OrganizationID), join, ident(m.UserID), ident(o.Slug))
+		cols, ident(m.Table), ident(o.Table), ident(o.ID), ident(m.OrganizationID), join, ident(m.UserID), ident(o.Slug))
 
-	if t := sc.Tenants; t.Name == "" {
+	if t := sc.Tenants; t.Table == "" {
 		q.resolve = fmt.Sprintf("SELECT m.%s::text FROM %s m WHERE m.%s = $1 AND m.%s = $2",
-			ident(m.OrganizationID), ident(m.Name), ident(m.OrganizationID), ident(m.UserID))
+			ident(m.OrganizationID), ident(m.Table), ident(m.OrganizationID), ident(m.UserID))
 	} else {
 		q.resolve = fmt.Sprintf("SELECT COALESCE(t.%s::text, '') FROM %s m LEFT JOIN %s t ON t.%s = m.%s WHERE m.%s = $1 AND m.%s = $2",
-			ident(t.ID), ident(m.Name), ident(t.Name), ident(t.OrganizationID), ident(m.OrganizationID),
+			ident(t.ID), ident(m.Table), ident(t.Table), ident(t.OrganizationID), ident(m.OrganizationID),
 			ident(m.OrganizationID), ident(m.UserID))
 	}
 	return q
 }
 
-// insertTenant is the statement creating an organization's tenant row:
-// $1 organization, then the values of extra in sorted key order.
-func (s *Store[O, U, M, I, T]) insertTenant(extra map[string]any) (string, []string, error) {
+// insertTenant is the statement creating an organization's tenant row, and
+// its arguments but @org, the organization (which the caller adds): extra's
+// values go into the columns its keys name. With onConflict, a row the
+// organization has already is left as it is and the statement returns no
+// row.
+func (s *Store[O, U, M, I, T]) insertTenant(extra map[string]any, onConflict bool) (string, pgx.NamedArgs, error) {
 	t := s.cfg.Schema.Tenants
 	keys := make([]string, 0, len(extra))
 	for k := range extra {
@@ -197,13 +171,20 @@ func (s *Store[O, U, M, I, T]) insertTenant(extra map[string]any) (string, []str
 		keys = append(keys, k)
 	}
 	slices.Sort(keys)
-	names, vals := []string{ident(t.OrganizationID)}, []string{"$1"}
+	var ins insertList
+	ins.add(t.OrganizationID, "@org")
+	args := pgx.NamedArgs{}
 	for i, k := range keys {
-		names = append(names, ident(k))
-		vals = append(vals, fmt.Sprintf("$%d", i+2))
+		// Column names are any text; the parameters' names are their places.
+		name := fmt.Sprintf("c%d", i)
+		ins.add(k, "@"+name)
+		args[name] = extra[k]
 	}
-	return fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s) RETURNING %s::text",
-		ident(t.Name), strings.Join(names, ", "), strings.Join(vals, ", "), ident(t.ID)), keys, nil
+	conflict := ""
+	if onConflict {
+		conflict = fmt.Sprintf(" ON CONFLICT (%s) DO NOTHING", ident(t.OrganizationID))
+	}
+	return fmt.Sprintf("INSERT INTO %s %s%s RETURNING %s::text", ident(t.Table), ins, conflict, ident(t.ID)), args, nil
 }
 
 // scanOrganization reads a row of orgColumns.
@@ -262,9 +243,9 @@ func (s *Store[O, U, M, I, T]) CreateOrganization(ctx context.Context, in NewOrg
 		return org, owner, err
 	}
 	var tenantSQL string
-	var tenantKeys []string
-	if s.cfg.Schema.Tenants.Name != "" {
-		if tenantSQL, tenantKeys, err = s.insertTenant(in.Tenant); err != nil {
+	var tenantArgs pgx.NamedArgs
+	if s.cfg.Schema.Tenants.Table != "" {
+		if tenantSQL, tenantArgs, err = s.insertTenant(in.Tenant, false); err != nil {
 			return org, owner, err
 		}
 	}
@@ -284,9 +265,9 @@ func (s *Store[O, U, M, I, T]) CreateOrganization(ctx context.Context, in NewOrg
 		}
 		e := &Event{Op: OpCreateOrganization, Actor: creator, Tx: q}
 		return s.around(ctx, e, func() error {
-			vals := map[string]any{"name": in.Name, "slug": in.Slug, "logo": in.Logo, "metadata": meta, "id": s.sql.newID()}
+			args := pgx.NamedArgs{"name": in.Name, "slug": in.Slug, "logo": in.Logo, "metadata": meta, "id": s.sql.newID()}
 			var id string
-			err := q.QueryRow(ctx, s.sql.org.insert, bind(s.sql.org.insertArgs, vals)...).Scan(&id, &org.CreatedAt, &org.UpdatedAt)
+			err := q.QueryRow(ctx, s.sql.org.insert, args).Scan(&id, &org.CreatedAt, &org.UpdatedAt)
 			if err != nil {
 				if isUniqueViolation(err) && !isPrimaryKey(err) {
 					return fmt.Errorf("%q: %w", in.Slug, ErrSlugTaken)
@@ -301,12 +282,9 @@ func (s *Store[O, U, M, I, T]) CreateOrganization(ctx context.Context, in NewOrg
 			if tenantSQL == "" {
 				org.TenantID = tenant.ID(id)
 			} else {
-				targs := []any{id}
-				for _, k := range tenantKeys {
-					targs = append(targs, in.Tenant[k])
-				}
+				tenantArgs["org"] = id
 				var tid string
-				if err := q.QueryRow(ctx, tenantSQL, targs...).Scan(&tid); err != nil {
+				if err := q.QueryRow(ctx, tenantSQL, tenantArgs).Scan(&tid); err != nil {
 					return fmt.Errorf("orgstore: insert tenant of organization %s: %w", id, err)
 				}
 				org.TenantID = tenant.ID(tid)
@@ -357,8 +335,8 @@ func (s *Store[O, U, M, I, T]) UpdateOrganization(ctx context.Context, actorID U
 		e := &Event{Op: OpUpdateOrganization, Actor: string(actorID), OrganizationID: string(org), Tx: q}
 		return s.around(ctx, e, func() error {
 			var err error
-			vals := map[string]any{"id": string(org), "name": u.Name, "slug": u.Slug, "logo": u.Logo, "metadata": meta}
-			out, err = scanOrganization[O](q.QueryRow(ctx, s.sql.org.update, bind(s.sql.org.updateArgs, vals)...))
+			args := pgx.NamedArgs{"id": string(org), "name": u.Name, "slug": u.Slug, "logo": u.Logo, "metadata": meta}
+			out, err = scanOrganization[O](q.QueryRow(ctx, s.sql.org.update, args))
 			if isUniqueViolation(err) && !isPrimaryKey(err) && u.Slug != nil {
 				return fmt.Errorf("%q: %w", *u.Slug, ErrSlugTaken)
 			}
@@ -437,7 +415,7 @@ func (s *Store[O, U, M, I, T]) ResolveTenant(ctx context.Context, user U, org O)
 		if errors.Is(err, pgx.ErrNoRows) || isBadID(err) {
 			return fmt.Errorf("user %s, organization %s: %w", user, org, ErrNotMember)
 		}
-		if err != nil || id != "" || s.cfg.Schema.Tenants.Name == "" {
+		if err != nil || id != "" || s.cfg.Schema.Tenants.Table == "" {
 			return err
 		}
 		return s.adoptOrganization(ctx, q, string(org), &id)
@@ -463,19 +441,15 @@ func (s *Store[O, U, M, I, T]) ResolveTenantBySlug(ctx context.Context, user U, 
 // made. Two concurrent calls make one row: the bridge column is unique, the
 // loser inserts nothing and reads the winner's.
 func (s *Store[O, U, M, I, T]) adoptOrganization(ctx context.Context, q tenant.Querier, org string, id *string) error {
-	insert, keys, err := s.insertTenant(s.cfg.TenantDefaults)
+	insert, args, err := s.insertTenant(s.cfg.TenantDefaults, true)
 	if err != nil {
 		return err
 	}
 	t := s.cfg.Schema.Tenants
-	insert = strings.Replace(insert, " RETURNING ", fmt.Sprintf(" ON CONFLICT (%s) DO NOTHING RETURNING ", ident(t.OrganizationID)), 1)
-	args := []any{org}
-	for _, k := range keys {
-		args = append(args, s.cfg.TenantDefaults[k])
-	}
-	err = q.QueryRow(ctx, insert, args...).Scan(id)
+	args["org"] = org
+	err = q.QueryRow(ctx, insert, args).Scan(id)
 	if errors.Is(err, pgx.ErrNoRows) { // another call created it first
-		err = q.QueryRow(ctx, fmt.Sprintf("SELECT %s::text FROM %s WHERE %s = $1", ident(t.ID), ident(t.Name), ident(t.OrganizationID)), org).Scan(id)
+		err = q.QueryRow(ctx, fmt.Sprintf("SELECT %s::text FROM %s WHERE %s = $1", ident(t.ID), ident(t.Table), ident(t.OrganizationID)), org).Scan(id)
 	}
 	if err != nil {
 		return fmt.Errorf("orgstore: creating the tenant of organization %s (set Config.TenantDefaults for the tenants table's required columns): %w", org, err)

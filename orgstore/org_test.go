@@ -105,9 +105,9 @@ func TestCreateOrganizationIsOneTransaction(t *testing.T) {
 		sc := fx.Schema
 		nothing := func(t *testing.T) {
 			t.Helper()
-			assert.Zero(t, fx.count(t, "SELECT count(*) FROM "+ident(sc.Organizations.Name)), "organizations")
+			assert.Zero(t, fx.count(t, "SELECT count(*) FROM "+ident(sc.Organizations.Table)), "organizations")
 			assert.Zero(t, fx.count(t, "SELECT count(*) FROM tenants"), "tenants")
-			assert.Zero(t, fx.count(t, "SELECT count(*) FROM "+ident(sc.Members.Name)), "members")
+			assert.Zero(t, fx.count(t, "SELECT count(*) FROM "+ident(sc.Members.Table)), "members")
 		}
 		boom := errors.New("boom")
 		for _, tc := range []struct {
@@ -308,9 +308,9 @@ func TestDeleteOrganization(t *testing.T) {
 		require.NoError(t, s.DeleteOrganization(ctx, owner, org.ID))
 
 		sc := fx.Schema
-		assert.Zero(t, fx.countWhere(t, sc.Organizations.Name, sc.Organizations.ID, string(org.ID)))
-		assert.Zero(t, fx.countWhere(t, sc.Members.Name, sc.Members.OrganizationID, string(org.ID)))
-		assert.Zero(t, fx.countWhere(t, sc.Teams.Name, sc.Teams.OrganizationID, string(org.ID)))
+		assert.Zero(t, fx.countWhere(t, sc.Organizations.Table, sc.Organizations.ID, string(org.ID)))
+		assert.Zero(t, fx.countWhere(t, sc.Members.Table, sc.Members.OrganizationID, string(org.ID)))
+		assert.Zero(t, fx.countWhere(t, sc.Teams.Table, sc.Teams.OrganizationID, string(org.ID)))
 		assert.Zero(t, fx.count(t, "SELECT count(*) FROM tenants WHERE id = $1", string(org.TenantID)), "the bridge row cascades")
 		_, err = s.ResolveTenant(ctx, owner, org.ID)
 		assert.ErrorIs(t, err, ErrNotMember)
@@ -512,10 +512,10 @@ func TestCrossOrganization(t *testing.T) {
 		sc := fx.Schema
 		snapshot := func() [4]int {
 			return [4]int{
-				fx.countWhere(t, sc.Members.Name, sc.Members.OrganizationID, string(b.ID)),
-				fx.countWhere(t, sc.Teams.Name, sc.Teams.OrganizationID, string(b.ID)),
-				fx.countWhere(t, sc.TeamMembers.Name, sc.TeamMembers.TeamID, string(bTeam.ID)),
-				fx.countWhere(t, sc.Roles.Name, sc.Roles.OrganizationID, string(b.ID)),
+				fx.countWhere(t, sc.Members.Table, sc.Members.OrganizationID, string(b.ID)),
+				fx.countWhere(t, sc.Teams.Table, sc.Teams.OrganizationID, string(b.ID)),
+				fx.countWhere(t, sc.TeamMembers.Table, sc.TeamMembers.TeamID, string(bTeam.ID)),
+				fx.countWhere(t, sc.Roles.Table, sc.Roles.OrganizationID, string(b.ID)),
 			}
 		}
 		before := snapshot()

@@ -30,19 +30,24 @@ type statements struct {
 }
 
 func buildStatements(sc Schema) (*statements, error) {
-	if sc.Organizations.Name == "" || sc.Members.Name == "" {
+	if sc.Organizations.Table == "" || sc.Members.Table == "" {
 		return nil, fmt.Errorf("orgstore: the schema needs organizations and members tables")
+	}
+	// Checked here, once: every statement below and newID read IDs as one of
+	// the two.
+	if !sc.IDs.valid() {
+		return nil, fmt.Errorf("orgstore: Schema.IDs is %s: want %s or %s", sc.IDs, DatabaseIDs, Random32IDs)
 	}
 	st := &statements{schema: sc}
 	m := sc.Members
 	st.memberRoles = fmt.Sprintf("SELECT %s::text, %s FROM %s WHERE %s = $1 AND %s = $2",
-		ident(m.ID), ident(m.Role), ident(m.Name), ident(m.OrganizationID), ident(m.UserID))
-	if r := sc.Roles; r.Name != "" {
+		ident(m.ID), ident(m.Role), ident(m.Table), ident(m.OrganizationID), ident(m.UserID))
+	if r := sc.Roles; r.Table != "" {
 		st.customRoles = fmt.Sprintf("SELECT %s, %s FROM %s WHERE %s = $1",
-			ident(r.Role), ident(r.Permissions), ident(r.Name), ident(r.OrganizationID))
+			ident(r.Role), ident(r.Permissions), ident(r.Table), ident(r.OrganizationID))
 	}
 	o := sc.Organizations
-	st.lockOrganization = fmt.Sprintf("SELECT %s::text FROM %s WHERE %s = $1 FOR UPDATE", ident(o.ID), ident(o.Name), ident(o.ID))
+	st.lockOrganization = fmt.Sprintf("SELECT %s::text FROM %s WHERE %s = $1 FOR UPDATE", ident(o.ID), ident(o.Table), ident(o.ID))
 	st.org = buildOrgSQL(sc)
 	st.member = buildMemberSQL(sc)
 	st.team = buildTeamSQL(sc)
@@ -110,7 +115,7 @@ func (st *statements) decodePermissions(v any) []Permission {
 // newID returns a new id made in Go, or "" when the column default makes it.
 // Better Auth's ids are 32 random alphanumeric characters.
 func (st *statements) newID() string {
-	if st.schema.IDs != "random32" {
+	if st.schema.IDs != Random32IDs {
 		return ""
 	}
 	const alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
@@ -131,4 +136,32 @@ func (st *statements) encodeRoles(roles []string) any {
 		return strings.Join(roles, ",")
 	}
 	return roles
+}
+
+// insertList is an INSERT's column list and VALUES list, built together so
+// that a column the schema lacks leaves out its value with it. Values are SQL
+// expressions over named parameters (@email, or now()), which the caller
+// passes as one pgx.NamedArgs: the statement uses the names it has and
+// ignores the others, so no positional $N has to follow which optional
+// columns a schema has.
+type insertList struct{ cols, vals []string }
+
+// add appends column col (unquoted) with the value expression val.
+func (l *insertList) add(col, val string) {
+	l.cols = append(l.cols, ident(col))
+	l.vals = append(l.vals, val)
+}
+
+// addID appends the id column col, whose value is the @id parameter
+// (statements.newID's), when the store makes ids; otherwise the column's
+// default makes it.
+func (l *insertList) addID(sc Schema, col string) {
+	if sc.IDs == Random32IDs {
+		l.add(col, "@id")
+	}
+}
+
+// String renders "(columns) VALUES (values)".
+func (l insertList) String() string {
+	return "(" + strings.Join(l.cols, ", ") + ") VALUES (" + strings.Join(l.vals, ", ") + ")"
 }

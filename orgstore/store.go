@@ -32,6 +32,34 @@ var (
 	ErrRoleInUse            = errors.New("orgstore: the role is held by members or named by a pending invitation")
 )
 
+// Capability errors: the operation needs a table or column the Schema lacks
+// (see Schema.Spec for what may be missing). Each also matches ErrUnsupported,
+// so a caller can tell "this deployment's schema cannot do that" from a
+// refusal with one errors.Is.
+var (
+	// ErrUnsupported is matched by every capability error.
+	ErrUnsupported = errors.New("orgstore: not supported by the schema")
+	// ErrNoTeams: the schema has no teams or no team members table.
+	ErrNoTeams error = &capabilityError{"the schema has no teams tables"}
+	// ErrNoCustomRoles: the schema has no custom roles table (Schema.Roles).
+	ErrNoCustomRoles error = &capabilityError{"the schema has no custom roles table"}
+	// ErrNoInvitations: the schema has no invitations table, or one without
+	// a token-hash column; the error returned says which.
+	ErrNoInvitations error = &capabilityError{"the schema cannot hold invitations"}
+	// ErrNoInvitationTeams: an invitation cannot name a team, because the
+	// invitations table has no team column or the schema has no teams (the
+	// error then matches ErrNoTeams too).
+	ErrNoInvitationTeams error = &capabilityError{"the schema's invitations cannot name a team"}
+)
+
+// capabilityError is a capability error: itself, and ErrUnsupported.
+type capabilityError struct{ msg string }
+
+func (e *capabilityError) Error() string { return "orgstore: " + e.msg }
+
+// Is makes every capability error match ErrUnsupported.
+func (e *capabilityError) Is(target error) bool { return target == ErrUnsupported }
+
 // Permission is one statement a role grants, e.g. "member:delete".
 type Permission string
 
@@ -74,16 +102,17 @@ const (
 )
 
 // ReinvitePolicy says what inviting an email with a pending invitation does.
+// The zero value is ReinviteResend, tenantc.yaml's default (store.reinvite).
 type ReinvitePolicy int
 
 const (
-	// ReinviteReject refuses with ErrInvitationPending.
-	ReinviteReject ReinvitePolicy = iota
 	// ReinviteResend issues a new token for the pending invitation and extends
-	// its expiry; the old token stops working.
-	ReinviteResend
+	// its expiry; the old token stops working. The zero value.
+	ReinviteResend ReinvitePolicy = iota
 	// ReinviteCancel cancels the pending invitation and creates a new one.
 	ReinviteCancel
+	// ReinviteReject refuses with ErrInvitationPending.
+	ReinviteReject
 )
 
 // Config is a store's behaviour. The zero value of each field is a sensible
@@ -92,7 +121,9 @@ type Config struct {
 	Schema Schema
 	// InvitationTTL is how long an invitation stays valid; default 48 hours.
 	InvitationTTL time.Duration
-	Reinvite      ReinvitePolicy
+	// Reinvite is what inviting an email with a pending invitation does;
+	// default ReinviteResend.
+	Reinvite ReinvitePolicy
 	// Limits; zero means none.
 	MaxMembers              int // members per organization (pending invitations count)
 	MaxPendingInvitations   int // pending invitations per organization

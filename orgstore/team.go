@@ -4,15 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/tenantc/tenantc/tenant"
 )
-
-// errNoTeams is returned by the team operations on a schema without teams.
-var errNoTeams = errors.New("orgstore: the schema has no teams tables")
 
 // teamSQL is the SQL of the team operations ("" fields without teams).
 type teamSQL struct {
@@ -21,7 +17,7 @@ type teamSQL struct {
 	// takes KEY SHARE, are not blocked by it, but another holder of the same
 	// lock is), serialising the member changes of one team.
 	org, lockOrg string
-	// insert: $1 organization, $2 name[, $3 id] → team.
+	// insert: @org, @name, @id (when the store makes ids) → team.
 	insert string
 	// update: $1 team, $2 name → team.
 	update string
@@ -31,7 +27,7 @@ type teamSQL struct {
 	list string
 	// isMember: $1 team, $2 user → whether user is in the team.
 	isMember string
-	// addMember: $1 team, $2 user[, $3 id].
+	// addMember: @team, @user, @id (when the store makes ids).
 	addMember string
 	// removeMember: $1 team, $2 user.
 	removeMember string
@@ -42,10 +38,10 @@ type teamSQL struct {
 func buildTeamSQL(sc Schema) teamSQL {
 	t, tm := sc.Teams, sc.TeamMembers
 	var q teamSQL
-	if t.Name == "" || tm.Name == "" {
+	if t.Table == "" || tm.Table == "" {
 		return q
 	}
-	table, id, org, name := ident(t.Name), ident(t.ID), ident(t.OrganizationID), ident(t.TeamName)
+	table, id, org, name := ident(t.Table), ident(t.ID), ident(t.OrganizationID), ident(t.Name)
 	updated := ident(t.CreatedAt)
 	if t.UpdatedAt != "" {
 		updated = ident(t.UpdatedAt)
@@ -55,31 +51,31 @@ func buildTeamSQL(sc Schema) teamSQL {
 	q.org = fmt.Sprintf("SELECT %s::text FROM %s WHERE %s = $1", org, table, id)
 	q.lockOrg = q.org + " FOR NO KEY UPDATE"
 
-	names := []string{org, name, ident(t.CreatedAt)}
-	vals := []string{"$1", "$2", "now()"}
+	var ins insertList
+	ins.add(t.OrganizationID, "@org")
+	ins.add(t.Name, "@name")
+	ins.add(t.CreatedAt, "now()")
 	set := fmt.Sprintf("%s = $2", name)
 	if t.UpdatedAt != "" {
-		names, vals = append(names, ident(t.UpdatedAt)), append(vals, "now()")
+		ins.add(t.UpdatedAt, "now()")
 		set += fmt.Sprintf(", %s = now()", ident(t.UpdatedAt))
 	}
-	if sc.IDs == "random32" {
-		names, vals = append(names, id), append(vals, "$3")
-	}
-	q.insert = fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s) RETURNING %s", table, strings.Join(names, ", "), strings.Join(vals, ", "), cols)
+	ins.addID(sc, t.ID)
+	q.insert = fmt.Sprintf("INSERT INTO %s %s RETURNING %s", table, ins, cols)
 	q.update = fmt.Sprintf("UPDATE %s SET %s WHERE %s = $1 RETURNING %s", table, set, id, cols)
 	q.delete = fmt.Sprintf("DELETE FROM %s WHERE %s = $1", table, id)
 	q.list = fmt.Sprintf("SELECT %s FROM %s WHERE %s = $1 ORDER BY %s, %s", cols, table, org, name, id)
 
-	mt, mteam, muser := ident(tm.Name), ident(tm.TeamID), ident(tm.UserID)
+	mt, mteam, muser := ident(tm.Table), ident(tm.TeamID), ident(tm.UserID)
 	q.isMember = fmt.Sprintf("SELECT EXISTS (SELECT 1 FROM %s WHERE %s = $1 AND %s = $2)", mt, mteam, muser)
-	names = []string{mteam, muser, ident(tm.CreatedAt)}
-	vals = []string{"$1", "$2", "now()"}
-	if sc.IDs == "random32" {
-		names, vals = append(names, ident(tm.ID)), append(vals, "$3")
-	}
+	var add insertList
+	add.add(tm.TeamID, "@team")
+	add.add(tm.UserID, "@user")
+	add.add(tm.CreatedAt, "now()")
+	add.addID(sc, tm.ID)
 	// The caller holds the team's lock and has checked isMember; ON CONFLICT
 	// only backs up a unique (team, user) where the schema has one.
-	q.addMember = fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s) ON CONFLICT DO NOTHING", mt, strings.Join(names, ", "), strings.Join(vals, ", "))
+	q.addMember = fmt.Sprintf("INSERT INTO %s %s ON CONFLICT DO NOTHING", mt, add)
 	q.removeMember = fmt.Sprintf("DELETE FROM %s WHERE %s = $1 AND %s = $2", mt, mteam, muser)
 	q.members = fmt.Sprintf("SELECT %s::text, %s::text, %s FROM %s WHERE %s = $1 ORDER BY %s",
 		mteam, muser, ident(tm.CreatedAt), mt, mteam, muser)
@@ -100,7 +96,7 @@ func scanTeam[O, T ~string](row pgx.Row) (Team[O, T], error) {
 // lock also locks the team's row (see teamSQL.lockOrg).
 func (s *Store[O, U, M, I, T]) teamActor(ctx context.Context, q tenant.Querier, actorID U, team T, p Permission, lock bool) (string, actor, error) {
 	if s.sql.team.org == "" {
-		return "", actor{}, errNoTeams
+		return "", actor{}, ErrNoTeams
 	}
 	stmt := s.sql.team.org
 	if lock {
@@ -129,7 +125,7 @@ func (s *Store[O, U, M, I, T]) teamActor(ctx context.Context, q tenant.Querier, 
 func (s *Store[O, U, M, I, T]) CreateTeam(ctx context.Context, actorID U, org O, name string) (Team[O, T], error) {
 	var out Team[O, T]
 	if s.sql.team.insert == "" {
-		return out, errNoTeams
+		return out, ErrNoTeams
 	}
 	if err := validName(name); err != nil {
 		return out, err
@@ -140,12 +136,9 @@ func (s *Store[O, U, M, I, T]) CreateTeam(ctx context.Context, actorID U, org O,
 		}
 		e := &Event{Op: OpCreateTeam, Actor: string(actorID), OrganizationID: string(org), Tx: q}
 		return s.around(ctx, e, func() error {
-			args := []any{string(org), name}
-			if id := s.sql.newID(); id != "" {
-				args = append(args, id)
-			}
+			args := pgx.NamedArgs{"org": string(org), "name": name, "id": s.sql.newID()}
 			var err error
-			out, err = scanTeam[O, T](q.QueryRow(ctx, s.sql.team.insert, args...))
+			out, err = scanTeam[O, T](q.QueryRow(ctx, s.sql.team.insert, args))
 			if isUniqueViolation(err) && !isPrimaryKey(err) {
 				return fmt.Errorf("team %q: %w", name, ErrNameTaken)
 			}
@@ -232,7 +225,7 @@ func (s *Store[O, U, M, I, T]) AddTeamMember(ctx context.Context, actorID U, tea
 // team member who is no longer a member of the organization.
 func (s *Store[O, U, M, I, T]) addTeamMemberTx(ctx context.Context, q tenant.Querier, actorID, org, team, user string) (bool, error) {
 	if s.sql.team.lockOrg == "" {
-		return false, errNoTeams
+		return false, ErrNoTeams
 	}
 	var teamOrg string
 	err := q.QueryRow(ctx, s.sql.team.lockOrg, team).Scan(&teamOrg)
@@ -256,11 +249,8 @@ func (s *Store[O, U, M, I, T]) addTeamMemberTx(ctx context.Context, q tenant.Que
 	}
 	e := &Event{Op: OpAddTeamMember, Actor: actorID, OrganizationID: org, TeamID: team, UserID: user, Tx: q}
 	err = s.around(ctx, e, func() error {
-		args := []any{team, user}
-		if id := s.sql.newID(); id != "" {
-			args = append(args, id)
-		}
-		_, err := q.Exec(ctx, s.sql.team.addMember, args...)
+		args := pgx.NamedArgs{"team": team, "user": user, "id": s.sql.newID()}
+		_, err := q.Exec(ctx, s.sql.team.addMember, args)
 		return err
 	})
 	return err == nil, err
@@ -292,7 +282,7 @@ func (s *Store[O, U, M, I, T]) RemoveTeamMember(ctx context.Context, actorID U, 
 // ListTeams returns org's teams by name; any member may list them.
 func (s *Store[O, U, M, I, T]) ListTeams(ctx context.Context, actorID U, org O) ([]Team[O, T], error) {
 	if s.sql.team.list == "" {
-		return nil, errNoTeams
+		return nil, ErrNoTeams
 	}
 	var out []Team[O, T]
 	err := s.inTx(ctx, func(ctx context.Context, q tenant.Querier) error {

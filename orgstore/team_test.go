@@ -85,7 +85,7 @@ func TestTeams(t *testing.T) {
 		assert.ErrorIs(t, s.DeleteTeam(ctx, member, core.ID), ErrForbidden)
 		require.NoError(t, s.DeleteTeam(ctx, admin, core.ID))
 		tm := fx.Schema.TeamMembers
-		assert.Zero(t, fx.countWhere(t, tm.Name, tm.TeamID, string(core.ID)))
+		assert.Zero(t, fx.countWhere(t, tm.Table, tm.TeamID, string(core.ID)))
 		teams, err = s.ListTeams(ctx, owner, org.ID)
 		require.NoError(t, err)
 		require.Len(t, teams, 1)
@@ -128,7 +128,7 @@ func TestAddTeamMemberRace(t *testing.T) {
 				}
 			}
 			require.Equal(t, 1, ok, "iteration %d", i)
-			require.Equal(t, 1, fx.count(t, "SELECT count(*) FROM "+ident(tm.Name)+" WHERE "+ident(tm.UserID)+" = $1", string(u)))
+			require.Equal(t, 1, fx.count(t, "SELECT count(*) FROM "+ident(tm.Table)+" WHERE "+ident(tm.UserID)+" = $1", string(u)))
 		}
 	})
 }
@@ -156,7 +156,7 @@ func TestAddTeamMemberRemoveMemberRace(t *testing.T) {
 			if addErr != nil {
 				require.ErrorIs(t, addErr, ErrNotMember)
 			}
-			require.Zero(t, fx.count(t, "SELECT count(*) FROM "+ident(tm.Name)+" WHERE "+ident(tm.UserID)+" = $1", string(u)),
+			require.Zero(t, fx.count(t, "SELECT count(*) FROM "+ident(tm.Table)+" WHERE "+ident(tm.UserID)+" = $1", string(u)),
 				"a team member who is not a member (add: %v)", addErr)
 		}
 	})

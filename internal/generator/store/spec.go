@@ -1,9 +1,6 @@
 package store
 
 import (
-	"reflect"
-	"slices"
-
 	"github.com/tenantc/tenantc/internal/generator/catalog"
 	"github.com/tenantc/tenantc/internal/generator/config"
 	"github.com/tenantc/tenantc/orgstore"
@@ -29,7 +26,7 @@ type flavor struct {
 	users config.StoreUsers
 }
 
-// table is one table field of orgstore.Schema.
+// table is one table of orgstore.Schema, as orgstore.TableSpec has it.
 type table struct {
 	field string // orgstore.Schema field: "Organizations"
 	typ   string // its type: "OrganizationsTable"
@@ -40,9 +37,9 @@ type table struct {
 	cols     []column
 }
 
-// column is one column field of an orgstore table type, after Name.
+// column is one column field of an orgstore table type, after Table.
 type column struct {
-	field string // "OrgName"
+	field string // "Name"
 	name  string // SQL name, as stored; "" when the flavor has no such column
 	// optional columns may be missing, as optional tables.
 	optional bool
@@ -59,46 +56,46 @@ func (t table) column(field string) column {
 	panic("store: no column field " + field)
 }
 
-// tablesOf reads the tables of an orgstore schema: each Schema field naming
-// a table (its type's Name field) with its column fields, in orgstore's order,
-// and which of them orgstore lets a schema lack.
+// tablesOf reads the store's own tables of an orgstore schema from its spec
+// (orgstore.Schema.Spec), in orgstore's order, with which of them and of
+// their columns orgstore lets a schema lack. The application's tables
+// (Tenants, Users) are the project's: Resolve names them.
 func tablesOf(sc orgstore.Schema) []table {
-	v := reflect.ValueOf(sc)
 	var out []table
-	for _, field := range schemaTables {
-		tv := v.FieldByName(field)
-		tt := tv.Type()
-		t := table{field: field, typ: tt.Name(), name: tv.FieldByName("Name").String(),
-			optional: slices.Contains(orgstore.OptionalTables, field)}
-		for i := range tt.NumField() {
-			if f := tt.Field(i); f.Name != "Name" {
-				t.cols = append(t.cols, column{field: f.Name, name: tv.Field(i).String(),
-					optional: slices.Contains(orgstore.OptionalColumns[field], f.Name)})
-			}
+	for _, ts := range sc.Spec() {
+		if ts.Application {
+			continue
+		}
+		t := table{field: ts.Field, typ: ts.Type, name: ts.Table, optional: ts.Optional}
+		for _, c := range ts.Columns {
+			t.cols = append(t.cols, column{field: c.Field, name: c.Column, optional: c.Optional})
 		}
 		out = append(out, t)
 	}
 	return out
 }
 
-// schemaTables are the orgstore.Schema fields the store reads tables from;
-// the organizations table first. (Tenants and Users are the project's own.)
-var schemaTables = []string{"Organizations", "Members", "Invitations", "Teams", "TeamMembers", "Roles"}
+// tableField is the field of every orgstore table type that names the
+// table; its column fields follow it.
+const tableField = "Table"
 
-// fieldsOf lists a struct type's field names, for the generated literals of
+// fieldsOf lists the fields of the orgstore table type held by Schema field
+// field (tableField, then its column fields), for the generated literals of
 // orgstore.TenantsTable and UsersTable.
-func fieldsOf(v any) []string {
-	t := reflect.TypeOf(v)
-	out := make([]string, t.NumField())
-	for i := range out {
-		out[i] = t.Field(i).Name
+func fieldsOf(field string) []string {
+	for _, ts := range (orgstore.Schema{}).Spec() {
+		if ts.Field == field {
+			out := []string{tableField}
+			for _, c := range ts.Columns {
+				out = append(out, c.Field)
+			}
+			return out
+		}
 	}
-	return out
+	panic("store: orgstore.Schema has no table field " + field)
 }
 
-// The optional columns follow orgstore's Schema documentation: an
-// organization's logo, metadata and updated-at time, an invitation's team;
-// the optional tables, its teams, team members and custom roles.
+// The flavors, with the tables and optional columns orgstore's spec gives.
 var (
 	native = &flavor{
 		name: config.FlavorNative, fn: "Native", idType: "uuid",
@@ -115,8 +112,8 @@ var (
 // tenantsFields are orgstore.TenantsTable's fields; usersFields,
 // orgstore.UsersTable's.
 var (
-	tenantsFields = fieldsOf(orgstore.TenantsTable{})
-	usersFields   = fieldsOf(orgstore.UsersTable{})
+	tenantsFields = fieldsOf("Tenants")
+	usersFields   = fieldsOf("Users")
 )
 
 // BridgeColumn is the tenant table's column naming its organization.

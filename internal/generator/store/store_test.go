@@ -27,14 +27,14 @@ func TestBetterAuthUsers(t *testing.T) {
 	u := orgstore.BetterAuth().Users
 	n, err := catalog.ParseName(config.BetterAuthUsers.Table)
 	require.NoError(t, err)
-	require.Equal(t, []string{u.Name, u.ID, u.UserName, u.Email},
+	require.Equal(t, []string{u.Table, u.ID, u.Name, u.Email},
 		[]string{n.Name, config.BetterAuthUsers.ID, config.BetterAuthUsers.Name, config.BetterAuthUsers.Email})
 }
 
-// TestOptionalColumnsExist: the columns and tables orgstore lets a schema
-// lack are exactly the ones its Schema documentation names (written out here,
-// not read from orgstore), each is a field of its table's type, and the store
-// spec marks exactly those optional — a typo or a dropped entry fails an
+// TestOptionalColumnsExist: the tables and columns orgstore's spec lets a
+// schema lack are exactly the ones its Schema documentation names (written
+// out here, not read from orgstore), each is a field of its table's type, and
+// both flavors mark exactly those optional — a dropped entry fails an
 // assertion instead of silently making a column required.
 func TestOptionalColumnsExist(t *testing.T) {
 	wantColumns := map[string][]string{
@@ -42,25 +42,20 @@ func TestOptionalColumnsExist(t *testing.T) {
 		"Invitations":   {"TeamID"},
 	}
 	wantTables := []string{"Teams", "TeamMembers", "Roles"}
-	require.Equal(t, wantColumns, orgstore.OptionalColumns)
-	require.Equal(t, wantTables, orgstore.OptionalTables)
 	schema := reflect.TypeOf(orgstore.Schema{})
-	for field, cols := range wantColumns {
-		tf, ok := schema.FieldByName(field)
-		require.True(t, ok, "orgstore.Schema has no table field %s", field)
-		for _, c := range cols {
-			_, ok := tf.Type.FieldByName(c)
-			require.True(t, ok, "%s has no column field %s", tf.Type.Name(), c)
-		}
-	}
 	for _, f := range []*flavor{native, betterAuth} {
 		var optionalTables []string
 		for _, tb := range f.tables {
+			tf, ok := schema.FieldByName(tb.field)
+			require.True(t, ok, "orgstore.Schema has no table field %s", tb.field)
+			require.Equal(t, tb.typ, tf.Type.Name())
 			if tb.optional {
 				optionalTables = append(optionalTables, tb.field)
 			}
 			var optional []string
 			for _, c := range tb.cols {
+				_, ok := tf.Type.FieldByName(c.field)
+				require.True(t, ok, "%s has no column field %s", tb.typ, c.field)
 				if c.optional {
 					optional = append(optional, c.field)
 				}
@@ -69,6 +64,8 @@ func TestOptionalColumnsExist(t *testing.T) {
 		}
 		require.Equal(t, wantTables, optionalTables, f.name)
 	}
+	require.Equal(t, []string{"Table", "ID", "OrganizationID"}, tenantsFields)
+	require.Equal(t, []string{"Table", "ID", "Name", "Email"}, usersFields)
 }
 
 func catalogOf(t *testing.T, sql string) *catalog.Catalog {
@@ -179,7 +176,7 @@ func TestPlanBetterAuth(t *testing.T) {
 		"s.TeamMembers = orgstore.TeamMembersTable{}",
 		"s.Roles = orgstore.RolesTable{}",
 		`s.Invitations.TeamID = ""`,
-		`s.Users = orgstore.UsersTable{Name: "user", ID: "id", UserName: "name", Email: "email"}`,
+		`s.Users = orgstore.UsersTable{Table: "user", ID: "id", Name: "name", Email: "email"}`,
 	} {
 		require.Contains(t, code, want)
 	}

@@ -85,9 +85,9 @@ type (
 func Schema() orgstore.Schema {
 	s := orgstore.BetterAuth()
 	// The tenant root tenants names its organization in org_id.
-	s.Tenants = orgstore.TenantsTable{Name: "tenants", ID: "id", OrganizationID: "org_id"}
+	s.Tenants = orgstore.TenantsTable{Table: "tenants", ID: "id", OrganizationID: "org_id"}
 	// ListMembers returns each member's name and email from the users table.
-	s.Users = orgstore.UsersTable{Name: "user", ID: "id", UserName: "name", Email: "email"}
+	s.Users = orgstore.UsersTable{Table: "user", ID: "id", Name: "name", Email: "email"}
 	return s
 }
 

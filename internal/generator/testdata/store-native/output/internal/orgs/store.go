@@ -85,9 +85,9 @@ type (
 func Schema() orgstore.Schema {
 	s := orgstore.Native()
 	// The tenant root tenants names its organization in org_id.
-	s.Tenants = orgstore.TenantsTable{Name: "tenants", ID: "id", OrganizationID: "org_id"}
+	s.Tenants = orgstore.TenantsTable{Table: "tenants", ID: "id", OrganizationID: "org_id"}
 	// ListMembers returns each member's name and email from the users table.
-	s.Users = orgstore.UsersTable{Name: "users", ID: "id", UserName: "name", Email: "email"}
+	s.Users = orgstore.UsersTable{Table: "users", ID: "id", Name: "name", Email: "email"}
 	return s
 }
 
