@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"runtime"
@@ -8,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/tenantc/tenantc/internal/generator/audit"
+	"github.com/tenantc/tenantc/internal/generator/sqlcrun"
 	"github.com/tenantc/tenantc/internal/generator/tenancy"
 	"github.com/tenantc/tenantc/internal/version"
 )
@@ -24,7 +26,11 @@ func runVersion(args []string, stdout, stderr io.Writer) error {
 	if rev := version.Revision(); rev != "" {
 		v += " " + rev
 	}
-	fmt.Fprintf(stdout, "tenantc %s; sqlc %s; %s\n", v, version.SQLC(), runtime.Version())
+	sqlc, err := sqlcrun.Version(context.Background())
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "tenantc %s; sqlc %s; %s\n", v, sqlc, runtime.Version())
 	return nil
 }
 
