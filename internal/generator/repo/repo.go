@@ -412,8 +412,8 @@ func methodDoc(f *jen.File, q Query, sig signature, scoped bool) {
 	doc(f, text)
 }
 
-// doc writes a doc comment, wrapped as gofmt'ed code is read: at most 80
-// columns with the "// ".
+// doc writes a doc comment wrapped to 80 columns, "// " included, as the
+// comments people write.
 func doc(f *jen.File, text string) {
 	for _, line := range wrap(text, 77) {
 		f.Comment(line)
