@@ -1,46 +1,37 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"runtime"
-	"runtime/debug"
 	"slices"
 	"strings"
 
 	"github.com/tenantc/tenantc/internal/generator/audit"
 	"github.com/tenantc/tenantc/internal/generator/sqlcrun"
 	"github.com/tenantc/tenantc/internal/generator/tenancy"
+	"github.com/tenantc/tenantc/internal/version"
 )
 
-// runVersion is tenantc version.
+// runVersion is tenantc version: tenantc's version as generated files name it
+// (see version.Tenantc), the commit when the binary was built from a checkout,
+// and the sqlc and Go it was built with.
 func runVersion(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("version", stderr)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "tenantc %s; sqlc %s; %s\n", moduleVersion(), sqlcrun.Version, runtime.Version())
+	v := version.Tenantc()
+	if rev := version.Revision(); rev != "" {
+		v += " " + rev
+	}
+	sqlc, err := sqlcrun.Version(context.Background())
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "tenantc %s; sqlc %s; %s\n", v, sqlc, runtime.Version())
 	return nil
-}
-
-// moduleVersion is the version of the tenantc module this binary was built
-// from: the tag when installed with go install or go get -tool, "(devel)"
-// when built from a checkout, then with its commit when the build knows it.
-func moduleVersion() string {
-	info, ok := debug.ReadBuildInfo()
-	if !ok {
-		return "(unknown)"
-	}
-	v := info.Main.Version
-	if v == "" {
-		v = "(devel)"
-	}
-	for _, s := range info.Settings {
-		if s.Key == "vcs.revision" && v == "(devel)" {
-			v += " " + s.Value[:min(12, len(s.Value))]
-		}
-	}
-	return v
 }
 
 // runRules is tenantc rules: every rule a command applies, so that "unknown

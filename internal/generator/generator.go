@@ -8,7 +8,7 @@
 //	tenancy.Analyze  catalog → tenancy model + located diagnostics
 //	store.Resolve    the store's tables and bridge, checked
 //	rls.Plan         model → one new migration per table that lacks its policies
-//	store.Generate   the store's typed Go package (jennifer)
+//	store.Generate   the store's typed Go package (text/template)
 //
 // and, for a project with a sqlc config (gocode.go):
 //

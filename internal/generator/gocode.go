@@ -77,7 +77,7 @@ func generateGo(ctx context.Context, dir string, res *Result, rules map[string]d
 		res.Files = append(res.Files, file)
 		in.Queries = append(in.Queries, sqlcrun.File{Path: file.Path, SQL: cf.SQL()})
 		for _, q := range cf.Queries {
-			repoQueries = append(repoQueries, repo.Query{Name: q.Name, Table: q.Table, Scoped: true, Pos: source.Pos{File: file.Path}})
+			repoQueries = append(repoQueries, repo.Query{Name: q.Name, Table: q.Table, Scoped: true, Pos: source.Pos{File: file.Path}, Standard: true})
 		}
 	}
 	for _, q := range userQueries {
@@ -95,7 +95,7 @@ func generateGo(ctx context.Context, dir string, res *Result, rules map[string]d
 	}
 	repoFile, diags, err := repo.Generate(repo.Input{
 		Model: res.Model, Package: gen.Package, Dir: gen.Out, SQLC: gen.Files, Queries: repoQueries,
-		Versions: "sqlc " + sqlcrun.Version,
+		SQLCVersion: gen.Version,
 	})
 	if err != nil {
 		return err

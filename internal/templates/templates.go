@@ -1,4 +1,5 @@
-// Package templates holds the SQL templates tenantc renders, embedded in the
+// Package templates holds the templates tenantc renders — the SQL of its
+// migrations and the Go of the store package (store.go.tmpl) — embedded in the
 // binary so users install one tool and nothing else.
 package templates
 

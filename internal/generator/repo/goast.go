@@ -35,13 +35,23 @@ type sqlcCode struct {
 	methods map[string]*method
 	structs map[string]*ast.StructType
 	files   map[*ast.StructType]*goFile
+	// types are the package's type declarations by name, for the zero values
+	// of the types methods return.
+	types map[string]typeDecl
+}
+
+// typeDecl is a type declared in sqlc's package: what it is defined as, and
+// the file, whose imports qualify that.
+type typeDecl struct {
+	expr ast.Expr
+	file *goFile
 }
 
 // readSQLC parses sqlc's Go output. Reading the code sqlc wrote — instead of
 // re-deriving its naming and type rules — keeps the repositories in step with
 // whatever options the project gives sqlc.
 func readSQLC(files []output.File) (*sqlcCode, error) {
-	code := &sqlcCode{methods: map[string]*method{}, structs: map[string]*ast.StructType{}, files: map[*ast.StructType]*goFile{}}
+	code := &sqlcCode{methods: map[string]*method{}, structs: map[string]*ast.StructType{}, files: map[*ast.StructType]*goFile{}, types: map[string]typeDecl{}}
 	fset := token.NewFileSet()
 	for _, f := range files {
 		if !strings.HasSuffix(f.Path, ".go") {
@@ -84,6 +94,7 @@ func readSQLC(files []output.File) (*sqlcCode, error) {
 			case *ast.GenDecl:
 				for _, s := range d.Specs {
 					if ts, ok := s.(*ast.TypeSpec); ok {
+						code.types[ts.Name.Name] = typeDecl{expr: ts.Type, file: gf}
 						if st, ok := ts.Type.(*ast.StructType); ok {
 							code.structs[ts.Name.Name] = st
 							code.files[st] = gf
@@ -157,4 +168,128 @@ func sortedNames[V any](m map[string]V) []string {
 	}
 	sort.Strings(names)
 	return names
+}
+
+// zeroKind is what a type's zero value is written as.
+type zeroKind int
+
+const (
+	zeroUnknown   zeroKind = iota // a type of a package tenantc does not know
+	zeroNumber                    // 0
+	zeroString                    // ""
+	zeroBool                      // false
+	zeroNil                       // nil: pointers, slices, maps, interfaces, funcs, channels
+	zeroComposite                 // T{}: structs and arrays
+)
+
+// zeroValue returns the zero value of the type e of gf as a literal: 0, "",
+// false, nil or T{}. It returns nil when only a package it does not know could
+// tell (a named type of the user's go_type overrides), so the caller declares
+// a zero variable instead.
+func (code *sqlcCode) zeroValue(gf *goFile, e ast.Expr) jen.Code {
+	switch code.zeroKindOf(gf, e, 0) {
+	case zeroNumber:
+		return jen.Lit(0)
+	case zeroString:
+		return jen.Lit("")
+	case zeroBool:
+		return jen.False()
+	case zeroNil:
+		return jen.Nil()
+	case zeroComposite:
+		return jen.Add(gf.typeCode(e)).Values()
+	}
+	return nil
+}
+
+// zeroKindOf classifies e; depth stops a cycle of named types.
+func (code *sqlcCode) zeroKindOf(gf *goFile, e ast.Expr, depth int) zeroKind {
+	switch e := e.(type) {
+	case *ast.Ident:
+		if k, ok := builtinZero[e.Name]; ok {
+			return k
+		}
+		if d, ok := code.types[e.Name]; ok && depth < 10 {
+			// Its underlying type's kind: 0 and "" convert, and T{} names
+			// the type itself.
+			return code.zeroKindOf(d.file, d.expr, depth+1)
+		}
+	case *ast.SelectorExpr:
+		if x, ok := e.X.(*ast.Ident); ok {
+			return knownZero(gf.imports[x.Name], e.Sel.Name)
+		}
+	case *ast.StructType:
+		return zeroComposite
+	case *ast.ArrayType:
+		if e.Len == nil {
+			return zeroNil // a slice
+		}
+		return zeroComposite
+	case *ast.StarExpr, *ast.MapType, *ast.InterfaceType, *ast.FuncType, *ast.ChanType:
+		return zeroNil
+	}
+	return zeroUnknown
+}
+
+// builtinZero are the predeclared types.
+var builtinZero = map[string]zeroKind{
+	"bool": zeroBool, "string": zeroString, "error": zeroNil, "any": zeroNil,
+	"int": zeroNumber, "int8": zeroNumber, "int16": zeroNumber, "int32": zeroNumber, "int64": zeroNumber,
+	"uint": zeroNumber, "uint8": zeroNumber, "uint16": zeroNumber, "uint32": zeroNumber, "uint64": zeroNumber,
+	"uintptr": zeroNumber, "byte": zeroNumber, "rune": zeroNumber,
+	"float32": zeroNumber, "float64": zeroNumber, "complex64": zeroNumber, "complex128": zeroNumber,
+}
+
+// knownZero classifies the types of other packages that sqlc's code returns
+// (its type mapping for pgx and database/sql, the tenant override) and the
+// usual go_type overrides; any other is zeroUnknown.
+func knownZero(path, name string) zeroKind {
+	switch path {
+	case RuntimePath:
+		if name == "ID" {
+			return zeroString
+		}
+	case "github.com/jackc/pgx/v5/pgtype", "github.com/jackc/pgx/v4/pgtype", "github.com/jackc/pgtype":
+		if name == "Hstore" { // a map; every other type sqlc uses is a struct
+			return zeroNil
+		}
+		return zeroComposite
+	case "github.com/jackc/pgx/v5/pgconn":
+		if name == "CommandTag" {
+			return zeroComposite
+		}
+	case "github.com/jackc/pgconn":
+		if name == "CommandTag" { // pgx v4: a []byte
+			return zeroNil
+		}
+	case "database/sql":
+		switch {
+		case name == "Result":
+			return zeroNil
+		case strings.HasPrefix(name, "Null"):
+			return zeroComposite
+		}
+	case "encoding/json":
+		if name == "RawMessage" {
+			return zeroNil
+		}
+	case "time":
+		switch name {
+		case "Time":
+			return zeroComposite
+		case "Duration":
+			return zeroNumber
+		}
+	case "net/netip":
+		if name == "Addr" || name == "Prefix" {
+			return zeroComposite
+		}
+	case "github.com/google/uuid", "github.com/gofrs/uuid", "github.com/gofrs/uuid/v5":
+		if name == "UUID" || name == "NullUUID" {
+			return zeroComposite
+		}
+	case "github.com/sqlc-dev/pqtype":
+		return zeroComposite // Inet, CIDR, Macaddr, NullRawMessage: structs
+	}
+	return zeroUnknown
 }

@@ -53,6 +53,9 @@ type Result struct {
 	// with emit_interface, batch.go only with batch queries, …): the files
 	// of Out that are sqlc's to replace or prune.
 	Names []string
+	// Version is the sqlc that generated Files (see [Version]), for the
+	// headers of the code generated around them.
+	Version string
 }
 
 // Defaults used when the project has no sqlc.yaml.
@@ -152,6 +155,9 @@ func Run(ctx context.Context, in Input) (*Result, diag.List, error) {
 		res.Files = append(res.Files, output.File{Path: res.Out + "/" + name, Content: content})
 	}
 	sort.Slice(res.Files, func(i, j int) bool { return res.Files[i].Path < res.Files[j].Path })
+	if res.Version, err = Version(ctx); err != nil {
+		return nil, nil, err
+	}
 	return res, nil, nil
 }
 

@@ -18,16 +18,17 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"strings"
+	"sync"
 	"sync/atomic"
 
 	sqlc "github.com/sqlc-dev/sqlc/pkg/cli"
+
+	"github.com/tenantc/tenantc/internal/version"
 )
 
 // childEnv marks the child process.
 const childEnv = "TENANTC_SQLC_CHILD"
-
-// Version is the sqlc release linked into tenantc.
-const Version = "v1.31.1"
 
 // childReady records that this binary calls [Child], so it can be its own child.
 var childReady atomic.Bool
@@ -42,23 +43,60 @@ func Child() {
 	childReady.Store(true)
 }
 
+// Version returns the version of the sqlc linked into this binary: the
+// dependency's version in the build information ([version.SQLC]). The test
+// binary of a library package records no dependencies (golang/go#76926), so
+// there sqlc itself is asked, in the child: `sqlc version` prints the version
+// its release was tagged with, which is the module's version whenever go.mod
+// requires a release.
+func Version(ctx context.Context) (string, error) {
+	if v := version.SQLC(); v != version.Unknown {
+		return v, nil
+	}
+	versionMu.Lock()
+	defer versionMu.Unlock()
+	if childVersion != "" {
+		return childVersion, nil
+	}
+	stdout, stderr, err := runChild(ctx, "", "version")
+	if err != nil {
+		return "", fmt.Errorf("asking sqlc its version: %w\n%s", err, stderr)
+	}
+	childVersion = strings.TrimSpace(stdout)
+	return childVersion, nil
+}
+
+// childVersion caches what the child said in Version: one process per binary.
+var (
+	versionMu    sync.Mutex
+	childVersion string
+)
+
 // Generate runs `sqlc generate -f config` in dir and returns what sqlc printed on
 // stderr. The error is non-nil when sqlc failed; stderr then says why.
 func Generate(ctx context.Context, dir, config string) (stderr string, err error) {
+	stdout, stderr, err := runChild(ctx, dir, "generate", "--no-remote", "-f", config)
+	if err != nil {
+		return stderr + stdout, fmt.Errorf("sqlc generate: %w", err)
+	}
+	return stderr, nil
+}
+
+// runChild runs sqlc with args in dir, in a child process, and returns what
+// it printed.
+func runChild(ctx context.Context, dir string, args ...string) (stdout, stderr string, err error) {
 	if !childReady.Load() {
-		return "", fmt.Errorf("this binary cannot run sqlc: its main (or TestMain) must call sqlcrun.Child first")
+		return "", "", fmt.Errorf("this binary cannot run sqlc: its main (or TestMain) must call sqlcrun.Child first")
 	}
 	self, err := os.Executable()
 	if err != nil {
-		return "", fmt.Errorf("finding the tenantc binary to run sqlc: %w", err)
+		return "", "", fmt.Errorf("finding the tenantc binary to run sqlc: %w", err)
 	}
-	cmd := exec.CommandContext(ctx, self, "generate", "--no-remote", "-f", config)
+	cmd := exec.CommandContext(ctx, self, args...)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), childEnv+"=1")
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut
-	if err := cmd.Run(); err != nil {
-		return errOut.String() + out.String(), fmt.Errorf("sqlc generate: %w", err)
-	}
-	return errOut.String(), nil
+	err = cmd.Run()
+	return out.String(), errOut.String(), err
 }
