@@ -15,8 +15,8 @@ import (
 	"github.com/tenantc/tenantc/internal/generator/catalog"
 	"github.com/tenantc/tenantc/internal/generator/migration"
 	"github.com/tenantc/tenantc/internal/generator/output"
-	"github.com/tenantc/tenantc/internal/generator/parse"
 	"github.com/tenantc/tenantc/internal/generator/source"
+	"github.com/tenantc/tenantc/internal/generator/sqlexpr"
 	"github.com/tenantc/tenantc/internal/generator/tenancy"
 	"github.com/tenantc/tenantc/internal/templates"
 )
@@ -94,12 +94,12 @@ func want(m *tenancy.Model, t *tenancy.Table) (*desired, error) {
 		column:        col,
 	}
 	var err error
-	if d.wantUsing, err = parse.NormalizeExpr(d.Column + " = " + current); err != nil {
+	if d.wantUsing, err = sqlexpr.Normalize(d.Column + " = " + current); err != nil {
 		return nil, err
 	}
 	if t.Kind == tenancy.Scoped {
 		d.Default = current[len("(SELECT ") : len(current)-1]
-		if d.wantDefault, err = parse.NormalizeExpr(d.Default); err != nil {
+		if d.wantDefault, err = sqlexpr.Normalize(d.Default); err != nil {
 			return nil, err
 		}
 	}
