@@ -82,7 +82,9 @@ type desired struct {
 
 func want(m *tenancy.Model, t *tenancy.Table) (*desired, error) {
 	col := t.TenantColumn.Name
-	current := fmt.Sprintf("(SELECT NULLIF(current_setting('%s', true), '')::%s)", m.Tenant.Setting, m.Tenant.Type)
+	// The one spelling of the tenant comparison: tenancy judges an existing
+	// policy against the same text, so the two can never disagree.
+	current := tenancy.TenantCurrent(m.Tenant)
 	d := &desired{
 		Table:         t.Name.String(),
 		Kind:          t.Kind.String(),
