@@ -1,7 +1,7 @@
 package catalog
 
 // PolicyFacts is what one policy expression (a USING or a WITH CHECK clause)
-// does with the tenant column and the tenant setting. parse.PolicyFacts reads
+// does with the tenant column and the tenant setting. sqlexpr.PolicyFacts reads
 // them from normalized SQL; the policy rules of tenantc vet and tenantc check
 // judge them, so both commands judge a policy alike whether it came from a
 // migration or from pg_policies.

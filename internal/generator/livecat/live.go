@@ -16,7 +16,7 @@
 //
 // Defaults, generated columns, index predicates and expression elements, and
 // policy USING and WITH CHECK clauses are read with pg_get_expr and normalized
-// by [parse.NormalizeStoredExpr], which undoes what the server adds when it
+// by [sqlexpr.NormalizeStored], which undoes what the server adds when it
 // prints a stored expression (a type on every literal, an alias on sub-select
 // columns, = ANY for IN): the expression tenantc generates reads back exactly
 // as the parser normalizes it. Two spellings cannot be told apart once

@@ -10,7 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/tenantc/tenantc/internal/generator/catalog"
-	"github.com/tenantc/tenantc/internal/generator/parse"
+	"github.com/tenantc/tenantc/internal/generator/sqlexpr"
 )
 
 // Read reads the objects of the given schemas (every schema but the system
@@ -289,7 +289,7 @@ ORDER BY a.attrelid, a.attnum`, r.nsOIDs)
 			col.Identity = "BY DEFAULT"
 		}
 		if expr != nil {
-			e, err := parse.NormalizeStoredExpr(*expr)
+			e, err := sqlexpr.NormalizeStored(*expr)
 			if err != nil {
 				return fmt.Errorf("column %s.%s: %w", t.Name, name, err)
 			}
@@ -340,7 +340,7 @@ func (r *reader) partitionKeys() error {
 		var exprs []string
 		if p.exprs != "" {
 			var err error
-			if exprs, err = parse.NormalizeStoredExprs(p.exprs); err != nil {
+			if exprs, err = sqlexpr.NormalizeStoredList(p.exprs); err != nil {
 				return fmt.Errorf("partition key of %s: %w", p.t.Name, err)
 			}
 		}
@@ -393,14 +393,14 @@ ORDER BY i.indexrelid`, r.nsOIDs)
 				ix.Columns = append(ix.Columns, r.attnames[rel][keys[k]])
 				continue
 			}
-			e, err := parse.NormalizeStoredExpr(def)
+			e, err := sqlexpr.NormalizeStored(def)
 			if err != nil {
 				return fmt.Errorf("index %s: %w", name, err)
 			}
 			ix.Columns = append(ix.Columns, "("+e+")")
 		}
 		if pred != nil {
-			e, err := parse.NormalizeStoredExpr(*pred)
+			e, err := sqlexpr.NormalizeStored(*pred)
 			if err != nil {
 				return fmt.Errorf("index %s: %w", name, err)
 			}
@@ -501,7 +501,7 @@ ORDER BY p.oid`, r.nsOIDs)
 			if e.sql == nil {
 				continue
 			}
-			n, err := parse.NormalizeStoredExpr(*e.sql)
+			n, err := sqlexpr.NormalizeStored(*e.sql)
 			if err != nil {
 				return fmt.Errorf("policy %s on %s: %w", name, t.Name, err)
 			}
@@ -599,7 +599,7 @@ ORDER BY p.oid`, r.nsOIDs)
 // functionBodies reads what each SQL and PL/pgSQL function does to settings
 // and which functions it calls, from its definition as pg_get_functiondef
 // prints it, through the parser the schema's SQL goes through
-// (parse.FunctionBody). A body that no longer parses (created with
+// (sqlexpr.FunctionBody). A body that no longer parses (created with
 // check_function_bodies off) is kept as Unread, for the rules to warn about.
 func (r *reader) functionBodies() error {
 	catalogFunction := map[*Function]*catalog.Function{}
@@ -621,7 +621,7 @@ ORDER BY p.oid`, r.nsOIDs)
 		if f == nil {
 			return nil // an extension's function
 		}
-		body, err := parse.FunctionBody(def)
+		body, err := sqlexpr.FunctionBody(def)
 		if err != nil {
 			body = catalog.FunctionBody{Unread: err.Error()}
 		}

@@ -6,6 +6,7 @@ import (
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
 	"github.com/tenantc/tenantc/internal/generator/catalog"
+	"github.com/tenantc/tenantc/internal/generator/sqlexpr"
 )
 
 // drop applies DROP statements. Dropping something that does not exist is not
@@ -80,7 +81,7 @@ func (b *builder) tableMember(o *pg_query.Node) (*catalog.Table, string) {
 	if len(items) < 2 {
 		return nil, ""
 	}
-	name := strs(items[len(items)-1:])
+	name := sqlexpr.Strings(items[len(items)-1:])
 	if len(name) != 1 {
 		return nil, ""
 	}

@@ -7,6 +7,7 @@ import (
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
 	"github.com/tenantc/tenantc/internal/generator/catalog"
+	"github.com/tenantc/tenantc/internal/generator/sqlexpr"
 )
 
 // addConstraint adds a PRIMARY KEY, UNIQUE or FOREIGN KEY table constraint.
@@ -47,7 +48,7 @@ func (b *builder) addKey(t *catalog.Table, c *pg_query.Constraint, recurse bool)
 		ix.Unique = true
 		cols = slices.Clone(ix.Columns)
 	} else {
-		cols = strs(c.GetKeys())
+		cols = sqlexpr.Strings(c.GetKeys())
 		if len(cols) == 0 {
 			return
 		}
@@ -80,12 +81,12 @@ func (b *builder) addKey(t *catalog.Table, c *pg_query.Constraint, recurse bool)
 // the referenced table's primary key; when that table does not exist yet they
 // are filled in once every file is read.
 func (b *builder) addForeignKey(t *catalog.Table, c *pg_query.Constraint, recurse bool) {
-	cols := strs(c.GetFkAttrs())
+	cols := sqlexpr.Strings(c.GetFkAttrs())
 	if len(cols) == 0 || c.GetPktable() == nil {
 		return
 	}
 	ref := b.relName(c.GetPktable())
-	refCols := strs(c.GetPkAttrs())
+	refCols := sqlexpr.Strings(c.GetPkAttrs())
 	if len(refCols) == 0 {
 		refCols = b.primaryKeyColumns(ref)
 	}
@@ -213,7 +214,7 @@ func namingColumns(cols []string) []string {
 	for i, c := range cols {
 		out[i] = c
 		if strings.HasPrefix(c, "(") {
-			out[i] = indexElemName(parseExpr(c))
+			out[i] = indexElemName(sqlexpr.Parse(c))
 		}
 	}
 	return out

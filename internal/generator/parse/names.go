@@ -8,6 +8,7 @@ import (
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
 	"github.com/tenantc/tenantc/internal/generator/catalog"
+	"github.com/tenantc/tenantc/internal/generator/sqlexpr"
 )
 
 // maxIdentLen is NAMEDATALEN-1: PostgreSQL truncates identifiers to 63 bytes.
@@ -25,7 +26,7 @@ func (b *builder) relName(rv *pg_query.RangeVar) catalog.Name {
 // listName resolves a dotted name given as a list of String nodes: name,
 // schema.name or catalog.schema.name.
 func (b *builder) listName(nodes []*pg_query.Node) catalog.Name {
-	return b.partsName(strs(nodes))
+	return b.partsName(sqlexpr.Strings(nodes))
 }
 
 // partsName resolves a dotted name given as its parts.
@@ -38,17 +39,6 @@ func (b *builder) partsName(parts []string) catalog.Name {
 	default:
 		return catalog.Name{Schema: parts[len(parts)-2], Name: parts[len(parts)-1]}
 	}
-}
-
-// strs returns the values of String nodes, skipping anything else (A_Star …).
-func strs(nodes []*pg_query.Node) []string {
-	out := make([]string, 0, len(nodes))
-	for _, n := range nodes {
-		if s, ok := n.GetNode().(*pg_query.Node_String_); ok {
-			out = append(out, s.String_.GetSval())
-		}
-	}
-	return out
 }
 
 // roleName renders a role the way policies and OWNER TO name it; PUBLIC is "".

@@ -7,6 +7,7 @@ import (
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
 	"github.com/tenantc/tenantc/internal/generator/catalog"
+	"github.com/tenantc/tenantc/internal/generator/sqlexpr"
 )
 
 // createSchema applies CREATE SCHEMA. Its elements (CREATE SCHEMA s CREATE
@@ -242,7 +243,7 @@ func (b *builder) functionOption(f *catalog.Function, d *pg_query.DefElem) {
 	case "set":
 		set := d.GetArg().GetVariableSetStmt()
 		if set.GetName() != "search_path" {
-			applySetClause(f, set)
+			sqlexpr.ApplySetClause(&f.Body, set)
 			return
 		}
 		switch set.GetKind() {
@@ -253,7 +254,7 @@ func (b *builder) functionOption(f *catalog.Function, d *pg_query.DefElem) {
 		}
 	case "resetall":
 		f.SearchPath = ""
-		applySetClause(f, &pg_query.VariableSetStmt{Kind: pg_query.VariableSetKind_VAR_RESET_ALL})
+		sqlexpr.ApplySetClause(&f.Body, &pg_query.VariableSetStmt{Kind: pg_query.VariableSetKind_VAR_RESET_ALL})
 	}
 }
 
@@ -262,7 +263,7 @@ func (b *builder) functionOption(f *catalog.Function, d *pg_query.DefElem) {
 // create (check_function_bodies is on by default) is reported.
 func (b *builder) functionBody(f *catalog.Function, s *pg_query.CreateFunctionStmt) {
 	def := b.file.SQL[b.stmt:b.stmtEnd]
-	if err := readFunctionBody(&f.Body, s, def); err != nil {
+	if err := sqlexpr.ReadFunctionBody(&f.Body, s, def); err != nil {
 		b.diags.Errorf(f.Pos, "cannot read the body of function %s: %v", f.Name, err)
 	}
 }
@@ -273,7 +274,7 @@ func searchPath(args []*pg_query.Node) string {
 	parts := make([]string, 0, len(args))
 	for _, a := range args {
 		if c := a.GetAConst(); c != nil {
-			parts = append(parts, catalog.QuoteIdent(constText(c)))
+			parts = append(parts, catalog.QuoteIdent(sqlexpr.ConstText(c)))
 		}
 	}
 	return strings.Join(parts, ", ")
@@ -353,7 +354,7 @@ func (b *builder) createEnum(s *pg_query.CreateEnumStmt) {
 		b.exists(b.stmtPos(), "type", name.Schema+"."+name.Name)
 		return
 	}
-	b.cat.Enums = append(b.cat.Enums, &catalog.Enum{Name: name, Values: strs(s.GetVals()), Pos: b.stmtPos()})
+	b.cat.Enums = append(b.cat.Enums, &catalog.Enum{Name: name, Values: sqlexpr.Strings(s.GetVals()), Pos: b.stmtPos()})
 }
 
 // alterEnum applies ALTER TYPE … ADD VALUE [BEFORE|AFTER] and RENAME VALUE.

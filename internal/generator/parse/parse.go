@@ -1,5 +1,9 @@
-// Package parse turns schema SQL into a catalog with pg_query_go, the parser sqlc
-// links. It is the only package that sees parse trees.
+// Package parse is the stage that turns schema SQL into a catalog, and the
+// user's query files into queries with what they touch, with pg_query_go, the
+// parser sqlc links. Only the orchestrator (package generator) imports it:
+// what later stages need of SQL on its own (normalized expressions, the facts
+// of a policy expression, of a function body) is package sqlexpr, which this
+// package builds on too, so the stages run one way.
 package parse
 
 import (

@@ -13,6 +13,7 @@ import (
 	"github.com/tenantc/tenantc/internal/generator/catalog"
 	"github.com/tenantc/tenantc/internal/generator/diag"
 	"github.com/tenantc/tenantc/internal/generator/source"
+	"github.com/tenantc/tenantc/internal/generator/sqlexpr"
 )
 
 // Queries reads sqlc query files: every statement with its "-- name: X :cmd"
@@ -210,13 +211,13 @@ func validQueryName(name string) bool {
 // the statement's first token.
 func analyzeQuery(q *catalog.Query, f *source.File, start int, stmt *pg_query.Node) {
 	w := &queryWalker{q: q, f: f, start: start, ctes: map[string]bool{}, consumed: map[*pg_query.FuncCall]bool{}}
-	walk(stmt.ProtoReflect(), func(m proto.Message) bool {
+	sqlexpr.Walk(stmt, func(m proto.Message) bool {
 		if c, ok := m.(*pg_query.CommonTableExpr); ok {
 			w.ctes[c.GetCtename()] = true
 		}
 		return true
 	})
-	top := concrete(stmt)
+	top := sqlexpr.Unwrap(stmt)
 	w.statement(top)
 	if top != nil {
 		w.visit(top, nil, false)
@@ -336,7 +337,7 @@ func (w *queryWalker) statement(top proto.Message) {
 		w.q.Settings = append(w.q.Settings, catalog.SettingCall{Function: "show", Setting: s.GetName(), Pos: w.f.Pos(w.start)})
 		return
 	}
-	if top != nil && isDDL(string(top.ProtoReflect().Descriptor().Name())) {
+	if top != nil && isDDL(sqlexpr.NodeName(top)) {
 		w.q.DDL = &catalog.DDL{Statement: ddlKeywords(w.f.SQL[w.start:]), Pos: w.f.Pos(w.start)}
 	}
 }
@@ -471,7 +472,7 @@ func (w *queryWalker) visit(m proto.Message, sc *queryScope, filter bool) {
 			w.patternMatch(n, sc)
 		}
 	}
-	eachChild(m, func(field string, c proto.Message) { w.visit(c, sc, filter || filterFields[field]) })
+	sqlexpr.Children(m, func(field string, c proto.Message) { w.visit(c, sc, filter || filterFields[field]) })
 }
 
 // level walks a statement that opens a query level: its WITH belongs to the
@@ -480,12 +481,12 @@ func (w *queryWalker) visit(m proto.Message, sc *queryScope, filter bool) {
 func (w *queryWalker) level(m proto.Message, parent *queryScope) {
 	sc := &queryScope{parent: parent}
 	_, isSelect := m.(*pg_query.SelectStmt)
-	eachChild(m, func(field string, c proto.Message) {
+	sqlexpr.Children(m, func(field string, c proto.Message) {
 		if field == "with_clause" {
 			w.visit(c, parent, false)
 		}
 	})
-	eachChild(m, func(field string, c proto.Message) {
+	sqlexpr.Children(m, func(field string, c proto.Message) {
 		switch field {
 		case "relation": // the target of INSERT, UPDATE, DELETE and MERGE
 			w.fromItem(c, sc, !isSelect)
@@ -493,7 +494,7 @@ func (w *queryWalker) level(m proto.Message, parent *queryScope) {
 			w.fromItem(c, sc, false)
 		}
 	})
-	eachChild(m, func(field string, c proto.Message) {
+	sqlexpr.Children(m, func(field string, c proto.Message) {
 		switch field {
 		case "with_clause", "relation", "from_clause", "using_clause", "source_relation":
 		case "select_stmt":
@@ -507,7 +508,7 @@ func (w *queryWalker) level(m proto.Message, parent *queryScope) {
 
 // fromItem adds one FROM item (a relation, join, sub-select or function) to sc.
 func (w *queryWalker) fromItem(m proto.Message, sc *queryScope, written bool) {
-	switch n := concrete(m).(type) {
+	switch n := sqlexpr.Unwrap(m).(type) {
 	case nil:
 	case *pg_query.RangeVar:
 		name, table := w.relation(n, written)
@@ -553,7 +554,7 @@ func (w *queryWalker) relation(rv *pg_query.RangeVar, written bool) (n catalog.N
 // sqlc.narg, sqlc.slice, sqlc.embed), whose arguments name parameters and
 // tables, not columns, and must not be walked.
 func (w *queryWalker) funcCall(fc *pg_query.FuncCall, sc *queryScope, filter bool) bool {
-	names := strs(fc.GetFuncname())
+	names := sqlexpr.Strings(fc.GetFuncname())
 	if len(names) == 0 {
 		return false
 	}
@@ -561,7 +562,7 @@ func (w *queryWalker) funcCall(fc *pg_query.FuncCall, sc *queryScope, filter boo
 		return true
 	}
 	if len(names) == len(fc.GetFuncname()) {
-		w.q.Calls = append(w.q.Calls, catalog.FunctionCall{Name: calledName(names), Pos: w.pos(fc.GetLocation())})
+		w.q.Calls = append(w.q.Calls, catalog.FunctionCall{Name: sqlexpr.CalledName(names), Pos: w.pos(fc.GetLocation())})
 	}
 	if len(names) > 1 && names[len(names)-2] != "pg_catalog" {
 		return false
@@ -571,7 +572,7 @@ func (w *queryWalker) funcCall(fc *pg_query.FuncCall, sc *queryScope, filter boo
 	case "set_config", "current_setting":
 		setting := ""
 		if len(args) > 0 {
-			setting = literalString(args[0])
+			setting = sqlexpr.LiteralString(args[0])
 		}
 		w.q.Settings = append(w.q.Settings, catalog.SettingCall{Function: fn, Setting: setting, Pos: w.pos(fc.GetLocation())})
 	case "lower", "upper":
@@ -602,7 +603,7 @@ func (w *queryWalker) patternMatch(e *pg_query.A_Expr, sc *queryScope) {
 }
 
 func (w *queryWalker) pattern(op string, ref *pg_query.ColumnRef, sc *queryScope, loc int32) {
-	fields := strs(ref.GetFields())
+	fields := sqlexpr.Strings(ref.GetFields())
 	if len(fields) == 0 || len(fields) != len(ref.GetFields()) {
 		return // t.* and the like
 	}
@@ -621,7 +622,7 @@ var patternOps = map[string]string{
 
 // patternOp names the pattern match e is, or returns "".
 func patternOp(e *pg_query.A_Expr) string {
-	names := strs(e.GetName())
+	names := sqlexpr.Strings(e.GetName())
 	if len(names) == 0 {
 		return ""
 	}
@@ -656,7 +657,7 @@ func columnOf(n *pg_query.Node, fold bool) (ref *pg_query.ColumnRef, through *pg
 		case *pg_query.Node_CollateClause:
 			n = x.CollateClause.GetArg()
 		case *pg_query.Node_FuncCall:
-			names := strs(x.FuncCall.GetFuncname())
+			names := sqlexpr.Strings(x.FuncCall.GetFuncname())
 			if !fold || through != nil || len(x.FuncCall.GetArgs()) != 1 || len(names) == 0 ||
 				(len(names) > 1 && names[len(names)-2] != "pg_catalog") ||
 				(names[len(names)-1] != "lower" && names[len(names)-1] != "upper") {
@@ -672,17 +673,6 @@ func columnOf(n *pg_query.Node, fold bool) (ref *pg_query.ColumnRef, through *pg
 	return nil, nil
 }
 
-// literalString returns the value of a string constant, possibly cast, or "".
-func literalString(n *pg_query.Node) string {
-	for n.GetTypeCast() != nil {
-		n = n.GetTypeCast().GetArg()
-	}
-	if c := n.GetAConst(); c != nil && c.GetSval() != nil {
-		return c.GetSval().GetSval()
-	}
-	return ""
-}
-
 // finish turns the relations seen into Tables: source order, no repeats, written
 // when any mention writes.
 func (w *queryWalker) finish() {
@@ -695,53 +685,6 @@ func (w *queryWalker) finish() {
 		}
 		at[r.name] = len(w.q.Tables)
 		w.q.Tables = append(w.q.Tables, catalog.QueryTable{Name: r.name, Written: r.written, Pos: w.pos(r.loc)})
-	}
-}
-
-// concrete unwraps a Node to the message it holds; other messages are returned
-// as they are.
-func concrete(m proto.Message) proto.Message {
-	n, ok := m.(*pg_query.Node)
-	if !ok {
-		return m
-	}
-	if n == nil {
-		return nil
-	}
-	r := n.ProtoReflect()
-	oneofs := r.Descriptor().Oneofs()
-	if oneofs.Len() == 0 {
-		return nil
-	}
-	fd := r.WhichOneof(oneofs.Get(0))
-	if fd == nil || fd.Message() == nil {
-		return nil
-	}
-	return r.Get(fd).Message().Interface()
-}
-
-// eachChild calls fn for every message directly below m, with the name of the
-// field that holds it, fields in declaration order.
-func eachChild(m proto.Message, fn func(field string, child proto.Message)) {
-	r := m.ProtoReflect()
-	if !r.IsValid() {
-		return
-	}
-	fields := r.Descriptor().Fields()
-	for i := 0; i < fields.Len(); i++ {
-		fd := fields.Get(i)
-		if fd.Message() == nil || fd.IsMap() {
-			continue
-		}
-		name := string(fd.Name())
-		if fd.IsList() {
-			list := r.Get(fd).List()
-			for j := 0; j < list.Len(); j++ {
-				fn(name, list.Get(j).Message().Interface())
-			}
-		} else if r.Has(fd) {
-			fn(name, r.Get(fd).Message().Interface())
-		}
 	}
 }
 

@@ -2,13 +2,13 @@ package parse
 
 import (
 	"slices"
-	"strconv"
 	"strings"
 
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/tenantc/tenantc/internal/generator/catalog"
+	"github.com/tenantc/tenantc/internal/generator/sqlexpr"
 )
 
 // createTable applies CREATE TABLE, including PARTITION OF, INHERITS and LIKE.
@@ -109,7 +109,7 @@ func (b *builder) createTable(s *pg_query.CreateStmt) {
 	slices.SortStableFunc(keys, func(x, y *pg_query.Constraint) int { return rank(x) - rank(y) })
 	var added [][]string
 	for _, c := range keys {
-		cols := strs(c.GetKeys())
+		cols := sqlexpr.Strings(c.GetKeys())
 		if len(cols) > 0 && slices.ContainsFunc(added, func(a []string) bool { return slices.Equal(a, cols) }) {
 			continue
 		}
@@ -229,7 +229,7 @@ func (b *builder) partitionBy(ps *pg_query.PartitionSpec) string {
 func (b *builder) newColumn(t *catalog.Table, cd *pg_query.ColumnDef) *catalog.Column {
 	col := &catalog.Column{Name: cd.GetColname(), Pos: b.pos(cd.GetLocation())}
 	tn := cd.GetTypeName()
-	names := strs(tn.GetNames())
+	names := sqlexpr.Strings(tn.GetNames())
 	if len(names) == 1 && len(tn.GetArrayBounds()) == 0 {
 		// serial is not a type: PostgreSQL rewrites it to an integer type with a
 		// sequence default, and so must we for the catalog to match the database.
@@ -259,7 +259,7 @@ func (b *builder) serialDefault(t *catalog.Table, col string) string {
 		seq = catalog.QuoteIdent(t.Name.Schema) + "." + seq
 	}
 	lit := "'" + strings.ReplaceAll(seq, "'", "''") + "'"
-	if n := parseExpr("nextval(" + lit + "::regclass)"); n != nil {
+	if n := sqlexpr.Parse("nextval(" + lit + "::regclass)"); n != nil {
 		return b.expr(n)
 	}
 	return "nextval(" + lit + "::regclass)"
@@ -307,132 +307,26 @@ func identityKind(when string) string {
 	return "ALWAYS"
 }
 
-// builtinNames maps the internal names PostgreSQL's grammar produces for SQL
-// standard types to the spelling format_type prints.
-var builtinNames = map[string]string{
-	"int8":        "bigint",
-	"int4":        "integer",
-	"int2":        "smallint",
-	"bool":        "boolean",
-	"float8":      "double precision",
-	"float4":      "real",
-	"varchar":     "character varying",
-	"bpchar":      "character",
-	"timestamptz": "timestamp with time zone",
-	"timestamp":   "timestamp without time zone",
-	"timetz":      "time with time zone",
-	"time":        "time without time zone",
-	"varbit":      "bit varying",
-}
-
-// typeOf converts a type name. Built-in types come out unqualified under their
-// documented names; a user type keeps its schema only when written with one.
+// typeOf converts a type name as sqlexpr.Type does, and a table.column%TYPE
+// name (function arguments) to the type of that column.
 func (b *builder) typeOf(tn *pg_query.TypeName) catalog.Type {
+	names := sqlexpr.Strings(tn.GetNames())
+	if !tn.GetPctType() || len(names) == 0 {
+		return sqlexpr.Type(tn)
+	}
 	var t catalog.Type
-	names := strs(tn.GetNames())
-	switch {
-	case len(names) == 0:
-		return t
-	case tn.GetPctType():
-		// table.column%TYPE (function arguments) is the type of that column.
-		if len(names) >= 2 {
-			if src := b.cat.Table(b.partsName(names[:len(names)-1])); src != nil {
-				if c := src.Column(names[len(names)-1]); c != nil {
-					t = c.Type
-				}
+	if len(names) >= 2 {
+		if src := b.cat.Table(b.partsName(names[:len(names)-1])); src != nil {
+			if c := src.Column(names[len(names)-1]); c != nil {
+				t = c.Type
 			}
 		}
-		if len(tn.GetArrayBounds()) > 0 {
-			t.Array = true
-		}
-		return t
-	case len(names) == 1 || names[len(names)-2] == "pg_catalog":
-		t.Name = names[len(names)-1]
-		if canon, ok := builtinNames[t.Name]; ok {
-			t.Name = canon
-		}
-	default:
-		t.Schema, t.Name = names[len(names)-2], names[len(names)-1]
 	}
-	if t.Schema == "" && t.Name == "interval" {
-		t.Mods = intervalMods(tn.GetTypmods())
-	} else {
-		t.Mods = typmods(tn.GetTypmods())
+	if len(tn.GetArrayBounds()) > 0 {
+		t.Array = true
 	}
-	t.Array = len(tn.GetArrayBounds()) > 0
 	return t
 }
-
-// typmods renders type modifiers as "(10,2)".
-func typmods(mods []*pg_query.Node) string {
-	if len(mods) == 0 {
-		return ""
-	}
-	parts := make([]string, 0, len(mods))
-	for _, m := range mods {
-		switch {
-		case m.GetAConst() != nil:
-			parts = append(parts, constText(m.GetAConst()))
-		case m.GetColumnRef() != nil:
-			parts = append(parts, strings.Join(strs(m.GetColumnRef().GetFields()), "."))
-		}
-	}
-	return "(" + strings.Join(parts, ",") + ")"
-}
-
-func constText(c *pg_query.A_Const) string {
-	switch {
-	case c.GetIval() != nil:
-		return strconv.Itoa(int(c.GetIval().GetIval()))
-	case c.GetFval() != nil:
-		return c.GetFval().GetFval()
-	case c.GetSval() != nil:
-		return c.GetSval().GetSval()
-	}
-	return ""
-}
-
-// intervalMods renders interval's modifiers. The grammar encodes the fields
-// (DAY TO SECOND …) as a bit mask in the first modifier and the precision in the
-// second, so "(32767,3)" becomes "(3)" and a day mask " day".
-func intervalMods(mods []*pg_query.Node) string {
-	if len(mods) == 0 {
-		return ""
-	}
-	const fullRange = 0x7FFF
-	mask := int(mods[0].GetAConst().GetIval().GetIval())
-	out := ""
-	if mask != fullRange {
-		out = " " + intervalFields[mask]
-	}
-	if len(mods) > 1 {
-		out += "(" + constText(mods[1].GetAConst()) + ")"
-	}
-	return strings.TrimRight(out, " ")
-}
-
-// intervalFields names the field masks of datetime.h (MONTH=1, YEAR=2, DAY=3,
-// HOUR=10, MINUTE=11, SECOND=12 are bit numbers).
-var intervalFields = func() map[int]string {
-	const (
-		month  = 1 << 1
-		year   = 1 << 2
-		day    = 1 << 3
-		hour   = 1 << 10
-		minute = 1 << 11
-		second = 1 << 12
-	)
-	return map[int]string{
-		year: "year", month: "month", day: "day", hour: "hour", minute: "minute", second: "second",
-		year | month:                 "year to month",
-		day | hour:                   "day to hour",
-		day | hour | minute:          "day to minute",
-		day | hour | minute | second: "day to second",
-		hour | minute:                "hour to minute",
-		hour | minute | second:       "hour to second",
-		minute | second:              "minute to second",
-	}
-}()
 
 // likeColumns copies the columns of LIKE source into t, as far as the INCLUDING
 // options ask. It reports whether the source exists.

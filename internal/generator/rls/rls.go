@@ -15,8 +15,8 @@ import (
 	"github.com/tenantc/tenantc/internal/generator/catalog"
 	"github.com/tenantc/tenantc/internal/generator/migration"
 	"github.com/tenantc/tenantc/internal/generator/output"
-	"github.com/tenantc/tenantc/internal/generator/parse"
 	"github.com/tenantc/tenantc/internal/generator/source"
+	"github.com/tenantc/tenantc/internal/generator/sqlexpr"
 	"github.com/tenantc/tenantc/internal/generator/tenancy"
 	"github.com/tenantc/tenantc/internal/templates"
 )
@@ -82,7 +82,9 @@ type desired struct {
 
 func want(m *tenancy.Model, t *tenancy.Table) (*desired, error) {
 	col := t.TenantColumn.Name
-	current := fmt.Sprintf("(SELECT NULLIF(current_setting('%s', true), '')::%s)", m.Tenant.Setting, m.Tenant.Type)
+	// The one spelling of the tenant comparison: tenancy judges an existing
+	// policy against the same text, so the two can never disagree.
+	current := tenancy.TenantCurrent(m.Tenant)
 	d := &desired{
 		Table:         t.Name.String(),
 		Kind:          t.Kind.String(),
@@ -94,12 +96,12 @@ func want(m *tenancy.Model, t *tenancy.Table) (*desired, error) {
 		column:        col,
 	}
 	var err error
-	if d.wantUsing, err = parse.NormalizeExpr(d.Column + " = " + current); err != nil {
+	if d.wantUsing, err = sqlexpr.Normalize(d.Column + " = " + current); err != nil {
 		return nil, err
 	}
 	if t.Kind == tenancy.Scoped {
 		d.Default = current[len("(SELECT ") : len(current)-1]
-		if d.wantDefault, err = parse.NormalizeExpr(d.Default); err != nil {
+		if d.wantDefault, err = sqlexpr.Normalize(d.Default); err != nil {
 			return nil, err
 		}
 	}

@@ -7,7 +7,7 @@ import (
 
 	"github.com/tenantc/tenantc/internal/generator/catalog"
 	"github.com/tenantc/tenantc/internal/generator/diag"
-	"github.com/tenantc/tenantc/internal/generator/parse"
+	"github.com/tenantc/tenantc/internal/generator/sqlexpr"
 )
 
 // CheckPolicies judges the row level security of every table of m as the catalog
@@ -123,8 +123,8 @@ func (c *policyCheck) protected(t *Table) {
 	for _, p := range t.Policies {
 		pi := &policyInfo{Policy: p}
 		var err error
-		if pi.using, err = parse.PolicyFacts(p.Using, col, setting); err == nil {
-			pi.check, err = parse.PolicyFacts(p.Check, col, setting)
+		if pi.using, err = sqlexpr.PolicyFacts(p.Using, col, setting); err == nil {
+			pi.check, err = sqlexpr.PolicyFacts(p.Check, col, setting)
 		}
 		if err != nil {
 			c.diags.Add(diag.Diagnostic{Pos: p.Pos, Object: PolicyObject(t.Name, p.Name), Table: t.Name.String(), Severity: diag.Error,
@@ -350,7 +350,7 @@ func (c *policyCheck) tenantPredicates(t *Table) []string {
 	}
 	var out []string
 	for _, f := range forms {
-		if n, err := parse.NormalizeExpr(f); err == nil {
+		if n, err := sqlexpr.Normalize(f); err == nil {
 			out = append(out, n)
 		}
 	}

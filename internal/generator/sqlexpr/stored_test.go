@@ -1,4 +1,4 @@
-package parse
+package sqlexpr
 
 import (
 	"testing"
@@ -7,9 +7,9 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// TestNormalizeStoredExpr: what PostgreSQL prints for a stored expression
+// TestNormalizeStored: what PostgreSQL prints for a stored expression
 // normalizes to what the parser keeps for the expression as written.
-func TestNormalizeStoredExpr(t *testing.T) {
+func TestNormalizeStored(t *testing.T) {
 	cases := []struct{ stored, written string }{
 		{`(tenant_id = ( SELECT (NULLIF(current_setting('app.tenant_id'::text, true), ''::text))::uuid AS "nullif"))`,
 			`tenant_id = (SELECT NULLIF(current_setting('app.tenant_id', true), '')::uuid)`},
@@ -38,12 +38,12 @@ func TestNormalizeStoredExpr(t *testing.T) {
 		{`NULL::uuid`, `NULL`},
 	}
 	for _, c := range cases {
-		got, err := NormalizeStoredExpr(c.stored)
+		got, err := NormalizeStored(c.stored)
 		require.NoError(t, err, c.stored)
-		want, err := NormalizeExpr(c.written)
+		want, err := Normalize(c.written)
 		require.NoError(t, err, c.written)
 		assert.Equal(t, want, got, "stored %s", c.stored)
 	}
-	_, err := NormalizeStoredExpr("a, b")
+	_, err := NormalizeStored("a, b")
 	require.Error(t, err)
 }

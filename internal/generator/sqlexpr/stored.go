@@ -1,4 +1,4 @@
-package parse
+package sqlexpr
 
 import (
 	"fmt"
@@ -9,7 +9,7 @@ import (
 	"google.golang.org/protobuf/proto"
 )
 
-// NormalizeStoredExpr is NormalizeExpr for an expression as PostgreSQL prints
+// NormalizeStored is Normalize for an expression as PostgreSQL prints
 // one it has stored (pg_get_expr of a default, policy, index predicate, …):
 // it first undoes what the server adds to what was written, so the result
 // equals the catalog's form of the original text. tenantc check reads a live
@@ -18,7 +18,7 @@ import (
 // What the server adds, and how it is undone:
 //   - a type on every literal ('x'::text, '{}'::jsonb, 'todo'::status,
 //     '10'::bigint): dropped, numbers become plain numbers again. Casts to the
-//     reg* types (nextval('s'::regclass)) stay, as the parser writes them for
+//     reg* types (nextval('s'::regclass)) stay, as the parse stage writes them for
 //     serial columns. A literal written with an explicit cast loses it too:
 //     the server stores both spellings alike.
 //   - an alias on every computed column of a sub-select
@@ -28,18 +28,18 @@ import (
 //   - LIKE and ILIKE as the operators ~~ and ~~*: turned back.
 //
 // Parentheses and whitespace need nothing: deparsing normalizes them.
-func NormalizeStoredExpr(sql string) (string, error) {
-	n := parseExpr(sql)
+func NormalizeStored(sql string) (string, error) {
+	n := Parse(sql)
 	if n == nil {
 		return "", fmt.Errorf("not a single SQL expression: %s", sql)
 	}
 	unstore(n)
-	return deparseExpr(n)
+	return Deparse(n)
 }
 
 // unstore rewrites, in place, the decorations of a server-printed expression.
 func unstore(root *pg_query.Node) {
-	walk(root.ProtoReflect(), func(m proto.Message) bool {
+	Walk(root, func(m proto.Message) bool {
 		switch x := m.(type) {
 		case *pg_query.Node:
 			for {
@@ -70,7 +70,7 @@ func unstore(root *pg_query.Node) {
 // back into LIKE / ILIKE.
 func unstoreAExpr(x *pg_query.A_Expr) {
 	op := ""
-	if names := strs(x.GetName()); len(names) == 1 {
+	if names := Strings(x.GetName()); len(names) == 1 {
 		op = names[0]
 	}
 	switch x.GetKind() {
@@ -96,7 +96,7 @@ func unstoreAExpr(x *pg_query.A_Expr) {
 // isRegType reports whether a cast is to one of the reg* object identifier
 // types, whose casts the parser's own forms keep.
 func isRegType(tn *pg_query.TypeName) bool {
-	names := strs(tn.GetNames())
+	names := Strings(tn.GetNames())
 	return len(names) > 0 && strings.HasPrefix(names[len(names)-1], "reg") && len(tn.GetArrayBounds()) == 0
 }
 
@@ -107,7 +107,7 @@ var numericTypes = map[string]bool{"int2": true, "int4": true, "int8": true, "nu
 // untypedConst returns the literal of a cast literal without its type: a number
 // for a numeric type, else the literal itself.
 func untypedConst(k *pg_query.A_Const, tn *pg_query.TypeName) *pg_query.A_Const {
-	names := strs(tn.GetNames())
+	names := Strings(tn.GetNames())
 	s := k.GetSval()
 	if k.GetIsnull() || s == nil || len(names) == 0 || !numericTypes[names[len(names)-1]] || len(tn.GetArrayBounds()) > 0 {
 		return k
@@ -122,9 +122,9 @@ func untypedConst(k *pg_query.A_Const, tn *pg_query.TypeName) *pg_query.A_Const 
 	return k
 }
 
-// NormalizeStoredExprs is NormalizeStoredExpr for a comma-separated list of
+// NormalizeStoredList is NormalizeStored for a comma-separated list of
 // expressions, as pg_get_expr prints a list (a partition key's expressions).
-func NormalizeStoredExprs(sql string) ([]string, error) {
+func NormalizeStoredList(sql string) ([]string, error) {
 	tree, err := pg_query.Parse("SELECT " + sql)
 	if err != nil || len(tree.GetStmts()) != 1 {
 		return nil, fmt.Errorf("not a list of SQL expressions: %s", sql)
@@ -136,7 +136,7 @@ func NormalizeStoredExprs(sql string) ([]string, error) {
 			return nil, fmt.Errorf("not a list of SQL expressions: %s", sql)
 		}
 		unstore(n)
-		s, err := deparseExpr(n)
+		s, err := Deparse(n)
 		if err != nil {
 			return nil, err
 		}

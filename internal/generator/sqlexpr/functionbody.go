@@ -1,4 +1,4 @@
-package parse
+package sqlexpr
 
 import (
 	"encoding/json"
@@ -29,20 +29,20 @@ func FunctionBody(def string) (catalog.FunctionBody, error) {
 		return catalog.FunctionBody{}, fmt.Errorf("not one CREATE FUNCTION or CREATE PROCEDURE statement")
 	}
 	s := stmts[0].GetStmt().GetCreateFunctionStmt()
-	f := &catalog.Function{}
+	var body catalog.FunctionBody
 	for _, o := range s.GetOptions() {
 		if d := o.GetDefElem(); d != nil && d.GetDefname() == "set" {
-			applySetClause(f, d.GetArg().GetVariableSetStmt())
+			ApplySetClause(&body, d.GetArg().GetVariableSetStmt())
 		}
 	}
-	err = readFunctionBody(&f.Body, s, def)
-	return f.Body, err
+	err = ReadFunctionBody(&body, s, def)
+	return body, err
 }
 
-// applySetClause applies a SET or RESET clause of CREATE or ALTER FUNCTION
-// other than search_path's to f.Body: while the function runs, the setting
-// has the clause's value.
-func applySetClause(f *catalog.Function, set *pg_query.VariableSetStmt) {
+// ApplySetClause applies a SET or RESET clause of CREATE or ALTER FUNCTION
+// other than search_path's to body: while the function runs, the setting has
+// the clause's value.
+func ApplySetClause(body *catalog.FunctionBody, set *pg_query.VariableSetStmt) {
 	name := set.GetName()
 	if name == "search_path" {
 		return
@@ -50,16 +50,18 @@ func applySetClause(f *catalog.Function, set *pg_query.VariableSetStmt) {
 	isClause := func(c catalog.SettingChange) bool {
 		return c.Via == "SET clause" && (set.GetKind() == pg_query.VariableSetKind_VAR_RESET_ALL || strings.EqualFold(c.Setting, name))
 	}
-	f.Body.Sets = slices.DeleteFunc(f.Body.Sets, isClause)
+	body.Sets = slices.DeleteFunc(body.Sets, isClause)
 	switch set.GetKind() {
 	case pg_query.VariableSetKind_VAR_SET_VALUE, pg_query.VariableSetKind_VAR_SET_CURRENT:
-		f.Body.Sets = append(f.Body.Sets, catalog.SettingChange{Setting: name, Via: "SET clause"})
+		body.Sets = append(body.Sets, catalog.SettingChange{Setting: name, Via: "SET clause"})
 	}
 }
 
-// readFunctionBody adds what the body of s does to body; def is the
-// statement's text, which the PL/pgSQL parser reads whole.
-func readFunctionBody(body *catalog.FunctionBody, s *pg_query.CreateFunctionStmt, def string) error {
+// ReadFunctionBody adds what the body of s does to body (FunctionBody without
+// the SET clauses, which the caller applies with ApplySetClause as it reads
+// the options); def is the statement's text, which the PL/pgSQL parser reads
+// whole. The error says the body does not parse.
+func ReadFunctionBody(body *catalog.FunctionBody, s *pg_query.CreateFunctionStmt, def string) error {
 	r := &bodyReader{body: body}
 	if sb := s.GetSqlBody(); sb != nil {
 		r.sql(sb)
@@ -110,7 +112,7 @@ func (r *bodyReader) sqlText(sql string) error {
 // sql records the setting changes and calls in a parsed statement or
 // expression.
 func (r *bodyReader) sql(n proto.Message) {
-	walk(n.ProtoReflect(), func(m proto.Message) bool {
+	Walk(n, func(m proto.Message) bool {
 		switch x := m.(type) {
 		case *pg_query.FuncCall:
 			r.call(x)
@@ -133,7 +135,7 @@ func (r *bodyReader) change(setting, via string) {
 
 // call records a function call, and a set_config call as a setting change.
 func (r *bodyReader) call(fc *pg_query.FuncCall) {
-	names := strs(fc.GetFuncname())
+	names := Strings(fc.GetFuncname())
 	if len(names) == 0 || len(names) != len(fc.GetFuncname()) {
 		return
 	}
@@ -141,18 +143,18 @@ func (r *bodyReader) call(fc *pg_query.FuncCall) {
 	if last == "set_config" && (len(names) == 1 || len(names) == 2 && names[0] == "pg_catalog") {
 		setting := ""
 		if args := fc.GetArgs(); len(args) > 0 {
-			setting = literalString(args[0])
+			setting = LiteralString(args[0])
 		}
 		r.change(setting, "set_config")
 	}
-	if name := calledName(names); !slices.Contains(r.body.Calls, name) {
+	if name := CalledName(names); !slices.Contains(r.body.Calls, name) {
 		r.body.Calls = append(r.body.Calls, name)
 	}
 }
 
-// calledName is the name of a called function from its name parts; an
+// CalledName is the name of a called function from its name parts; an
 // unqualified one has no schema, as the search path decides which it is.
-func calledName(names []string) catalog.Name {
+func CalledName(names []string) catalog.Name {
 	n := catalog.Name{Name: names[len(names)-1]}
 	if len(names) >= 2 {
 		n.Schema = names[len(names)-2]
@@ -256,7 +258,7 @@ func (r *bodyReader) plpgsqlExpr(e map[string]any, dynamic bool) error {
 	}
 	r.sql(tree)
 	if dynamic {
-		if v, ok := constValue(parseExpr(query)); ok && v.kind == kindString && r.sqlText(v.s) == nil {
+		if v, ok := constValue(Parse(query)); ok && v.kind == kindString && r.sqlText(v.s) == nil {
 			return nil // EXECUTE 'constant SQL': read above as the SQL it is
 		}
 		r.change("", "EXECUTE")

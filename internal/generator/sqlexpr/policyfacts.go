@@ -1,4 +1,4 @@
-package parse
+package sqlexpr
 
 import (
 	"fmt"
@@ -23,7 +23,7 @@ func PolicyFacts(expr, column, setting string) (catalog.PolicyFacts, error) {
 	if strings.TrimSpace(expr) == "" {
 		return f, nil
 	}
-	n := parseExpr(expr)
+	n := Parse(expr)
 	if n == nil {
 		return f, fmt.Errorf("not a single SQL expression: %s", expr)
 	}
@@ -47,43 +47,6 @@ type factFinder struct {
 	otherCast bool
 }
 
-// children calls visit for every pg_query message directly below m.
-func children(m proto.Message, visit func(proto.Message)) {
-	r := m.ProtoReflect()
-	fields := r.Descriptor().Fields()
-	for i := 0; i < fields.Len(); i++ {
-		fd := fields.Get(i)
-		if fd.Message() == nil || fd.IsMap() {
-			continue
-		}
-		if fd.IsList() {
-			list := r.Get(fd).List()
-			for j := 0; j < list.Len(); j++ {
-				visit(list.Get(j).Message().Interface())
-			}
-		} else if r.Has(fd) {
-			visit(r.Get(fd).Message().Interface())
-		}
-	}
-}
-
-// unwrap returns the concrete node inside a Node.
-func unwrap(n *pg_query.Node) proto.Message {
-	if n == nil {
-		return nil
-	}
-	r := n.ProtoReflect()
-	od := r.Descriptor().Oneofs().ByName("node")
-	if od == nil {
-		return nil
-	}
-	fd := r.WhichOneof(od)
-	if fd == nil {
-		return nil
-	}
-	return r.Get(fd).Message().Interface()
-}
-
 // reads records every read of the setting: whether a sub-select encloses it and
 // whether it is NULLIF's first argument (guarded: the parent is such a NULLIF,
 // through casts).
@@ -92,7 +55,7 @@ func (p *factFinder) reads(m proto.Message, inSub, guarded bool) {
 	case nil:
 		return
 	case *pg_query.Node:
-		p.reads(unwrap(n), inSub, guarded)
+		p.reads(Unwrap(n), inSub, guarded)
 		return
 	case *pg_query.FuncCall:
 		p.otherSettingRead(n)
@@ -119,13 +82,13 @@ func (p *factFinder) reads(m proto.Message, inSub, guarded bool) {
 			return
 		}
 	}
-	children(m, func(c proto.Message) { p.reads(c, inSub, false) })
+	Children(m, func(_ string, c proto.Message) { p.reads(c, inSub, false) })
 }
 
 // compare finds the tenant equalities; required says every node above n is an
 // AND (or n is the root).
 func (p *factFinder) compare(n *pg_query.Node, required bool) {
-	switch x := unwrap(n).(type) {
+	switch x := Unwrap(n).(type) {
 	case nil:
 		return
 	case *pg_query.SubLink:
@@ -149,7 +112,7 @@ func (p *factFinder) compare(n *pg_query.Node, required bool) {
 			}
 		}
 	}
-	children(unwrap(n), func(c proto.Message) {
+	Children(Unwrap(n), func(_ string, c proto.Message) {
 		if cn, ok := c.(*pg_query.Node); ok {
 			p.compare(cn, false)
 		} else {
@@ -164,7 +127,7 @@ func (p *factFinder) compareMsg(m proto.Message) {
 	if _, ok := m.(*pg_query.SubLink); ok {
 		return
 	}
-	children(m, func(c proto.Message) {
+	Children(m, func(_ string, c proto.Message) {
 		if cn, ok := c.(*pg_query.Node); ok {
 			p.compare(cn, false)
 		} else {
@@ -193,7 +156,7 @@ func (p *factFinder) equality(col, val *pg_query.Node) bool {
 	p.facts.ColumnCast = true
 	if tc := col.GetTypeCast(); tc != nil && tc.GetArg().GetColumnRef() != nil {
 		if p.facts.ColumnCastType == "" {
-			p.facts.ColumnCastType = (&builder{cat: &catalog.Catalog{}}).typeOf(tc.GetTypeName()).String()
+			p.facts.ColumnCastType = Type(tc.GetTypeName()).String()
 		}
 	} else {
 		p.otherCast = true
@@ -231,13 +194,13 @@ func (p *factFinder) mentionsColumn(n *pg_query.Node) bool {
 		case *pg_query.SelectStmt:
 			scopes = append(scopes, fromScope(x))
 		case *pg_query.ColumnRef:
-			f := strs(x.GetFields())
+			f := Strings(x.GetFields())
 			if len(f) == len(x.GetFields()) && len(f) > 0 && f[len(f)-1] == p.column && outerReference(f, scopes) {
 				found = true
 			}
 			return
 		}
-		children(m, func(c proto.Message) { visit(c, scopes) })
+		Children(m, func(_ string, c proto.Message) { visit(c, scopes) })
 	}
 	visit(n, nil)
 	return found
@@ -254,7 +217,7 @@ func fromScope(s *pg_query.SelectStmt) subScope {
 	sc := subScope{hasFrom: len(s.GetFromClause()) > 0}
 	var add func(n *pg_query.Node)
 	add = func(n *pg_query.Node) {
-		switch x := unwrap(n).(type) {
+		switch x := Unwrap(n).(type) {
 		case *pg_query.RangeVar:
 			if a := x.GetAlias(); a != nil {
 				sc.names = append(sc.names, a.GetAliasname())
@@ -316,7 +279,7 @@ func (p *factFinder) readsSettingDirectly(n *pg_query.Node) bool {
 				return
 			}
 		}
-		children(m, visit)
+		Children(m, func(_ string, c proto.Message) { visit(c) })
 	}
 	visit(n)
 	return found
@@ -344,7 +307,7 @@ func (p *factFinder) otherSettingRead(f *pg_query.FuncCall) {
 // isCurrentSetting reports whether f calls current_setting, unqualified or in
 // pg_catalog.
 func isCurrentSetting(f *pg_query.FuncCall) bool {
-	name := strs(f.GetFuncname())
+	name := Strings(f.GetFuncname())
 	return len(name) > 0 && name[len(name)-1] == "current_setting" && (len(name) == 1 || len(name) == 2 && name[0] == "pg_catalog")
 }
 
@@ -382,7 +345,7 @@ func isEmptyString(n *pg_query.Node) bool {
 }
 
 func opName(e *pg_query.A_Expr) string {
-	name := strs(e.GetName())
+	name := Strings(e.GetName())
 	if len(name) == 0 {
 		return ""
 	}
@@ -428,7 +391,7 @@ var boolTypes = map[string]bool{"bool": true, "boolean": true}
 // constValue evaluates n when it is a constant expression of the kinds policies
 // use; ok is false for anything that depends on a row, a setting or a function.
 func constValue(n *pg_query.Node) (value, bool) {
-	switch x := unwrap(n).(type) {
+	switch x := Unwrap(n).(type) {
 	case *pg_query.A_Const:
 		switch {
 		case x.GetIsnull():
@@ -450,7 +413,7 @@ func constValue(n *pg_query.Node) (value, bool) {
 		if !ok {
 			return v, false
 		}
-		names := strs(x.GetTypeName().GetNames())
+		names := Strings(x.GetTypeName().GetNames())
 		if len(names) > 0 && boolTypes[names[len(names)-1]] {
 			b, ok := v.bool()
 			return value{kind: kindBool, b: b}, ok
@@ -565,7 +528,7 @@ func constValue(n *pg_query.Node) (value, bool) {
 }
 
 func sameColumn(a, b *pg_query.ColumnRef) bool {
-	fa, fb := strs(a.GetFields()), strs(b.GetFields())
+	fa, fb := Strings(a.GetFields()), Strings(b.GetFields())
 	if len(fa) != len(a.GetFields()) || len(fb) != len(b.GetFields()) || len(fa) == 0 || len(fb) == 0 {
 		return false
 	}
