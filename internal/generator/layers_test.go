@@ -30,6 +30,7 @@ var layers = map[string]int{
 
 	"internal/generator/config":    2,
 	"internal/generator/migration": 2,
+	"internal/generator/sqlexpr":   2,
 
 	"internal/generator/parse":   3,
 	"internal/generator/tenancy": 3,
