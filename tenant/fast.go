@@ -186,6 +186,6 @@ func (q errQuerier) Exec(context.Context, string, ...any) (pgconn.CommandTag, er
 	return pgconn.CommandTag{}, q.err
 }
 func (q errQuerier) Query(context.Context, string, ...any) (pgx.Rows, error) {
-	return errRows{q.err}, q.err
+	return errRows(q), q.err
 }
-func (q errQuerier) QueryRow(context.Context, string, ...any) pgx.Row { return row{errRows{q.err}} }
+func (q errQuerier) QueryRow(context.Context, string, ...any) pgx.Row { return row{errRows(q)} }

@@ -36,7 +36,6 @@ func intp(n int) *int { return &n }
 
 var (
 	str     = &schemaNode{typ: "string"}
-	integer = &schemaNode{typ: "integer"}
 	anyJSON = &schemaNode{}
 )
 

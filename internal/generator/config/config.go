@@ -637,19 +637,6 @@ func valueNode(n *yaml.Node, key string) *yaml.Node {
 	return n
 }
 
-// keyNode returns the key node named key in mapping n, or n itself when absent.
-func keyNode(n *yaml.Node, key string) *yaml.Node {
-	if n == nil || n.Kind != yaml.MappingNode {
-		return n
-	}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		if n.Content[i].Value == key {
-			return n.Content[i]
-		}
-	}
-	return n
-}
-
 // sqlcNames are the file names sqlc itself looks for, in its order.
 var sqlcNames = []string{"sqlc.yaml", "sqlc.yml", "sqlc.json"}
 

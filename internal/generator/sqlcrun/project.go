@@ -215,7 +215,7 @@ func rewriteConfig(in Input) ([]byte, *Result, error) {
 		}
 	}
 	if entry == nil {
-		return nil, nil, errors.New("no postgresql entry under sql:")
+		return nil, nil, errors.New(`no postgresql entry under "sql"`)
 	}
 	gen, _ := entry["gen"].(map[string]any)
 	goOpts, _ := gen["go"].(map[string]any)
