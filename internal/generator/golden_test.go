@@ -1,7 +1,6 @@
 package generator_test
 
 import (
-	"flag"
 	"os"
 	"path/filepath"
 	"sort"
@@ -13,9 +12,8 @@ import (
 	"github.com/tenantc/tenantc/internal/filetree"
 	"github.com/tenantc/tenantc/internal/generator"
 	"github.com/tenantc/tenantc/internal/generator/output"
+	"github.com/tenantc/tenantc/internal/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite the expected files of testdata/*/ from the generator's output")
 
 // TestGolden runs the generator on every testdata/<case>/input project and
 // compares what it would write with testdata/<case>/output, and the diagnostics
@@ -51,7 +49,7 @@ func TestGolden(t *testing.T) {
 				}
 			}
 
-			if *update {
+			if golden.Update() { // rewrite testdata/<case>/output and stderr.txt
 				writeExpected(t, root, got, stderr.String())
 				return
 			}

@@ -1,7 +1,6 @@
 package config
 
 import (
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,8 +12,6 @@ import (
 	"github.com/tenantc/tenantc/internal/generator/diag"
 	"github.com/tenantc/tenantc/internal/generator/source"
 )
-
-var _ = flag.Bool("update", false, "rewrite golden files (none in this package)")
 
 func write(t *testing.T, dir, name, content string) {
 	require.NoError(t, os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644))

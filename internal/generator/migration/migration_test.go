@@ -1,15 +1,12 @@
 package migration
 
 import (
-	"flag"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/tenantc/tenantc/internal/generator/source"
 )
-
-var _ = flag.Bool("update", false, "rewrite golden files (none in this package)")
 
 func TestNextVersion(t *testing.T) {
 	for _, c := range []struct {

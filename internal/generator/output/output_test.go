@@ -1,7 +1,6 @@
 package output
 
 import (
-	"flag"
 	"os"
 	"path/filepath"
 	"testing"
@@ -9,8 +8,6 @@ import (
 
 	"github.com/stretchr/testify/require"
 )
-
-var _ = flag.Bool("update", false, "rewrite golden files (none in this package)")
 
 func TestWriteOnlyWhatChanged(t *testing.T) {
 	dir := t.TempDir()

@@ -3,8 +3,6 @@ package report
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -12,10 +10,9 @@ import (
 
 	"github.com/tenantc/tenantc/internal/generator/diag"
 	"github.com/tenantc/tenantc/internal/generator/source"
+	"github.com/tenantc/tenantc/internal/golden"
 	"github.com/tenantc/tenantc/internal/sarifcheck"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
 var testRules = map[string]string{
 	"rls-disabled":          "a protected table without row level security shows every tenant's rows",
@@ -63,22 +60,7 @@ func TestGolden(t *testing.T) {
 				if !bytes.Equal(got, again) {
 					t.Fatal("output differs between two runs")
 				}
-				path := filepath.Join("testdata", tc.name+"."+format)
-				if *update {
-					if err := os.MkdirAll("testdata", 0o755); err != nil {
-						t.Fatal(err)
-					}
-					if err := os.WriteFile(path, got, 0o644); err != nil {
-						t.Fatal(err)
-					}
-				}
-				want, err := os.ReadFile(path)
-				if err != nil {
-					t.Fatalf("%v (run with -update to create it)", err)
-				}
-				if !bytes.Equal(got, want) {
-					t.Errorf("%s differs from the golden file:\n--- got\n%s\n--- want\n%s", path, got, want)
-				}
+				golden.File(t, filepath.Join("testdata", tc.name+"."+format), got)
 			})
 		}
 	}

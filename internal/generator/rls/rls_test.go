@@ -1,15 +1,12 @@
 package rls
 
 import (
-	"flag"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/tenantc/tenantc/internal/generator/catalog"
 )
-
-var _ = flag.Bool("update", false, "rewrite golden files (none in this package)")
 
 func TestFileName(t *testing.T) {
 	require.Equal(t, "projects", fileName(catalog.Name{Schema: "public", Name: "projects"}))

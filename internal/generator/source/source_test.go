@@ -1,16 +1,11 @@
 package source
 
 import (
-	"flag"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 )
-
-// Every test package under generator/ accepts -update, so that
-// "go test ./generator/... -update" can rewrite the golden files.
-var _ = flag.Bool("update", false, "rewrite golden files (none in this package)")
 
 func TestUpPartsKeepOffsets(t *testing.T) {
 	cases := []struct {

@@ -2,7 +2,6 @@ package sqlcrun
 
 import (
 	"context"
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,8 +9,6 @@ import (
 
 	"github.com/stretchr/testify/require"
 )
-
-var _ = flag.Bool("update", false, "rewrite golden files (none in this package)")
 
 func TestMain(m *testing.M) {
 	Child() // this test binary is the sqlc child of the runs below

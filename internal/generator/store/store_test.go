@@ -1,7 +1,6 @@
 package store
 
 import (
-	"flag"
 	"reflect"
 	"strings"
 	"testing"
@@ -17,8 +16,6 @@ import (
 	"github.com/tenantc/tenantc/internal/generator/tenancy"
 	"github.com/tenantc/tenantc/orgstore"
 )
-
-var _ = flag.Bool("update", false, "rewrite golden files (none in this package)")
 
 // TestBetterAuthUsers: the users table the config assumes for Better Auth is
 // the one orgstore.BetterAuth() names.

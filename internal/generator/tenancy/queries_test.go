@@ -1,7 +1,6 @@
 package tenancy_test
 
 import (
-	"flag"
 	"strings"
 	"testing"
 
@@ -14,15 +13,6 @@ import (
 	"github.com/tenantc/tenantc/internal/generator/source"
 	"github.com/tenantc/tenantc/internal/generator/tenancy"
 )
-
-// Every test package under generator/ accepts -update, so that
-// "go test ./generator/... -update" can rewrite the golden files. Defined only
-// when no other test file of the package has done so.
-func init() {
-	if flag.Lookup("update") == nil {
-		flag.Bool("update", false, "rewrite golden files (none in this package)")
-	}
-}
 
 const querySchema = `
 CREATE TABLE tenants (id uuid PRIMARY KEY, name text NOT NULL);
