@@ -3,11 +3,8 @@ package orgstore
 import (
 	"context"
 	"fmt"
-	"net"
 	"net/url"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -16,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/tenantc/tenantc/internal/pgurl"
+	"github.com/tenantc/tenantc/internal/roundtrip"
 	"github.com/tenantc/tenantc/tenant"
 )
 
@@ -477,52 +475,17 @@ func (e *listBench) run(b *testing.B, page, name string, hand lmCall) {
 	b.ReportMetric(e.trips[page+"/"+name], "trips/op")
 }
 
-// lmCountingConn counts round trips as internal/benchkit does: a round trip
-// begins with the first client write after a read from the server.
-type lmCountingConn struct {
-	net.Conn
-	trips    *atomic.Int64
-	mu       sync.Mutex
-	readLast bool
-}
-
-func (c *lmCountingConn) Write(p []byte) (int, error) {
-	c.mu.Lock()
-	if c.readLast {
-		c.trips.Add(1)
-		c.readLast = false
-	}
-	c.mu.Unlock()
-	return c.Conn.Write(p)
-}
-
-func (c *lmCountingConn) Read(p []byte) (int, error) {
-	n, err := c.Conn.Read(p)
-	if n > 0 {
-		c.mu.Lock()
-		c.readLast = true
-		c.mu.Unlock()
-	}
-	return n, err
-}
-
 // countTrips counts the round trips of one call of every variant and page
 // on a one-connection pool of the store's role, with a store of its own.
 func (e *listBench) countTrips(tb testing.TB, roleURL string) {
 	tb.Helper()
 	ctx := context.Background()
-	var trips atomic.Int64
+	var trips roundtrip.Counter
 	cfg, err := pgxpool.ParseConfig(roleURL)
 	require.NoError(tb, err)
 	cfg.MaxConns = 1
 	cfg.ShouldPing = func(context.Context, pgxpool.ShouldPingParams) bool { return false }
-	cfg.ConnConfig.DialFunc = func(ctx context.Context, network, addr string) (net.Conn, error) {
-		conn, err := (&net.Dialer{KeepAlive: 5 * time.Minute}).DialContext(ctx, network, addr)
-		if err != nil {
-			return nil, err
-		}
-		return &lmCountingConn{Conn: conn, trips: &trips, readLast: true}, nil
-	}
+	cfg.ConnConfig.DialFunc = trips.Dial
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	require.NoError(tb, err)
 	defer pool.Close()
@@ -537,7 +500,7 @@ func (e *listBench) countTrips(tb testing.TB, roleURL string) {
 				_, err := c(ctx)
 				require.NoError(tb, err)
 			}
-			trips.Store(0)
+			trips.Reset()
 			for range lmCountCalls {
 				_, err := c(ctx)
 				require.NoError(tb, err)

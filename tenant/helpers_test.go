@@ -3,20 +3,18 @@ package tenant_test
 import (
 	"context"
 	"fmt"
-	"net"
 	"net/url"
 	"os"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/require"
 
 	"github.com/tenantc/tenantc/internal/pgtest"
+	"github.com/tenantc/tenantc/internal/roundtrip"
 	"github.com/tenantc/tenantc/tenant"
 )
 
@@ -98,45 +96,11 @@ func newDatabase(t testing.TB) *pgtest.DB {
 
 // counters observe a pool from the client side.
 type counters struct {
-	trips      atomic.Int64 // round trips, see countingConn
-	statements atomic.Int64 // queries and batches pgx started, see tracer
+	trips      roundtrip.Counter // round trips on the socket
+	statements atomic.Int64      // queries and batches pgx started, see tracer
 }
 
-func (c *counters) reset() { c.trips.Store(0); c.statements.Store(0) }
-
-// countingConn counts round trips on one connection: a round trip begins
-// with the first write after something was read (or the first write of all).
-// Counting Write calls would be wrong both ways: pgx may flush one message
-// group in several writes, and it may write twice in a row without waiting
-// (a pipeline's Sync after its queued messages). Counting Sync messages
-// would miss the simple protocol, which has none. "Client writes, then waits
-// for the server" is what a round trip costs, whatever the protocol.
-type countingConn struct {
-	net.Conn
-	c        *counters
-	mu       sync.Mutex
-	readLast bool
-}
-
-func (cc *countingConn) Write(b []byte) (int, error) {
-	cc.mu.Lock()
-	if cc.readLast {
-		cc.c.trips.Add(1)
-		cc.readLast = false
-	}
-	cc.mu.Unlock()
-	return cc.Conn.Write(b)
-}
-
-func (cc *countingConn) Read(b []byte) (int, error) {
-	n, err := cc.Conn.Read(b)
-	if n > 0 {
-		cc.mu.Lock()
-		cc.readLast = true
-		cc.mu.Unlock()
-	}
-	return n, err
-}
+func (c *counters) reset() { c.trips.Reset(); c.statements.Store(0) }
 
 // tracer counts every query and batch pgx starts to send.
 type tracer struct{ c *counters }
@@ -163,13 +127,7 @@ func newPool(t testing.TB, connURL string, mode pgx.QueryExecMode, maxConns int3
 	cfg.ConnConfig.DefaultQueryExecMode = mode
 	if c != nil {
 		cfg.ConnConfig.Tracer = tracer{c}
-		cfg.ConnConfig.DialFunc = func(ctx context.Context, network, addr string) (net.Conn, error) {
-			conn, err := (&net.Dialer{KeepAlive: 5 * time.Minute}).DialContext(ctx, network, addr)
-			if err != nil {
-				return nil, err
-			}
-			return &countingConn{Conn: conn, c: c, readLast: true}, nil
-		}
+		cfg.ConnConfig.DialFunc = c.trips.Dial
 	}
 	pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
 	require.NoError(t, err)

@@ -12,7 +12,7 @@ import (
 	"github.com/tenantc/tenantc/tenant"
 )
 
-// TestRoundTrips counts round trips on the wire (see countingConn) for one
+// TestRoundTrips counts round trips on the wire (see internal/roundtrip) for one
 // statement sent four ways, in every exec mode, after a warm-up that fills
 // pgx's statement caches.
 func TestRoundTrips(t *testing.T) {
