@@ -13,7 +13,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/stretchr/testify/require"
 
-	"github.com/tenantc/tenantc/internal/generator"
+	"github.com/tenantc/tenantc/internal/checktest"
 	"github.com/tenantc/tenantc/internal/generator/catalog"
 	"github.com/tenantc/tenantc/internal/generator/output"
 	"github.com/tenantc/tenantc/internal/generator/source"
@@ -40,35 +40,26 @@ type fixture struct {
 	admin   *pgx.Conn
 }
 
-// newFixture applies schema/ and gen/migrations as the owner role, exactly the
-// up parts tenantc itself read, then applies every generated migration a second
-// time: they must be re-runnable. Then it rolls every generated migration back
-// with its down file and applies the up parts once more, so every isolation
-// check runs on a database that went up, down and up again.
+// newFixture is checktest's migrated example (schema/ and gen/migrations
+// applied as the owner role, exactly the up parts tenantc itself read), where
+// before the grants every generated migration is applied a second time (they
+// must be re-runnable), then rolled back with its down file and applied once
+// more: every isolation check runs on a database that went up, down and up
+// again. Then it seeds two tenants.
 func newFixture(t *testing.T) *fixture {
-	res, err := generator.Run(generator.Options{Dir: "../.."})
-	require.NoError(t, err)
+	res := checktest.Project(t, "../..")
 	stale, err := output.Diff("../..", res.Files, res.Prune...)
 	require.NoError(t, err)
 	require.Empty(t, stale, "gen/ is stale: run go generate ./...")
 	require.Equal(t, "uuid", res.Model.Tenant.Type, "these tests name tenants by uuid")
 
-	db := pgtest.NewDatabase(t)
-	var generated []*source.File
-	for _, f := range res.Sources {
-		db.Exec(t, db.OwnerURL, f.SQL)
-		if strings.HasPrefix(f.Path, res.Config.Migrations.Dir+"/") {
-			generated = append(generated, f)
-		}
-	}
-	require.NotEmpty(t, generated, "no generated migrations were applied")
-	for _, f := range generated {
-		db.Exec(t, db.OwnerURL, f.SQL)
-	}
-	downAndUpAgain(t, db, generated)
-	db.GrantApp(t)
-
-	fx := &fixture{db: db, model: res.Model, setting: res.Model.Tenant.Setting, admin: pgtest.Connect(t, db.AdminURL)}
+	mig := checktest.Migrate(t, "../..", checktest.Options{BeforeGrant: func(tb testing.TB, fx *checktest.Fixture) {
+		generated := fx.Migrations()
+		require.NotEmpty(tb, generated, "no generated migrations were applied")
+		fx.Apply(tb, generated)
+		downAndUpAgain(tb, fx, generated)
+	}})
+	fx := &fixture{db: mig.DB, model: res.Model, setting: res.Model.Tenant.Setting, admin: pgtest.Connect(t, mig.DB.AdminURL)}
 	newSeeder(t, res.Model, fx.admin).seed([]string{tenantA, tenantB}, 2)
 	return fx
 }
@@ -76,12 +67,13 @@ func newFixture(t *testing.T) *fixture {
 // downAndUpAgain applies the down file of every generated migration, newest
 // first, checks that no tenantc policy and no row level security is left,
 // and applies the up parts again.
-func downAndUpAgain(t *testing.T, db *pgtest.DB, generated []*source.File) {
+func downAndUpAgain(t testing.TB, fx *checktest.Fixture, generated []*source.File) {
 	t.Helper()
+	db := fx.DB
 	for i := len(generated) - 1; i >= 0; i-- {
 		down := strings.TrimSuffix(generated[i].Path, ".up.sql") + ".down.sql"
 		require.NotEqual(t, generated[i].Path, down, "%s is not a golang-migrate up file", generated[i].Path)
-		content, err := os.ReadFile(filepath.Join("../..", down))
+		content, err := os.ReadFile(filepath.Join(fx.Dir, down))
 		require.NoError(t, err, "every generated migration has a down file")
 		db.Exec(t, db.OwnerURL, string(content))
 	}
@@ -92,9 +84,7 @@ func downAndUpAgain(t *testing.T, db *pgtest.DB, generated []*source.File) {
 		(SELECT count(*) FROM pg_catalog.pg_class WHERE relrowsecurity OR relforcerowsecurity)`).Scan(&policies, &protected))
 	require.Zero(t, policies, "tenantc policies left after the down migrations")
 	require.Zero(t, protected, "tables with row level security left after the down migrations")
-	for _, f := range generated {
-		db.Exec(t, db.OwnerURL, f.SQL)
-	}
+	fx.Apply(t, generated)
 }
 
 // inTenant runs fn in a transaction whose tenant is tenant ("" sets none) and
@@ -326,15 +316,8 @@ func explain(t *testing.T, tx pgx.Tx, sql string) string {
 // TestChecksCanFail is the control: the same schema without tenantc's RLS
 // migrations leaks, and the checks above notice it.
 func TestChecksCanFail(t *testing.T) {
-	res, err := generator.Run(generator.Options{Dir: "../.."})
-	require.NoError(t, err)
-	db := pgtest.NewDatabase(t)
-	for _, f := range res.Sources {
-		if !strings.Contains(f.Path, "_tenantc_rls_") {
-			db.Exec(t, db.OwnerURL, f.SQL)
-		}
-	}
-	db.GrantApp(t)
+	mig := checktest.Migrate(t, "../..", checktest.Options{Skip: func(path string) bool { return strings.Contains(path, "_tenantc_rls_") }})
+	db, res := mig.DB, mig.Result
 	fx := &fixture{db: db, model: res.Model, setting: res.Model.Tenant.Setting, admin: pgtest.Connect(t, db.AdminURL)}
 	newSeeder(t, res.Model, fx.admin).seed([]string{tenantA, tenantB}, 2)
 	conn := pgtest.Connect(t, db.AppURL)
