@@ -32,14 +32,16 @@ func needsQuote(s string) bool {
 	return reservedKeywords[s]
 }
 
-// reservedKeywords are PostgreSQL 15's RESERVED_KEYWORD and TYPE_FUNC_NAME_KEYWORD
-// entries of kwlist.h: the ones that must be quoted to name a table or column.
+// reservedKeywords are PostgreSQL 17's RESERVED_KEYWORD and TYPE_FUNC_NAME_KEYWORD
+// entries of kwlist.h (the parser pg_query_go and sqlc use): the ones that must
+// be quoted to name a table or column. quote_test.go checks the list against
+// that parser's own keyword table.
 var reservedKeywords = wordSet(`all analyse analyze and any array as asc asymmetric both case cast
 check collate column constraint create current_catalog current_date current_role current_time
 current_timestamp current_user default deferrable desc distinct do else end except false fetch
 for foreign from grant group having in initially intersect into lateral leading limit localtime
 localtimestamp not null offset on only or order placing primary references returning select
-session_user some symmetric table then to trailing true union unique user using variadic when
+session_user some symmetric system_user table then to trailing true union unique user using variadic when
 where window with
 authorization binary collation concurrently cross current_schema freeze full ilike inner is
 isnull join left like natural notnull outer overlaps right similar tablesample verbose`)
@@ -54,7 +56,8 @@ func wordSet(s string) map[string]bool {
 }
 
 // ParseName reads a possibly schema-qualified name as SQL would: unquoted parts are
-// folded to lower case, quoted parts kept, and a missing schema means public.
+// folded to lower case (A-Z only, as PostgreSQL does in a UTF-8 database), quoted
+// parts kept, and a missing schema means public.
 func ParseName(s string) (Name, error) {
 	var parts []string
 	for rest := strings.TrimSpace(s); ; {
@@ -82,7 +85,7 @@ func ParseName(s string) (Name, error) {
 			if i < 0 {
 				i = len(rest)
 			}
-			part, rest = strings.ToLower(rest[:i]), rest[i:]
+			part, rest = foldASCII(rest[:i]), rest[i:]
 		}
 		if part == "" {
 			return Name{}, fmt.Errorf("name %q: empty identifier", s)
@@ -103,4 +106,16 @@ func ParseName(s string) (Name, error) {
 		return Name{Schema: parts[0], Name: parts[1]}, nil
 	}
 	return Name{}, fmt.Errorf("name %q: want table or schema.table", s)
+}
+
+// foldASCII lower-cases A-Z and leaves every other character alone, as
+// PostgreSQL's downcase_identifier does in a multibyte encoding: unquoted
+// GRÖSSE names the table grÖsse.
+func foldASCII(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= 'A' && r <= 'Z' {
+			return r + ('a' - 'A')
+		}
+		return r
+	}, s)
 }
