@@ -56,7 +56,7 @@ func FileName(t *tenancy.Table) string {
 	if t.Name.Schema != "public" {
 		name = t.Name.Schema + "_" + name
 	}
-	return "tenantc_" + argName(name) + ".sql"
+	return "tenantc_" + fileStem(name) + ".sql"
 }
 
 // Generate returns the standard queries of every scoped table that is not a
@@ -200,8 +200,21 @@ func GoName(s string) string {
 	return out
 }
 
-// argName is a column name usable in sqlc.arg(): lower-case letters, digits, _.
+// argName is a column name usable in sqlc.arg(): fileStem's letters, digits
+// and _, with a trailing _ when that is a keyword PostgreSQL reserves
+// (sqlc.arg(order) is a syntax error; sqlc.arg(order_) names the same
+// parameter Order in Go).
 func argName(s string) string {
+	out := fileStem(s)
+	if catalog.QuoteIdent(out) != out { // fileStem leaves nothing else to quote
+		out += "_"
+	}
+	return out
+}
+
+// fileStem is s as lower-case letters, digits and _ (any other character
+// becomes _), with c_ before a leading digit or for an empty s.
+func fileStem(s string) string {
 	out := strings.Map(func(r rune) rune {
 		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '_' {
 			return r
