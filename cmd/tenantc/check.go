@@ -12,11 +12,11 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/tenantc/tenantc/internal/generator"
 	"github.com/tenantc/tenantc/internal/generator/audit"
 	"github.com/tenantc/tenantc/internal/generator/config"
 	"github.com/tenantc/tenantc/internal/generator/diag"
 	"github.com/tenantc/tenantc/internal/generator/report"
+	"github.com/tenantc/tenantc/internal/generator/rule"
 )
 
 // connectTimeout bounds connecting to the database checked.
@@ -81,10 +81,14 @@ func runCheck(args []string, stdout, stderr io.Writer) error {
 	defer conn.Close(context.WithoutCancel(ctx))
 
 	res, err := audit.Check(ctx, conn, audit.Options{Config: cfg, Role: *role, Schemas: schemas, Rules: rules, Probe: *probe})
+	var list diag.ErrorList
+	if errors.As(err, &list) { // tenantc.yaml overrides a rule that does not exist
+		return &exitError{code: 2, msg: list.Error() + "\ntenantc check: the configuration is invalid; nothing was checked"}
+	}
 	if err != nil {
 		return &exitError{code: 2, msg: "tenantc check: " + err.Error()}
 	}
-	if err := report.Write(stdout, *format, "tenantc check", generator.RuleSummaries(), res.Diagnostics); err != nil {
+	if err := report.Write(stdout, *format, "tenantc check", rule.All, res.Diagnostics); err != nil {
 		return &exitError{code: 2, msg: "tenantc check: " + err.Error()}
 	}
 	if res.Diagnostics.HasErrors() {

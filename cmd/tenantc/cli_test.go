@@ -12,7 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/tenantc/tenantc/internal/generator/tenancy"
+	"github.com/tenantc/tenantc/internal/generator/rule"
 )
 
 // TestVersion: tenantc version (and --version) names tenantc's version (devel
@@ -56,7 +56,7 @@ func TestHelpCommand(t *testing.T) {
 func TestRulesCommand(t *testing.T) {
 	code, stdout, _ := runTool(t, "rules")
 	require.Equal(t, 0, code)
-	for _, r := range tenancy.Rules {
+	for _, r := range rule.All {
 		assert.Contains(t, stdout, r.Name+" ("+r.Severity.String()+"; ")
 		assert.Contains(t, stdout, "\t"+r.Summary+"\n")
 	}

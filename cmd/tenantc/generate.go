@@ -10,6 +10,7 @@ import (
 	"github.com/tenantc/tenantc/internal/generator"
 	"github.com/tenantc/tenantc/internal/generator/diag"
 	"github.com/tenantc/tenantc/internal/generator/output"
+	"github.com/tenantc/tenantc/internal/generator/rule"
 	"github.com/tenantc/tenantc/internal/generator/tenancy"
 )
 
@@ -27,7 +28,7 @@ func (r ruleFlags) Set(v string) error {
 	if err != nil {
 		return err
 	}
-	if _, ok := tenancy.FindRule(name); !ok {
+	if _, ok := rule.Find(name); !ok {
 		return fmt.Errorf("unknown rule %q (tenantc rules lists them)", name)
 	}
 	r[name] = s

@@ -5,12 +5,9 @@ import (
 	"fmt"
 	"io"
 	"runtime"
-	"slices"
-	"strings"
 
-	"github.com/tenantc/tenantc/internal/generator/audit"
+	"github.com/tenantc/tenantc/internal/generator/rule"
 	"github.com/tenantc/tenantc/internal/generator/sqlcrun"
-	"github.com/tenantc/tenantc/internal/generator/tenancy"
 	"github.com/tenantc/tenantc/internal/version"
 )
 
@@ -41,30 +38,8 @@ func runRules(args []string, stdout, stderr io.Writer) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	for _, r := range tenancy.Rules {
-		fmt.Fprintf(stdout, "%s (%s; %s)\n\t%s\n", r.Name, r.Severity, strings.Join(ruleCommands(r), ", "), r.Summary)
+	for _, r := range rule.All {
+		fmt.Fprintf(stdout, "%s (%s; %s)\n\t%s\n", r.Name, r.Severity, r.Commands, r.Summary)
 	}
 	return nil
-}
-
-// policyRules judge policies as they stand; generate writes the protection
-// instead, so only vet and check apply them.
-var policyRules = []tenancy.Rule{
-	tenancy.RuleRLSDisabled, tenancy.RuleRLSNotForced, tenancy.RuleTenantPolicyMissing, tenancy.RuleRLSWithoutPolicy,
-	tenancy.RulePolicyMissingCheck, tenancy.RulePolicyNotInitPlan, tenancy.RulePolicyColumnCast, tenancy.RulePolicyAlwaysTrue,
-	tenancy.RulePolicyOrBypass, tenancy.RulePolicyNotMissingOK, tenancy.RulePolicyEmptySetting, tenancy.RuleMultiplePermissive,
-	tenancy.RulePolicyOtherSetting, tenancy.RuleTenantPolicyModified,
-}
-
-// ruleCommands are the commands that apply r.
-func ruleCommands(r tenancy.Rule) []string {
-	switch {
-	case slices.ContainsFunc(audit.Rules, func(a tenancy.Rule) bool { return a.Name == r.Name }):
-		return []string{"check"}
-	case slices.ContainsFunc(policyRules, func(p tenancy.Rule) bool { return p.Name == r.Name }):
-		return []string{"vet", "check"}
-	case strings.HasPrefix(r.Name, "query-"):
-		return []string{"generate", "vet"} // check has no query files
-	}
-	return []string{"generate", "vet", "check"}
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/tenantc/tenantc/internal/generator"
 	"github.com/tenantc/tenantc/internal/generator/diag"
 	"github.com/tenantc/tenantc/internal/generator/report"
+	"github.com/tenantc/tenantc/internal/generator/rule"
 )
 
 // runVet is tenantc vet: the rules that can be judged from the SQL alone, with no
@@ -36,7 +37,7 @@ func runVet(args []string, stdout, stderr io.Writer) error {
 		}
 		return &exitError{code: 2, msg: "tenantc vet: " + err.Error()}
 	}
-	if err := report.Write(stdout, *format, "tenantc vet", generator.RuleSummaries(), res.Diagnostics); err != nil {
+	if err := report.Write(stdout, *format, "tenantc vet", rule.All, res.Diagnostics); err != nil {
 		return &exitError{code: 2, msg: "tenantc vet: " + err.Error()}
 	}
 	if res.Diagnostics.HasErrors() {

@@ -24,7 +24,6 @@ package generator
 
 import (
 	"context"
-	"maps"
 	"path/filepath"
 	"slices"
 
@@ -35,6 +34,7 @@ import (
 	"github.com/tenantc/tenantc/internal/generator/output"
 	"github.com/tenantc/tenantc/internal/generator/parse"
 	"github.com/tenantc/tenantc/internal/generator/rls"
+	"github.com/tenantc/tenantc/internal/generator/severity"
 	"github.com/tenantc/tenantc/internal/generator/source"
 	"github.com/tenantc/tenantc/internal/generator/store"
 	"github.com/tenantc/tenantc/internal/generator/tenancy"
@@ -82,7 +82,7 @@ func Run(opts Options) (*Result, error) {
 	if err := config.RequireProject(cfg); err != nil {
 		return nil, err
 	}
-	res, rules, migDir, existing, err := begin(cfg, opts)
+	res, overrides, migDir, existing, err := begin(cfg, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -118,8 +118,8 @@ func Run(opts Options) (*Result, error) {
 	var project *store.Project
 	if !diags.HasErrors() {
 		res.Model, diags = tenancy.Analyze(res.Catalog, tenancyCfg)
-		res.Diagnostics = append(res.Diagnostics, applyRules(diags, rules, cfg.TableRules)...)
-		res.Diagnostics = append(res.Diagnostics, CheckRuleTables(res.Catalog, cfg)...)
+		res.Diagnostics = append(res.Diagnostics, overrides.Apply(diags)...)
+		res.Diagnostics = append(res.Diagnostics, overrides.UnknownTables(res.Catalog)...)
 		if cfg.Store.Enabled && res.Model.Tenant.Key != "" {
 			project, diags = store.Resolve(res.Model, storeOpts)
 			res.Diagnostics = append(res.Diagnostics, diags...)
@@ -141,7 +141,7 @@ func Run(opts Options) (*Result, error) {
 		res.Files = append(res.Files, m.Files...)
 	}
 	if cfg.SQLCFile != "" {
-		if err := generateGo(context.Background(), opts.Dir, res, rules); err != nil {
+		if err := generateGo(context.Background(), opts.Dir, res, overrides); err != nil {
 			return res, err
 		}
 		res.Diagnostics.Sort()
@@ -171,40 +171,28 @@ func Run(opts Options) (*Result, error) {
 // names, then read the SQL files. The migrations directory is part of the
 // schema: that is how a later run sees what earlier runs generated. Before the
 // first run it does not exist, even where sqlc.yaml already lists it.
-func begin(cfg *config.Config, opts Options) (res *Result, rules map[string]diag.Severity, migDir string, existing []string, err error) {
+func begin(cfg *config.Config, opts Options) (res *Result, overrides severity.Overrides, migDir string, existing []string, err error) {
 	res = &Result{Config: cfg}
-	rules = VetRules(cfg, opts.Rules)
-	named := maps.Clone(rules)
-	for _, tr := range cfg.TableRules {
-		named[tr.Rule] = tr.Severity
-	}
-	for _, name := range slices.Sorted(maps.Keys(named)) {
-		if _, ok := tenancy.FindRule(name); !ok {
-			pos := cfg.RulePos[name]
-			if !pos.IsValid() {
-				pos = source.Pos{File: "--rule"}
-			}
-			res.Diagnostics.Errorf(pos, "unknown rule %q; 'tenantc rules' lists the rules", name)
-		}
-	}
+	overrides = severity.Merge(cfg, opts.Rules)
+	res.Diagnostics = append(res.Diagnostics, overrides.Unknown()...)
 	res.Diagnostics = append(res.Diagnostics, checkPaths(opts.Dir, cfg)...)
 	if res.Diagnostics.HasErrors() {
-		return res, rules, "", nil, nil
+		return res, overrides, "", nil, nil
 	}
 	migDir = cleanSlash(cfg.Migrations.Dir)
 	if existing, err = migration.ExistingFiles(filepath.Join(opts.Dir, migDir)); err != nil {
-		return nil, nil, "", nil, err
+		return nil, overrides, "", nil, err
 	}
 	res.Diagnostics = append(res.Diagnostics, checkLayout(cfg, migDir, existing)...)
 	if cfg.SQLCFile != "" {
 		diags, err := checkStandardQueriesDir(opts.Dir, cfg)
 		if err != nil {
-			return nil, nil, "", nil, err
+			return nil, overrides, "", nil, err
 		}
 		res.Diagnostics = append(res.Diagnostics, diags...)
 	}
 	if res.Diagnostics.HasErrors() {
-		return res, rules, "", nil, nil
+		return res, overrides, "", nil, nil
 	}
 	isMigDir := func(p string) bool { return cleanSlash(p) == migDir }
 	paths := slices.Clone(cfg.Schema)
@@ -214,54 +202,8 @@ func begin(cfg *config.Config, opts Options) (res *Result, rules map[string]diag
 		paths = append(paths, migDir)
 	}
 	if res.Sources, err = source.ReadPaths(opts.Dir, paths); err != nil {
-		return nil, nil, "", nil, err
+		return nil, overrides, "", nil, err
 	}
 	existing = versionsAfter(cfg, existing)
-	return res, rules, migDir, existing, nil
-}
-
-// applyRules sets each diagnostic's severity from the overrides — a table's
-// own (tables) first, then the rule's (rules) — and drops the ones turned off.
-func applyRules(l diag.List, rules map[string]diag.Severity, tables []config.TableRule) diag.List {
-	out := l[:0]
-	for _, d := range l {
-		if sev, ok := tableSeverity(d, tables); ok {
-			d.Severity = sev
-		} else if sev, ok := rules[d.Rule]; ok && d.Rule != "" {
-			d.Severity = sev
-		}
-		if d.Severity != diag.Off {
-			out = append(out, d)
-		}
-	}
-	return out
-}
-
-// tableSeverity returns the severity tenantc.yaml gives d's rule for d's table.
-func tableSeverity(d diag.Diagnostic, tables []config.TableRule) (diag.Severity, bool) {
-	if d.Rule == "" || d.Table == "" {
-		return 0, false
-	}
-	for _, tr := range tables {
-		if n, err := catalog.ParseName(tr.Table); err == nil && tr.Rule == d.Rule && n.String() == d.Table {
-			return tr.Severity, true
-		}
-	}
-	return 0, false
-}
-
-// CheckRuleTables reports the tables of per-table rule overrides that are not
-// in cat: a misspelt name would leave the rule on for the table meant.
-func CheckRuleTables(cat *catalog.Catalog, cfg *config.Config) diag.List {
-	var out diag.List
-	for _, tr := range cfg.TableRules {
-		n, err := catalog.ParseName(tr.Table)
-		switch {
-		case err != nil:
-			out.Errorf(tr.Pos, "rules.%s.tables: %v", tr.Rule, err)
-		case cat.Table(n) == nil:
-			out.Errorf(tr.Pos, "rules.%s.tables: table %s is not in the schema", tr.Rule, n)
-		}
-	}
-	return out
+	return res, overrides, migDir, existing, nil
 }

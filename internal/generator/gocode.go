@@ -10,10 +10,10 @@ import (
 
 	"github.com/tenantc/tenantc/internal/generator/catalog"
 	"github.com/tenantc/tenantc/internal/generator/crud"
-	"github.com/tenantc/tenantc/internal/generator/diag"
 	"github.com/tenantc/tenantc/internal/generator/output"
 	"github.com/tenantc/tenantc/internal/generator/parse"
 	"github.com/tenantc/tenantc/internal/generator/repo"
+	"github.com/tenantc/tenantc/internal/generator/severity"
 	"github.com/tenantc/tenantc/internal/generator/source"
 	"github.com/tenantc/tenantc/internal/generator/sqlcrun"
 	"github.com/tenantc/tenantc/internal/generator/tenancy"
@@ -24,7 +24,7 @@ import (
 // repositories around it. It reads res.Sources and res.Files (the migrations
 // planned in this run are part of the schema sqlc sees) and appends to
 // res.Files.
-func generateGo(ctx context.Context, dir string, res *Result, rules map[string]diag.Severity) error {
+func generateGo(ctx context.Context, dir string, res *Result, overrides severity.Overrides) error {
 	cfg := res.Config
 	queryFiles, err := readQueries(dir, cfg.Queries)
 	if err != nil {
@@ -33,7 +33,7 @@ func generateGo(ctx context.Context, dir string, res *Result, rules map[string]d
 	userQueries, diags := parse.Queries(queryFiles)
 	res.Diagnostics = append(res.Diagnostics, diags...)
 	if !diags.HasErrors() {
-		res.Diagnostics = append(res.Diagnostics, applyRules(tenancy.CheckQueries(res.Model, userQueries), rules, res.Config.TableRules)...)
+		res.Diagnostics = append(res.Diagnostics, overrides.Apply(tenancy.CheckQueries(res.Model, userQueries))...)
 	}
 	for _, q := range userQueries {
 		// Batch and COPY queries make sqlc's DBTX interface ask for SendBatch

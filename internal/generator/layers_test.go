@@ -30,10 +30,12 @@ var layers = map[string]int{
 
 	"internal/generator/config":    2,
 	"internal/generator/migration": 2,
+	"internal/generator/rule":      2,
 	"internal/generator/sqlexpr":   2,
 
-	"internal/generator/parse":   3,
-	"internal/generator/tenancy": 3,
+	"internal/generator/parse":    3,
+	"internal/generator/severity": 3,
+	"internal/generator/tenancy":  3,
 
 	"internal/generator/crud":    4,
 	"internal/generator/rows":    4,

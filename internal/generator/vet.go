@@ -1,9 +1,6 @@
 package generator
 
 import (
-	"maps"
-	"slices"
-
 	"github.com/tenantc/tenantc/internal/generator/config"
 	"github.com/tenantc/tenantc/internal/generator/diag"
 	"github.com/tenantc/tenantc/internal/generator/parse"
@@ -31,7 +28,7 @@ func Vet(opts Options) (*Result, error) {
 	if err := config.RequireProject(cfg); err != nil {
 		return nil, err
 	}
-	res, rules, _, _, err := begin(cfg, opts)
+	res, overrides, _, _, err := begin(cfg, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -54,9 +51,9 @@ func Vet(opts Options) (*Result, error) {
 			tcfg.Store = store.Owned(cfg)
 		}
 		res.Model, diags = tenancy.Analyze(res.Catalog, tcfg)
-		res.Diagnostics = append(res.Diagnostics, applyRules(diags, rules, cfg.TableRules)...)
-		res.Diagnostics = append(res.Diagnostics, CheckRuleTables(res.Catalog, cfg)...)
-		res.Diagnostics = append(res.Diagnostics, applyRules(tenancy.CheckPolicies(res.Model), rules, cfg.TableRules)...)
+		res.Diagnostics = append(res.Diagnostics, overrides.Apply(diags)...)
+		res.Diagnostics = append(res.Diagnostics, overrides.UnknownTables(res.Catalog)...)
+		res.Diagnostics = append(res.Diagnostics, overrides.Apply(tenancy.CheckPolicies(res.Model))...)
 	}
 
 	if cfg.SQLCFile != "" {
@@ -67,38 +64,9 @@ func Vet(opts Options) (*Result, error) {
 		queries, diags := parse.Queries(queryFiles)
 		res.Diagnostics = append(res.Diagnostics, diags...)
 		if !diags.HasErrors() && res.Model != nil {
-			res.Diagnostics = append(res.Diagnostics, applyRules(tenancy.CheckQueries(res.Model, queries), rules, cfg.TableRules)...)
+			res.Diagnostics = append(res.Diagnostics, overrides.Apply(tenancy.CheckQueries(res.Model, queries))...)
 		}
 	}
 	res.Diagnostics.Sort()
 	return res, nil
-}
-
-// VetRules merges a project's rule severities: tenantc.yaml's rules:, then
-// overrides (command-line flags). cfg may be nil.
-func VetRules(cfg *config.Config, overrides map[string]diag.Severity) map[string]diag.Severity {
-	rules := map[string]diag.Severity{}
-	if cfg != nil {
-		maps.Copy(rules, cfg.Rules)
-	}
-	maps.Copy(rules, overrides)
-	return rules
-}
-
-// ApplyRules sets each diagnostic's severity from tables (per-table
-// overrides, which win) and rules (rule name → severity) and drops the
-// diagnostics turned off, as generate and vet do; tenantc check applies its
-// --rule flags with it.
-func ApplyRules(l diag.List, rules map[string]diag.Severity, tables []config.TableRule) diag.List {
-	return applyRules(slices.Clone(l), rules, tables)
-}
-
-// RuleSummaries maps every rule of tenancy.Rules to its summary, for
-// report.Write.
-func RuleSummaries() map[string]string {
-	m := make(map[string]string, len(tenancy.Rules))
-	for _, r := range tenancy.Rules {
-		m[r.Name] = r.Summary
-	}
-	return m
 }

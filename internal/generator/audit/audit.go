@@ -20,11 +20,11 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/tenantc/tenantc/internal/generator"
 	"github.com/tenantc/tenantc/internal/generator/catalog"
 	"github.com/tenantc/tenantc/internal/generator/config"
 	"github.com/tenantc/tenantc/internal/generator/diag"
 	"github.com/tenantc/tenantc/internal/generator/livecat"
+	"github.com/tenantc/tenantc/internal/generator/severity"
 	"github.com/tenantc/tenantc/internal/generator/source"
 	"github.com/tenantc/tenantc/internal/generator/store"
 	"github.com/tenantc/tenantc/internal/generator/tenancy"
@@ -62,27 +62,17 @@ type Result struct {
 var ErrUnknownRole = errors.New("audit: no such role")
 
 // Check reads the database conn is connected to and judges it. The error is
-// for a check that could not run (the catalog could not be read, the role
-// does not exist); findings are in Result.Diagnostics.
+// for a check that could not run: a rule override names no rule (a
+// diag.ErrorList, located in tenantc.yaml), the catalog could not be read,
+// the role does not exist. Findings are in Result.Diagnostics.
 func Check(ctx context.Context, conn *pgx.Conn, opts Options) (*Result, error) {
 	cfg := opts.Config
 	if cfg == nil {
 		cfg = defaultConfig()
 	}
-	for name := range opts.Rules {
-		if _, ok := tenancy.FindRule(name); !ok {
-			return nil, fmt.Errorf("audit: unknown rule %q", name)
-		}
-	}
-	for name := range cfg.Rules {
-		if _, ok := tenancy.FindRule(name); !ok {
-			return nil, fmt.Errorf("audit: %s: unknown rule %q", cfg.File, name)
-		}
-	}
-	for _, tr := range cfg.TableRules {
-		if _, ok := tenancy.FindRule(tr.Rule); !ok {
-			return nil, fmt.Errorf("audit: %s: %s: unknown rule %q", cfg.File, tr.Pos, tr.Rule)
-		}
+	overrides := severity.Merge(cfg, opts.Rules)
+	if err := overrides.Unknown().Err(); err != nil {
+		return nil, err
 	}
 	connectedAs, atConnect, err := freshSetting(ctx, conn, cfg.Tenant.Setting)
 	if err != nil {
@@ -103,7 +93,7 @@ func Check(ctx context.Context, conn *pgx.Conn, opts Options) (*Result, error) {
 	model, diags := tenancy.Analyze(cat, TenancyConfig(cfg, cat))
 	res.Model = model
 	diags = append(diags, tenancy.CheckPolicies(model)...)
-	diags = append(diags, generator.CheckRuleTables(cat, cfg)...)
+	diags = append(diags, overrides.UnknownTables(cat)...)
 	a := &auditor{model: model, cat: cat, live: live, role: res.Role, cfg: cfg, connectedAs: connectedAs, freshValue: atConnect}
 	diags = append(diags, a.rules()...)
 	diags = lockedStore(supersede(diags), cfg)
@@ -131,7 +121,7 @@ func Check(ctx context.Context, conn *pgx.Conn, opts Options) (*Result, error) {
 			diags[i].Object = livecat.TableObject(model.Tenant.Root)
 		}
 	}
-	res.Diagnostics = generator.ApplyRules(diags, generator.VetRules(cfg, opts.Rules), cfg.TableRules)
+	res.Diagnostics = overrides.Apply(diags)
 	res.Diagnostics.Sort()
 	return res, nil
 }

@@ -72,15 +72,6 @@ func TestCleanDatabase(t *testing.T) {
 	require.ErrorIs(t, err, audit.ErrUnknownRole)
 }
 
-// TestRulesRegistered: tenantc.yaml and --rule know the live rules.
-func TestRulesRegistered(t *testing.T) {
-	for _, r := range audit.Rules {
-		got, ok := tenancy.FindRule(r.Name)
-		require.True(t, ok, r.Name)
-		assert.Equal(t, r, got)
-	}
-}
-
 // tableCounts counts the rows of every table, as the superuser.
 func tableCounts(t *testing.T, conn *pgx.Conn) map[string]int64 {
 	t.Helper()

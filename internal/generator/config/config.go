@@ -414,7 +414,7 @@ func load(dir string) (*Config, error) {
 // The second form is for the table a rule is right about in general but not
 // for: an api_keys table looked up by its key hash before the tenant is
 // known must keep the hash globally unique. Whether each table exists is
-// judged once the schema is read (generator.CheckRuleTables).
+// judged once the schema is read (severity.Overrides.UnknownTables).
 func loadRules(cfg *Config, rules *yaml.Node, pos func(*yaml.Node) source.Pos, errs *diag.List) {
 	cfg.Rules = map[string]diag.Severity{}
 	cfg.RulePos = map[string]source.Pos{}

@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/tenantc/tenantc/internal/generator/diag"
+	"github.com/tenantc/tenantc/internal/generator/rule"
 )
 
 // Formats are the output formats: "text", "json", "sarif".
@@ -33,11 +34,11 @@ const InformationURI = "https://github.com/tenantc/tenantc"
 const SchemaURI = "https://json.schemastore.org/sarif-2.1.0.json"
 
 // Write renders diags in format. tool is "tenantc check" or "tenantc vet"; rules
-// gives each rule's summary (name → text) for SARIF's rule metadata.
+// are the rules SARIF's rule metadata describes (rule.All).
 //
 // Diagnostics of severity Off are left out; the rest are written in diag.List.Sort
 // order (diags itself is not reordered), so the output depends only on the input.
-func Write(w io.Writer, format, tool string, rules map[string]string, diags diag.List) error {
+func Write(w io.Writer, format, tool string, rules []rule.Rule, diags diag.List) error {
 	ds := prepare(diags)
 	var (
 		out []byte
@@ -247,11 +248,11 @@ func Level(s diag.Severity) string {
 	}
 }
 
-func sarifReport(tool string, rules map[string]string, ds diag.List) sarifLog {
+func sarifReport(tool string, rules []rule.Rule, ds diag.List) sarifLog {
 	// Every rule of the tool, plus any rule a diagnostic names that the map lacks.
 	summaries := make(map[string]string, len(rules)+1)
-	for id, s := range rules {
-		summaries[id] = s
+	for _, r := range rules {
+		summaries[r.Name] = r.Summary
 	}
 	levels := map[string]string{}
 	for _, d := range ds {

@@ -9,17 +9,18 @@ import (
 	"testing"
 
 	"github.com/tenantc/tenantc/internal/generator/diag"
+	"github.com/tenantc/tenantc/internal/generator/rule"
 	"github.com/tenantc/tenantc/internal/generator/source"
 	"github.com/tenantc/tenantc/internal/golden"
 	"github.com/tenantc/tenantc/internal/sarifcheck"
 )
 
-var testRules = map[string]string{
-	"rls-disabled":          "a protected table without row level security shows every tenant's rows",
-	"policy-column-cast":    "a cast on the tenant column defeats its index",
-	"app-role-bypassrls":    "a role with BYPASSRLS skips every policy",
-	"multiple-permissive":   "permissive policies are OR-ed",
-	"unused-rule-in-report": "listed in the rule metadata although nothing reported it",
+var testRules = []rule.Rule{
+	{Name: "rls-disabled", Summary: "a protected table without row level security shows every tenant's rows"},
+	{Name: "policy-column-cast", Summary: "a cast on the tenant column defeats its index"},
+	{Name: "app-role-bypassrls", Summary: "a role with BYPASSRLS skips every policy"},
+	{Name: "multiple-permissive", Summary: "permissive policies are OR-ed"},
+	{Name: "unused-rule-in-report", Summary: "listed in the rule metadata although nothing reported it"},
 }
 
 func sample() diag.List {

@@ -11,6 +11,7 @@ import (
 	"github.com/tenantc/tenantc/internal/generator/diag"
 	"github.com/tenantc/tenantc/internal/generator/parse"
 	"github.com/tenantc/tenantc/internal/generator/rls"
+	"github.com/tenantc/tenantc/internal/generator/rule"
 	"github.com/tenantc/tenantc/internal/generator/source"
 	"github.com/tenantc/tenantc/internal/generator/tenancy"
 )
@@ -187,7 +188,7 @@ func TestPolicyRules(t *testing.T) {
 			for _, d := range got {
 				assert.NotEmpty(t, d.Object, "%v", d)
 				assert.True(t, d.Pos.IsValid(), "%v", d)
-				r, ok := tenancy.FindRule(d.Rule)
+				r, ok := rule.Find(d.Rule)
 				assert.True(t, ok, "%v", d)
 				assert.Equal(t, r.Severity, d.Severity, "%v", d)
 				assert.NotEmpty(t, d.Fix, "%v", d)
@@ -247,14 +248,9 @@ func TestPolicyRulesAreRegistered(t *testing.T) {
 		"policy-missing-with-check", "policy-not-initplan", "policy-column-cast", "policy-always-true", "policy-or-bypass",
 		"policy-setting-not-missing-ok", "policy-empty-setting", "multiple-permissive-policies",
 		"policy-other-setting", "tenant-policy-modified"} {
-		r, ok := tenancy.FindRule(name)
+		r, ok := rule.Find(name)
 		require.True(t, ok, name)
 		assert.NotEmpty(t, r.Summary)
-	}
-	seen := map[string]bool{}
-	for _, r := range tenancy.Rules {
-		assert.False(t, seen[r.Name], "rule %s listed twice", r.Name)
-		seen[r.Name] = true
 	}
 }
 

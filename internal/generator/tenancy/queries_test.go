@@ -10,6 +10,7 @@ import (
 	"github.com/tenantc/tenantc/internal/generator/catalog"
 	"github.com/tenantc/tenantc/internal/generator/diag"
 	"github.com/tenantc/tenantc/internal/generator/parse"
+	"github.com/tenantc/tenantc/internal/generator/rule"
 	"github.com/tenantc/tenantc/internal/generator/source"
 	"github.com/tenantc/tenantc/internal/generator/tenancy"
 )
@@ -108,7 +109,7 @@ func TestCheckQueries(t *testing.T) {
 			var got []string
 			for _, d := range diags {
 				got = append(got, d.Rule)
-				r, ok := tenancy.FindRule(d.Rule)
+				r, ok := rule.Find(d.Rule)
 				require.True(t, ok)
 				assert.Equal(t, r.Severity, d.Severity)
 				assert.NotEmpty(t, d.Fix, "every diagnostic says how to fix it")
