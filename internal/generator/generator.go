@@ -92,10 +92,6 @@ func Run(opts Options) (*Result, error) {
 
 	migOpts := migration.Options{Dir: migDir, Format: cfg.Migrations.Format, Existing: existing}
 	storeOpts := store.Options{Store: cfg.Store, Root: cfg.Tenant.Table, RootPos: cfg.TenantTablePos, Migrations: migOpts}
-	tenancyCfg := tenancy.Config{
-		Root: cfg.Tenant.Table, Column: cfg.Tenant.Column, Setting: cfg.Tenant.Setting,
-		Global: cfg.Global, File: cfg.File, RootPos: cfg.TenantTablePos, GlobalPos: cfg.GlobalPos,
-	}
 	var diags diag.List
 	res.Catalog, diags = parse.Files(res.Sources)
 	if cfg.Store.Enabled && !diags.HasErrors() {
@@ -112,12 +108,11 @@ func Run(opts Options) (*Result, error) {
 			migOpts.Existing = append(slices.Clone(existing), migration.Names(m.Files)...)
 		}
 		diags = append(diags, storeDiags...)
-		tenancyCfg.Store = store.Owned(cfg)
 	}
 	res.Diagnostics = append(res.Diagnostics, diags...)
 	var project *store.Project
 	if !diags.HasErrors() {
-		res.Model, diags = tenancy.Analyze(res.Catalog, tenancyCfg)
+		res.Model, diags = tenancy.Analyze(res.Catalog, tenancy.ConfigOf(cfg, store.Owned(cfg)))
 		res.Diagnostics = append(res.Diagnostics, overrides.Apply(diags)...)
 		res.Diagnostics = append(res.Diagnostics, overrides.UnknownTables(res.Catalog)...)
 		if cfg.Store.Enabled && res.Model.Tenant.Key != "" {

@@ -41,16 +41,9 @@ func Vet(opts Options) (*Result, error) {
 	res.Catalog, diags = parse.Files(res.Sources)
 	res.Diagnostics = append(res.Diagnostics, diags...)
 	if !diags.HasErrors() {
-		tcfg := tenancy.Config{
-			Root: cfg.Tenant.Table, Column: cfg.Tenant.Column, Setting: cfg.Tenant.Setting,
-			Global: cfg.Global, File: cfg.File, RootPos: cfg.TenantTablePos, GlobalPos: cfg.GlobalPos,
-		}
-		if cfg.Store.Enabled {
-			// The store's tables are global by configuration; vet does not plan
-			// the store's migration, so a schema that lacks them just lacks them.
-			tcfg.Store = store.Owned(cfg)
-		}
-		res.Model, diags = tenancy.Analyze(res.Catalog, tcfg)
+		// Vet does not plan the store's migration: a schema that lacks the
+		// store's tables just lacks them.
+		res.Model, diags = tenancy.Analyze(res.Catalog, tenancy.ConfigOf(cfg, store.Owned(cfg)))
 		res.Diagnostics = append(res.Diagnostics, overrides.Apply(diags)...)
 		res.Diagnostics = append(res.Diagnostics, overrides.UnknownTables(res.Catalog)...)
 		res.Diagnostics = append(res.Diagnostics, overrides.Apply(tenancy.CheckPolicies(res.Model))...)

@@ -68,7 +68,7 @@ var ErrUnknownRole = errors.New("audit: no such role")
 func Check(ctx context.Context, conn *pgx.Conn, opts Options) (*Result, error) {
 	cfg := opts.Config
 	if cfg == nil {
-		cfg = defaultConfig()
+		cfg = config.Default()
 	}
 	overrides := severity.Merge(cfg, opts.Rules)
 	if err := overrides.Unknown().Err(); err != nil {
@@ -90,7 +90,7 @@ func Check(ctx context.Context, conn *pgx.Conn, opts Options) (*Result, error) {
 		return nil, fmt.Errorf("%w: %q", ErrUnknownRole, res.Role)
 	}
 
-	model, diags := tenancy.Analyze(cat, TenancyConfig(cfg, cat))
+	model, diags := tenancy.Analyze(cat, tenancyConfig(cfg, cat))
 	res.Model = model
 	diags = append(diags, tenancy.CheckPolicies(model)...)
 	diags = append(diags, overrides.UnknownTables(cat)...)
@@ -182,15 +182,6 @@ func freshSetting(ctx context.Context, conn *pgx.Conn, setting string) (role, va
 	return role, value, nil
 }
 
-// defaultConfig is the part of the configuration of a project without
-// tenantc.yaml that check uses (README.md documents the defaults).
-func defaultConfig() *config.Config {
-	return &config.Config{
-		Tenant:     config.Tenant{Table: "tenants", Column: "tenant_id", Setting: "app.tenant_id"},
-		Migrations: config.Migrations{Dir: "gen/migrations", Format: source.GolangMigrate},
-	}
-}
-
 // migrationTables are the bookkeeping tables of the migration tools tenantc
 // supports: they hold no tenant data, and check treats them as global.
 var migrationTables = map[source.Format][]string{
@@ -199,18 +190,11 @@ var migrationTables = map[source.Format][]string{
 	source.Goose:         {"goose_db_version"},
 }
 
-// TenancyConfig is the tenancy configuration of a project, as generate and vet
-// build it (the tenant, the global tables, the store's tables when the store
-// is on), plus, when the live catalog has it, the migration tool's own table
-// as global.
-func TenancyConfig(cfg *config.Config, cat *catalog.Catalog) tenancy.Config {
-	tc := tenancy.Config{
-		Root: cfg.Tenant.Table, Column: cfg.Tenant.Column, Setting: cfg.Tenant.Setting,
-		Global: slices.Clone(cfg.Global), File: cfg.File, RootPos: cfg.TenantTablePos, GlobalPos: slices.Clone(cfg.GlobalPos),
-	}
-	if cfg.Store.Enabled {
-		tc.Store = store.Owned(cfg)
-	}
+// tenancyConfig is the tenancy configuration of the project, as generate and
+// vet derive it (tenancy.ConfigOf), plus, when the live catalog has it, the
+// migration tool's own table as global.
+func tenancyConfig(cfg *config.Config, cat *catalog.Catalog) tenancy.Config {
+	tc := tenancy.ConfigOf(cfg, store.Owned(cfg))
 	for _, name := range migrationTables[cfg.Migrations.Format] {
 		n := catalog.Name{Schema: "public", Name: name}
 		if cat.Table(n) != nil && !slices.ContainsFunc(tc.Global, func(g string) bool {

@@ -210,6 +210,15 @@ var defaults = Config{
 	},
 }
 
+// Default returns the configuration of a project without tenantc.yaml or a
+// sqlc config: every default, documented in README.md. tenantc check uses it
+// when it is given no project.
+func Default() *Config {
+	cfg := defaults
+	cfg.Schema, cfg.Queries = slices.Clone(defaults.Schema), slices.Clone(defaults.Queries)
+	return &cfg
+}
+
 // defaultUsers are the users columns when store.users leaves one out.
 var defaultUsers = StoreUsers{Table: "users", ID: "id", Name: "name", Email: "email"}
 
