@@ -82,15 +82,16 @@ func Run(opts Options) (*Result, error) {
 	if err := config.RequireProject(cfg); err != nil {
 		return nil, err
 	}
-	res, overrides, migDir, existing, err := begin(cfg, opts)
+	st, err := begin(cfg, opts)
 	if err != nil {
 		return nil, err
 	}
+	res := st.res
 	if res.Diagnostics.HasErrors() {
 		return res, res.Diagnostics.Err()
 	}
 
-	migOpts := migration.Options{Dir: migDir, Format: cfg.Migrations.Format, Existing: existing}
+	migOpts := migration.Options{Dir: st.migDir, Format: cfg.Migrations.Format, Existing: st.existing}
 	storeOpts := store.Options{Store: cfg.Store, Root: cfg.Tenant.Table, RootPos: cfg.TenantTablePos, Migrations: migOpts}
 	var diags diag.List
 	res.Catalog, diags = parse.Files(res.Sources)
@@ -105,7 +106,7 @@ func Run(opts Options) (*Result, error) {
 			// as the next run will read it from the migrations directory
 			// (parsing again reports the same diagnostics as the first time).
 			res.Catalog, diags = parse.Files(append(slices.Clone(res.Sources), m.Up))
-			migOpts.Existing = append(slices.Clone(existing), migration.Names(m.Files)...)
+			migOpts.Existing = append(slices.Clone(st.existing), migration.Names(m.Files)...)
 		}
 		diags = append(diags, storeDiags...)
 	}
@@ -113,8 +114,8 @@ func Run(opts Options) (*Result, error) {
 	var project *store.Project
 	if !diags.HasErrors() {
 		res.Model, diags = tenancy.Analyze(res.Catalog, tenancy.ConfigOf(cfg, store.Owned(cfg)))
-		res.Diagnostics = append(res.Diagnostics, overrides.Apply(diags)...)
-		res.Diagnostics = append(res.Diagnostics, overrides.UnknownTables(res.Catalog)...)
+		res.Diagnostics = append(res.Diagnostics, st.overrides.Apply(diags)...)
+		res.Diagnostics = append(res.Diagnostics, st.overrides.UnknownTables(res.Catalog)...)
 		if cfg.Store.Enabled && res.Model.Tenant.Key != "" {
 			project, diags = store.Resolve(res.Model, storeOpts)
 			res.Diagnostics = append(res.Diagnostics, diags...)
@@ -136,7 +137,7 @@ func Run(opts Options) (*Result, error) {
 		res.Files = append(res.Files, m.Files...)
 	}
 	if cfg.SQLCFile != "" {
-		if err := generateGo(context.Background(), opts.Dir, res, overrides); err != nil {
+		if err := generateGo(context.Background(), opts.Dir, res, st.overrides); err != nil {
 			return res, err
 		}
 		res.Diagnostics.Sort()
@@ -161,44 +162,60 @@ func Run(opts Options) (*Result, error) {
 	return res, nil
 }
 
+// started is what begin hands the rest of a run.
+type started struct {
+	// res is the run's result so far: the config, the SQL files read (the
+	// schema paths and tenantc's migrations directory), the diagnostics.
+	res *Result
+	// overrides are the project's rule severities.
+	overrides severity.Overrides
+	// migDir is tenantc's migrations directory, slash-separated and clean.
+	migDir string
+	// existing names what tenantc's next migration versions must follow: the
+	// files of its directory and, for dbmate, the user's (versionsAfter).
+	existing []string
+}
+
 // begin does what generate and vet share before they judge anything: merge the
 // rule overrides (tenantc.yaml's, then opts.Rules) and report unknown rule
 // names, then read the SQL files. The migrations directory is part of the
 // schema: that is how a later run sees what earlier runs generated. Before the
-// first run it does not exist, even where sqlc.yaml already lists it.
-func begin(cfg *config.Config, opts Options) (res *Result, overrides severity.Overrides, migDir string, existing []string, err error) {
-	res = &Result{Config: cfg}
-	overrides = severity.Merge(cfg, opts.Rules)
-	res.Diagnostics = append(res.Diagnostics, overrides.Unknown()...)
+// first run it does not exist, even where sqlc.yaml already lists it. When
+// res.Diagnostics has errors, the files were not read.
+func begin(cfg *config.Config, opts Options) (*started, error) {
+	st := &started{res: &Result{Config: cfg}, overrides: severity.Merge(cfg, opts.Rules)}
+	res := st.res
+	res.Diagnostics = append(res.Diagnostics, st.overrides.Unknown()...)
 	res.Diagnostics = append(res.Diagnostics, checkPaths(opts.Dir, cfg)...)
 	if res.Diagnostics.HasErrors() {
-		return res, overrides, "", nil, nil
+		return st, nil
 	}
-	migDir = cleanSlash(cfg.Migrations.Dir)
-	if existing, err = migration.ExistingFiles(filepath.Join(opts.Dir, migDir)); err != nil {
-		return nil, overrides, "", nil, err
+	st.migDir = cleanSlash(cfg.Migrations.Dir)
+	existing, err := migration.ExistingFiles(filepath.Join(opts.Dir, st.migDir))
+	if err != nil {
+		return nil, err
 	}
-	res.Diagnostics = append(res.Diagnostics, checkLayout(cfg, migDir, existing)...)
+	res.Diagnostics = append(res.Diagnostics, checkLayout(cfg, st.migDir, existing)...)
 	if cfg.SQLCFile != "" {
 		diags, err := checkStandardQueriesDir(opts.Dir, cfg)
 		if err != nil {
-			return nil, overrides, "", nil, err
+			return nil, err
 		}
 		res.Diagnostics = append(res.Diagnostics, diags...)
 	}
 	if res.Diagnostics.HasErrors() {
-		return res, overrides, "", nil, nil
+		return st, nil
 	}
-	isMigDir := func(p string) bool { return cleanSlash(p) == migDir }
+	isMigDir := func(p string) bool { return cleanSlash(p) == st.migDir }
 	paths := slices.Clone(cfg.Schema)
 	if existing == nil {
 		paths = slices.DeleteFunc(paths, isMigDir)
 	} else if !slices.ContainsFunc(paths, isMigDir) {
-		paths = append(paths, migDir)
+		paths = append(paths, st.migDir)
 	}
 	if res.Sources, err = source.ReadPaths(opts.Dir, paths); err != nil {
-		return nil, overrides, "", nil, err
+		return nil, err
 	}
-	existing = versionsAfter(cfg, existing)
-	return res, overrides, migDir, existing, nil
+	st.existing = versionsAfter(cfg, existing)
+	return st, nil
 }

@@ -28,10 +28,11 @@ func Vet(opts Options) (*Result, error) {
 	if err := config.RequireProject(cfg); err != nil {
 		return nil, err
 	}
-	res, overrides, _, _, err := begin(cfg, opts)
+	st, err := begin(cfg, opts)
 	if err != nil {
 		return nil, err
 	}
+	res, overrides := st.res, st.overrides
 	if res.Diagnostics.HasErrors() { // paths or layout: nothing to judge yet
 		res.Diagnostics.Sort()
 		return res, nil
