@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -45,7 +46,7 @@ func runGenerate(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 
-	res, err := generator.Run(generator.Options{Dir: *dir, Rules: rules})
+	res, err := generator.Run(context.Background(), generator.Options{Dir: *dir, Rules: rules})
 	printDiagnostics(stderr, res, err)
 	var list diag.ErrorList
 	if errors.As(err, &list) {

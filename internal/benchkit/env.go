@@ -109,7 +109,7 @@ func Prepare(ctx context.Context, adminURL, repoDir string, opts Options) (_ *En
 	if u, perr := url.Parse(adminURL); perr != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
 		return nil, errors.New("benchkit: the admin URL must be a postgres:// URL")
 	}
-	res, err := generator.Run(generator.Options{Dir: repoDir})
+	res, err := generator.Run(ctx, generator.Options{Dir: repoDir})
 	if err != nil {
 		return nil, fmt.Errorf("benchkit: tenantc generate in %s: %w", repoDir, err)
 	}

@@ -48,7 +48,7 @@ func Project(tb testing.TB, dir string) *generator.Result {
 	if res, ok := runs[abs]; ok {
 		return res
 	}
-	res, err := generator.Run(generator.Options{Dir: abs})
+	res, err := generator.Run(tb.Context(), generator.Options{Dir: abs})
 	if err != nil {
 		tb.Fatalf("checktest: generate %s: %v", dir, err)
 	}

@@ -26,6 +26,6 @@ func FuzzRun(f *testing.F) {
 		if err := os.WriteFile(filepath.Join(dir, "schema", "a.sql"), sql, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		generator.Run(generator.Options{Dir: dir})
+		generator.Run(t.Context(), generator.Options{Dir: dir})
 	})
 }

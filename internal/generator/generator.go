@@ -73,8 +73,9 @@ type Result struct {
 
 // Run loads the project in opts.Dir and renders its output. The error is a
 // diag.ErrorList when the input has errors; Result then still carries the
-// diagnostics, warnings included.
-func Run(opts Options) (*Result, error) {
+// diagnostics, warnings included. ctx bounds the run; the sqlc child process
+// runs under it.
+func Run(ctx context.Context, opts Options) (*Result, error) {
 	cfg, err := config.Load(opts.Dir)
 	if err != nil {
 		return nil, err
@@ -137,7 +138,7 @@ func Run(opts Options) (*Result, error) {
 		res.Files = append(res.Files, m.Files...)
 	}
 	if cfg.SQLCFile != "" {
-		if err := generateGo(context.Background(), opts.Dir, res, st.overrides); err != nil {
+		if err := generateGo(ctx, opts.Dir, res, st.overrides); err != nil {
 			return res, err
 		}
 		res.Diagnostics.Sort()

@@ -55,7 +55,7 @@ func TestGoldenGoOnPostgres(t *testing.T) {
 
 			dir := t.TempDir()
 			require.NoError(t, os.CopyFS(dir, os.DirFS(filepath.Join(root, "input"))))
-			res, err := generator.Run(generator.Options{Dir: dir})
+			res, err := generator.Run(t.Context(), generator.Options{Dir: dir})
 			require.NoError(t, err)
 			db := pgtest.NewDatabase(t)
 			for _, f := range res.Sources {

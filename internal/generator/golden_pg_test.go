@@ -44,7 +44,7 @@ func TestGoldenOnPostgres(t *testing.T) {
 			t.Parallel()
 			dir := t.TempDir()
 			require.NoError(t, os.CopyFS(dir, os.DirFS(filepath.Join(root, "input"))))
-			res, err := generator.Run(generator.Options{Dir: dir})
+			res, err := generator.Run(t.Context(), generator.Options{Dir: dir})
 			require.NoError(t, err)
 			createServiceRoles(t, res.Config.Store.ServiceRoles)
 			db := pgtest.NewDatabase(t)

@@ -32,7 +32,7 @@ func TestGolden(t *testing.T) {
 			dir := t.TempDir()
 			require.NoError(t, os.CopyFS(dir, os.DirFS(filepath.Join(root, "input"))))
 
-			res, runErr := generator.Run(generator.Options{Dir: dir})
+			res, runErr := generator.Run(t.Context(), generator.Options{Dir: dir})
 			var stderr strings.Builder
 			if res != nil {
 				for _, d := range res.Diagnostics {
@@ -69,7 +69,7 @@ func TestGolden(t *testing.T) {
 			}
 			_, err = output.Write(dir, res.Files, res.Prune...)
 			require.NoError(t, err)
-			again, err := generator.Run(generator.Options{Dir: dir})
+			again, err := generator.Run(t.Context(), generator.Options{Dir: dir})
 			require.NoError(t, err)
 			changes, err := output.Diff(dir, again.Files, again.Prune...)
 			require.NoError(t, err)

@@ -24,7 +24,7 @@ func generateInto(t *testing.T, name string) string {
 
 func writeGenerated(t *testing.T, dir string) []output.Change {
 	t.Helper()
-	res, err := generator.Run(generator.Options{Dir: dir})
+	res, err := generator.Run(t.Context(), generator.Options{Dir: dir})
 	require.NoError(t, err)
 	changes, err := output.Write(dir, res.Files, res.Prune...)
 	require.NoError(t, err)
@@ -77,7 +77,8 @@ func TestGenerateFromSubdirectory(t *testing.T) {
 	dir := generateInto(t, "go-repositories")
 	sub := filepath.Join(dir, "cmd", "x")
 	require.NoError(t, os.MkdirAll(sub, 0o755))
-	for _, run := range []func(generator.Options) (*generator.Result, error){generator.Run, generator.Vet} {
+	generate := func(opts generator.Options) (*generator.Result, error) { return generator.Run(t.Context(), opts) }
+	for _, run := range []func(generator.Options) (*generator.Result, error){generate, generator.Vet} {
 		_, err := run(generator.Options{Dir: sub})
 		require.ErrorContains(t, err, "no tenantc.yaml or sqlc.yaml found in "+sub)
 		require.ErrorContains(t, err, "pass --dir ../.. (in a //go:generate line: //go:generate go tool tenantc generate --dir ../..)")
@@ -93,7 +94,7 @@ func TestMissingQueriesPathDeletesNothing(t *testing.T) {
 	content, err := os.ReadFile(cfgPath)
 	require.NoError(t, err)
 	require.NoError(t, os.WriteFile(cfgPath, []byte(strings.Replace(string(content), "queries: queries", "queries: querys", 1)), 0o644))
-	res, err := generator.Run(generator.Options{Dir: dir})
+	res, err := generator.Run(t.Context(), generator.Options{Dir: dir})
 	require.Error(t, err)
 	require.Equal(t, `sqlc.yaml:5:14: error: queries path "querys" does not exist; fix the path, or create it (a missing path would drop the generated code of its queries)`, res.Diagnostics[0].String())
 	require.Empty(t, res.Files)

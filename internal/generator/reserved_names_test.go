@@ -41,7 +41,7 @@ CREATE TABLE items (
 		require.NoError(t, os.MkdirAll(filepath.Dir(filepath.Join(dir, name)), 0o755))
 		require.NoError(t, os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644))
 	}
-	res, err := generator.Run(generator.Options{Dir: dir})
+	res, err := generator.Run(t.Context(), generator.Options{Dir: dir})
 	require.NoError(t, err)
 	for _, d := range res.Diagnostics {
 		t.Error(d)

@@ -29,7 +29,7 @@ func TestTableRuleOverrides(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, []string{"public.users"}, findings(vet.Diagnostics, "key-without-tenant"), "vet: api_keys is overridden, users is not")
 
-	gen, err := generator.Run(generator.Options{Dir: dir})
+	gen, err := generator.Run(t.Context(), generator.Options{Dir: dir})
 	require.NoError(t, err)
 	require.Equal(t, []string{"public.users"}, findings(gen.Diagnostics, "key-without-tenant"), "generate")
 

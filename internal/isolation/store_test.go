@@ -325,7 +325,7 @@ func TestBetterAuthServiceRoleKeepsAccess(t *testing.T) {
 	service := db.Name + "_better_auth"
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "tenantc.yaml"), []byte(
 		"version: 1\nstore:\n  enabled: true\n  flavor: better-auth\n  service_roles: ["+service+"]\n"), 0o644))
-	res, err := generator.Run(generator.Options{Dir: dir})
+	res, err := generator.Run(t.Context(), generator.Options{Dir: dir})
 	require.NoError(t, err)
 
 	admin := pgtest.Connect(t, db.AdminURL)

@@ -25,7 +25,7 @@ func TestLibraryCallerKnowsCheckRules(t *testing.T) {
 		[]byte("CREATE TABLE tenants (id uuid PRIMARY KEY);\n"), 0o644))
 	opts := generator.Options{Dir: dir, Rules: map[string]diag.Severity{"connection-bypasses-rls": diag.Off}}
 
-	res, err := generator.Run(opts)
+	res, err := generator.Run(t.Context(), opts)
 	require.NoError(t, err)
 	require.Empty(t, res.Diagnostics)
 	res, err = generator.Vet(opts)
