@@ -1,6 +1,20 @@
 // Package diag holds located diagnostics: what is wrong, where, which rule says so,
 // and how to fix it. Every stage reports through it, so a run prints all of its
 // problems at once, in file order.
+//
+// Every stage returns its diagnostics one way: as a List after what it
+// produced — (T, List), (T, List, error), or a List alone for a stage that only
+// judges (tenancy.CheckPolicies). The List holds every problem of the input,
+// located, with the name of the rule that found it and that rule's default
+// severity; the caller applies the project's severities (package severity)
+// and decides whether errors stop the run. The error is only for a run that
+// could not happen — a file that cannot be read, a child process or a
+// database that fails — never for bad input, which is a diagnostic.
+//
+// A List becomes an error (List.Err, an ErrorList) only where nothing can go
+// on: config.Load, whose problems leave no configuration to run with; an
+// entry point that stops on errors (generator.Run, which also keeps them in
+// its Result); and tenantc check given overrides of rules that do not exist.
 package diag
 
 import (
