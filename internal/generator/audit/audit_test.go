@@ -72,6 +72,20 @@ func TestCleanDatabase(t *testing.T) {
 	require.ErrorIs(t, err, audit.ErrUnknownRole)
 }
 
+// TestUnknownRuleOverride: check refuses an override of a rule that does not
+// exist, located in tenantc.yaml as generate and vet report it, before it
+// touches the database (conn is nil here).
+func TestUnknownRuleOverride(t *testing.T) {
+	cfg := config.Default()
+	cfg.File = config.FileName
+	cfg.Rules = map[string]diag.Severity{"nope": diag.Off, "tenant-root": diag.Warning}
+	cfg.RulePos = map[string]source.Pos{"nope": {File: config.FileName, Line: 4, Col: 3}}
+	_, err := audit.Check(t.Context(), nil, audit.Options{Config: cfg})
+	var list diag.ErrorList
+	require.ErrorAs(t, err, &list)
+	require.Equal(t, `tenantc.yaml:4:3: error: unknown rule "nope"; 'tenantc rules' lists the rules`, err.Error())
+}
+
 // tableCounts counts the rows of every table, as the superuser.
 func tableCounts(t *testing.T, conn *pgx.Conn) map[string]int64 {
 	t.Helper()
