@@ -16,6 +16,7 @@ import (
 	"github.com/tenantc/tenantc/internal/generator/audit"
 	"github.com/tenantc/tenantc/internal/generator/catalog"
 	"github.com/tenantc/tenantc/internal/generator/diag"
+	"github.com/tenantc/tenantc/internal/generator/rule"
 	"github.com/tenantc/tenantc/internal/generator/tenancy"
 	"github.com/tenantc/tenantc/internal/pgtest"
 )
@@ -23,9 +24,9 @@ import (
 // adoptionRules are the rules whose fixes change the user's tables, in the
 // order a user adopting tenantc applies them.
 var adoptionRules = []string{
-	tenancy.RuleTenantColumnType.Name, tenancy.RuleNullableTenant.Name, tenancy.RuleTenantFK.Name,
-	tenancy.RuleUnclassified.Name, tenancy.RuleIndirectlyOwned.Name, tenancy.RuleCrossTenantFK.Name,
-	tenancy.RuleTenantIndex.Name,
+	rule.TenantColumnType.Name, rule.NullableTenant.Name, rule.TenantFK.Name,
+	rule.Unclassified.Name, rule.IndirectlyOwned.Name, rule.CrossTenantFK.Name,
+	rule.TenantIndex.Name,
 }
 
 // TestFixesOnPopulatedDatabase applies the fix of every adoption finding of

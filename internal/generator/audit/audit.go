@@ -24,6 +24,7 @@ import (
 	"github.com/tenantc/tenantc/internal/generator/config"
 	"github.com/tenantc/tenantc/internal/generator/diag"
 	"github.com/tenantc/tenantc/internal/generator/livecat"
+	"github.com/tenantc/tenantc/internal/generator/rule"
 	"github.com/tenantc/tenantc/internal/generator/severity"
 	"github.com/tenantc/tenantc/internal/generator/source"
 	"github.com/tenantc/tenantc/internal/generator/store"
@@ -117,7 +118,7 @@ func Check(ctx context.Context, conn *pgx.Conn, opts Options) (*Result, error) {
 	for i := range diags {
 		// The tenant table missing from the database: tenancy reports it at
 		// tenant.table in tenantc.yaml, which stays; the object is the table.
-		if diags[i].Object == "" && diags[i].Rule == tenancy.RuleTenantRoot.Name && model.Tenant.Root.Name != "" {
+		if diags[i].Object == "" && diags[i].Rule == rule.TenantRoot.Name && model.Tenant.Root.Name != "" {
 			diags[i].Object = livecat.TableObject(model.Tenant.Root)
 		}
 	}
@@ -151,7 +152,7 @@ func connectionBypass(r *livecat.Role, probe bool) diag.Diagnostic {
 		msg += ", and the probe, which would cross tenants on every table whatever the policies say, did not run"
 	}
 	return diag.Diagnostic{
-		Object: livecat.RoleObject(r.Name), Severity: RuleConnectionBypassesRLS.Severity, Rule: RuleConnectionBypassesRLS.Name,
+		Object: livecat.RoleObject(r.Name), Severity: rule.ConnectionBypassesRLS.Severity, Rule: rule.ConnectionBypassesRLS.Name,
 		Message: msg,
 		Fix:     fmt.Sprintf("tenantc check --database-url … --role APP_ROLE  -- the role your application connects as (LOGIN, no BYPASSRLS, not the owner); if that is %s itself, give the application a role of its own", r.Name),
 	}
@@ -162,7 +163,7 @@ func connectionBypass(r *livecat.Role, probe bool) diag.Diagnostic {
 // found nothing.
 func probeNotRun(role, why, fix string) diag.Diagnostic {
 	return diag.Diagnostic{
-		Object: livecat.RoleObject(role), Severity: RuleProbeIncomplete.Severity, Rule: RuleProbeIncomplete.Name,
+		Object: livecat.RoleObject(role), Severity: rule.ProbeIncomplete.Severity, Rule: rule.ProbeIncomplete.Name,
 		Message: "the probe did not run: " + why, Fix: fix,
 	}
 }
@@ -224,7 +225,7 @@ func supersede(diags diag.List) diag.List {
 		for _, r := range superseded[d.Rule] {
 			drop[key{r, obj}] = true
 		}
-		if d.Rule == tenancy.RuleForeignPolicy.Name && d.Severity == tenancy.RuleForeignPolicy.Severity {
+		if d.Rule == rule.ForeignPolicy.Name && d.Severity == rule.ForeignPolicy.Severity {
 			foreignPermissive[tableOf(obj)] = true
 		}
 	}
@@ -233,9 +234,9 @@ func supersede(diags diag.List) diag.List {
 		obj := objectOf(d)
 		switch {
 		case drop[key{d.Rule, obj}]:
-		case d.Rule == tenancy.RuleSecurityDefiner.Name:
-		case d.Rule == tenancy.RuleViewInvoker.Name && strings.HasPrefix(obj, string(livecat.KindMaterializedView)+" "):
-		case d.Rule == tenancy.RuleMultiplePermissive.Name && foreignPermissive[tableOf(obj)]:
+		case d.Rule == rule.SecurityDefiner.Name:
+		case d.Rule == rule.ViewInvoker.Name && strings.HasPrefix(obj, string(livecat.KindMaterializedView)+" "):
+		case d.Rule == rule.MultiplePermissive.Name && foreignPermissive[tableOf(obj)]:
 		default:
 			out = append(out, d)
 		}

@@ -15,9 +15,9 @@ import (
 	"github.com/tenantc/tenantc/internal/generator/audit"
 	"github.com/tenantc/tenantc/internal/generator/config"
 	"github.com/tenantc/tenantc/internal/generator/diag"
+	"github.com/tenantc/tenantc/internal/generator/rule"
 	"github.com/tenantc/tenantc/internal/generator/source"
 	"github.com/tenantc/tenantc/internal/generator/sqlcrun"
-	"github.com/tenantc/tenantc/internal/generator/tenancy"
 	"github.com/tenantc/tenantc/internal/pgtest"
 )
 
@@ -66,7 +66,7 @@ func TestCleanDatabase(t *testing.T) {
 	// protected table.
 	res, err = audit.Check(context.Background(), conn, audit.Options{Config: fx.Result.Config, Role: fx.DB.Owner})
 	require.NoError(t, err)
-	assert.Contains(t, codes(res.Diagnostics), audit.RuleAppOwnsTable.Name)
+	assert.Contains(t, codes(res.Diagnostics), rule.AppOwnsTable.Name)
 
 	_, err = audit.Check(context.Background(), conn, audit.Options{Config: fx.Result.Config, Role: "no_such_role"})
 	require.ErrorIs(t, err, audit.ErrUnknownRole)
@@ -191,7 +191,7 @@ ALTER TABLE tasks ADD COLUMN token text UNIQUE;`)
 	tablesOf := func(res *audit.Result) []string {
 		var out []string
 		for _, d := range res.Diagnostics {
-			if d.Rule == tenancy.RuleKeyWithoutTenant.Name {
+			if d.Rule == rule.KeyWithoutTenant.Name {
 				out = append(out, d.Table)
 			}
 		}
@@ -201,13 +201,13 @@ ALTER TABLE tasks ADD COLUMN token text UNIQUE;`)
 	require.Equal(t, []string{"public.projects", "public.tasks"}, tablesOf(check(t, fx, false)))
 
 	cfg := *fx.Result.Config
-	cfg.TableRules = []config.TableRule{{Rule: tenancy.RuleKeyWithoutTenant.Name, Table: "projects", Severity: diag.Off}}
+	cfg.TableRules = []config.TableRule{{Rule: rule.KeyWithoutTenant.Name, Table: "projects", Severity: diag.Off}}
 	conn := pgtest.Connect(t, fx.DB.AdminURL)
 	res, err := audit.Check(context.Background(), conn, audit.Options{Config: &cfg, Role: fx.DB.App})
 	require.NoError(t, err)
 	require.Equal(t, []string{"public.tasks"}, tablesOf(res))
 
-	cfg.TableRules = []config.TableRule{{Rule: tenancy.RuleKeyWithoutTenant.Name, Table: "project", Severity: diag.Off, Pos: source.Pos{File: "tenantc.yaml", Line: 5, Col: 14}}}
+	cfg.TableRules = []config.TableRule{{Rule: rule.KeyWithoutTenant.Name, Table: "project", Severity: diag.Off, Pos: source.Pos{File: "tenantc.yaml", Line: 5, Col: 14}}}
 	res, err = audit.Check(context.Background(), conn, audit.Options{Config: &cfg, Role: fx.DB.App})
 	require.NoError(t, err)
 	var unknown []string

@@ -7,6 +7,7 @@ import (
 
 	"github.com/tenantc/tenantc/internal/generator/catalog"
 	"github.com/tenantc/tenantc/internal/generator/livecat"
+	"github.com/tenantc/tenantc/internal/generator/rule"
 	"github.com/tenantc/tenantc/internal/generator/tenancy"
 )
 
@@ -31,12 +32,12 @@ func (a *auditor) roleEscapes() {
 		}
 		who, fix := a.holder(name)
 		if r.CreateRole {
-			a.report(RuleAppCreateRole, RuleAppCreateRole.Severity, obj,
+			a.report(rule.AppCreateRole, rule.AppCreateRole.Severity, obj,
 				fmt.Sprintf("%s has CREATEROLE: %s", who, a.createRoleWhy()),
 				fix(fmt.Sprintf("ALTER ROLE %s NOCREATEROLE;  -- create roles from the migration role", catalog.QuoteIdent(name))))
 		}
 		if r.Replication {
-			a.report(RuleAppReplication, RuleAppReplication.Severity, obj,
+			a.report(rule.AppReplication, rule.AppReplication.Severity, obj,
 				fmt.Sprintf("%s has REPLICATION: a replication connection streams every row of every table, and no policy applies to it", who),
 				fix(fmt.Sprintf("ALTER ROLE %s NOREPLICATION;  -- replicate as a role of its own", catalog.QuoteIdent(name))))
 		}
@@ -51,7 +52,7 @@ func (a *auditor) roleEscapes() {
 				revokes = append(revokes, fmt.Sprintf("REVOKE %s FROM %s;", fileRole, catalog.QuoteIdent(holder)))
 			}
 		}
-		a.report(RuleAppServerFiles, RuleAppServerFiles.Severity, obj,
+		a.report(rule.AppServerFiles, rule.AppServerFiles.Severity, obj,
 			fmt.Sprintf("role %s is a member of %s (SET ROLE works whether the membership inherits or not): it reaches the server's files or programs as the operating-system user, and with them every tenant's rows", a.role, fileRole),
 			strings.Join(revokes, "\n"))
 	}
@@ -104,7 +105,7 @@ func (a *auditor) rewriteRules() {
 		if rl.Instead {
 			do = "INSTEAD"
 		}
-		a.report(RuleProtectedTableRule, RuleProtectedTableRule.Severity, livecat.RuleObject(rl),
+		a.report(rule.ProtectedTableRule, rule.ProtectedTableRule.Severity, livecat.RuleObject(rl),
 			fmt.Sprintf("rule %s on %s %s (ON %s DO %s) touches protected table %s: its action runs with the rights of %s, whatever the caller's tenant",
 				rl.Name, rl.Kind, rl.Relation, rl.Event, do, strings.Join(touched, ", "), owner),
 			fmt.Sprintf("DROP RULE %s ON %s;  -- use a trigger, which runs as the caller, instead", catalog.QuoteIdent(rl.Name), rl.Relation))
@@ -128,7 +129,7 @@ func (a *auditor) settingDefaults() {
 				obj = "role ALL"
 			}
 		}
-		a.report(RuleTenantSettingDefault, RuleTenantSettingDefault.Severity, obj,
+		a.report(rule.TenantSettingDefault, rule.TenantSettingDefault.Severity, obj,
 			fmt.Sprintf("%s: every new session of role %s starts with %s = %s, so a statement run outside tenant.Run sees that tenant's rows instead of none",
 				s.SQL(), a.role, s.Name, s.Value),
 			s.ResetSQL())
@@ -155,7 +156,7 @@ func (a *auditor) atConnect() {
 	if a.connectedAs != a.role || value == "" || len(a.appSettingDefaults()) > 0 {
 		return
 	}
-	a.report(RuleTenantSettingAtConnect, RuleTenantSettingAtConnect.Severity, livecat.RoleObject(a.role),
+	a.report(rule.TenantSettingAtConnect, rule.TenantSettingAtConnect.Severity, livecat.RoleObject(a.role),
 		fmt.Sprintf("a connection of role %s starts with %s = %s outside any transaction (set by the connection's options, PGOPTIONS or a SET on it): a statement run outside tenant.Run sees that tenant's rows instead of none",
 			a.role, a.model.Tenant.Setting, value),
 		fmt.Sprintf("remove -c %s=… from the connection string's options (and PGOPTIONS) of the application", a.model.Tenant.Setting))

@@ -9,6 +9,7 @@ import (
 	"github.com/tenantc/tenantc/internal/generator/config"
 	"github.com/tenantc/tenantc/internal/generator/diag"
 	"github.com/tenantc/tenantc/internal/generator/livecat"
+	"github.com/tenantc/tenantc/internal/generator/rule"
 	"github.com/tenantc/tenantc/internal/generator/tenancy"
 )
 
@@ -25,7 +26,7 @@ type auditor struct {
 	diags                   diag.List
 }
 
-func (a *auditor) report(r tenancy.Rule, sev diag.Severity, object, msg, fix string) {
+func (a *auditor) report(r rule.Rule, sev diag.Severity, object, msg, fix string) {
 	a.diags.Add(diag.Diagnostic{Object: object, Severity: sev, Rule: r.Name, Message: msg, Fix: fix})
 }
 
@@ -55,11 +56,11 @@ func (a *auditor) roleAttributes() {
 	obj := livecat.RoleObject(a.role)
 	switch {
 	case r.Superuser:
-		a.report(RuleAppSuperuser, RuleAppSuperuser.Severity, obj,
+		a.report(rule.AppSuperuser, rule.AppSuperuser.Severity, obj,
 			fmt.Sprintf("role %s is a superuser: it ignores every policy, FORCE ROW LEVEL SECURITY included, and sees every tenant's rows", a.role),
 			fmt.Sprintf("ALTER ROLE %s NOSUPERUSER;  -- run migrations as another role", a.quoted()))
 	case r.BypassRLS:
-		a.report(RuleAppBypassRLS, RuleAppBypassRLS.Severity, obj,
+		a.report(rule.AppBypassRLS, rule.AppBypassRLS.Severity, obj,
 			fmt.Sprintf("role %s has BYPASSRLS: it ignores every policy and sees every tenant's rows", a.role),
 			fmt.Sprintf("ALTER ROLE %s NOBYPASSRLS;  -- keep BYPASSRLS for a separate role (tenant.System)", a.quoted()))
 	}
@@ -71,10 +72,10 @@ func (a *auditor) roleAttributes() {
 		revoke := fmt.Sprintf("REVOKE %s FROM %s;", catalog.QuoteIdent(name), a.quoted())
 		switch {
 		case m.Superuser:
-			a.report(RuleAppSuperuser, RuleAppSuperuser.Severity, obj,
+			a.report(rule.AppSuperuser, rule.AppSuperuser.Severity, obj,
 				fmt.Sprintf("role %s is a member of superuser %s: after SET ROLE %s it ignores every policy", a.role, name, name), revoke)
 		case m.BypassRLS:
-			a.report(RuleAppBypassRLS, RuleAppBypassRLS.Severity, obj,
+			a.report(rule.AppBypassRLS, rule.AppBypassRLS.Severity, obj,
 				fmt.Sprintf("role %s is a member of %s, which has BYPASSRLS: after SET ROLE %s it ignores every policy", a.role, name, name), revoke)
 		}
 	}
@@ -88,12 +89,12 @@ func (a *auditor) ownership() {
 			continue
 		}
 		if rel.Owner == a.role {
-			a.report(RuleAppOwnsTable, RuleAppOwnsTable.Severity, livecat.TableObject(t.Name),
+			a.report(rule.AppOwnsTable, rule.AppOwnsTable.Severity, livecat.TableObject(t.Name),
 				fmt.Sprintf("role %s owns protected table %s: it can disable the table's row level security or drop its policy", a.role, t.Name),
 				fmt.Sprintf("ALTER TABLE %s OWNER TO <migration_role>;  -- a role the application does not connect as", t.Name))
 			continue
 		}
-		a.report(RuleAppOwnsTable, RuleAppOwnsTable.Severity, livecat.TableObject(t.Name),
+		a.report(rule.AppOwnsTable, rule.AppOwnsTable.Severity, livecat.TableObject(t.Name),
 			fmt.Sprintf("role %s is a member of %s, the owner of protected table %s: it can act as the owner and disable the table's row level security", a.role, rel.Owner, t.Name),
 			fmt.Sprintf("REVOKE %s FROM %s;", catalog.QuoteIdent(rel.Owner), a.quoted()))
 	}
@@ -115,7 +116,7 @@ func (a *auditor) grants() {
 	for _, s := range a.live.Schemas {
 		obj := livecat.SchemaObject(s.Name)
 		if a.live.CanBecome(a.role, s.Owner) {
-			a.report(RuleAppExcessGrants, RuleAppExcessGrants.Severity, obj,
+			a.report(rule.AppExcessGrants, rule.AppExcessGrants.Severity, obj,
 				fmt.Sprintf("role %s can act as %s, the owner of schema %s: it can create objects there (functions and tables that shadow yours) and drop what is in it", a.role, s.Owner, s.Name),
 				fmt.Sprintf("ALTER SCHEMA %s OWNER TO <migration_role>;", catalog.QuoteIdent(s.Name)))
 			continue
@@ -166,7 +167,7 @@ func (a *auditor) excess(obj, what, on string, grants []livecat.Grant, privs []s
 		msg += " (granted to " + strings.Join(via, ", ") + ")"
 	}
 	msg += ": " + excessWhy(held)
-	a.report(RuleAppExcessGrants, RuleAppExcessGrants.Severity, obj, msg, strings.Join(fix, "\n"))
+	a.report(rule.AppExcessGrants, rule.AppExcessGrants.Severity, obj, msg, strings.Join(fix, "\n"))
 }
 
 func excessWhy(held []string) string {
@@ -211,11 +212,11 @@ func (a *auditor) definers() {
 			kind = "PROCEDURE"
 		}
 		if f.SearchPath == "" {
-			a.report(RuleDefinerSearchPath, sev, obj,
+			a.report(rule.DefinerSearchPath, sev, obj,
 				fmt.Sprintf("%s is SECURITY DEFINER without a fixed search_path: the caller's search_path decides which tables and functions its names mean, and they run with the rights of %s", obj, owner),
 				fmt.Sprintf("ALTER %s %s SET search_path = pg_catalog, pg_temp;  -- and schema-qualify the names it uses", kind, f.Signature()))
 		} else if writable := a.writableSchemas(f.SearchPath); len(writable) > 0 {
-			a.report(RuleDefinerSearchPath, sev, obj,
+			a.report(rule.DefinerSearchPath, sev, obj,
 				fmt.Sprintf("%s is SECURITY DEFINER with search_path %s, and role %s can create objects in %s: they would shadow the names it uses, and run with the rights of %s", obj, f.SearchPath, a.role, strings.Join(writable, ", "), owner),
 				fmt.Sprintf("ALTER %s %s SET search_path = pg_catalog, pg_temp;  -- and schema-qualify the names it uses", kind, f.Signature()))
 		}
@@ -231,7 +232,7 @@ func (a *auditor) definers() {
 		if len(via) == 0 {
 			continue
 		}
-		a.report(RuleDefinerExecutable, sev, obj,
+		a.report(rule.DefinerExecutable, sev, obj,
 			fmt.Sprintf("role %s may execute %s (granted to %s), which is SECURITY DEFINER: it runs with the rights of %s, whatever the caller's tenant", a.role, obj, strings.Join(via, ", "), owner),
 			fmt.Sprintf("REVOKE EXECUTE ON %s %s FROM %s;  -- or make it SECURITY INVOKER", kind, f.Signature(), strings.Join(via, ", ")))
 	}
@@ -291,7 +292,7 @@ func (a *auditor) materializedViews() {
 		for i, r := range reads {
 			names[i] = r.String()
 		}
-		a.report(RuleMatviewTenantData, RuleMatviewTenantData.Severity, livecat.RelationObject(livecat.KindMaterializedView, v.Name),
+		a.report(rule.MatviewTenantData, rule.MatviewTenantData.Severity, livecat.RelationObject(livecat.KindMaterializedView, v.Name),
 			fmt.Sprintf("materialized view %s stores rows of %s with no row level security, and role %s can read it (%s): every tenant reads every tenant's copy", v.Name, strings.Join(names, ", "), a.role, how),
 			fmt.Sprintf("REVOKE SELECT ON %s FROM %s;  -- or replace it with a view WITH (security_invoker = true)", v.Name, a.quoted()))
 	}
@@ -343,10 +344,10 @@ func (a *auditor) foreignTables() {
 		fix := fmt.Sprintf("REVOKE SELECT ON %s FROM %s;  -- and read it through a role that filters by tenant", rel.Name, a.quoted())
 		switch {
 		case a.model.Tenant.Column != "" && slices.Contains(rel.Columns, a.model.Tenant.Column):
-			a.report(RuleForeignTableData, RuleForeignTableData.Severity, obj,
+			a.report(rule.ForeignTableData, rule.ForeignTableData.Severity, obj,
 				fmt.Sprintf("foreign table %s (server %s) has the tenant column %s but cannot have row level security, and role %s can read it (%s): every tenant reads all of its rows", rel.Name, rel.Server, a.model.Tenant.Column, a.role, how), fix)
 		case !global[rel.Name]:
-			a.report(RuleForeignTableData, diag.Warning, obj,
+			a.report(rule.ForeignTableData, diag.Warning, obj,
 				fmt.Sprintf("foreign table %s (server %s) cannot have row level security and is not declared global, and role %s can read it (%s): every tenant reads all of its rows", rel.Name, rel.Server, a.role, how),
 				fix+"\nor, if every tenant may read it, add it to global: in tenantc.yaml")
 		}
@@ -359,7 +360,7 @@ func (a *auditor) drift() {
 		if t.Kind != tenancy.Scoped || t.RLSEnabled || len(t.Policies) > 0 {
 			continue
 		}
-		a.report(RuleTenantColumnNoRLS, RuleTenantColumnNoRLS.Severity, livecat.TableObject(t.Name),
+		a.report(rule.TenantColumnNoRLS, rule.TenantColumnNoRLS.Severity, livecat.TableObject(t.Name),
 			fmt.Sprintf("table %s has the tenant column %s but no row level security and no policy: it was added outside tenantc, and every tenant reads and writes all of it", t.Name, t.TenantColumn.Name),
 			"run tenantc generate and apply the migration it writes for the table; it holds:\n"+
 				fmt.Sprintf("ALTER TABLE %s ENABLE ROW LEVEL SECURITY;\nALTER TABLE %s FORCE ROW LEVEL SECURITY;\n", t.Name, t.Name)+

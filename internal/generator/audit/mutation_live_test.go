@@ -19,6 +19,7 @@ import (
 
 	"github.com/tenantc/tenantc/internal/checktest"
 	"github.com/tenantc/tenantc/internal/generator/audit"
+	"github.com/tenantc/tenantc/internal/generator/rule"
 	"github.com/tenantc/tenantc/internal/pgtest"
 )
 
@@ -110,7 +111,7 @@ func TestStoreUnlocked(t *testing.T) {
 	assert.Equal(t, []string{"bridge-column-mutable", "store-table-app-access"}, codes(res.Diagnostics), "%v", res.Diagnostics)
 	var tables []string
 	for _, d := range res.Diagnostics {
-		if d.Rule == audit.RuleStoreTableAccess.Name {
+		if d.Rule == rule.StoreTableAccess.Name {
 			assert.Equal(t, "error", d.Severity.String(), "%v", d)
 			tables = append(tables, d.Object)
 		}

@@ -18,6 +18,7 @@ import (
 	"github.com/tenantc/tenantc/internal/generator/diag"
 	"github.com/tenantc/tenantc/internal/generator/livecat"
 	"github.com/tenantc/tenantc/internal/generator/rows"
+	"github.com/tenantc/tenantc/internal/generator/rule"
 	"github.com/tenantc/tenantc/internal/generator/tenancy"
 )
 
@@ -124,7 +125,7 @@ type prober struct {
 	pending map[catalog.Name]map[string]rows.Row // a fresh row per table and tenant, for the insert attempt
 }
 
-func (p *prober) report(r tenancy.Rule, t *tenancy.Table, msg, fix string) {
+func (p *prober) report(r rule.Rule, t *tenancy.Table, msg, fix string) {
 	p.diags.Add(diag.Diagnostic{Object: livecat.TableObject(t.Name), Severity: r.Severity, Rule: r.Name, Message: msg, Fix: fix})
 }
 
@@ -226,7 +227,7 @@ func (p *prober) probe() {
 }
 
 func (p *prober) incomplete(t *tenancy.Table, err error) {
-	p.report(RuleProbeIncomplete, t, fmt.Sprintf("the probe could not insert rows of throwaway tenants into %s as role %s, so it tried nothing there: %v", t.Name, p.role, errText(err)),
+	p.report(rule.ProbeIncomplete, t, fmt.Sprintf("the probe could not insert rows of throwaway tenants into %s as role %s, so it tried nothing there: %v", t.Name, p.role, errText(err)),
 		incompleteFix(p.role, t, err))
 }
 
@@ -276,13 +277,13 @@ func (p *prober) attack(t *tenancy.Table) {
 
 	if ownB > 0 {
 		if n, err := p.count(fmt.Sprintf("SELECT count(*) FROM %s WHERE %s = %s", name, col, b)); err == nil && n > 0 {
-			p.report(RuleProbeRead, t, fmt.Sprintf("%s, SELECT on %s returned %d row(s) of another tenant", as, name, n), fix)
+			p.report(rule.ProbeRead, t, fmt.Sprintf("%s, SELECT on %s returned %d row(s) of another tenant", as, name, n), fix)
 		}
 		if n, err := p.exec(false, fmt.Sprintf("UPDATE %s SET %s = %s WHERE %s = %s", name, col, col, col, b)); err == nil && n > 0 {
-			p.report(RuleProbeUpdate, t, fmt.Sprintf("%s, UPDATE on %s changed %d row(s) of another tenant", as, name, n), fix)
+			p.report(rule.ProbeUpdate, t, fmt.Sprintf("%s, UPDATE on %s changed %d row(s) of another tenant", as, name, n), fix)
 		}
 		if n, err := p.exec(false, fmt.Sprintf("DELETE FROM %s WHERE %s = %s", name, col, b)); err == nil && n > 0 {
-			p.report(RuleProbeDelete, t, fmt.Sprintf("%s, DELETE on %s removed %d row(s) of another tenant", as, name, n), fix)
+			p.report(rule.ProbeDelete, t, fmt.Sprintf("%s, DELETE on %s removed %d row(s) of another tenant", as, name, n), fix)
 		}
 	}
 	if ownA > 0 {
@@ -294,7 +295,7 @@ func (p *prober) attack(t *tenancy.Table) {
 		// SELECT policies to the new row, hiding a policy that lets writes
 		// move rows; the policies limit the update to A's rows anyway.
 		if n, err := p.exec(false, fmt.Sprintf("UPDATE %s SET %s = %s", name, col, target)); err == nil && n > 0 {
-			p.report(RuleProbeMove, t, fmt.Sprintf("%s, UPDATE on %s moved %d row(s) of its own to another tenant", as, name, n), fix)
+			p.report(rule.ProbeMove, t, fmt.Sprintf("%s, UPDATE on %s moved %d row(s) of its own to another tenant", as, name, n), fix)
 		}
 	}
 	// Insert for another tenant: B's prepared row, or a new tenant for the root.
@@ -310,14 +311,14 @@ func (p *prober) attack(t *tenancy.Table) {
 	}
 	if insert != "" {
 		if n, err := p.exec(false, insert); err == nil && n > 0 {
-			p.report(RuleProbeInsert, t, fmt.Sprintf("%s, INSERT into %s of a row for another tenant succeeded", as, name), fix)
+			p.report(rule.ProbeInsert, t, fmt.Sprintf("%s, INSERT into %s of a row for another tenant succeeded", as, name), fix)
 		}
 	}
 	// No tenant: a connection that set the setting once reads ''.
 	if ownA+ownB > 0 && p.as("") == nil {
 		n, err := p.count(fmt.Sprintf("SELECT count(*) FROM %s WHERE %s IN (%s, %s)", name, col, a, b))
 		if err == nil && n > 0 {
-			p.report(RuleProbeRead, t, fmt.Sprintf("as role %s with %s empty (no tenant), SELECT on %s returned %d row(s)", p.role, p.model.Tenant.Setting, name, n), fix)
+			p.report(rule.ProbeRead, t, fmt.Sprintf("as role %s with %s empty (no tenant), SELECT on %s returned %d row(s)", p.role, p.model.Tenant.Setting, name, n), fix)
 		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/tenantc/tenantc/internal/generator/catalog"
+	"github.com/tenantc/tenantc/internal/generator/rule"
 	"github.com/tenantc/tenantc/internal/generator/tenancy"
 )
 
@@ -39,10 +40,10 @@ func (p *prober) probeStore(tables []catalog.Name) {
 		}
 		fix := fmt.Sprintf("ALTER TABLE %[1]s ENABLE ROW LEVEL SECURITY;\nALTER TABLE %[1]s FORCE ROW LEVEL SECURITY;  -- with no policy for role %[2]s; the store runs on a BYPASSRLS role", name, p.role)
 		if len(wrote) > 0 {
-			p.report(RuleProbeStoreWrite, t, fmt.Sprintf("as role %s, in a tenant's transaction, on store table %s: %s succeeded", p.role, name, strings.Join(wrote, ", ")), fix)
+			p.report(rule.ProbeStoreWrite, t, fmt.Sprintf("as role %s, in a tenant's transaction, on store table %s: %s succeeded", p.role, name, strings.Join(wrote, ", ")), fix)
 		}
 		if n, err := p.count("SELECT count(*) FROM " + name); err == nil && n > 0 {
-			p.report(RuleProbeStoreRead, t, fmt.Sprintf("as role %s, in a tenant's transaction, SELECT on store table %s returned %d row(s)", p.role, name, n), fix)
+			p.report(rule.ProbeStoreRead, t, fmt.Sprintf("as role %s, in a tenant's transaction, SELECT on store table %s returned %d row(s)", p.role, name, n), fix)
 		}
 	}
 }

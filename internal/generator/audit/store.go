@@ -10,8 +10,8 @@ import (
 	"github.com/tenantc/tenantc/internal/generator/config"
 	"github.com/tenantc/tenantc/internal/generator/diag"
 	"github.com/tenantc/tenantc/internal/generator/livecat"
+	"github.com/tenantc/tenantc/internal/generator/rule"
 	"github.com/tenantc/tenantc/internal/generator/store"
-	"github.com/tenantc/tenantc/internal/generator/tenancy"
 )
 
 // BridgeTrigger is the trigger the store's migration puts on the tenant
@@ -51,7 +51,7 @@ func (a *auditor) storeAccess() {
 		}
 		obj := livecat.TableObject(n)
 		if a.live.CanBecome(a.role, rel.Owner) {
-			a.report(RuleStoreTableAccess, diag.Error, obj,
+			a.report(rule.StoreTableAccess, diag.Error, obj,
 				fmt.Sprintf("role %s can act as %s, the owner of store table %s: it can turn its row level security off and read and write every organization's rows", a.role, rel.Owner, n),
 				fmt.Sprintf("ALTER TABLE %s OWNER TO <migration_role>;  -- a role the application does not connect as", n))
 			continue
@@ -90,7 +90,7 @@ func (a *auditor) storeAccess() {
 		if write {
 			sev = diag.Error
 		}
-		a.report(RuleStoreTableAccess, sev, obj,
+		a.report(rule.StoreTableAccess, sev, obj,
 			fmt.Sprintf("role %s may %s store table %s (%s): only the store's BYPASSRLS role may touch it, or a tenant can %s",
 				a.role, strings.Join(held, ", "), n, strings.Join(why, "; "), storeHarm(write)),
 			strings.Join(fix, "\n"))
@@ -204,7 +204,7 @@ func (a *auditor) bridge() {
 		guard = fmt.Sprintf("trigger %s is disabled", BridgeTrigger)
 		fix = fmt.Sprintf("ALTER TABLE %s ENABLE TRIGGER %s;", n, BridgeTrigger)
 	}
-	a.report(RuleBridgeMutable, RuleBridgeMutable.Severity, livecat.ColumnObject(n, store.BridgeColumn),
+	a.report(rule.BridgeMutable, rule.BridgeMutable.Severity, livecat.ColumnObject(n, store.BridgeColumn),
 		fmt.Sprintf("role %s may update %s.%s (%s) and %s: a tenant can point its tenant at another organization", a.role, n, store.BridgeColumn, strings.Join(via, ", "), guard),
 		fix)
 }
@@ -214,7 +214,7 @@ func (a *auditor) bridge() {
 func lockedStore(diags diag.List, cfg *config.Config) diag.List {
 	tables := StoreTables(cfg)
 	return slices.DeleteFunc(diags, func(d diag.Diagnostic) bool {
-		if d.Rule != tenancy.RuleRLSWithoutPolicy.Name {
+		if d.Rule != rule.RLSWithoutPolicy.Name {
 			return false
 		}
 		n, err := catalog.ParseName(objectOf(d))

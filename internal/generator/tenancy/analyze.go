@@ -7,6 +7,7 @@ import (
 
 	"github.com/tenantc/tenantc/internal/generator/catalog"
 	"github.com/tenantc/tenantc/internal/generator/diag"
+	"github.com/tenantc/tenantc/internal/generator/rule"
 	"github.com/tenantc/tenantc/internal/generator/source"
 )
 
@@ -56,7 +57,7 @@ func Analyze(cat *catalog.Catalog, cfg Config) (*Model, diag.List) {
 		case Owned:
 			a.checkOwned(t)
 		case Unclassified:
-			a.reportOn(t, RuleUnclassified, t.Pos, fmt.Sprintf("table %s has no %s column and is not declared global: every tenant can read it", t.Name, cfg.Column),
+			a.reportOn(t, rule.Unclassified, t.Pos, fmt.Sprintf("table %s has no %s column and is not declared global: every tenant can read it", t.Name, cfg.Column),
 				fmt.Sprintf("add it to global: in %s if every tenant may read it, or add the column and give each row its tenant:\n%s",
 					a.configFile(), a.addTenantColumn(t.Name, BackfillPlaceholder, "")))
 		}
@@ -79,21 +80,21 @@ type analysis struct {
 	root  *catalog.Table
 }
 
-func (a *analysis) report(r Rule, pos source.Pos, msg, fix string) {
+func (a *analysis) report(r rule.Rule, pos source.Pos, msg, fix string) {
 	a.reportAs(r, r.Severity, pos, msg, fix)
 }
 
-func (a *analysis) reportAs(r Rule, sev diag.Severity, pos source.Pos, msg, fix string) {
+func (a *analysis) reportAs(r rule.Rule, sev diag.Severity, pos source.Pos, msg, fix string) {
 	a.diags.Add(diag.Diagnostic{Pos: pos, Severity: sev, Rule: r.Name, Message: msg, Fix: fix})
 }
 
 // reportOn reports a finding about table t, which per-table rule overrides
 // (rules: {NAME: {tables: […]}}) can then match.
-func (a *analysis) reportOn(t *Table, r Rule, pos source.Pos, msg, fix string) {
+func (a *analysis) reportOn(t *Table, r rule.Rule, pos source.Pos, msg, fix string) {
 	a.reportOnAs(t, r, r.Severity, pos, msg, fix)
 }
 
-func (a *analysis) reportOnAs(t *Table, r Rule, sev diag.Severity, pos source.Pos, msg, fix string) {
+func (a *analysis) reportOnAs(t *Table, r rule.Rule, sev diag.Severity, pos source.Pos, msg, fix string) {
 	a.diags.Add(diag.Diagnostic{Pos: pos, Table: t.Name.String(), Severity: sev, Rule: r.Name, Message: msg, Fix: fix})
 }
 
@@ -119,7 +120,7 @@ func (a *analysis) resolveRoot() bool {
 	}
 	name, err := catalog.ParseName(a.cfg.Root)
 	if err != nil {
-		a.report(RuleTenantRoot, pos, "tenant.table: "+err.Error(), "")
+		a.report(rule.TenantRoot, pos, "tenant.table: "+err.Error(), "")
 		return false
 	}
 	a.model.Tenant.Root = name
@@ -129,13 +130,13 @@ func (a *analysis) resolveRoot() bool {
 		if a.cfg.File == "" {
 			what = "the default tenant.table; no tenantc.yaml sets another"
 		}
-		a.report(RuleTenantRoot, pos, fmt.Sprintf("tenant table %s (%s) is not in the schema", name, what),
+		a.report(rule.TenantRoot, pos, fmt.Sprintf("tenant table %s (%s) is not in the schema", name, what),
 			fmt.Sprintf("create it, e.g. CREATE TABLE %s (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), name text NOT NULL);\nor set tenant.table in %s", name, a.configFile()))
 		return false
 	}
 	pk := a.root.PrimaryKey
 	if pk == nil || len(pk.Columns) != 1 {
-		a.report(RuleTenantRoot, a.root.Pos, fmt.Sprintf("tenant table %s needs a single-column primary key for tenant columns to reference", name), "")
+		a.report(rule.TenantRoot, a.root.Pos, fmt.Sprintf("tenant table %s needs a single-column primary key for tenant columns to reference", name), "")
 		return false
 	}
 	key := a.root.Column(pk.Columns[0])
@@ -145,7 +146,7 @@ func (a *analysis) resolveRoot() bool {
 	a.model.Tenant.Key = key.Name
 	a.model.Tenant.Type = key.Type.String()
 	if !slices.Contains(KeyTypes, a.model.Tenant.Type) {
-		a.report(RuleTenantRoot, key.Pos, fmt.Sprintf("tenant key %s.%s has type %s; tenantc supports %s", name, key.Name, key.Type, strings.Join(KeyTypes, ", ")), "")
+		a.report(rule.TenantRoot, key.Pos, fmt.Sprintf("tenant key %s.%s has type %s; tenantc supports %s", name, key.Name, key.Type, strings.Join(KeyTypes, ", ")), "")
 		return false
 	}
 	return true
@@ -161,11 +162,11 @@ func (a *analysis) classify() {
 		}
 		n, err := catalog.ParseName(g)
 		if err != nil {
-			a.report(RuleGlobalUnknown, pos, "global: "+err.Error(), "")
+			a.report(rule.GlobalUnknown, pos, "global: "+err.Error(), "")
 			continue
 		}
 		if a.cat.Table(n) == nil {
-			a.report(RuleGlobalUnknown, pos, fmt.Sprintf("global table %s is not in the schema", n), "remove it from global: or fix its name")
+			a.report(rule.GlobalUnknown, pos, fmt.Sprintf("global table %s is not in the schema", n), "remove it from global: or fix its name")
 		}
 		global[n] = true
 	}
@@ -183,7 +184,7 @@ func (a *analysis) classify() {
 		case global[ct.Name]:
 			t.Kind = Global
 			if col != nil {
-				a.reportOn(t, RuleGlobalTenantColumn, col.Pos, fmt.Sprintf("table %s is declared global but has the tenant column %s: every tenant can read every row", ct.Name, col.Name),
+				a.reportOn(t, rule.GlobalTenantColumn, col.Pos, fmt.Sprintf("table %s is declared global but has the tenant column %s: every tenant can read every row", ct.Name, col.Name),
 					fmt.Sprintf("remove %s from global: in %s to give it tenant policies", ct.Name, a.configFile()))
 			}
 		case col != nil:
@@ -244,21 +245,21 @@ func (a *analysis) checkScoped(t *Table) {
 	col := t.TenantColumn
 	tn, cn := t.Name.String(), catalog.QuoteIdent(col.Name)
 	if typ := col.Type.String(); a.model.Tenant.Type != "" && typ != a.model.Tenant.Type {
-		a.reportOn(t, RuleTenantColumnType, col.Pos, fmt.Sprintf("tenant column %s.%s has type %s but the tenant key %s.%s is %s", t.Name, col.Name, typ, a.model.Tenant.Root, a.model.Tenant.Key, a.model.Tenant.Type),
+		a.reportOn(t, rule.TenantColumnType, col.Pos, fmt.Sprintf("tenant column %s.%s has type %s but the tenant key %s.%s is %s", t.Name, col.Name, typ, a.model.Tenant.Root, a.model.Tenant.Key, a.model.Tenant.Type),
 			fmt.Sprintf("ALTER TABLE %s ALTER COLUMN %s TYPE %s USING %s::%s;", tn, cn, a.model.Tenant.Type, cn, a.model.Tenant.Type))
 	}
 	if !col.NotNull {
-		a.reportOn(t, RuleNullableTenant, col.Pos, fmt.Sprintf("tenant column %s.%s is nullable: a row with no tenant is visible to no tenant", t.Name, col.Name),
+		a.reportOn(t, rule.NullableTenant, col.Pos, fmt.Sprintf("tenant column %s.%s is nullable: a row with no tenant is visible to no tenant", t.Name, col.Name),
 			fmt.Sprintf("UPDATE %s SET %s = %s WHERE %s IS NULL;  -- or delete the rows no tenant owns\nALTER TABLE %s ALTER COLUMN %s SET NOT NULL;", tn, cn, BackfillPlaceholder, cn, tn, cn))
 	}
 	if a.root != nil && !slices.ContainsFunc(t.ForeignKeys, func(fk *catalog.ForeignKey) bool {
 		return fk.RefTable == a.root.Name && slices.Equal(fk.Columns, []string{col.Name})
 	}) {
-		a.reportOn(t, RuleTenantFK, col.Pos, fmt.Sprintf("tenant column %s.%s has no foreign key to %s", t.Name, col.Name, a.root.Name),
+		a.reportOn(t, rule.TenantFK, col.Pos, fmt.Sprintf("tenant column %s.%s has no foreign key to %s", t.Name, col.Name, a.root.Name),
 			fmt.Sprintf("ALTER TABLE %s ADD FOREIGN KEY (%s) REFERENCES %s (%s);", tn, cn, a.root.Name, catalog.QuoteIdent(a.model.Tenant.Key)))
 	}
 	if !HasLeadingIndex(t.Table, col.Name) {
-		a.reportOn(t, RuleTenantIndex, t.Pos, fmt.Sprintf("no index of %s starts with %s; tenantc's migration adds %s", t.Name, col.Name, catalog.QuoteIdent(TenantIndexName(t.Table, col.Name))),
+		a.reportOn(t, rule.TenantIndex, t.Pos, fmt.Sprintf("no index of %s starts with %s; tenantc's migration adds %s", t.Name, col.Name, catalog.QuoteIdent(TenantIndexName(t.Table, col.Name))),
 			tenantIndexFix(t, col.Name))
 	}
 	a.checkSequenceColumns(t)
@@ -277,9 +278,9 @@ func (a *analysis) checkScoped(t *Table) {
 		fix := fmt.Sprintf("make it (%s, %s)", cn, quoteList(k.Columns))
 		if lookupKey(k) {
 			fix = fmt.Sprintf("if %s is looked up before the tenant is known (an API key, a session token, a login email), keep it globally unique and mark the table in %s:\n  rules: {%s: {severity: off, tables: [%s]}}\notherwise make it (%s, %s)",
-				k.Columns[0], a.configFile(), RuleKeyWithoutTenant.Name, configTableName(t.Name), cn, quoteList(k.Columns))
+				k.Columns[0], a.configFile(), rule.KeyWithoutTenant.Name, configTableName(t.Name), cn, quoteList(k.Columns))
 		}
-		a.reportOn(t, RuleKeyWithoutTenant, k.Pos, fmt.Sprintf("%s %s of %s (%s) does not include %s: a duplicate-key error tells one tenant that another has that value", what, k.Name, t.Name, strings.Join(k.Columns, ", "), col.Name), fix)
+		a.reportOn(t, rule.KeyWithoutTenant, k.Pos, fmt.Sprintf("%s %s of %s (%s) does not include %s: a duplicate-key error tells one tenant that another has that value", what, k.Name, t.Name, strings.Join(k.Columns, ", "), col.Name), fix)
 	}
 	for _, fk := range t.ForeignKeys {
 		ref := a.model.Table(fk.RefTable)
@@ -290,7 +291,7 @@ func (a *analysis) checkScoped(t *Table) {
 			continue
 		}
 		fix := compositeFK(t.Name, col.Name, fk, ref.Table, ref.TenantColumn.Name)
-		a.reportOn(t, RuleCrossTenantFK, fk.Pos, fmt.Sprintf("foreign key %s from %s to %s does not include %s: foreign-key checks ignore RLS, so a row can reference another tenant's row", fk.Name, t.Name, ref.Name, col.Name), fix)
+		a.reportOn(t, rule.CrossTenantFK, fk.Pos, fmt.Sprintf("foreign key %s from %s to %s does not include %s: foreign-key checks ignore RLS, so a row can reference another tenant's row", fk.Name, t.Name, ref.Name, col.Name), fix)
 	}
 }
 
@@ -331,7 +332,7 @@ func (a *analysis) checkSequenceColumns(t *Table) {
 		if c.Identity != "" {
 			drop = "DROP IDENTITY"
 		}
-		a.reportOn(t, RuleScopedSerial, c.Pos, fmt.Sprintf("column %s.%s takes its values from a sequence (%s) that every tenant shares: a tenant that sees the values 1041 and then 1057 learns that other tenants inserted 15 rows in between", t.Name, c.Name, how),
+		a.reportOn(t, rule.ScopedSerial, c.Pos, fmt.Sprintf("column %s.%s takes its values from a sequence (%s) that every tenant shares: a tenant that sees the values 1041 and then 1057 learns that other tenants inserted 15 rows in between", t.Name, c.Name, how),
 			fmt.Sprintf("use a value that tells nothing: ALTER TABLE %s ALTER COLUMN %s %s, ALTER COLUMN %s TYPE uuid USING gen_random_uuid(), ALTER COLUMN %s SET DEFAULT gen_random_uuid();\nor number rows per tenant: PRIMARY KEY (%s, <number>) with the number counted per tenant", tn, cn, drop, cn, cn, catalog.QuoteIdent(t.TenantColumn.Name)))
 	}
 }
@@ -352,7 +353,7 @@ func (a *analysis) checkOwned(t *Table) {
 	for i, n := range t.Path {
 		parts[i] = n.String()
 	}
-	a.reportOn(t, RuleIndirectlyOwned, t.Pos, fmt.Sprintf("table %s belongs to a tenant only through foreign keys (%s) and has no %s column: every tenant can read all of it", t.Name, strings.Join(parts, " → "), a.cfg.Column),
+	a.reportOn(t, rule.IndirectlyOwned, t.Pos, fmt.Sprintf("table %s belongs to a tenant only through foreign keys (%s) and has no %s column: every tenant can read all of it", t.Name, strings.Join(parts, " → "), a.cfg.Column),
 		a.ownedFix(t))
 }
 
@@ -363,10 +364,10 @@ func (a *analysis) checkPolicies(t *Table) {
 			continue
 		}
 		if p.Permissive {
-			a.reportOn(t, RuleForeignPolicy, p.Pos, fmt.Sprintf("permissive policy %s on %s was not written by tenantc: it is OR-ed with the tenant policy, so any row it admits is visible across tenants", p.Name, t.Name),
+			a.reportOn(t, rule.ForeignPolicy, p.Pos, fmt.Sprintf("permissive policy %s on %s was not written by tenantc: it is OR-ed with the tenant policy, so any row it admits is visible across tenants", p.Name, t.Name),
 				fmt.Sprintf("DROP POLICY %s ON %s;  -- or make it AS RESTRICTIVE to only narrow access", catalog.QuoteIdent(p.Name), t.Name))
 		} else {
-			a.reportOnAs(t, RuleForeignPolicy, diag.Warning, p.Pos, fmt.Sprintf("restrictive policy %s on %s was not written by tenantc; it narrows the tenant policy, check that is intended", p.Name, t.Name), "")
+			a.reportOnAs(t, rule.ForeignPolicy, diag.Warning, p.Pos, fmt.Sprintf("restrictive policy %s on %s was not written by tenantc; it narrows the tenant policy, check that is intended", p.Name, t.Name), "")
 		}
 	}
 }
@@ -384,11 +385,11 @@ func (a *analysis) checkViews() {
 			continue
 		}
 		if v.Materialized {
-			a.report(RuleViewInvoker, v.Pos, fmt.Sprintf("materialized view %s stores rows of %s with no RLS: every tenant can read all of them", v.Name, strings.Join(scoped, ", ")),
+			a.report(rule.ViewInvoker, v.Pos, fmt.Sprintf("materialized view %s stores rows of %s with no RLS: every tenant can read all of them", v.Name, strings.Join(scoped, ", ")),
 				"replace it with a view WITH (security_invoker = true), or revoke it from the application role")
 			continue
 		}
-		a.report(RuleViewInvoker, v.Pos, fmt.Sprintf("view %s reads %s with its owner's rights: if the owner can bypass RLS, every tenant's rows show", v.Name, strings.Join(scoped, ", ")),
+		a.report(rule.ViewInvoker, v.Pos, fmt.Sprintf("view %s reads %s with its owner's rights: if the owner can bypass RLS, every tenant's rows show", v.Name, strings.Join(scoped, ", ")),
 			fmt.Sprintf("ALTER VIEW %s SET (security_invoker = true);", v.Name))
 	}
 }
@@ -427,7 +428,7 @@ func (a *analysis) checkFunctions() {
 		if f.SearchPath == "" {
 			fix += fmt.Sprintf(";\nfix its search_path too: ALTER FUNCTION %s SET search_path = pg_catalog, public;", f.Name)
 		}
-		a.report(RuleSecurityDefiner, f.Pos, fmt.Sprintf("function %s is SECURITY DEFINER: it runs with its owner's rights and can bypass tenant policies", f.Name), fix)
+		a.report(rule.SecurityDefiner, f.Pos, fmt.Sprintf("function %s is SECURITY DEFINER: it runs with its owner's rights and can bypass tenant policies", f.Name), fix)
 	}
 }
 

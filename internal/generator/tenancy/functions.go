@@ -6,6 +6,7 @@ import (
 
 	"github.com/tenantc/tenantc/internal/generator/catalog"
 	"github.com/tenantc/tenantc/internal/generator/diag"
+	"github.com/tenantc/tenantc/internal/generator/rule"
 )
 
 // tenantSwitches finds the functions of cat that can change the tenant
@@ -120,10 +121,10 @@ func (a *analysis) checkFunctionBodies() {
 	switches := tenantSwitches(a.cat, a.model.Tenant.Setting)
 	for _, f := range a.cat.Functions {
 		if r, ok := switches[f]; ok {
-			a.report(RuleFunctionSetsTenant, f.Pos, fmt.Sprintf("function %s switches the tenant: it %s; a query (or trigger, or another function) that calls it runs the rest of its transaction as whichever tenant the function picks", f.Name, r),
+			a.report(rule.FunctionSetsTenant, f.Pos, fmt.Sprintf("function %s switches the tenant: it %s; a query (or trigger, or another function) that calls it runs the rest of its transaction as whichever tenant the function picks", f.Name, r),
 				switchFix(a.model.Tenant.Setting))
 		} else if f.Body.Unread != "" {
-			a.reportAs(RuleFunctionSetsTenant, diag.Warning, f.Pos, fmt.Sprintf("cannot read the body of function %s (%s), so tenantc cannot tell whether it switches the tenant", f.Name, f.Body.Unread),
+			a.reportAs(rule.FunctionSetsTenant, diag.Warning, f.Pos, fmt.Sprintf("cannot read the body of function %s (%s), so tenantc cannot tell whether it switches the tenant", f.Name, f.Body.Unread),
 				"check by hand that it does not set "+a.model.Tenant.Setting+", or re-create it from SQL that parses")
 		}
 	}
@@ -141,7 +142,7 @@ func (c *queryCheck) checkCalls(q *catalog.Query) {
 			if !ok || f.Name.Name != call.Name.Name || call.Name.Schema != "" && call.Name.Schema != f.Name.Schema {
 				continue
 			}
-			c.report(RuleQueryFunctionSetsTenant, q, call.Pos,
+			c.report(rule.QueryFunctionSetsTenant, q, call.Pos,
 				fmt.Sprintf("query %s calls %s, which switches the tenant: it %s; the rest of the query's transaction runs as that tenant", q.Name, f.Name, r),
 				switchFix(c.model.Tenant.Setting))
 			break

@@ -7,6 +7,7 @@ import (
 
 	"github.com/tenantc/tenantc/internal/generator/catalog"
 	"github.com/tenantc/tenantc/internal/generator/diag"
+	"github.com/tenantc/tenantc/internal/generator/rule"
 	"github.com/tenantc/tenantc/internal/generator/sqlexpr"
 )
 
@@ -26,12 +27,12 @@ func CheckPolicies(m *Model) diag.List {
 		if t.Kind == Root || t.Kind == Scoped {
 			c.protected(t)
 		} else if !t.RLSEnabled && len(t.Policies) > 0 {
-			c.report(RuleRLSDisabled, t, nil, fmt.Sprintf("table %s has policies but row level security is not enabled: PostgreSQL ignores them and every role reads and writes every row", t.Name),
+			c.report(rule.RLSDisabled, t, nil, fmt.Sprintf("table %s has policies but row level security is not enabled: PostgreSQL ignores them and every role reads and writes every row", t.Name),
 				fmt.Sprintf("ALTER TABLE %s ENABLE ROW LEVEL SECURITY;", t.Name))
 		} else if t.RLSEnabled && len(t.Policies) == 0 && !t.Store {
 			// A store table with no policy is locked on purpose: only the
 			// store's BYPASSRLS role reaches it.
-			c.report(RuleRLSWithoutPolicy, t, nil, fmt.Sprintf("table %s has row level security enabled but no policy: no role that obeys RLS can read or write a row of it", t.Name),
+			c.report(rule.RLSWithoutPolicy, t, nil, fmt.Sprintf("table %s has row level security enabled but no policy: no role that obeys RLS can read or write a row of it", t.Name),
 				fmt.Sprintf("ALTER TABLE %s DISABLE ROW LEVEL SECURITY;  -- if every tenant may use it, or add the policy it needs", t.Name))
 		}
 	}
@@ -50,7 +51,7 @@ func PolicyObject(table catalog.Name, policy string) string {
 }
 
 // report adds a diagnostic about t, or about p when p is not nil.
-func (c *policyCheck) report(r Rule, t *Table, p *catalog.Policy, msg, fix string) {
+func (c *policyCheck) report(r rule.Rule, t *Table, p *catalog.Policy, msg, fix string) {
 	d := diag.Diagnostic{Pos: t.Pos, Object: t.Name.String(), Table: t.Name.String(), Severity: r.Severity, Rule: r.Name, Message: msg, Fix: fix}
 	if p != nil {
 		d.Pos, d.Object = p.Pos, PolicyObject(t.Name, p.Name)
@@ -110,11 +111,11 @@ func sides(cmd string) (using, check bool) {
 func (c *policyCheck) protected(t *Table) {
 	tn := t.Name.String()
 	if !t.RLSEnabled {
-		c.report(RuleRLSDisabled, t, nil, fmt.Sprintf("table %s is protected (%s) but row level security is not enabled: its policies are ignored and every tenant sees every row", t.Name, t.Kind),
+		c.report(rule.RLSDisabled, t, nil, fmt.Sprintf("table %s is protected (%s) but row level security is not enabled: its policies are ignored and every tenant sees every row", t.Name, t.Kind),
 			fmt.Sprintf("ALTER TABLE %s ENABLE ROW LEVEL SECURITY;", tn))
 	}
 	if !t.RLSForced {
-		c.report(RuleRLSNotForced, t, nil, fmt.Sprintf("table %s does not force row level security: its owner skips the policies", t.Name),
+		c.report(rule.RLSNotForced, t, nil, fmt.Sprintf("table %s does not force row level security: its owner skips the policies", t.Name),
 			fmt.Sprintf("ALTER TABLE %s FORCE ROW LEVEL SECURITY;", tn))
 	}
 
@@ -149,7 +150,7 @@ func (c *policyCheck) protected(t *Table) {
 			}
 			what = "none of its policies (" + strings.Join(names, ", ") + ")"
 		}
-		c.report(RuleTenantPolicyMissing, t, nil, fmt.Sprintf("table %s is protected (%s) but %s compares %s with the tenant setting %s", t.Name, t.Kind, what, col, setting),
+		c.report(rule.TenantPolicyMissing, t, nil, fmt.Sprintf("table %s is protected (%s) but %s compares %s with the tenant setting %s", t.Name, t.Kind, what, col, setting),
 			c.tenantPolicySQL(t))
 	}
 
@@ -223,7 +224,7 @@ func (c *policyCheck) policy(t *Table, p *policyInfo, infos []*policyInfo) {
 			clauses = append(clauses, "WITH CHECK ("+p.Check+")")
 		}
 		if len(clauses) > 0 {
-			c.report(RulePolicyAlwaysTrue, t, p.Policy, fmt.Sprintf("permissive policy %s on %s is always true (%s): it admits every tenant's rows", p.Name, t.Name, strings.Join(clauses, ", ")),
+			c.report(rule.PolicyAlwaysTrue, t, p.Policy, fmt.Sprintf("permissive policy %s on %s is always true (%s): it admits every tenant's rows", p.Name, t.Name, strings.Join(clauses, ", ")),
 				fmt.Sprintf("DROP POLICY %s ON %s;  -- or make it AS RESTRICTIVE, or compare %s with the tenant setting", pn, tn, qcol))
 		}
 	}
@@ -237,7 +238,7 @@ func (c *policyCheck) policy(t *Table, p *policyInfo, infos []*policyInfo) {
 		case has(func(f catalog.PolicyFacts) bool { return f.ComparesTenant && !f.TenantRequired && f.TopLevelOr }):
 			what = "the tenant comparison is OR-ed with another condition, so a row of another tenant is admitted whenever that condition holds"
 		}
-		c.report(RulePolicyOrBypass, t, p.Policy, fmt.Sprintf("policy %s on %s: %s", p.Name, t.Name, what),
+		c.report(rule.PolicyOrBypass, t, p.Policy, fmt.Sprintf("policy %s on %s: %s", p.Name, t.Name, what),
 			"keep the tenant policy a single equality and give a role that must see every tenant BYPASSRLS (tenant.System), e.g.\n"+
 				fmt.Sprintf("ALTER POLICY %s ON %s USING (%s = %s);", pn, tn, qcol, current))
 	}
@@ -249,25 +250,25 @@ func (c *policyCheck) policy(t *Table, p *policyInfo, infos []*policyInfo) {
 		if p.Command != "insert" {
 			what = fmt.Sprintf("its USING compares %s with %s but %s", col, setting, what)
 		}
-		c.report(RulePolicyMissingCheck, t, p.Policy, fmt.Sprintf("permissive policy %s on %s: %s, so a write can put a row into another tenant", p.Name, t.Name, what),
+		c.report(rule.PolicyMissingCheck, t, p.Policy, fmt.Sprintf("permissive policy %s on %s: %s, so a write can put a row into another tenant", p.Name, t.Name, what),
 			fmt.Sprintf("ALTER POLICY %s ON %s WITH CHECK (%s = %s);", pn, tn, qcol, current))
 	}
 
 	if has(func(f catalog.PolicyFacts) bool { return f.ColumnCast && f.ColumnCastType != colType }) {
-		c.report(RulePolicyColumnCast, t, p.Policy, fmt.Sprintf("policy %s on %s casts or wraps the tenant column %s: no index on %s serves the comparison, so every query reads every tenant's rows", p.Name, t.Name, col, col), rewrite)
+		c.report(rule.PolicyColumnCast, t, p.Policy, fmt.Sprintf("policy %s on %s casts or wraps the tenant column %s: no index on %s serves the comparison, so every query reads every tenant's rows", p.Name, t.Name, col, col), rewrite)
 	}
 	if has(func(f catalog.PolicyFacts) bool { return f.ReadsSetting && !f.MissingOK }) {
-		c.report(RulePolicyNotMissingOK, t, p.Policy, fmt.Sprintf("policy %s on %s calls current_setting('%s') without missing_ok: with no tenant set, queries fail with an error instead of returning no rows", p.Name, t.Name, setting),
+		c.report(rule.PolicyNotMissingOK, t, p.Policy, fmt.Sprintf("policy %s on %s calls current_setting('%s') without missing_ok: with no tenant set, queries fail with an error instead of returning no rows", p.Name, t.Name, setting),
 			fmt.Sprintf("pass missing_ok: current_setting('%s', true); in full:\n%s", setting, strings.TrimPrefix(rewrite, "compare the bare column with the setting read once, e.g.\n")))
 	}
 	if has(func(f catalog.PolicyFacts) bool { return f.ReadsSetting && !f.InitPlan }) {
-		c.report(RulePolicyNotInitPlan, t, p.Policy, fmt.Sprintf("policy %s on %s calls current_setting('%s') outside a sub-select: it is evaluated for every row instead of once per query", p.Name, t.Name, setting),
+		c.report(rule.PolicyNotInitPlan, t, p.Policy, fmt.Sprintf("policy %s on %s calls current_setting('%s') outside a sub-select: it is evaluated for every row instead of once per query", p.Name, t.Name, setting),
 			fmt.Sprintf("wrap the read in (SELECT …): %s = %s", qcol, current))
 	}
 	if c.model.Tenant.Type != "text" && has(func(f catalog.PolicyFacts) bool {
 		return f.ReadsSetting && !f.EmptyGuard && !(f.ColumnCast && f.ColumnCastType == "text")
 	}) {
-		c.report(RulePolicyEmptySetting, t, p.Policy, fmt.Sprintf("policy %s on %s casts current_setting('%s') to %s without NULLIF(…, ''): on a pooled connection where the setting was set before it reads '' and the cast fails instead of matching no rows", p.Name, t.Name, setting, c.model.Tenant.Type),
+		c.report(rule.PolicyEmptySetting, t, p.Policy, fmt.Sprintf("policy %s on %s casts current_setting('%s') to %s without NULLIF(…, ''): on a pooled connection where the setting was set before it reads '' and the cast fails instead of matching no rows", p.Name, t.Name, setting, c.model.Tenant.Type),
 			fmt.Sprintf("read it as NULLIF(current_setting('%s', true), '')::%s, e.g. %s = %s", setting, c.model.Tenant.Type, qcol, current))
 	}
 }
@@ -288,11 +289,11 @@ func (c *policyCheck) otherSetting(t *Table, p *policyInfo) {
 	if name == "(computed)" {
 		what = "a setting whose name is computed"
 	}
-	sev, effect := RulePolicyOtherSetting.Severity, "any SQL in a tenant's transaction can set it (set_config needs no privilege) and so change which rows the policy admits"
+	sev, effect := rule.PolicyOtherSetting.Severity, "any SQL in a tenant's transaction can set it (set_config needs no privilege) and so change which rows the policy admits"
 	if !p.Permissive {
 		sev, effect = diag.Warning, "any SQL in a tenant's transaction can set it; as the policy is restrictive it can only narrow what the tenant policy admits, check that is intended"
 	}
-	d := diag.Diagnostic{Pos: p.Pos, Object: PolicyObject(t.Name, p.Name), Table: t.Name.String(), Severity: sev, Rule: RulePolicyOtherSetting.Name,
+	d := diag.Diagnostic{Pos: p.Pos, Object: PolicyObject(t.Name, p.Name), Table: t.Name.String(), Severity: sev, Rule: rule.PolicyOtherSetting.Name,
 		Message: fmt.Sprintf("policy %s on %s reads %s besides the tenant setting %s: %s", p.Name, t.Name, what, c.model.Tenant.Setting, effect),
 		Fix: fmt.Sprintf("compare only %s with the tenant setting; a role that must see every tenant gets BYPASSRLS (tenant.System), e.g.\nALTER POLICY %s ON %s USING (%s = %s);",
 			t.TenantColumn.Name, catalog.QuoteIdent(p.Name), t.Name, catalog.QuoteIdent(t.TenantColumn.Name), TenantCurrent(c.model.Tenant))}
@@ -332,7 +333,7 @@ func (c *policyCheck) modified(t *Table, p *policyInfo) {
 	if len(diffs) == 0 {
 		return
 	}
-	c.report(RuleTenantPolicyModified, t, p.Policy,
+	c.report(rule.TenantPolicyModified, t, p.Policy,
 		fmt.Sprintf("policy %s on %s has tenantc's name but is not what tenantc writes (%s = %s for ALL, PUBLIC, USING and WITH CHECK): %s; tenantc generate leaves a policy of that name alone, so the change stays unreviewed",
 			p.Name, t.Name, t.TenantColumn.Name, TenantCurrent(c.model.Tenant), strings.Join(diffs, "; ")),
 		fmt.Sprintf("DROP POLICY %s ON %s;\n%s\n-- or give your policy another name, so it is judged as your own", PolicyName, t.Name, c.tenantPolicySQL(t)))
@@ -418,7 +419,7 @@ func (c *policyCheck) multiplePermissive(t *Table, infos []*policyInfo) {
 		}
 		cmds := strings.ToUpper(strings.Join(g.cmds, ", "))
 		last := g.policies[len(g.policies)-1] // the one that made them several
-		c.diags.Add(diag.Diagnostic{Pos: last.Pos, Object: t.Name.String(), Table: t.Name.String(), Severity: RuleMultiplePermissive.Severity, Rule: RuleMultiplePermissive.Name,
+		c.diags.Add(diag.Diagnostic{Pos: last.Pos, Object: t.Name.String(), Table: t.Name.String(), Severity: rule.MultiplePermissive.Severity, Rule: rule.MultiplePermissive.Name,
 			Message: fmt.Sprintf("table %s has %d permissive policies for %s and role %s (%s): PostgreSQL ORs them, so a row any one admits is visible, and evaluates each for every row", t.Name, len(names), cmds, strings.Join(g.roles, ", "), strings.Join(names, ", ")),
 			Fix:     "merge them into one policy, or make all but the tenant policy AS RESTRICTIVE so they narrow it instead of widening it"})
 	}

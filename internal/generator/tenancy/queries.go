@@ -6,6 +6,7 @@ import (
 
 	"github.com/tenantc/tenantc/internal/generator/catalog"
 	"github.com/tenantc/tenantc/internal/generator/diag"
+	"github.com/tenantc/tenantc/internal/generator/rule"
 	"github.com/tenantc/tenantc/internal/generator/source"
 )
 
@@ -36,7 +37,7 @@ type queryCheck struct {
 }
 
 // report adds a diagnostic at pos, or at the query's annotation when pos is unknown.
-func (c *queryCheck) report(r Rule, q *catalog.Query, pos source.Pos, msg, fix string) {
+func (c *queryCheck) report(r rule.Rule, q *catalog.Query, pos source.Pos, msg, fix string) {
 	if !pos.IsValid() {
 		pos = q.Pos
 	}
@@ -51,24 +52,24 @@ func (c *queryCheck) check(q *catalog.Query) {
 		where := s.Pos
 		if isTenant(s.Setting) {
 			if s.Function == "set_config" {
-				c.report(RuleQueryTenantSetting, q, where,
+				c.report(rule.QueryTenantSetting, q, where,
 					fmt.Sprintf("query %s sets the tenant setting with %s: the runtime sets the tenant; a query that does it itself can switch tenants", q.Name, call),
 					fmt.Sprintf("remove it: the tenant runtime sets it, with set_config('%s', $1, true), in the transaction the query runs in", setting))
 			} else {
-				c.report(RuleQueryTenantSetting, q, where,
+				c.report(rule.QueryTenantSetting, q, where,
 					fmt.Sprintf("query %s reads the tenant setting with %s: the tenant is the runtime's to set and RLS already limits the query to it; a query that reads the setting itself depends on how and whether it is set (unset it is NULL, or '' once anything set it on the connection)", q.Name, call),
 					"remove it: the policies filter by tenant already; if the query needs the tenant id as a value, take it as a parameter, e.g. sqlc.arg(tenant_id)")
 			}
 		}
 		if s.Function == "set_config" {
-			c.report(RuleQuerySetConfig, q, where,
+			c.report(rule.QuerySetConfig, q, where,
 				fmt.Sprintf("query %s calls %s: a query must not change settings; with is_local false the value stays on the pooled connection for the next tenant's queries, and set_config can set the tenant setting too", q.Name, call),
 				"remove it; a setting the application needs belongs on its role (ALTER ROLE … SET name = value), and the tenant setting is the runtime's")
 		}
 	}
 	for _, t := range q.Tables {
 		if t.Written && t.Name.Name == "pg_settings" && (t.Name.Schema == "public" || t.Name.Schema == "pg_catalog") {
-			c.report(RuleQuerySetConfig, q, t.Pos,
+			c.report(rule.QuerySetConfig, q, t.Pos,
 				fmt.Sprintf("query %s updates pg_settings, which calls set_config for every row it changes", q.Name),
 				"remove it; a setting the application needs belongs on its role (ALTER ROLE … SET name = value)")
 		}
@@ -80,7 +81,7 @@ func (c *queryCheck) check(q *catalog.Query) {
 	c.checkCalls(q)
 
 	if d := q.DDL; d != nil {
-		c.report(RuleQueryDDL, q, d.Pos,
+		c.report(rule.QueryDDL, q, d.Pos,
 			fmt.Sprintf("query %s is DDL (%s): schema changes in a query file escape tenantc's analysis (a table created here gets no policies) and run with the application role's rights", q.Name, d.Statement),
 			"move it to a migration in the schema directory, where tenantc checks it and generates the table's RLS; the application role should not own tables or hold DDL rights")
 	}
@@ -92,7 +93,7 @@ func (c *queryCheck) check(q *catalog.Query) {
 		if t == nil || t.Kind != Scoped {
 			continue
 		}
-		c.report(RuleQueryPatternFilter, q, p.Pos,
+		c.report(rule.QueryPatternFilter, q, p.Pos,
 			fmt.Sprintf("query %s filters %s.%s with %s, which is not LEAKPROOF: under RLS PostgreSQL cannot use an index for it and filters every row of the tenant (measured: 12 ms instead of 0.06 ms with an index)", q.Name, t.Name, p.Column, p.Op),
 			patternFix(t, p))
 	}
@@ -105,24 +106,24 @@ func (c *queryCheck) checkSession(q *catalog.Query, s *catalog.SessionChange, te
 	}
 	where := s.Pos
 	if tenant {
-		c.report(RuleQueryTenantSetting, q, where,
+		c.report(rule.QueryTenantSetting, q, where,
 			fmt.Sprintf("query %s runs %s: the runtime sets the tenant; a query that does it itself can switch tenants", q.Name, what),
 			fmt.Sprintf("remove it: the tenant runtime sets it, with set_config('%s', $1, true), in the transaction the query runs in", c.model.Tenant.Setting))
 	}
 	switch s.Setting {
 	case "role", "session_authorization":
-		c.report(RuleQueryRoleChange, q, where,
+		c.report(rule.QueryRoleChange, q, where,
 			fmt.Sprintf("query %s runs %s: a role change can pick a role that bypasses RLS, and it outlives the query on a pooled connection", q.Name, what),
 			"remove it; connect as the application role, which must not have BYPASSRLS, and let the runtime scope each transaction to a tenant")
 		return
 	}
 	switch {
 	case s.Statement == "RESET ALL" || strings.HasPrefix(s.Statement, "DISCARD"):
-		c.report(RuleQueryRoleChange, q, where,
+		c.report(rule.QueryRoleChange, q, where,
 			fmt.Sprintf("query %s runs %s: it resets the session, the role and the tenant setting included, in the middle of the tenant transaction", q.Name, what),
 			"remove it: the runtime's tenant setting is transaction-local and ends with the transaction, so there is nothing to reset")
 	default:
-		c.report(RuleQueryRoleChange, q, where,
+		c.report(rule.QueryRoleChange, q, where,
 			fmt.Sprintf("query %s runs %s: it changes the session, and the change outlives the query (SET LOCAL: for the rest of the tenant transaction; SET: on the pooled connection, for the next tenant's queries)", q.Name, what),
 			"remove it; a setting the application needs belongs on its role: ALTER ROLE … SET name = value (PostgreSQL cannot prepare SET with a parameter either)")
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/tenantc/tenantc/internal/generator/catalog"
 	"github.com/tenantc/tenantc/internal/generator/parse"
+	"github.com/tenantc/tenantc/internal/generator/rule"
 	"github.com/tenantc/tenantc/internal/generator/source"
 	"github.com/tenantc/tenantc/internal/generator/tenancy"
 )
@@ -54,7 +55,7 @@ func TestStoreTablesAreGlobal(t *testing.T) {
 	m, rules := storeModel(t, "tenants", false)
 	require.Equal(t, tenancy.Unclassified, kinds(m)["organizations"])
 	require.Equal(t, tenancy.Scoped, kinds(m)["invitations"])
-	require.Contains(t, rules, tenancy.RuleUnclassified.Name)
+	require.Contains(t, rules, rule.Unclassified.Name)
 
 	m, rules = storeModel(t, "tenants", true)
 	require.Equal(t, map[string]tenancy.Kind{
