@@ -97,7 +97,9 @@ func Resolve(m *tenancy.Model, opts Options) (*Project, diag.List) {
 		users, pos = f.users, flavorPos
 	}
 	if users.Table != "" {
-		p.users, diags = resolveUsers(cat, users, opts.Store.UsersSet, pos, diags)
+		var userDiags diag.List
+		p.users, userDiags = resolveUsers(cat, users, opts.Store.UsersSet, pos)
+		diags = append(diags, userDiags...)
 	}
 	return p, diags
 }
@@ -138,7 +140,8 @@ func checkBridge(root *tenancy.Table, key string, f *flavor, pos source.Pos) dia
 
 // resolveUsers finds the users table. A table named in store.users must
 // exist; the flavor's default is used only when the schema has it.
-func resolveUsers(cat *catalog.Catalog, u config.StoreUsers, explicit bool, pos source.Pos, diags diag.List) ([]string, diag.List) {
+func resolveUsers(cat *catalog.Catalog, u config.StoreUsers, explicit bool, pos source.Pos) ([]string, diag.List) {
+	var diags diag.List
 	n, err := catalog.ParseName(u.Table)
 	if err != nil {
 		diags.Errorf(pos, "store.users.table: %v", err)
