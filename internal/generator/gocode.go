@@ -119,7 +119,7 @@ func generateGo(ctx context.Context, dir string, res *Result, overrides severity
 func readQueries(dir string, paths []string) ([]*source.File, error) {
 	var present []string
 	for _, p := range paths {
-		if _, err := os.Stat(filepath.Join(dir, p)); errors.Is(err, os.ErrNotExist) {
+		if _, err := os.Stat(filepath.Join(dir, p)); errors.Is(err, os.ErrNotExist) && !source.IsGlob(p) {
 			continue
 		}
 		present = append(present, p)

@@ -29,7 +29,7 @@ func checkPaths(dir string, cfg *config.Config) diag.List {
 		if cleanSlash(p) == migDir || exists(dir, p) {
 			continue
 		}
-		diags.Errorf(pathPos(cfg.SchemaPos, i, p), "schema path %q does not exist; fix the path, or create it", p)
+		diags.Errorf(pathPos(cfg.SchemaPos, i, p), "schema path %q %s; fix the path, or create it", p, missing(dir, p))
 	}
 	if cfg.SQLCFile == "" {
 		return diags // no Go code: the queries are not read
@@ -40,7 +40,7 @@ func checkPaths(dir string, cfg *config.Config) diag.List {
 		if cfg.QueriesPos == nil || exists(dir, p) {
 			continue
 		}
-		diags.Errorf(pathPos(cfg.QueriesPos, i, p), "queries path %q does not exist; fix the path, or create it (a missing path would drop the generated code of its queries)", p)
+		diags.Errorf(pathPos(cfg.QueriesPos, i, p), "queries path %q %s; fix the path, or create it (a missing path would drop the generated code of its queries)", p, missing(dir, p))
 	}
 	return diags
 }
@@ -52,9 +52,28 @@ func pathPos(positions []source.Pos, i int, p string) source.Pos {
 	return source.Pos{File: filepath.ToSlash(p)}
 }
 
+// exists reports whether path p names something: a glob pattern (sqlc's
+// schema: "schema/*.sql") must match at least one path. sqlc reads a pattern
+// matching nothing as no files; here that is the silent drop checkPaths exists
+// to report.
 func exists(dir, p string) bool {
+	if source.IsGlob(p) {
+		m, err := source.Glob(dir, p)
+		return err == nil && len(m) > 0
+	}
 	_, err := os.Stat(filepath.Join(dir, p))
 	return !errors.Is(err, os.ErrNotExist)
+}
+
+// missing says how path p, which exists rejects, names nothing.
+func missing(dir, p string) string {
+	if !source.IsGlob(p) {
+		return "does not exist"
+	}
+	if _, err := source.Glob(dir, p); err != nil {
+		return "is not a valid glob pattern (sqlc's patterns are Go's filepath.Match: *, ?, [a-z])"
+	}
+	return "matches no file"
 }
 
 func cleanSlash(p string) string { return path.Clean(filepath.ToSlash(p)) }

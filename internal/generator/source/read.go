@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"sort"
 	"strings"
 )
 
@@ -61,59 +60,103 @@ func keepUp(text string, marker *regexp.Regexp) string {
 	return string(b)
 }
 
-// ReadPaths reads every SQL file named by paths, each relative to dir. A
-// directory contributes its *.sql files (not recursively, as sqlc reads them) in
-// lexical order; golang-migrate down files are skipped. A path listed twice is read
-// once, at its first place.
+// ReadPaths reads every SQL file named by paths, each relative to dir, as sqlc
+// v1.31.1 finds them (its sqlpath.Glob): a path holding *, ?, [ or ] is a
+// pattern and stands for its matches in lexical order; a directory contributes
+// its files (not recursively) in lexical order; of all these, only names that
+// IsSQLFile accepts are read, so an explicitly named hidden or non-.sql file is
+// skipped as sqlc skips it. A file named twice is read once, at its first place.
 func ReadPaths(dir string, paths []string) ([]*File, error) {
 	var files []*File
 	seen := map[string]bool{}
-	add := func(rel string) error {
-		rel = filepath.ToSlash(filepath.Clean(rel))
-		if seen[rel] {
-			return nil
-		}
-		seen[rel] = true
-		content, err := os.ReadFile(filepath.Join(dir, rel))
-		if err != nil {
-			return err
-		}
-		files = append(files, Parse(rel, content))
-		return nil
-	}
 	for _, p := range paths {
-		full := filepath.Join(dir, p)
+		names, err := sqlFiles(dir, p)
+		if err != nil {
+			return nil, err
+		}
+		for _, rel := range names {
+			rel = filepath.ToSlash(filepath.Clean(rel))
+			if seen[rel] {
+				continue
+			}
+			seen[rel] = true
+			content, err := os.ReadFile(filepath.Join(dir, rel))
+			if err != nil {
+				return nil, err
+			}
+			files = append(files, Parse(rel, content))
+		}
+	}
+	return files, nil
+}
+
+// IsGlob reports whether a configured path is a pattern, by sqlc's test.
+func IsGlob(p string) bool { return strings.ContainsAny(p, "*?[]") }
+
+// Glob returns the paths, relative to dir, that pattern (relative to dir)
+// matches, in lexical order; none is not an error, as for sqlc.
+func Glob(dir, pattern string) ([]string, error) {
+	if dir == "" {
+		dir = "."
+	}
+	matches, err := filepath.Glob(filepath.Join(dir, pattern))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %v; fix the pattern (filepath.Match syntax: *, ?, [a-z])", filepath.ToSlash(pattern), err)
+	}
+	out := make([]string, 0, len(matches))
+	for _, m := range matches {
+		rel, err := filepath.Rel(dir, m)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, rel)
+	}
+	return out, nil
+}
+
+// IsSQLFile reports whether sqlc reads a file of this name: it ends in .sql, is
+// not hidden (editors' lock and swap files are dot files) and is not a
+// golang-migrate down migration.
+func IsSQLFile(name string) bool {
+	base := filepath.Base(name)
+	return strings.HasSuffix(base, ".sql") && !strings.HasPrefix(base, ".") && !IsDownFile(base)
+}
+
+// sqlFiles lists the files configured path p names, relative to dir, in the
+// order sqlc reads them.
+func sqlFiles(dir, p string) ([]string, error) {
+	paths := []string{p}
+	if IsGlob(p) {
+		var err error
+		if paths, err = Glob(dir, p); err != nil {
+			return nil, err
+		}
+	}
+	var out []string
+	for _, rel := range paths {
+		full := filepath.Join(dir, rel)
 		info, err := os.Stat(full)
 		if err != nil {
 			if os.IsNotExist(err) {
-				return nil, fmt.Errorf("%s: schema path does not exist; create it, or set schema: in tenantc.yaml (or sqlc.yaml)", filepath.ToSlash(p))
+				return nil, fmt.Errorf("%s: schema path does not exist; create it, or set schema: in tenantc.yaml (or sqlc.yaml)", filepath.ToSlash(rel))
 			}
 			return nil, err
 		}
 		if !info.IsDir() {
-			if err := add(p); err != nil {
-				return nil, err
+			if IsSQLFile(rel) {
+				out = append(out, rel)
 			}
 			continue
 		}
-		entries, err := os.ReadDir(full)
+		entries, err := os.ReadDir(full) // sorted by name
 		if err != nil {
 			return nil, err
 		}
-		names := make([]string, 0, len(entries))
 		for _, e := range entries {
-			if e.Type().IsRegular() || e.Type()&fs.ModeSymlink != 0 {
-				if strings.HasSuffix(e.Name(), ".sql") && !IsDownFile(e.Name()) {
-					names = append(names, e.Name())
-				}
-			}
-		}
-		sort.Strings(names)
-		for _, n := range names {
-			if err := add(filepath.Join(p, n)); err != nil {
-				return nil, err
+			if (e.Type().IsRegular() || e.Type()&fs.ModeSymlink != 0) && IsSQLFile(e.Name()) {
+				out = append(out, filepath.Join(rel, e.Name()))
 			}
 		}
 	}
-	return files, nil
+	return out, nil
 }

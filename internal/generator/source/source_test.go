@@ -1,6 +1,8 @@
 package source
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -53,4 +55,33 @@ func TestPos(t *testing.T) {
 func TestIsDownFile(t *testing.T) {
 	require.True(t, IsDownFile("0001_a.down.sql"))
 	require.False(t, IsDownFile("0001_a.up.sql"))
+}
+
+func TestReadPathsLikeSQLC(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, content string) {
+		full := filepath.Join(dir, name)
+		require.NoError(t, os.MkdirAll(filepath.Dir(full), 0o755))
+		require.NoError(t, os.WriteFile(full, []byte(content), 0o644))
+	}
+	for _, name := range []string{"schema/b.sql", "schema/a.sql", "schema/.hidden.sql", "schema/.#a.sql", "schema/a.sql~",
+		"schema/notes.txt", "schema/1_x.down.sql", "extra/z.sql", "extra/.z.sql", ".top.sql", "top.psql"} {
+		write(name, "SELECT 1;\n")
+	}
+	read := func(paths ...string) []string {
+		files, err := ReadPaths(dir, paths)
+		require.NoError(t, err)
+		var names []string
+		for _, f := range files {
+			names = append(names, f.Path)
+		}
+		return names
+	}
+	require.Equal(t, []string{"schema/a.sql", "schema/b.sql"}, read("schema"))
+	require.Equal(t, []string{"schema/a.sql", "schema/b.sql", "extra/z.sql"}, read("schema/*.sql", "extra/*"))
+	require.Equal(t, []string{"schema/b.sql", "extra/z.sql", "schema/a.sql"}, read("schema/b.sql", "*", "schema"), "a directory matched by a pattern is read; each file once")
+	require.Empty(t, read(".top.sql", "top.psql", "schema/.hidden.sql"), "sqlc skips named hidden and non-.sql files too")
+	require.Empty(t, read("nothing/*.sql"), "a pattern matching nothing is no files, as for sqlc")
+	_, err := ReadPaths(dir, []string{"schema/[.sql"})
+	require.ErrorContains(t, err, "schema/[.sql: syntax error in pattern")
 }

@@ -1,0 +1,2 @@
+-- name: ListProjectNames :many
+SELECT id, name FROM projects ORDER BY name;

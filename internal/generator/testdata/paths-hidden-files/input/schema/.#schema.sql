@@ -1,0 +1,1 @@
+an editor lock file: not SQL, and sqlc skips dot files
