@@ -1,7 +1,7 @@
 // Package generator runs tenantc's stages in order:
 //
 //	config.Load      tenantc.yaml (and sqlc.yaml for the paths it leaves out)
-//	source.ReadPaths schema files and the migrations directory, up parts only
+//	source.ReadSchema schema files and the migrations directory, up parts only
 //	parse.Files      pg_query_go parse trees → catalog (plain Go values)
 //	store.Plan       with the store enabled: the store's migration, if the
 //	                 schema lacks it; the catalog is then parsed again with it
@@ -214,7 +214,7 @@ func begin(cfg *config.Config, opts Options) (*started, error) {
 	} else if !slices.ContainsFunc(paths, isMigDir) {
 		paths = append(paths, st.migDir)
 	}
-	if res.Sources, err = source.ReadPaths(opts.Dir, paths); err != nil {
+	if res.Sources, err = source.ReadSchema(opts.Dir, paths); err != nil {
 		return nil, err
 	}
 	st.existing = versionsAfter(cfg, existing)

@@ -90,6 +90,33 @@ func ReadPaths(dir string, paths []string) ([]*File, error) {
 	return files, nil
 }
 
+// ReadSchema reads schema files as ReadPaths does and blanks the psql
+// meta-command lines in them, as sqlc does before parsing a schema (not queries).
+func ReadSchema(dir string, paths []string) ([]*File, error) {
+	files, err := ReadPaths(dir, paths)
+	for _, f := range files {
+		f.SQL = BlankMetaCommands(f.SQL) // same length and newlines: lineStarts hold
+	}
+	return files, err
+}
+
+// psqlMetaCommand is sqlc's own test for a psql meta-command line
+// (internal/migrations.psqlMetaCommand): a backslash in the first column and a
+// command name. pg_dump writes "\restrict KEY" and "\unrestrict KEY" since
+// PostgreSQL 17.6, 16.10, 15.14, 14.19 and 13.22; no SQL parser accepts them.
+var psqlMetaCommand = regexp.MustCompile(`(?m)^\\[A-Za-z!?;][^\n]*$`)
+
+// BlankMetaCommands replaces every psql meta-command line of text with spaces.
+// sqlc removes these lines; blanking them instead keeps the line:col of all
+// that follows. Like sqlc, it looks at lines, not at strings: a dollar-quoted
+// body line starting with such a backslash is blanked too, so tenantc and sqlc
+// see the same schema.
+func BlankMetaCommands(text string) string {
+	return psqlMetaCommand.ReplaceAllStringFunc(text, func(line string) string {
+		return strings.Repeat(" ", len(line))
+	})
+}
+
 // IsGlob reports whether a configured path is a pattern, by sqlc's test.
 func IsGlob(p string) bool { return strings.ContainsAny(p, "*?[]") }
 

@@ -85,3 +85,20 @@ func TestReadPathsLikeSQLC(t *testing.T) {
 	_, err := ReadPaths(dir, []string{"schema/[.sql"})
 	require.ErrorContains(t, err, "schema/[.sql: syntax error in pattern")
 }
+
+func TestBlankMetaCommands(t *testing.T) {
+	text := "\\restrict KEY\nCREATE TABLE a (id int);\n  \\not at the line start\n\\\\ not a command name\r\n\\unrestrict KEY\r\n"
+	got := BlankMetaCommands(text)
+	require.Len(t, got, len(text), "offsets must not move")
+	require.Equal(t, "             \nCREATE TABLE a (id int);\n  \\not at the line start\n\\\\ not a command name\r\n"+strings.Repeat(" ", len("\\unrestrict KEY\r"))+"\n", got)
+
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "s.sql"), []byte(text), 0o644))
+	schema, err := ReadSchema(dir, []string{"s.sql"})
+	require.NoError(t, err)
+	require.Equal(t, got, schema[0].SQL)
+	require.Equal(t, "s.sql:2:14", schema[0].Pos(strings.Index(got, "a (")).String())
+	queries, err := ReadPaths(dir, []string{"s.sql"})
+	require.NoError(t, err)
+	require.Equal(t, text, queries[0].SQL, "sqlc strips meta-commands from schema files only")
+}
