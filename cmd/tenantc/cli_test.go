@@ -87,6 +87,23 @@ func TestSummaryStable(t *testing.T) {
 	assert.Equal(t, "tenantc: 17 tables (1 tenant root, 8 scoped, 8 global); 0 new migration(s); 19 other generated files; up to date; 0 warning(s)\n", check)
 }
 
+// TestNoTenantTableWarns: without a tenant table and with tenant.table
+// defaulted, generate succeeds with one warning saying how to declare a root;
+// naming a missing root in tenantc.yaml is an error at the key.
+func TestNoTenantTableWarns(t *testing.T) {
+	files := map[string]string{"tenantc.yaml": "version: 1\nschema: [schema]\n",
+		"schema/a.sql": "CREATE TABLE notes (id int PRIMARY KEY);\n"}
+	code, _, stderr := runTool(t, "generate", "--dir", project(t, files))
+	require.Equal(t, 0, code, stderr)
+	assert.Equal(t, "tenantc.yaml: warning: no tenant table (public.tenants is not in the schema): nothing is protected, no row level security or repositories are generated; to declare yours, set tenant: {table: <table>} in tenantc.yaml [tenant-root]\n"+
+		"tenantc: 1 tables, none protected: no tenant table, so no row level security was generated; 0 new migration(s); 0 other generated files; 0 files written; 1 warning(s)\n", stderr)
+
+	files["tenantc.yaml"] = "version: 1\nschema: [schema]\ntenant: {table: orgs}\n"
+	code, _, stderr = runTool(t, "generate", "--dir", project(t, files))
+	assert.Equal(t, 1, code)
+	assert.Contains(t, stderr, "tenantc.yaml:3:17: error: tenant table public.orgs (tenant.table) is not in the schema [tenant-root]")
+}
+
 // TestSummaryWithoutTenantTable: with tenant-root turned off and no tenant
 // table, generate protects nothing; the summary says so instead of
 // "0 tables ()" for a schema that has tables.

@@ -35,7 +35,15 @@ func generateGo(ctx context.Context, dir string, res *Result, overrides severity
 	if !diags.HasErrors() {
 		res.Diagnostics = append(res.Diagnostics, overrides.Apply(tenancy.CheckQueries(res.Model, userQueries))...)
 	}
+	// Without a tenant table there is no tenancy: sqlc's code alone is
+	// written, as plain sqlc writes it — no repositories (their file would
+	// hold nothing but would still import tenantc's runtime), so nothing a
+	// tenant scope lacks.
+	tenancyOn := res.Model.Tenant.Key != ""
 	for _, q := range userQueries {
+		if !tenancyOn {
+			break
+		}
 		// Batch and COPY queries make sqlc's DBTX interface ask for SendBatch
 		// and CopyFrom, which a tenant scope does not offer yet: every
 		// repository would fail to compile.
@@ -93,19 +101,22 @@ func generateGo(ctx context.Context, dir string, res *Result, overrides severity
 	if diags.HasErrors() {
 		return nil
 	}
-	repoFile, diags, err := repo.Generate(repo.Input{
-		Model: res.Model, Package: gen.Package, Dir: gen.Out, SQLC: gen.Files, Queries: repoQueries,
-		SQLCVersion: gen.Version,
-	})
-	if err != nil {
-		return err
-	}
-	res.Diagnostics = append(res.Diagnostics, diags...)
-	if diags.HasErrors() {
-		return nil
+	goFiles := slices.Clone(gen.Files)
+	if tenancyOn {
+		repoFile, diags, err := repo.Generate(repo.Input{
+			Model: res.Model, Package: gen.Package, Dir: gen.Out, SQLC: gen.Files, Queries: repoQueries,
+			SQLCVersion: gen.Version,
+		})
+		if err != nil {
+			return err
+		}
+		res.Diagnostics = append(res.Diagnostics, diags...)
+		if diags.HasErrors() {
+			return nil
+		}
+		goFiles = append(goFiles, repoFile)
 	}
 	// Code that does not compile is never written: generate fails instead.
-	goFiles := append(slices.Clone(gen.Files), repoFile)
 	if diags := repo.TypeCheck(goFiles); diags.HasErrors() {
 		res.Diagnostics = append(res.Diagnostics, diags...)
 		return nil

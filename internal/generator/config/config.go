@@ -384,7 +384,9 @@ func load(dir string) (*Config, error) {
 			"tenant.setting %q must be a custom setting name like app.tenant_id (a prefix, a dot, lower-case letters, digits and _)", cfg.Tenant.Setting)
 	}
 	cfg.Global = fc.Global
-	cfg.TenantTablePos = pos(valueNode(valueNode(root.Content[0], "tenant"), "table"))
+	if fc.Tenant.Table != "" { // zero when defaulted: tenancy tells a named root from the default by it
+		cfg.TenantTablePos = pos(valueNode(valueNode(root.Content[0], "tenant"), "table"))
+	}
 	if g := valueNode(root.Content[0], "global"); g != nil && g.Kind == yaml.SequenceNode {
 		for _, item := range g.Content {
 			cfg.GlobalPos = append(cfg.GlobalPos, pos(item))

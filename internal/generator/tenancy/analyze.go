@@ -36,6 +36,14 @@ type Config struct {
 	// RootPos and GlobalPos locate Root and each Global entry in File.
 	RootPos   source.Pos
 	GlobalPos []source.Pos
+	// RootOptional is true when no config names the tenant table (Root is
+	// the default) and nothing needs one: a schema without it is then a plain
+	// sqlc project, reported with a warning at ProjectFile, not an error.
+	RootOptional bool
+	// ProjectFile is the file the project is known by, where a warning about
+	// the project as a whole is reported: tenantc.yaml, else the sqlc config,
+	// else the schema directory.
+	ProjectFile string
 }
 
 // KeyTypes are the tenant key types the policies know how to cast to.
@@ -125,10 +133,17 @@ func (a *analysis) resolveRoot() bool {
 	}
 	a.model.Tenant.Root = name
 	a.root = a.cat.Table(name)
+	if a.root == nil && a.cfg.RootOptional {
+		// Not a tenancy project (yet): sqlc's code alone is generated. The
+		// note says how to become one, on one line.
+		a.reportAs(rule.TenantRoot, diag.Warning, source.Pos{File: a.cfg.ProjectFile},
+			fmt.Sprintf("no tenant table (%s is not in the schema): nothing is protected, no row level security or repositories are generated; to declare yours, set tenant: {table: <table>} in tenantc.yaml", name), "")
+		return false
+	}
 	if a.root == nil {
 		what := "tenant.table"
-		if a.cfg.File == "" {
-			what = "the default tenant.table; no tenantc.yaml sets another"
+		if !a.cfg.RootPos.IsValid() { // the store needs a tenant table
+			what = "the default tenant.table, which the store needs; tenantc.yaml sets no other"
 		}
 		a.report(rule.TenantRoot, pos, fmt.Sprintf("tenant table %s (%s) is not in the schema", name, what),
 			fmt.Sprintf("create it, e.g. CREATE TABLE %s (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), name text NOT NULL);\nor set tenant.table in %s", name, a.configFile()))

@@ -21,9 +21,27 @@ func ConfigOf(cfg *config.Config, storeTables []catalog.Name) Config {
 		Root: cfg.Tenant.Table, Column: cfg.Tenant.Column, Setting: cfg.Tenant.Setting,
 		Global: slices.Clone(cfg.Global), File: cfg.File, RootPos: cfg.TenantTablePos, GlobalPos: slices.Clone(cfg.GlobalPos),
 	}
+	// The store hangs its organizations on the tenant table, so with the
+	// store enabled the table stays required even when defaulted.
+	c.RootOptional = !cfg.TenantTablePos.IsValid() && !cfg.Store.Enabled
+	c.ProjectFile = projectFile(cfg)
 	if cfg.Store.Enabled {
 		// The store's tables are global by configuration (or the tenant root).
 		c.Store = slices.Clone(storeTables)
 	}
 	return c
+}
+
+// projectFile is the file a project is known by: its tenantc.yaml, else its
+// sqlc config, else (a project of migrations alone) its first schema path.
+func projectFile(cfg *config.Config) string {
+	switch {
+	case cfg.File != "":
+		return cfg.File
+	case cfg.SQLCFile != "":
+		return cfg.SQLCFile
+	case len(cfg.Schema) > 0:
+		return cfg.Schema[0]
+	}
+	return config.FileName
 }

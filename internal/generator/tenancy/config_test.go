@@ -23,8 +23,16 @@ func TestConfigOf(t *testing.T) {
 	got := tenancy.ConfigOf(cfg, storeTables)
 	assert.Equal(t, tenancy.Config{
 		Root: "tenants", Column: "tenant_id", Setting: "app.tenant_id", Global: []string{"plans"},
-		File: "tenantc.yaml", RootPos: cfg.TenantTablePos, GlobalPos: cfg.GlobalPos,
+		File: "tenantc.yaml", RootPos: cfg.TenantTablePos, GlobalPos: cfg.GlobalPos, ProjectFile: "tenantc.yaml",
 	}, got)
+
+	// A defaulted tenant table may be missing (a plain sqlc project), unless
+	// the store, which hangs on it, is on.
+	cfg.TenantTablePos = source.Pos{}
+	assert.True(t, tenancy.ConfigOf(cfg, storeTables).RootOptional)
+	cfg.Store.Enabled = true
+	assert.False(t, tenancy.ConfigOf(cfg, storeTables).RootOptional)
+	cfg.Store.Enabled = false
 
 	cfg.Store.Enabled = true
 	assert.Equal(t, storeTables, tenancy.ConfigOf(cfg, storeTables).Store)
