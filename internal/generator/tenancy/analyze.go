@@ -1,6 +1,7 @@
 package tenancy
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strings"
@@ -124,7 +125,9 @@ func (a *analysis) keyType() string {
 func (a *analysis) resolveRoot() bool {
 	pos := a.cfg.RootPos
 	if !pos.IsValid() {
-		pos = source.Pos{File: a.configFile()}
+		// The default root is reported on the file the project is known by:
+		// a tenantc.yaml that does not exist must not be blamed.
+		pos = source.Pos{File: cmp.Or(a.cfg.ProjectFile, a.configFile())}
 	}
 	name, err := catalog.ParseName(a.cfg.Root)
 	if err != nil {
@@ -133,7 +136,7 @@ func (a *analysis) resolveRoot() bool {
 	}
 	a.model.Tenant.Root = name
 	a.root = a.cat.Table(name)
-	if a.root == nil && a.cfg.RootOptional {
+	if a.root == nil && a.cfg.RootOptional && a.tenantColumnTable() == nil {
 		// Not a tenancy project (yet): sqlc's code alone is generated. The
 		// note says how to become one, on one line.
 		a.reportAs(rule.TenantRoot, diag.Warning, source.Pos{File: a.cfg.ProjectFile},
@@ -142,7 +145,11 @@ func (a *analysis) resolveRoot() bool {
 	}
 	if a.root == nil {
 		what := "tenant.table"
-		if !a.cfg.RootPos.IsValid() { // the store needs a tenant table
+		if t := a.tenantColumnTable(); !a.cfg.RootPos.IsValid() && t != nil {
+			// A table with the tenant column means tenancy was meant: its
+			// rows must not go unprotected for want of the root.
+			what = fmt.Sprintf("the default tenant.table; %s has the tenant column %s, so its rows need one", t.Name, a.cfg.Column)
+		} else if !a.cfg.RootPos.IsValid() { // the store needs a tenant table
 			what = "the default tenant.table, which the store needs; tenantc.yaml sets no other"
 		}
 		a.report(rule.TenantRoot, pos, fmt.Sprintf("tenant table %s (%s) is not in the schema", name, what),
@@ -165,6 +172,16 @@ func (a *analysis) resolveRoot() bool {
 		return false
 	}
 	return true
+}
+
+// tenantColumnTable is the first table with the tenant column, or nil.
+func (a *analysis) tenantColumnTable() *catalog.Table {
+	for _, t := range a.cat.Tables {
+		if t.Column(a.cfg.Column) != nil {
+			return t
+		}
+	}
+	return nil
 }
 
 // classify gives every table its kind.
