@@ -31,6 +31,7 @@ func checkPaths(dir string, cfg *config.Config) diag.List {
 		}
 		diags.Errorf(pathPos(cfg.SchemaPos, i, p), "schema path %q %s; fix the path, or create it", p, missing(dir, p))
 	}
+	diags = append(diags, unreadFiles(dir, "schema", cfg.Schema, cfg.SchemaPos)...)
 	if cfg.SQLCFile == "" {
 		return diags // no Go code: the queries are not read
 	}
@@ -41,6 +42,24 @@ func checkPaths(dir string, cfg *config.Config) diag.List {
 			continue
 		}
 		diags.Errorf(pathPos(cfg.QueriesPos, i, p), "queries path %q %s; fix the path, or create it (a missing path would drop the generated code of its queries)", p, missing(dir, p))
+	}
+	return append(diags, unreadFiles(dir, "queries", cfg.Queries, cfg.QueriesPos)...)
+}
+
+// unreadFiles reports the paths that name a file sqlc's path rules skip (a
+// dot file, one not ending in .sql, a .down.sql): sqlc reads nothing there,
+// and neither does tenantc, so a table defined in it would silently go
+// without row level security.
+func unreadFiles(dir, key string, paths []string, positions []source.Pos) diag.List {
+	var diags diag.List
+	for i, p := range paths {
+		if source.IsGlob(p) {
+			continue
+		}
+		if fi, err := os.Stat(filepath.Join(dir, p)); err != nil || !fi.Mode().IsRegular() || source.IsSQLFile(filepath.Base(p)) {
+			continue
+		}
+		diags.Errorf(pathPos(positions, i, p), "%s path %q names a file sqlc does not read (it reads only files ending in .sql, not starting with a dot, and not .down.sql); rename the file", key, p)
 	}
 	return diags
 }
