@@ -16,6 +16,11 @@ import (
 // yet, so the mismatch is a compile error instead of a runtime surprise.
 const SupportPackageIsVersion1 = true
 
+// SupportPackageIsVersion2 is referenced by generated code that needs
+// SendBatch and CopyFrom on [Querier] and [ErrQuerier] (sqlc's :batch* and
+// :copyfrom queries).
+const SupportPackageIsVersion2 = true
+
 // DefaultSetting is the transaction-local setting the generated policies read.
 const DefaultSetting = "app.tenant_id"
 
@@ -155,15 +160,18 @@ func (db *DB) check() error {
 }
 
 // Querier is the method set sqlc's pgx/v5 code calls on its DBTX, so a
-// Querier can be handed to a sqlc New function as it is. SendBatch and
-// CopyFrom (sqlc's :batch* and :copyfrom queries) are left out: on the fast
-// path each would need set_config put in front of it, and in Run the first
-// of them would have to open the transaction. Until generated code needs
-// them, every scoped statement goes through these three methods.
+// Querier can be handed to a sqlc New function as it is: Exec, Query and
+// QueryRow, and SendBatch and CopyFrom for sqlc's :batchexec, :batchmany,
+// :batchone and :copyfrom queries. A batch carries the scope's tenant like a
+// single statement (see [DB.Scope] and [Run]); CopyFrom in a tenant scope
+// inserts the rows as one batch, because PostgreSQL refuses COPY FROM under
+// row level security.
 type Querier interface {
 	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
 	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
 	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+	SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults
+	CopyFrom(ctx context.Context, table pgx.Identifier, columns []string, rowSrc pgx.CopyFromSource) (int64, error)
 }
 
 type scopeKind uint8
