@@ -404,7 +404,9 @@ func (b *txBatch) Close() error {
 // Tx returns nil: the batch runs in the scope's transaction.
 func (b *txBatch) Tx() pgx.Tx { return nil }
 
-func (q errQuerier) SendBatch(context.Context, *pgx.Batch) pgx.BatchResults { return failedBatch{err: q.err} }
+func (q errQuerier) SendBatch(context.Context, *pgx.Batch) pgx.BatchResults {
+	return failedBatch{err: q.err}
+}
 func (q errQuerier) CopyFrom(context.Context, pgx.Identifier, []string, pgx.CopyFromSource) (int64, error) {
 	return 0, q.err
 }
