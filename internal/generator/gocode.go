@@ -40,17 +40,6 @@ func generateGo(ctx context.Context, dir string, res *Result, overrides severity
 	// hold nothing but would still import tenantc's runtime), so nothing a
 	// tenant scope lacks.
 	tenancyOn := res.Model.Tenant.Key != ""
-	for _, q := range userQueries {
-		if !tenancyOn {
-			break
-		}
-		// Batch and COPY queries make sqlc's DBTX interface ask for SendBatch
-		// and CopyFrom, which a tenant scope does not offer yet: every
-		// repository would fail to compile.
-		if strings.HasPrefix(q.Cmd, ":batch") || q.Cmd == ":copyfrom" {
-			res.Diagnostics.Errorf(q.Pos, "query %s uses %s, which tenant scopes do not support yet; use :exec or :many in a tenant.Run transaction", q.Name, q.Cmd)
-		}
-	}
 	if res.Diagnostics.HasErrors() {
 		return nil
 	}
@@ -90,7 +79,7 @@ func generateGo(ctx context.Context, dir string, res *Result, overrides severity
 	}
 	for _, q := range userQueries {
 		t, scoped := tenancy.QueryTable(res.Model, q)
-		repoQueries = append(repoQueries, repo.Query{Name: q.Name, Table: t, Scoped: scoped, Pos: q.Pos})
+		repoQueries = append(repoQueries, repo.Query{Name: q.Name, Table: t, Scoped: scoped, Pos: q.Pos, Cmd: q.Cmd})
 	}
 
 	gen, diags, err := sqlcrun.Run(ctx, in)

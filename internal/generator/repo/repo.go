@@ -46,6 +46,9 @@ type Query struct {
 	// Standard is true for tenantc's own standard queries (package crud),
 	// which the doc comment says the user did not write.
 	Standard bool
+	// Cmd is sqlc's command (":one", ":batchexec", ":copyfrom", …); empty
+	// for the standard queries.
+	Cmd string
 }
 
 // Input is what the repositories are generated from.
@@ -74,7 +77,9 @@ func Generate(in Input) (output.File, diag.List, error) {
 	if err != nil {
 		return output.File{}, nil, err
 	}
-	if diags := checkTenantParams(code, in.Queries); diags.HasErrors() {
+	diags := checkTenantParams(code, in.Queries)
+	diags = append(diags, checkBatchParams(code, in.Queries)...)
+	if diags.HasErrors() {
 		return output.File{}, diags, nil
 	}
 	repos := map[*tenancy.Table]*repoType{}
@@ -106,7 +111,11 @@ func Generate(in Input) (output.File, diag.List, error) {
 	}
 	f.Comment("The generated repositories need the runtime they were generated for; a")
 	f.Comment("mismatched runtime fails to compile here rather than misbehave later.")
-	f.Const().Id("_").Op("=").Qual(RuntimePath, "SupportPackageIsVersion1")
+	support := "SupportPackageIsVersion1"
+	if needsBatchRuntime(in.Queries) { // SendBatch and CopyFrom on the scope's Querier
+		support = "SupportPackageIsVersion2"
+	}
+	f.Const().Id("_").Op("=").Qual(RuntimePath, support)
 
 	var scoped []*repoType
 	var errs []error
@@ -148,7 +157,11 @@ func checkTenantParams(code *sqlcCode, queries []Query) diag.List {
 		if !q.Scoped || m == nil || q.Table == nil || q.Table.TenantColumn == nil {
 			continue
 		}
-		for _, v := range signatureOf(code, m, true).values {
+		sig := signatureOf(code, m, true)
+		if bs, _, ok := batchSignature(code, m, true); ok && IsBatch(q.Cmd) {
+			sig = bs
+		}
+		for _, v := range sig.values {
 			if !v.tenant && sameName(v.name, q.Table.TenantColumn.Name) {
 				diags.Add(diag.Diagnostic{Pos: q.Pos, Severity: diag.Error,
 					Message: fmt.Sprintf("query %s: its parameter %s is typed %s, not tenant.ID, so callers would pass the tenant instead of the scope",
@@ -286,6 +299,10 @@ func genMethod(f *jen.File, code *sqlcCode, repo string, m *method, q Query, sco
 	}
 	recv := jen.Id("r").Op("*").Id(repo)
 	params := []jen.Code{jen.Id("ctx").Qual("context", "Context")}
+	if bs, _, ok := batchSignature(code, m, scoped); ok && scoped && IsBatch(q.Cmd) && bs.hasTenant() {
+		genBatchMethod(f, code, repo, m, q)
+		return
+	}
 	sig := signatureOf(code, m, scoped)
 	if !sig.hasTenant() {
 		methodDoc(f, q, sig, scoped)

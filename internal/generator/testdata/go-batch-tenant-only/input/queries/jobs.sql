@@ -1,0 +1,2 @@
+-- name: ClearJobs :batchexec
+DELETE FROM jobs WHERE tenant_id = $1;
