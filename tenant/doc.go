@@ -87,6 +87,14 @@ on the wire after pgx's statement cache is warm (see the package's tests):
 	DB.Scope fast path                   1
 	Run with one statement               2   [BEGIN, set_config, statement], COMMIT
 	pgx.Tx: BEGIN, set_config, …, COMMIT 4
+	DB.Scope batch (SendBatch)           1   [set_config, q1, …, qn]
+	DB.Scope CopyFrom                    1   [set_config, INSERT × rows]
+	Run with one batch or CopyFrom       2
+	System CopyFrom (real COPY)          3   BEGIN, COPY, COMMIT
+
+A tenant scope's CopyFrom inserts its rows as one batch of INSERTs:
+PostgreSQL refuses COPY FROM into a table whose row level security applies
+to the role.
 
 In [pgx.QueryExecModeDescribeExec] pgx describes every statement (or batch)
 in a round trip of its own before running it: the bare statement and the fast

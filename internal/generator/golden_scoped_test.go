@@ -77,7 +77,7 @@ func parsePackage(t *testing.T, files []output.File, dir string) goPackage {
 // scope) that take a tenant value.
 func tenantTakers(pkg goPackage, tenantName string) []string {
 	isTenant := func(name string, typ ast.Expr) bool {
-		s := exprString(typ)
+		s := strings.TrimPrefix(exprString(typ), "[]") // a batch's slice
 		return s == "tenant.ID" || strings.EqualFold(name, tenantName)
 	}
 	var bad []string
@@ -93,7 +93,7 @@ func tenantTakers(pkg goPackage, tenantName string) []string {
 						bad = append(bad, fn.Name.Name+"("+n.Name+")")
 					}
 				}
-				if st := pkg.structs[strings.TrimPrefix(exprString(p.Type), "*")]; st != nil {
+				if st := pkg.structs[strings.TrimLeft(exprString(p.Type), "[]*")]; st != nil {
 					for _, fld := range st.Fields.List {
 						for _, n := range fld.Names {
 							if isTenant(n.Name, fld.Type) {
@@ -130,6 +130,10 @@ func exprString(e ast.Expr) string {
 		return "*" + exprString(e.X)
 	case *ast.SelectorExpr:
 		return exprString(e.X) + "." + e.Sel.Name
+	case *ast.ArrayType:
+		if e.Len == nil {
+			return "[]" + exprString(e.Elt)
+		}
 	}
 	return ""
 }
