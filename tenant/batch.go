@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -114,7 +115,16 @@ func (q fastQuerier) CopyFrom(ctx context.Context, table pgx.Identifier, columns
 	return countInserted(q.SendBatch(ctx, b), len(b.QueuedQueries))
 }
 
-// insertBatch reads rowSrc into a batch of one INSERT per row.
+// maxRowsPerInsert is how many rows one INSERT of a CopyFrom carries at
+// most (fewer when the columns would pass PostgreSQL's 65535 parameters).
+// BenchmarkCopyFrom, 1000 rows of one column on a busy 2-core machine: one
+// INSERT per row 40 ms (9072 allocations) against System's COPY 29 ms; INSERTs
+// of 100 rows 20 to 34 ms (1235 allocations), COPY 34 to 41 ms in the same runs.
+const maxRowsPerInsert = 100
+
+// insertBatch reads rowSrc into a batch of INSERTs: full ones of
+// rowsPerInsert rows each, then the rest one row per INSERT, so a copy
+// prepares two statement texts whatever its size.
 func insertBatch(table pgx.Identifier, columns []string, rowSrc pgx.CopyFromSource) (*pgx.Batch, error) {
 	if len(table) == 0 || len(columns) == 0 {
 		return nil, errors.New("tenant: CopyFrom needs a table name and at least one column")
@@ -122,44 +132,76 @@ func insertBatch(table pgx.Identifier, columns []string, rowSrc pgx.CopyFromSour
 	if rowSrc == nil {
 		return nil, errors.New("tenant: CopyFrom: nil pgx.CopyFromSource")
 	}
-	var sql strings.Builder
-	sql.WriteString("INSERT INTO " + table.Sanitize() + " (")
+	rowsPerInsert := min(maxRowsPerInsert, 65535/len(columns))
+	head := "INSERT INTO " + table.Sanitize() + " ("
 	for i, c := range columns {
 		if i > 0 {
-			sql.WriteString(", ")
+			head += ", "
 		}
-		sql.WriteString(pgx.Identifier{c}.Sanitize())
+		head += pgx.Identifier{c}.Sanitize()
 	}
-	sql.WriteString(") VALUES (")
-	for i := range columns {
-		if i > 0 {
-			sql.WriteString(", ")
+	head += ") VALUES "
+	insertOf := func(rows int) string {
+		var sql strings.Builder
+		sql.WriteString(head)
+		for r := range rows {
+			if r > 0 {
+				sql.WriteString(", ")
+			}
+			sql.WriteString("(")
+			for i := range columns {
+				if i > 0 {
+					sql.WriteString(", ")
+				}
+				sql.WriteString("$" + strconv.Itoa(r*len(columns)+i+1))
+			}
+			sql.WriteString(")")
 		}
-		sql.WriteString("$" + strconv.Itoa(i+1))
+		return sql.String()
 	}
-	sql.WriteString(")")
+	one := insertOf(1)
+	var full string // insertOf(rowsPerInsert), when needed
 	b := &pgx.Batch{}
+	var pending [][]any // rows not queued yet
+	rowNum := 0
 	for rowSrc.Next() {
+		rowNum++
 		values, err := rowSrc.Values()
 		if err != nil {
 			return nil, err
 		}
 		if len(values) != len(columns) {
-			return nil, fmt.Errorf("tenant: CopyFrom: row %d has %d values for %d columns", len(b.QueuedQueries)+1, len(values), len(columns))
+			return nil, fmt.Errorf("tenant: CopyFrom: row %d has %d values for %d columns", rowNum, len(values), len(columns))
 		}
-		if len(values) > 0 {
-			// pgx would read an option in first place as an option, not a value.
-			switch values[0].(type) {
-			case pgx.QueryExecMode, pgx.QueryResultFormats, pgx.QueryResultFormatsByOID, pgx.QueryRewriter:
-				return nil, fmt.Errorf("tenant: CopyFrom: row %d: the value of column %s is a pgx query option (%T)", len(b.QueuedQueries)+1, columns[0], values[0])
+		// pgx would read an option in first place as an option, not a value.
+		switch values[0].(type) {
+		case pgx.QueryExecMode, pgx.QueryResultFormats, pgx.QueryResultFormatsByOID, pgx.QueryRewriter:
+			return nil, fmt.Errorf("tenant: CopyFrom: row %d: the value of column %s is a pgx query option (%T)", rowNum, columns[0], values[0])
+		}
+		pending = append(pending, slices.Clone(values)) // a source may reuse its slice
+		if len(pending) == rowsPerInsert && rowsPerInsert > 1 {
+			if full == "" {
+				full = insertOf(rowsPerInsert)
 			}
+			args := make([]any, 0, rowsPerInsert*len(columns))
+			for _, p := range pending {
+				args = append(args, p...)
+			}
+			b.Queue(full, args...)
+			pending = pending[:0]
 		}
-		b.Queue(sql.String(), values...)
 	}
-	return b, rowSrc.Err()
+	if err := rowSrc.Err(); err != nil {
+		return nil, err
+	}
+	for _, p := range pending {
+		b.Queue(one, p...)
+	}
+	return b, nil
 }
 
-// countInserted reads the n INSERTs of br and closes it. Any error rolls
+// countInserted reads the n INSERTs of br and closes it; the count is the
+// rows they inserted. Any error rolls
 // back every row of an implicit transaction, and aborts a Run's: 0 rows.
 func countInserted(br pgx.BatchResults, n int) (int64, error) {
 	var total int64

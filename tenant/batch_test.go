@@ -421,3 +421,44 @@ func TestSystemBatchAndCopy(t *testing.T) {
 	})
 	require.NoError(t, err)
 }
+
+// TestCopyFromChunks: 250 rows travel as two INSERTs of 100 rows and 50 of
+// one; a row of another tenant anywhere refuses the whole copy. The source
+// reuses one slice for every row, as pgx.CopyFromFunc sources may.
+func TestCopyFromChunks(t *testing.T) {
+	pdb := newDatabase(t)
+	var c counters
+	pool := newPool(t, pdb.AppURL, pgx.QueryExecModeCacheStatement, 1, &c)
+	db := tenant.NewDB(pool)
+	ctx := tenant.WithID(context.Background(), tenantA)
+	source := func(rows int, hostileAt int) pgx.CopyFromSource {
+		row := make([]any, 2)
+		i := 0
+		return pgx.CopyFromFunc(func() ([]any, error) {
+			if i == rows {
+				return nil, nil
+			}
+			i++
+			row[0], row[1] = string(tenantA), fmt.Sprintf("chunk-%d", i)
+			if i == hostileAt {
+				row[0] = string(tenantB)
+			}
+			return row, nil
+		})
+	}
+	for _, at := range []int{1, 150, 250} {
+		_, err := db.Scope().Querier().CopyFrom(ctx, pgx.Identifier{"items"}, []string{"tenant_id", "body"}, source(250, at))
+		assertRLS(t, err)
+	}
+	assert.Len(t, bodies(t, ctx, db.Scope().Querier(), tenantA), itemsPerTenant, "a refused copy left rows")
+	c.reset()
+	n, err := db.Scope().Querier().CopyFrom(ctx, pgx.Identifier{"items"}, []string{"tenant_id", "body"}, source(250, 0))
+	require.NoError(t, err)
+	assert.EqualValues(t, 250, n)
+	assert.EqualValues(t, 1, c.trips.Load(), "250 rows, one round trip (statements prepared by the attempts)")
+	got := bodies(t, ctx, db.Scope().Querier(), tenantA)
+	require.Len(t, got, itemsPerTenant+250)
+	assert.Equal(t, "chunk-1", got[itemsPerTenant])
+	assert.Equal(t, "chunk-250", got[len(got)-1], "a reused row slice must not repeat the last row")
+	assert.Empty(t, setting(t, pool))
+}
