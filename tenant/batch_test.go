@@ -451,14 +451,19 @@ func TestCopyFromChunks(t *testing.T) {
 		assertRLS(t, err)
 	}
 	assert.Len(t, bodies(t, ctx, db.Scope().Querier(), tenantA), itemsPerTenant, "a refused copy left rows")
-	c.reset()
 	n, err := db.Scope().Querier().CopyFrom(ctx, pgx.Identifier{"items"}, []string{"tenant_id", "body"}, source(250, 0))
 	require.NoError(t, err)
 	assert.EqualValues(t, 250, n)
-	assert.EqualValues(t, 1, c.trips.Load(), "250 rows, one round trip (statements prepared by the attempts)")
 	got := bodies(t, ctx, db.Scope().Querier(), tenantA)
 	require.Len(t, got, itemsPerTenant+250)
 	assert.Equal(t, "chunk-1", got[itemsPerTenant])
 	assert.Equal(t, "chunk-250", got[len(got)-1], "a reused row slice must not repeat the last row")
+	// Again, with both statements prepared (a failed batch drops them from
+	// pgx's cache): one round trip for 250 rows.
+	c.reset()
+	n, err = db.Scope().Querier().CopyFrom(ctx, pgx.Identifier{"items"}, []string{"tenant_id", "body"}, source(250, 0))
+	require.NoError(t, err)
+	assert.EqualValues(t, 250, n)
+	assert.EqualValues(t, 1, c.trips.Load(), "round trips of a 250-row CopyFrom")
 	assert.Empty(t, setting(t, pool))
 }
