@@ -24,12 +24,13 @@ import (
 //
 // PostgreSQL refuses COPY FROM into a table whose row level security applies
 // to the role ("COPY FROM not supported with row-level security", 0A000),
-// so a tenant scope's CopyFrom sends each row as an INSERT of the named
-// columns, all in one batch: row level security checks every row (WITH
-// CHECK refuses another tenant's), column defaults fill the rest, and it
-// costs what a batch costs — one round trip, atomic on the fast path. The
-// rows are read from the source before anything is sent. A System scope,
-// whose role bypasses row level security, runs a real COPY.
+// so a tenant scope's CopyFrom sends the rows as INSERTs of the named
+// columns (up to maxRowsPerInsert rows each), all in one batch: row level
+// security checks every row (WITH CHECK refuses another tenant's), column
+// defaults fill the rest, and it costs what a batch costs — one round trip,
+// atomic on the fast path. The rows are read from the source before
+// anything is sent. A System scope, whose role bypasses row level security,
+// runs a real COPY.
 
 var (
 	errBatchTx = errors.New("tenant: a batch that begins a transaction (Batch.BeginTx, or BEGIN queued first) cannot run in a scope: " +
@@ -99,7 +100,7 @@ func (q fastQuerier) SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResul
 	}}
 }
 
-// CopyFrom inserts rowSrc's rows as one batch of INSERTs with ctx's tenant
+// CopyFrom inserts rowSrc's rows in one batch of INSERTs with ctx's tenant
 // set: one round trip, one implicit transaction (see the top of this file).
 func (q fastQuerier) CopyFrom(ctx context.Context, table pgx.Identifier, columns []string, rowSrc pgx.CopyFromSource) (int64, error) {
 	if err := q.db.check(); err != nil {

@@ -88,7 +88,7 @@ on the wire after pgx's statement cache is warm (see the package's tests):
 	Run with one statement               2   [BEGIN, set_config, statement], COMMIT
 	pgx.Tx: BEGIN, set_config, …, COMMIT 4
 	DB.Scope batch (SendBatch)           1   [set_config, q1, …, qn]
-	DB.Scope CopyFrom                    1   [set_config, INSERT × rows]
+	DB.Scope CopyFrom                    1   [set_config, INSERTs of 100 rows]
 	Run with one batch or CopyFrom       2
 	System CopyFrom (real COPY)          3   BEGIN, COPY, COMMIT
 
