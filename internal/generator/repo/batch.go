@@ -35,15 +35,15 @@ func needsBatchRuntime(queries []Query) bool {
 
 // batchSignature reads the one slice parameter of a batch method: its element
 // is a Params struct (or a pointer to one), or the query's one parameter.
-func batchSignature(code *sqlcCode, m *method, scoped bool) (sig signature, elem ast.Expr, ok bool) {
+func batchSignature(code *sqlcCode, m *method, scoped bool) (sig signature, ok bool) {
 	if len(m.Params) != 1 || len(m.Params[0].Names) != 1 {
-		return signature{}, nil, false
+		return signature{}, false
 	}
 	arr, isSlice := m.Params[0].Type.(*ast.ArrayType)
 	if !isSlice || arr.Len != nil {
-		return signature{}, nil, false
+		return signature{}, false
 	}
-	elem = arr.Elt
+	elem := arr.Elt
 	t, pointer := elem, false
 	if star, isStar := t.(*ast.StarExpr); isStar {
 		t, pointer = star.X, true
@@ -57,11 +57,11 @@ func batchSignature(code *sqlcCode, m *method, scoped bool) (sig signature, elem
 				sig.values = append(sig.values, value{name: n.Name, typ: fld.Type, file: sf, tenant: scoped && sf.isTenantID(fld.Type)})
 			}
 		}
-		return sig, elem, true
+		return sig, true
 	}
 	name := m.Params[0].Names[0].Name
 	sig.values = []value{{name: name, typ: elem, file: m.file, tenant: scoped && m.file.isTenantID(elem)}}
-	return sig, elem, true
+	return sig, true
 }
 
 // checkBatchParams refuses a scoped batch or COPY query whose every
@@ -76,7 +76,7 @@ func checkBatchParams(code *sqlcCode, queries []Query) diag.List {
 		if !q.Scoped || m == nil || !IsBatch(q.Cmd) {
 			continue
 		}
-		sig, _, ok := batchSignature(code, m, true)
+		sig, ok := batchSignature(code, m, true)
 		if !ok || !sig.hasTenant() {
 			continue
 		}
@@ -102,7 +102,7 @@ func checkBatchParams(code *sqlcCode, queries []Query) diag.List {
 // of its queries reports the error to its callback; a copy returns it.
 func genBatchMethod(f *jen.File, code *sqlcCode, repo string, m *method, q Query) {
 	gf := m.file
-	sig, _, _ := batchSignature(code, m, true)
+	sig, _ := batchSignature(code, m, true)
 	var others []value
 	for _, v := range sig.values {
 		if !v.tenant {

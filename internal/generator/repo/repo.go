@@ -158,7 +158,7 @@ func checkTenantParams(code *sqlcCode, queries []Query) diag.List {
 			continue
 		}
 		sig := signatureOf(code, m, true)
-		if bs, _, ok := batchSignature(code, m, true); ok && IsBatch(q.Cmd) {
+		if bs, ok := batchSignature(code, m, true); ok && IsBatch(q.Cmd) {
 			sig = bs
 		}
 		for _, v := range sig.values {
@@ -299,7 +299,7 @@ func genMethod(f *jen.File, code *sqlcCode, repo string, m *method, q Query, sco
 	}
 	recv := jen.Id("r").Op("*").Id(repo)
 	params := []jen.Code{jen.Id("ctx").Qual("context", "Context")}
-	if bs, _, ok := batchSignature(code, m, scoped); ok && scoped && IsBatch(q.Cmd) && bs.hasTenant() {
+	if bs, ok := batchSignature(code, m, scoped); ok && scoped && IsBatch(q.Cmd) && bs.hasTenant() {
 		genBatchMethod(f, code, repo, m, q)
 		return
 	}
