@@ -228,10 +228,9 @@ func countInserted(br pgx.BatchResults, n int) (int64, error) {
 // theirs before the first of the caller's results is read, and an error of
 // theirs is the answer to every one of the caller's.
 type headBatch struct {
-	br     pgx.BatchResults
-	open   func() error // nil once called
-	err    error        // open's
-	closed bool
+	br   pgx.BatchResults
+	open func() error // nil once called
+	err  error        // open's
 }
 
 func (b *headBatch) opened() error {
