@@ -72,8 +72,22 @@ func TestPgBouncer(t *testing.T) {
 					for range 40 {
 						id := tenants[rng.IntN(len(tenants))]
 						ctx := tenant.WithID(context.Background(), id)
-						if rng.IntN(2) == 0 {
+						switch rng.IntN(3) {
+						case 0:
 							assert.Len(t, bodies(t, ctx, fast, id), itemsPerTenant)
+							continue
+						case 1: // a fast-path batch: one implicit transaction, one server connection
+							b := &pgx.Batch{}
+							b.Queue("SELECT current_setting('app.tenant_id')")
+							b.Queue("SELECT count(*) FROM items")
+							br := fast.SendBatch(ctx, b)
+							var set string
+							var n int
+							assert.NoError(t, br.QueryRow().Scan(&set))
+							assert.NoError(t, br.QueryRow().Scan(&n))
+							assert.NoError(t, br.Close())
+							assert.Equal(t, string(id), set, "the batch's statements on its set_config's server connection")
+							assert.Equal(t, itemsPerTenant, n)
 							continue
 						}
 						err := tenant.Run(ctx, db, func(ctx context.Context, s *tenant.Scope) error {
