@@ -402,7 +402,7 @@ func load(dir string) (*Config, error) {
 		f := source.Format(fc.Migrations.Format)
 		if !slices.Contains(source.Formats, f) {
 			errs.Errorf(pos(valueNode(valueNode(root.Content[0], "migrations"), "format")),
-				"unknown migrations.format %q (want plain, goose, golang-migrate or dbmate)", fc.Migrations.Format)
+				"unknown migrations.format %q (want plain, goose, golang-migrate, dbmate, sql-migrate or tern)", fc.Migrations.Format)
 		}
 		cfg.Migrations.Format = f
 	}
