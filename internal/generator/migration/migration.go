@@ -56,7 +56,7 @@ func Files(opts Options, base, up, down string) []output.File {
 	case source.Tern:
 		// tern runs each part as one multi-statement Exec: function bodies
 		// need no annotations. Its separator is the whole line.
-		return one(up + "\n" + source.TernSeparator + "\n\n" + down)
+		return one(up + "\n" + source.TernSeparator + "\n" + down)
 	default:
 		return one(up + "\n-- To revert by hand:\n" + commentOut(down))
 	}

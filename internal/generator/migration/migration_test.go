@@ -101,7 +101,7 @@ func TestFiles(t *testing.T) {
 		{source.Dbmate, map[string]string{"m/1_x.sql": Header + "-- migrate:up\nUP;\n\n-- migrate:down\nDOWN;\n"}},
 		{source.Plain, map[string]string{"m/1_x.sql": Header + "UP;\n\n-- To revert by hand:\n-- DOWN;\n"}},
 		{source.SQLMigrate, map[string]string{"m/1-x.sql": Header + "-- +migrate Up\nUP;\n\n-- +migrate Down\nDOWN;\n"}},
-		{source.Tern, map[string]string{"m/1_x.sql": Header + "UP;\n\n---- create above / drop below ----\n\nDOWN;\n"}},
+		{source.Tern, map[string]string{"m/1_x.sql": Header + "UP;\n\n---- create above / drop below ----\nDOWN;\n"}},
 	} {
 		opts.Format = c.format
 		got := map[string]string{}
