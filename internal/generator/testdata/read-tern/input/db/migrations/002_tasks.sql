@@ -4,8 +4,7 @@ CREATE TABLE task_archive (tenant_id uuid NOT NULL REFERENCES tenants (id), id u
 
 ---- create above / drop below ----
 
--- Read as schema, this part would drop task_archive, which would then get no
--- row level security, and create tasks_old, which would get a migration.
+-- Read as schema, this part would drop task_archive and tasks, which would
+-- then get no row level security.
 DROP TABLE task_archive;
-CREATE TABLE tasks_old (tenant_id uuid NOT NULL REFERENCES tenants (id), id uuid NOT NULL, PRIMARY KEY (tenant_id, id));
 DROP TABLE tasks;
