@@ -123,6 +123,14 @@ func checkLayout(cfg *config.Config, migDir string, existing []string) diag.List
 	users := cfg.UserMigrations
 	ours := versionsOf(existing)
 	for _, u := range users {
+		if u.Tool == source.SQLMigrate && cfg.Migrations.Format == source.SQLMigrate && u.Dir == migDir && len(u.Unnumbered) > 0 {
+			at := cfg.Migrations.DirPos
+			if !cfg.Migrations.DirSet {
+				at = u.Pos
+			}
+			diags.Errorf(at, "sql-migrate applies the files of %s with a number prefix first, in number order, and the others after them, by name: tenantc's numbered migrations would run before %s, whose tables they protect; rename your migrations with a number prefix, as sql-migrate new names them (YYYYMMDDHHMMSS-name.sql; in a database that applied them, rename their ids in gorp_migrations too)",
+				u.Dir, strings.Join(u.Unnumbered, ", "))
+		}
 		if u.Tool != cfg.Migrations.Format || u.Dir == migDir {
 			continue // another tool's version table, or one directory: versions follow the user's
 		}

@@ -254,8 +254,11 @@ func TestUserMigrationsOfEveryTool(t *testing.T) {
 			write(t, dir, "db/migrations/README.md", "not SQL\n")
 			cfg, err := Load(dir)
 			require.NoError(t, err)
-			require.Equal(t, []UserMigrationDir{{Dir: "db/migrations", Tool: c.tool, Versions: c.versions,
-				Pos: source.Pos{File: "sqlc.yaml", Line: 4, Col: 13}}}, cfg.UserMigrations)
+			want := UserMigrationDir{Dir: "db/migrations", Tool: c.tool, Versions: c.versions, Pos: source.Pos{File: "sqlc.yaml", Line: 4, Col: 13}}
+			if c.versions == nil {
+				want.Unnumbered = []string{c.file}
+			}
+			require.Equal(t, []UserMigrationDir{want}, cfg.UserMigrations)
 			require.Equal(t, "db/migrations", cfg.Migrations.Dir)
 			require.Equal(t, c.tool, cfg.Migrations.Format)
 		})

@@ -45,7 +45,10 @@ type UserMigrationDir struct {
 	Tool source.Format
 	// Versions are the version prefixes of its files, as written.
 	Versions []string
-	Pos      source.Pos
+	// Unnumbered are its sql-migrate files without a number prefix, which
+	// sql-migrate applies after every numbered one.
+	Unnumbered []string
+	Pos        source.Pos
 }
 
 var (
@@ -88,6 +91,8 @@ func userMigrationDirs(dir string, cfg *Config, migDir string) ([]UserMigrationD
 				u.Tool = f
 				if v := numberPrefix.FindString(name); v != "" {
 					u.Versions = append(u.Versions, v)
+				} else {
+					u.Unnumbered = append(u.Unnumbered, name)
 				}
 			}
 			if u.Tool != "" {
