@@ -21,7 +21,7 @@ var (
 	// "notransaction" may follow. Any other "-- +..." line is dropped
 	// unread, so a "-- +migrate down" leaves the lines below in the section
 	// above.
-	sqlMigrateMarker = regexp.MustCompile(`(?m)^-- \+migrate[ \t\v\f\r]+(Up|Down)(?:[ \t\v\f\r][^\n]*)?$`)
+	sqlMigrateMarker = regexp.MustCompile(`(?m)^-- \+migrate [ \t\v\f\r]*(Up|Down)(?:[ \t\v\f\r][^\n]*)?$`)
 	// sqlMigrateLike is what a user may have meant as a sql-migrate command.
 	sqlMigrateLike = regexp.MustCompile(`(?mi)^[ \t]*--[ \t]*\+[ \t]*migrate[ \t]*(up|down)\b.*$`)
 	// ternLike is what a user may have meant as tern's separator.

@@ -80,6 +80,7 @@ func TestNearMissMarkers(t *testing.T) {
 		{"-- +migrate Up\nCREATE TABLE a ();\n-- +migrate down\nDROP TABLE a;\n", SQLMigrate, "-- +migrate down", `write "-- +migrate Down"`},
 		{"-- +migrate Up\nCREATE TABLE a ();\n  -- +migrate Down\nDROP TABLE a;\n", SQLMigrate, "  -- +migrate Down", `write "-- +migrate Down"`},
 		{"--+migrate Up\nCREATE TABLE a ();\n", Plain, "--+migrate Up", `write "-- +migrate Up"`},
+		{"-- +migrate\tUp\nCREATE TABLE a ();\n", Plain, "-- +migrate\tUp", `write "-- +migrate Up"`},
 		{"-- +migrate Up\n-- +migrate StatementBegin\n-- +migrate StatementEnd\n-- +migrate Upgrade is a comment\n", SQLMigrate, "", ""},
 		{"CREATE TABLE a ();\n--- create above / drop below ---\nDROP TABLE a;\n", Plain, "--- create above / drop below ---", `tern splits a migration only at the exact text "---- create above / drop below ----"`},
 		{"CREATE TABLE a ();\n---- CREATE ABOVE / DROP BELOW ----\r\nDROP TABLE a;\n", Plain, "---- CREATE ABOVE / DROP BELOW ----", "is not tern's separator"},
