@@ -65,9 +65,10 @@ type Config struct {
 	// paths are the defaults.
 	SchemaPos  []source.Pos
 	QueriesPos []source.Pos
-	// UserMigrations are the schema directories, other than tenantc's
-	// migrations directory, holding the user's own goose, golang-migrate or
-	// dbmate migrations.
+	// UserMigrations are the schema directories (or the directories of the
+	// files a glob schema path matches), other than tenantc's migrations
+	// directory, holding the user's own goose, golang-migrate, dbmate,
+	// sql-migrate or tern migrations.
 	UserMigrations []UserMigrationDir
 	GlobalPos      []source.Pos
 	RulePos        map[string]source.Pos

@@ -149,6 +149,11 @@ func nearMisses(format Format, text string) []Problem {
 				strings.TrimRight(line, "\r"), want)})
 		}
 	}
+	if format == Tern {
+		if at := strings.Index(text, "{{"); at >= 0 && at < strings.Index(text, TernSeparator) {
+			out = append(out, Problem{Offset: at, Message: "tern runs a migration as a Go template, expanding {{ … }} first, but tenantc and sqlc read the SQL as written, so they would not see the schema tern makes; write the SQL itself in the up part"})
+		}
+	}
 	if format == Plain {
 		for _, m := range ternLike.FindAllStringIndex(text, -1) {
 			out = append(out, Problem{Offset: m[0], Message: fmt.Sprintf(
