@@ -263,6 +263,26 @@ func TestUserMigrationsOfEveryTool(t *testing.T) {
 			require.Equal(t, c.tool, cfg.Migrations.Format)
 		})
 	}
+	t.Run("tern without down parts", func(t *testing.T) {
+		dir := t.TempDir()
+		require.NoError(t, os.MkdirAll(filepath.Join(dir, "db", "migrations"), 0o755))
+		write(t, dir, FileName, "version: 1\nschema: [db/migrations]\n")
+		write(t, dir, "db/migrations/001_init.sql", "CREATE TABLE t (id int);\n")
+		write(t, dir, "db/migrations/002_more.sql", "CREATE TABLE u (id int);\n---- create above / drop below ----\nDROP TABLE u;\n")
+		cfg, err := Load(dir)
+		require.NoError(t, err)
+		require.Equal(t, []string{"001", "002"}, cfg.UserMigrations[0].Versions, "in a tern directory, every NNN_name.sql is tern's")
+		require.NoError(t, os.Remove(filepath.Join(dir, "db/migrations/002_more.sql")))
+		cfg, err = Load(dir)
+		require.NoError(t, err)
+		require.Empty(t, cfg.UserMigrations)
+		write(t, dir, "db/migrations/tern.conf", "[database]\n")
+		cfg, err = Load(dir)
+		require.NoError(t, err)
+		require.Equal(t, []UserMigrationDir{{Dir: "db/migrations", Tool: source.Tern, Versions: []string{"001"},
+			Pos: source.Pos{File: FileName, Line: 2, Col: 10}}}, cfg.UserMigrations, "tern init's tern.conf marks the directory")
+		require.Equal(t, source.Tern, cfg.Migrations.Format)
+	})
 	t.Run("glob matching no migration", func(t *testing.T) {
 		dir := t.TempDir()
 		require.NoError(t, os.MkdirAll(filepath.Join(dir, "db", "migrations"), 0o755))

@@ -73,6 +73,7 @@ func userMigrationDirs(dir string, cfg *Config, migDir string) ([]UserMigrationD
 				continue
 			}
 			u := UserMigrationDir{Dir: g.dir, Pos: pathPos(cfg.SchemaPos, i, p)}
+			var unmarked []string // versions of version_name files without a tool's markers
 			for _, name := range g.names {
 				if !strings.HasSuffix(name, ".sql") || source.IsDownFile(name) {
 					continue
@@ -85,6 +86,9 @@ func userMigrationDirs(dir string, cfg *Config, migDir string) ([]UserMigrationD
 					continue // tenantc's own, from an earlier layout
 				}
 				f := source.Parse(name, content).Format
+				if m := versionPrefix.FindStringSubmatch(name); f == source.Plain && m != nil {
+					unmarked = append(unmarked, m[1])
+				}
 				if f == source.Plain || (f != source.SQLMigrate && !versionPrefix.MatchString(name)) {
 					continue // the other tools take only version_name files
 				}
@@ -95,12 +99,27 @@ func userMigrationDirs(dir string, cfg *Config, migDir string) ([]UserMigrationD
 					u.Unnumbered = append(u.Unnumbered, name)
 				}
 			}
+			// A tern migration without a down part has no separator: every
+			// NNN_name.sql of a tern directory is tern's, and so is a
+			// directory of them beside the tern.conf `tern init` writes.
+			if u.Tool == "" && len(unmarked) > 0 && isFile(filepath.Join(dir, g.dir, "tern.conf")) {
+				u.Tool = source.Tern
+			}
+			if u.Tool == source.Tern {
+				u.Versions = append(u.Versions, unmarked...)
+				slices.Sort(u.Versions)
+			}
 			if u.Tool != "" {
 				out = append(out, u)
 			}
 		}
 	}
 	return out, nil
+}
+
+func isFile(name string) bool {
+	info, err := os.Stat(name)
+	return err == nil && info.Mode().IsRegular()
 }
 
 // schemaGroup is one directory of a schema path and the names of its files
