@@ -23,7 +23,7 @@ func TestConfigErrorsPrinted(t *testing.T) {
 		{
 			name:    "unknown migrations format",
 			yaml:    "version: 1\nschema: [schema]\nmigrations:\n  format: flyway\n",
-			message: `tenantc.yaml:4:11: error: unknown migrations.format "flyway" (want plain, goose, golang-migrate or dbmate)`,
+			message: `tenantc.yaml:4:11: error: unknown migrations.format "flyway" (want plain, goose, golang-migrate, dbmate, sql-migrate or tern)`,
 		},
 		{
 			name:    "yaml type error",

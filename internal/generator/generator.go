@@ -217,6 +217,7 @@ func begin(cfg *config.Config, opts Options) (*started, error) {
 	if res.Sources, err = source.ReadSchema(opts.Dir, paths); err != nil {
 		return nil, err
 	}
+	res.Diagnostics = append(res.Diagnostics, sourceProblems(res.Sources)...)
 	st.existing = versionsAfter(cfg, existing)
 	return st, nil
 }

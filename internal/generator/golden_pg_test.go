@@ -4,7 +4,6 @@ import (
 	"context"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 
@@ -104,7 +103,8 @@ var knownCheckGaps = map[string]string{}
 
 // migrationParts returns the up and the down SQL of each migration res
 // wrote, in the order they apply: golang-migrate's .up.sql/.down.sql pairs,
-// or the up and down sections of goose and dbmate files.
+// or the up and down parts of goose, dbmate, sql-migrate and tern files, as
+// source reads them.
 func migrationParts(res *generator.Result) (ups, downs []string) {
 	dir := res.Config.Migrations.Dir + "/"
 	for _, f := range res.Files {
@@ -118,31 +118,12 @@ func migrationParts(res *generator.Result) (ups, downs []string) {
 			ups = append(ups, string(f.Content))
 		default:
 			ups = append(ups, source.Parse(f.Path, f.Content).SQL)
-			if down := downSection(string(f.Content)); down != "" {
+			if down := strings.TrimSpace(source.Down(f.Path, f.Content)); down != "" {
 				downs = append(downs, down)
 			}
 		}
 	}
 	return ups, downs
-}
-
-// downMarker is the line that opens a goose or dbmate section.
-var downMarker = regexp.MustCompile(`(?i)^\s*--\s*(\+goose\s+|migrate:)(up|down)\b`)
-
-// downSection returns the lines of content's down sections.
-func downSection(content string) string {
-	var b strings.Builder
-	down := false
-	for _, line := range strings.SplitAfter(content, "\n") {
-		if m := downMarker.FindStringSubmatch(line); m != nil {
-			down = strings.EqualFold(m[2], "down")
-			continue
-		}
-		if down {
-			b.WriteString(line)
-		}
-	}
-	return strings.TrimSpace(b.String())
 }
 
 // catalogSnapshot lists what a tenantc migration can change in the database

@@ -109,6 +109,12 @@ func cleanSlash(p string) string { return path.Clean(filepath.ToSlash(p)) }
 //     independently always interleave or collide.
 //   - dbmate keeps every version and applies any missing one: only a version
 //     in both directories collides (the second file is skipped).
+//   - tern keeps one version number per version table (schema_version), the
+//     count of migrations applied: as golang-migrate, either directory skips
+//     the other's first versions.
+//   - sql-migrate keeps every applied file name (gorp_migrations) and refuses
+//     to run over a directory lacking one of them ("unknown migration in
+//     database") unless told to ignore them.
 //
 // Migrations of different tools keep different version tables and never
 // collide.
@@ -117,6 +123,14 @@ func checkLayout(cfg *config.Config, migDir string, existing []string) diag.List
 	users := cfg.UserMigrations
 	ours := versionsOf(existing)
 	for _, u := range users {
+		if u.Tool == source.SQLMigrate && cfg.Migrations.Format == source.SQLMigrate && u.Dir == migDir && len(u.Unnumbered) > 0 {
+			at := cfg.Migrations.DirPos
+			if !cfg.Migrations.DirSet {
+				at = u.Pos
+			}
+			diags.Errorf(at, "sql-migrate applies the files of %s with a number prefix first, in number order, and the others after them, by name: tenantc's numbered migrations would run before %s, whose tables they protect; rename your migrations with a number prefix, as sql-migrate new names them (YYYYMMDDHHMMSS-name.sql; in a database that applied them, rename their ids in gorp_migrations too)",
+				u.Dir, strings.Join(u.Unnumbered, ", "))
+		}
 		if u.Tool != cfg.Migrations.Format || u.Dir == migDir {
 			continue // another tool's version table, or one directory: versions follow the user's
 		}
@@ -132,6 +146,12 @@ func checkLayout(cfg *config.Config, migDir string, existing []string) diag.List
 				migDir, u.Dir, versionRange(u.Versions), fix)
 		case source.Goose:
 			diags.Errorf(at, "tenantc's goose migrations in %s are apart from yours in %s, and goose keeps one version table: versions numbered apart interleave (goose refuses the lower ones, or applies them out of order) or collide (goose skips the second); %s",
+				migDir, u.Dir, fix)
+		case source.Tern:
+			diags.Errorf(at, "tenantc's tern migrations in %s are apart from yours in %s, and tern keeps one version number per database (schema_version, the count of migrations applied): run over either directory, it skips the other's first versions, leaving tables without row level security; %s",
+				migDir, u.Dir, fix)
+		case source.SQLMigrate:
+			diags.Errorf(at, "tenantc's sql-migrate migrations in %s are apart from yours in %s, and sql-migrate keeps every applied migration in one table (gorp_migrations): run over either directory, it stops at the other's (\"unknown migration in database\"); %s",
 				migDir, u.Dir, fix)
 		case source.Dbmate:
 			if dup := duplicates(ours, u.Versions); len(dup) > 0 {
@@ -259,4 +279,18 @@ func versionsAfter(cfg *config.Config, existing []string) []string {
 		}
 	}
 	return out
+}
+
+// sourceProblems reports, at its place, every line of the schema files that
+// looks like a migration tool's marker but that the tool does not take for
+// one (source.File.Problems): the tool would run a down part as part of the
+// up migration, or refuse the file, and tenantc reads it as the tool does.
+func sourceProblems(files []*source.File) diag.List {
+	var diags diag.List
+	for _, f := range files {
+		for _, p := range f.Problems {
+			diags.Errorf(f.Pos(p.Offset), "%s", p.Message)
+		}
+	}
+	return diags
 }

@@ -189,6 +189,8 @@ var migrationTables = map[source.Format][]string{
 	source.GolangMigrate: {"schema_migrations"},
 	source.Dbmate:        {"schema_migrations"},
 	source.Goose:         {"goose_db_version"},
+	source.SQLMigrate:    {"gorp_migrations"},
+	source.Tern:          {"schema_version"},
 }
 
 // tenancyConfig is the tenancy configuration of the project, as generate and

@@ -65,9 +65,10 @@ type Config struct {
 	// paths are the defaults.
 	SchemaPos  []source.Pos
 	QueriesPos []source.Pos
-	// UserMigrations are the schema directories, other than tenantc's
-	// migrations directory, holding the user's own goose, golang-migrate or
-	// dbmate migrations.
+	// UserMigrations are the schema directories (or the directories of the
+	// files a glob schema path matches), other than tenantc's migrations
+	// directory, holding the user's own goose, golang-migrate, dbmate,
+	// sql-migrate or tern migrations.
 	UserMigrations []UserMigrationDir
 	GlobalPos      []source.Pos
 	RulePos        map[string]source.Pos
@@ -402,7 +403,7 @@ func load(dir string) (*Config, error) {
 		f := source.Format(fc.Migrations.Format)
 		if !slices.Contains(source.Formats, f) {
 			errs.Errorf(pos(valueNode(valueNode(root.Content[0], "migrations"), "format")),
-				"unknown migrations.format %q (want plain, goose, golang-migrate or dbmate)", fc.Migrations.Format)
+				"unknown migrations.format %q (want plain, goose, golang-migrate, dbmate, sql-migrate or tern)", fc.Migrations.Format)
 		}
 		cfg.Migrations.Format = f
 	}

@@ -228,6 +228,73 @@ func TestMigrationsDefaultToTheUsersDirectory(t *testing.T) {
 	require.Equal(t, "gen/migrations", cfg.Migrations.Dir, "an explicit directory is kept (and judged by generate)")
 }
 
+// TestUserMigrationsOfEveryTool: each tool's directory is found by its files'
+// markers and names, also through a glob schema path, which stands for the
+// directory of the files it matches.
+func TestUserMigrationsOfEveryTool(t *testing.T) {
+	for _, c := range []struct {
+		name, schema, file, content string
+		tool                        source.Format
+		versions                    []string
+	}{
+		{"sql-migrate", "db/migrations", "20240101120000-init.sql", "-- +migrate Up\nCREATE TABLE t (id int);\n-- +migrate Down\nDROP TABLE t;\n",
+			source.SQLMigrate, []string{"20240101120000"}},
+		{"sql-migrate unnumbered", "db/migrations", "init.sql", "-- +migrate Up\nCREATE TABLE t (id int);\n", source.SQLMigrate, nil},
+		{"tern", "db/migrations", "001_init.sql", "CREATE TABLE t (id int);\n---- create above / drop below ----\nDROP TABLE t;\n",
+			source.Tern, []string{"001"}},
+		{"glob", "db/migrations/*.sql", "20240101120000_init.sql", "-- migrate:up\nCREATE TABLE t (id int);\n-- migrate:down\nDROP TABLE t;\n",
+			source.Dbmate, []string{"20240101120000"}},
+		{"glob of directories", "db/*", "1_init.up.sql", "CREATE TABLE t (id int);\n", source.GolangMigrate, []string{"1"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			require.NoError(t, os.MkdirAll(filepath.Join(dir, "db", "migrations"), 0o755))
+			write(t, dir, "sqlc.yaml", "version: \"2\"\nsql:\n  - engine: postgresql\n    schema: \""+c.schema+"\"\n    queries: db/queries\n")
+			write(t, dir, "db/migrations/"+c.file, c.content)
+			write(t, dir, "db/migrations/README.md", "not SQL\n")
+			cfg, err := Load(dir)
+			require.NoError(t, err)
+			want := UserMigrationDir{Dir: "db/migrations", Tool: c.tool, Versions: c.versions, Pos: source.Pos{File: "sqlc.yaml", Line: 4, Col: 13}}
+			if c.versions == nil {
+				want.Unnumbered = []string{c.file}
+			}
+			require.Equal(t, []UserMigrationDir{want}, cfg.UserMigrations)
+			require.Equal(t, "db/migrations", cfg.Migrations.Dir)
+			require.Equal(t, c.tool, cfg.Migrations.Format)
+		})
+	}
+	t.Run("tern without down parts", func(t *testing.T) {
+		dir := t.TempDir()
+		require.NoError(t, os.MkdirAll(filepath.Join(dir, "db", "migrations"), 0o755))
+		write(t, dir, FileName, "version: 1\nschema: [db/migrations]\n")
+		write(t, dir, "db/migrations/001_init.sql", "CREATE TABLE t (id int);\n")
+		write(t, dir, "db/migrations/002_more.sql", "CREATE TABLE u (id int);\n---- create above / drop below ----\nDROP TABLE u;\n")
+		cfg, err := Load(dir)
+		require.NoError(t, err)
+		require.Equal(t, []string{"001", "002"}, cfg.UserMigrations[0].Versions, "in a tern directory, every NNN_name.sql is tern's")
+		require.NoError(t, os.Remove(filepath.Join(dir, "db/migrations/002_more.sql")))
+		cfg, err = Load(dir)
+		require.NoError(t, err)
+		require.Empty(t, cfg.UserMigrations)
+		write(t, dir, "db/migrations/tern.conf", "[database]\n")
+		cfg, err = Load(dir)
+		require.NoError(t, err)
+		require.Equal(t, []UserMigrationDir{{Dir: "db/migrations", Tool: source.Tern, Versions: []string{"001"},
+			Pos: source.Pos{File: FileName, Line: 2, Col: 10}}}, cfg.UserMigrations, "tern init's tern.conf marks the directory")
+		require.Equal(t, source.Tern, cfg.Migrations.Format)
+	})
+	t.Run("glob matching no migration", func(t *testing.T) {
+		dir := t.TempDir()
+		require.NoError(t, os.MkdirAll(filepath.Join(dir, "db", "migrations"), 0o755))
+		write(t, dir, "sqlc.yaml", "version: \"2\"\nsql:\n  - engine: postgresql\n    schema: \"db/migrations/*_init.sql\"\n    queries: db/queries\n")
+		write(t, dir, "db/migrations/1_a.sql", "-- +goose Up\nCREATE TABLE t (id int);\n")
+		cfg, err := Load(dir)
+		require.NoError(t, err)
+		require.Empty(t, cfg.UserMigrations, "only the files the pattern matches are the user's")
+		require.Equal(t, "gen/migrations", cfg.Migrations.Dir)
+	})
+}
+
 // TestTableRules: a rule can be given a severity for some tables only, and
 // every mistake in that form is located.
 func TestTableRules(t *testing.T) {

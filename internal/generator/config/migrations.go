@@ -45,49 +45,133 @@ type UserMigrationDir struct {
 	Tool source.Format
 	// Versions are the version prefixes of its files, as written.
 	Versions []string
-	Pos      source.Pos
+	// Unnumbered are its sql-migrate files without a number prefix, which
+	// sql-migrate applies after every numbered one.
+	Unnumbered []string
+	Pos        source.Pos
 }
 
-var versionPrefix = regexp.MustCompile(`^(\d+)_`)
+var (
+	versionPrefix = regexp.MustCompile(`^(\d+)_`)
+	// sql-migrate reads every .sql file and orders those with a number
+	// prefix (its numberPrefixRegex) by that number; `sql-migrate new`
+	// writes YYYYMMDDHHMMSS-name.sql.
+	numberPrefix = regexp.MustCompile(`^\d+`)
+)
 
 // userMigrationDirs lists the schema directories, other than tenantc's
 // migrations directory, whose files are versioned migrations of goose,
-// golang-migrate or dbmate. Plain SQL files are no tool's: their order is
-// sqlc's, not a version table's.
+// golang-migrate, dbmate, sql-migrate or tern. Plain SQL files are no tool's:
+// their order is sqlc's, not a version table's. A glob schema path
+// ("db/migrations/*.sql") stands for the directories of the files it
+// matches, judged by those files, and a directory it matches.
 func userMigrationDirs(dir string, cfg *Config, migDir string) ([]UserMigrationDir, error) {
 	var out []UserMigrationDir
 	for i, p := range cfg.Schema {
-		rel := cleanSlash(p)
-		if rel == migDir {
-			continue
-		}
-		entries, err := os.ReadDir(filepath.Join(dir, rel))
-		if err != nil {
-			continue // a file, or missing (checkPaths reports it)
-		}
-		u := UserMigrationDir{Dir: rel, Pos: pathPos(cfg.SchemaPos, i, p)}
-		for _, e := range entries {
-			m := versionPrefix.FindStringSubmatch(e.Name())
-			if m == nil || e.IsDir() || !strings.HasSuffix(e.Name(), ".sql") || source.IsDownFile(e.Name()) {
+		for _, g := range schemaDirs(dir, p) {
+			if g.dir == migDir || slices.ContainsFunc(out, func(u UserMigrationDir) bool { return u.Dir == g.dir }) {
 				continue
 			}
-			content, err := os.ReadFile(filepath.Join(dir, rel, e.Name()))
-			if err != nil {
-				return nil, err
-			}
-			if strings.HasPrefix(string(content), tenantcSQLHeader) {
-				continue // tenantc's own, from an earlier layout
-			}
-			if f := source.Parse(e.Name(), content).Format; f != source.Plain {
+			u := UserMigrationDir{Dir: g.dir, Pos: pathPos(cfg.SchemaPos, i, p)}
+			var unmarked []string // versions of version_name files without a tool's markers
+			for _, name := range g.names {
+				if !strings.HasSuffix(name, ".sql") || source.IsDownFile(name) {
+					continue
+				}
+				content, err := os.ReadFile(filepath.Join(dir, g.dir, name))
+				if err != nil {
+					return nil, err
+				}
+				if strings.HasPrefix(string(content), tenantcSQLHeader) {
+					continue // tenantc's own, from an earlier layout
+				}
+				f := source.Parse(name, content).Format
+				if m := versionPrefix.FindStringSubmatch(name); f == source.Plain && m != nil {
+					unmarked = append(unmarked, m[1])
+				}
+				if f == source.Plain || (f != source.SQLMigrate && !versionPrefix.MatchString(name)) {
+					continue // the other tools take only version_name files
+				}
 				u.Tool = f
-				u.Versions = append(u.Versions, m[1])
+				if v := numberPrefix.FindString(name); v != "" {
+					u.Versions = append(u.Versions, v)
+				} else {
+					u.Unnumbered = append(u.Unnumbered, name)
+				}
 			}
-		}
-		if u.Tool != "" {
-			out = append(out, u)
+			// A tern migration without a down part has no separator: every
+			// NNN_name.sql of a tern directory is tern's, and so is a
+			// directory of them beside the tern.conf `tern init` writes.
+			if u.Tool == "" && len(unmarked) > 0 && isFile(filepath.Join(dir, g.dir, "tern.conf")) {
+				u.Tool = source.Tern
+			}
+			if u.Tool == source.Tern {
+				u.Versions = append(u.Versions, unmarked...)
+				slices.Sort(u.Versions)
+			}
+			if u.Tool != "" {
+				out = append(out, u)
+			}
 		}
 	}
 	return out, nil
+}
+
+func isFile(name string) bool {
+	info, err := os.Stat(name)
+	return err == nil && info.Mode().IsRegular()
+}
+
+// schemaGroup is one directory of a schema path and the names of its files
+// that the path takes.
+type schemaGroup struct {
+	dir   string
+	names []string
+}
+
+// schemaDirs returns the directories schema path p (relative to dir) reads
+// files of: p itself when it is a directory; for a glob, each directory it
+// matches (all its files) and the directory of each file it matches (those
+// files), in the order of the matches. A file path, or one that is missing or
+// a bad pattern (checkPaths reports those), has none.
+func schemaDirs(dir, p string) []schemaGroup {
+	var paths []string
+	if source.IsGlob(p) {
+		paths, _ = source.Glob(dir, p)
+	} else {
+		paths = []string{p}
+	}
+	var out []schemaGroup
+	add := func(d, name string) {
+		for i := range out {
+			if out[i].dir == d {
+				out[i].names = append(out[i].names, name)
+				return
+			}
+		}
+		out = append(out, schemaGroup{dir: d, names: []string{name}})
+	}
+	for _, rel := range paths {
+		rel = cleanSlash(rel)
+		info, err := os.Stat(filepath.Join(dir, rel))
+		switch {
+		case err != nil:
+			continue
+		case info.IsDir():
+			entries, err := os.ReadDir(filepath.Join(dir, rel))
+			if err != nil {
+				continue
+			}
+			for _, e := range entries {
+				if !e.IsDir() {
+					add(rel, e.Name())
+				}
+			}
+		case source.IsGlob(p):
+			add(path.Dir(rel), path.Base(rel))
+		}
+	}
+	return out
 }
 
 // defaultMigrationsDir puts tenantc's migrations into the user's own

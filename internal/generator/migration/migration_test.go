@@ -25,6 +25,62 @@ func TestNextVersion(t *testing.T) {
 	}
 }
 
+// TestFilesReadBack: every format's file reads back as the up part, and its
+// down part, that went in.
+func TestFilesReadBack(t *testing.T) {
+	for _, format := range source.Formats {
+		files := Files(Options{Dir: "m", Format: format}, "000001_x", "CREATE TABLE x ();", "DROP TABLE x;")
+		var up, down string
+		for _, f := range files {
+			switch {
+			case source.IsDownFile(f.Path):
+				down += source.Parse(f.Path, f.Content).SQL
+			default:
+				up += source.Parse(f.Path, f.Content).SQL
+				down += source.Down(f.Path, f.Content)
+			}
+		}
+		require.Contains(t, up, "CREATE TABLE x ();", format)
+		if format != source.Plain { // plain's down part is a comment
+			require.NotContains(t, up, "DROP TABLE", format)
+			require.Contains(t, down, "DROP TABLE x;", format)
+			require.NotContains(t, down, "CREATE TABLE", format)
+		}
+	}
+}
+
+func TestVersionsByFormat(t *testing.T) {
+	for _, c := range []struct {
+		format   source.Format
+		existing []string
+		want     string
+	}{
+		{source.Tern, nil, "001"},
+		{source.Tern, []string{"001_init.sql", "002_more.sql", "tern.conf"}, "003"},
+		{source.SQLMigrate, nil, "00000000000001"},
+		{source.SQLMigrate, []string{"20240101120000-init.sql"}, "20240101120001"},
+		{source.SQLMigrate, []string{"7_init.sql"}, "8"},
+		{source.GolangMigrate, nil, "000001"},
+	} {
+		require.Equal(t, c.want, Options{Format: c.format, Existing: c.existing}.Versions().Next(), "%s %v", c.format, c.existing)
+	}
+}
+
+func TestStatementMarkers(t *testing.T) {
+	for _, format := range source.Formats {
+		begin, end := StatementMarkers(format)
+		switch format {
+		case source.Goose, source.SQLMigrate:
+			// The markers are the tool's commands: they read as such.
+			f := source.Parse("x.sql", []byte(Files(Options{Format: format}, "1_x", begin+"SELECT 1;"+end, "")[0].Content))
+			require.Equal(t, format, f.Format)
+			require.Contains(t, f.SQL, "StatementBegin")
+		default:
+			require.Empty(t, begin+end, format)
+		}
+	}
+}
+
 func TestVersionsCount(t *testing.T) {
 	v := NewVersions([]string{"000004_a.up.sql"})
 	require.Equal(t, "000005", v.Next())
@@ -44,6 +100,8 @@ func TestFiles(t *testing.T) {
 		{source.Goose, map[string]string{"m/1_x.sql": Header + "-- +goose Up\nUP;\n\n-- +goose Down\nDOWN;\n"}},
 		{source.Dbmate, map[string]string{"m/1_x.sql": Header + "-- migrate:up\nUP;\n\n-- migrate:down\nDOWN;\n"}},
 		{source.Plain, map[string]string{"m/1_x.sql": Header + "UP;\n\n-- To revert by hand:\n-- DOWN;\n"}},
+		{source.SQLMigrate, map[string]string{"m/1-x.sql": Header + "-- +migrate Up\nUP;\n\n-- +migrate Down\nDOWN;\n"}},
+		{source.Tern, map[string]string{"m/1_x.sql": Header + "UP;\n\n---- create above / drop below ----\nDOWN;\n"}},
 	} {
 		opts.Format = c.format
 		got := map[string]string{}

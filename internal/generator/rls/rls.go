@@ -15,7 +15,6 @@ import (
 	"github.com/tenantc/tenantc/internal/generator/catalog"
 	"github.com/tenantc/tenantc/internal/generator/migration"
 	"github.com/tenantc/tenantc/internal/generator/output"
-	"github.com/tenantc/tenantc/internal/generator/source"
 	"github.com/tenantc/tenantc/internal/generator/sqlexpr"
 	"github.com/tenantc/tenantc/internal/generator/tenancy"
 	"github.com/tenantc/tenantc/internal/templates"
@@ -37,7 +36,7 @@ var tmpl = template.Must(template.ParseFS(templates.FS, "rls.*.sql.tmpl"))
 // Plan returns a migration for every protected table of m whose row level
 // security the schema does not already have in full.
 func Plan(m *tenancy.Model, opts Options) ([]Migration, error) {
-	versions := migration.NewVersions(opts.Existing)
+	versions := opts.Versions()
 	var out []Migration
 	for _, t := range m.Protected() {
 		d, err := want(m, t)
@@ -65,7 +64,7 @@ type desired struct {
 	Trigger, Function                           string // empty for partitions: PostgreSQL clones the parent's trigger
 	Index, IndexQualified                       string // empty when an index led by the column exists
 
-	StatementBegin, StatementEnd string // goose annotations around a function body
+	StatementBegin, StatementEnd string // goose or sql-migrate annotations around a function body
 
 	// What the table had before this migration, so that its down part
 	// restores that instead of leaving the table bare: a migration that
@@ -170,9 +169,7 @@ func (d *desired) satisfiedBy(t *tenancy.Table) bool {
 }
 
 func render(d *desired, opts Options, base string) ([]output.File, error) {
-	if opts.Format == source.Goose {
-		d.StatementBegin, d.StatementEnd = "-- +goose StatementBegin\n", "\n-- +goose StatementEnd"
-	}
+	d.StatementBegin, d.StatementEnd = migration.StatementMarkers(opts.Format)
 	var up, down bytes.Buffer
 	if err := tmpl.ExecuteTemplate(&up, "rls.up.sql.tmpl", d); err != nil {
 		return nil, err

@@ -15,49 +15,153 @@ import (
 var (
 	gooseMarker  = regexp.MustCompile(`(?mi)^[ \t]*--[ \t]*\+goose[ \t]+(up|down)\b.*$`)
 	dbmateMarker = regexp.MustCompile(`(?m)^[ \t]*--[ \t]*migrate:(up|down)\b.*$`)
+	// sql-migrate v1.8 (sqlparse.ParseMigration) takes a line for a command
+	// only when it starts with exactly "-- +migrate " and the first word after
+	// it (strings.Fields) is "Up" or "Down", case-sensitive; options such as
+	// "notransaction" may follow. Any other "-- +..." line is dropped
+	// unread, so a "-- +migrate down" leaves the lines below in the section
+	// above.
+	sqlMigrateMarker = regexp.MustCompile(`(?m)^-- \+migrate [ \t\v\f\r]*(Up|Down)(?:[ \t\v\f\r][^\n]*)?$`)
+	// sqlMigrateLike is what a user may have meant as a sql-migrate command.
+	sqlMigrateLike = regexp.MustCompile(`(?mi)^[ \t]*--[ \t]*\+[ \t]*migrate[ \t]*(up|down)\b.*$`)
+	// ternLike is what a user may have meant as tern's separator.
+	ternLike = regexp.MustCompile(`(?mi)^[ \t]*-+[ \t]*create[ \t]+above[ \t]*/[ \t]*drop[ \t]+below\b.*$`)
 )
+
+// TernSeparator parts a tern migration: tern v2 (migrate.LoadMigrations)
+// splits the file at the first occurrence of exactly this text, wherever it
+// is, and runs what comes before it as the up migration.
+const TernSeparator = "---- create above / drop below ----"
 
 // Parse detects the migration convention of one file and keeps only its up part.
 // name is the path shown in messages.
 func Parse(name string, content []byte) *File {
+	format, text := detect(name, content)
+	f := NewFile(name, format, keep(format, text, "up"))
+	f.Problems = nearMisses(format, text)
+	return f
+}
+
+// Down returns the down part of a file in its convention, at original
+// offsets (every other byte a space); "" for a file without one, such as a
+// golang-migrate .up.sql (its down part is a file of its own) or plain SQL.
+func Down(name string, content []byte) string {
+	format, text := detect(name, content)
+	switch format {
+	case GolangMigrate, Plain:
+		return ""
+	}
+	return keep(format, text, "down")
+}
+
+func detect(name string, content []byte) (Format, string) {
 	text := string(content)
 	switch {
 	case strings.HasSuffix(name, ".up.sql"):
-		return NewFile(name, GolangMigrate, text)
+		return GolangMigrate, text
 	case gooseMarker.MatchString(text):
-		return NewFile(name, Goose, keepUp(text, gooseMarker))
+		return Goose, text
 	case dbmateMarker.MatchString(text):
-		return NewFile(name, Dbmate, keepUp(text, dbmateMarker))
+		return Dbmate, text
+	case sqlMigrateMarker.MatchString(text):
+		return SQLMigrate, text
+	case strings.Contains(text, TernSeparator):
+		return Tern, text
 	default:
-		return NewFile(name, Plain, text)
+		return Plain, text
 	}
 }
 
-// keepUp blanks everything that is not inside an up section. Text before the
-// first marker belongs to no section, so the tools ignore it and so do we.
-func keepUp(text string, marker *regexp.Regexp) string {
-	b := []byte(text)
-	up := false
-	last := 0
-	blank := func(from, to int) {
-		for i := from; i < to; i++ {
-			if b[i] != '\n' {
-				b[i] = ' '
-			}
+// keep blanks everything of text outside its section part ("up" or "down").
+func keep(format Format, text, part string) string {
+	switch format {
+	case Goose:
+		return keepSection(text, gooseMarker, part)
+	case Dbmate:
+		return keepSection(text, dbmateMarker, part)
+	case SQLMigrate:
+		return keepSection(text, sqlMigrateMarker, part)
+	case Tern:
+		at := strings.Index(text, TernSeparator)
+		if part == "up" {
+			return blank(text, at, len(text))
 		}
+		return blank(text, 0, at+len(TernSeparator))
+	default:
+		return text
 	}
+}
+
+// keepSection blanks everything that is not inside a section named part. Text
+// before the first marker belongs to no section, so the tools ignore it and
+// so do we.
+func keepSection(text string, marker *regexp.Regexp, part string) string {
+	b := []byte(text)
+	in := false
+	last := 0
 	for _, m := range marker.FindAllStringSubmatchIndex(text, -1) {
-		if !up {
-			blank(last, m[0])
+		if !in {
+			blankBytes(b, last, m[0])
 		}
-		blank(m[0], m[1]) // the marker line itself is a comment either way
-		up = strings.EqualFold(text[m[2]:m[3]], "up")
+		blankBytes(b, m[0], m[1]) // the marker line itself is a comment either way
+		in = strings.EqualFold(text[m[2]:m[3]], part)
 		last = m[1]
 	}
-	if !up {
-		blank(last, len(b))
+	if !in {
+		blankBytes(b, last, len(b))
 	}
 	return string(b)
+}
+
+func blank(text string, from, to int) string {
+	b := []byte(text)
+	blankBytes(b, from, to)
+	return string(b)
+}
+
+// blankBytes replaces b[from:to] with spaces, keeping newlines.
+func blankBytes(b []byte, from, to int) {
+	for i := from; i < to; i++ {
+		if b[i] != '\n' {
+			b[i] = ' '
+		}
+	}
+}
+
+// nearMisses reports the lines that look like a sql-migrate command or tern's
+// separator but that the tool does not take for one: it runs the lines below
+// as part of the section above (a down part as part of the up migration), or,
+// for sql-migrate without a single command, refuses the file.
+func nearMisses(format Format, text string) []Problem {
+	var out []Problem
+	if format == SQLMigrate || format == Plain {
+		for _, m := range sqlMigrateLike.FindAllStringSubmatchIndex(text, -1) {
+			line := text[m[0]:m[1]]
+			if sqlMigrateMarker.MatchString(line) {
+				continue
+			}
+			want := "-- +migrate Up"
+			if strings.EqualFold(text[m[2]:m[3]], "down") {
+				want = "-- +migrate Down"
+			}
+			out = append(out, Problem{Offset: m[0], Message: fmt.Sprintf(
+				"%q is not a sql-migrate command: sql-migrate reads only lines starting with exactly \"-- +migrate \" followed by Up or Down (case-sensitive), and skips this one, so the lines below it stay in the section above; write %q",
+				strings.TrimRight(line, "\r"), want)})
+		}
+	}
+	if format == Tern {
+		if at := strings.Index(text, "{{"); at >= 0 && at < strings.Index(text, TernSeparator) {
+			out = append(out, Problem{Offset: at, Message: "tern runs a migration as a Go template, expanding {{ … }} first, but tenantc and sqlc read the SQL as written, so they would not see the schema tern makes; write the SQL itself in the up part"})
+		}
+	}
+	if format == Plain {
+		for _, m := range ternLike.FindAllStringIndex(text, -1) {
+			out = append(out, Problem{Offset: m[0], Message: fmt.Sprintf(
+				"%q is not tern's separator: tern splits a migration only at the exact text %q, so it would run the lines below as part of the up migration; write %q",
+				strings.TrimRight(text[m[0]:m[1]], "\r"), TernSeparator, TernSeparator)})
+		}
+	}
+	return out
 }
 
 // ReadPaths reads every SQL file named by paths, each relative to dir, as sqlc

@@ -42,10 +42,12 @@ const (
 	Goose         Format = "goose"
 	GolangMigrate Format = "golang-migrate"
 	Dbmate        Format = "dbmate"
+	SQLMigrate    Format = "sql-migrate"
+	Tern          Format = "tern"
 )
 
 // Formats lists every supported format, in the order documentation shows them.
-var Formats = []Format{Plain, Goose, GolangMigrate, Dbmate}
+var Formats = []Format{Plain, Goose, GolangMigrate, Dbmate, SQLMigrate, Tern}
 
 // File is one SQL file ready for the parser.
 type File struct {
@@ -56,8 +58,18 @@ type File struct {
 	Format Format
 	// SQL is the file's up part at original offsets; every other byte is a space.
 	SQL string
+	// Problems are the lines of the file its tool reads otherwise than the
+	// user most likely meant (a near-miss marker); each is an error at its
+	// place.
+	Problems []Problem
 	// lineStarts holds the byte offset at which each line starts.
 	lineStarts []int
+}
+
+// Problem is something wrong in a file's text, at a byte offset of it.
+type Problem struct {
+	Offset  int
+	Message string
 }
 
 // NewFile returns a file holding sql as its up part, with positions relative to it.

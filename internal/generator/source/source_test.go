@@ -1,8 +1,10 @@
 package source
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -23,6 +25,12 @@ func TestUpPartsKeepOffsets(t *testing.T) {
 		{"dbmate.sql", "-- migrate:up transaction:false\nCREATE TABLE a (id int);\n\n-- migrate:down\nDROP TABLE a;\n", Dbmate,
 			[]string{"CREATE TABLE a (id int);"}, []string{"DROP TABLE a;"}},
 		{"1_a.up.sql", "CREATE TABLE a (id int);\n", GolangMigrate, []string{"CREATE TABLE a"}, nil},
+		{"20240101120000-a.sql", "-- comment before\n-- +migrate Up notransaction\r\nCREATE TABLE a (id int);\n-- +migrate StatementBegin\nCREATE FUNCTION f() RETURNS int LANGUAGE sql AS $$ SELECT 1; $$;\n-- +migrate StatementEnd\n-- +migrate Down\nDROP TABLE a;\n-- +migrate   Up\nCREATE TABLE b (id int);\n", SQLMigrate,
+			[]string{"CREATE TABLE a (id int);", "CREATE FUNCTION f()", "CREATE TABLE b"}, []string{"DROP TABLE a;", "comment before"}},
+		{"001_a.sql", "CREATE TABLE a (id int);\n\n---- create above / drop below ----\n\nDROP TABLE a;\n", Tern,
+			[]string{"CREATE TABLE a (id int);"}, []string{"DROP TABLE a;", "create above"}},
+		{"002_a.sql", "CREATE TABLE a (id int); ---- create above / drop below ---- DROP TABLE a;\n---- create above / drop below ----\nDROP TABLE b;\n", Tern,
+			[]string{"CREATE TABLE a (id int);"}, []string{"DROP TABLE a;", "DROP TABLE b;"}},
 		{"plain.sql", "CREATE TABLE a (id int);\n-- migrate:upper is not a marker\n", Plain, []string{"CREATE TABLE a"}, nil},
 	}
 	for _, c := range cases {
@@ -39,6 +47,58 @@ func TestUpPartsKeepOffsets(t *testing.T) {
 				require.NotContains(t, f.SQL, s)
 			}
 		})
+	}
+}
+
+func TestDownParts(t *testing.T) {
+	for _, c := range []struct{ name, text, down string }{
+		{"goose.sql", "-- +goose Up\nCREATE TABLE a ();\n-- +goose Down\nDROP TABLE a;\n", "DROP TABLE a;"},
+		{"dbmate.sql", "-- migrate:up\nCREATE TABLE a ();\n-- migrate:down\nDROP TABLE a;\n", "DROP TABLE a;"},
+		{"1-a.sql", "-- +migrate Up\nCREATE TABLE a ();\n-- +migrate Down\nDROP TABLE a;\n-- +migrate Up\nCREATE TABLE b ();\n-- +migrate Down notransaction\nDROP TABLE b;\n", "DROP TABLE a;\n\n\n\nDROP TABLE b;"},
+		{"001_a.sql", "CREATE TABLE a ();\n---- create above / drop below ----\nDROP TABLE a;\n", "DROP TABLE a;"},
+		{"1_a.up.sql", "CREATE TABLE a ();\n", ""},
+		{"plain.sql", "CREATE TABLE a ();\n", ""},
+	} {
+		got := Down(c.name, []byte(c.text))
+		if c.down != "" {
+			require.Len(t, got, len(c.text), c.name)
+		}
+		require.Equal(t, c.down, regexp.MustCompile(`(?m)^ +$`).ReplaceAllString(strings.TrimSpace(got), ""), c.name)
+	}
+}
+
+// TestNearMissMarkers: a line the user meant as a sql-migrate command or as
+// tern's separator, but that the tool reads as a comment (so it runs the down
+// part as part of the up migration), is a problem at its place.
+func TestNearMissMarkers(t *testing.T) {
+	for _, c := range []struct {
+		text   string
+		format Format
+		line   string // the line reported; "" for none
+		want   string
+	}{
+		{"-- +migrate Up\nCREATE TABLE a ();\n-- +migrate down\nDROP TABLE a;\n", SQLMigrate, "-- +migrate down", `write "-- +migrate Down"`},
+		{"-- +migrate Up\nCREATE TABLE a ();\n  -- +migrate Down\nDROP TABLE a;\n", SQLMigrate, "  -- +migrate Down", `write "-- +migrate Down"`},
+		{"--+migrate Up\nCREATE TABLE a ();\n", Plain, "--+migrate Up", `write "-- +migrate Up"`},
+		{"-- +migrate\tUp\nCREATE TABLE a ();\n", Plain, "-- +migrate\tUp", `write "-- +migrate Up"`},
+		{"-- +migrate Up\n-- +migrate StatementBegin\n-- +migrate StatementEnd\n-- +migrate Upgrade is a comment\n", SQLMigrate, "", ""},
+		{"CREATE TABLE a ();\n--- create above / drop below ---\nDROP TABLE a;\n", Plain, "--- create above / drop below ---", `tern splits a migration only at the exact text "---- create above / drop below ----"`},
+		{"CREATE TABLE a ();\n---- CREATE ABOVE / DROP BELOW ----\r\nDROP TABLE a;\n", Plain, "---- CREATE ABOVE / DROP BELOW ----", "is not tern's separator"},
+		{"CREATE TABLE a ();\n----- create above / drop below -----\nDROP TABLE a;\n", Tern, "", ""},
+		{"CREATE TABLE a ();\n{{ template \"shared/x.sql\" . }}\n---- create above / drop below ----\n{{ template \"down\" }}\n", Tern, "{{", "tern runs a migration as a Go template"},
+	} {
+		f := Parse("m.sql", []byte(c.text))
+		require.Equal(t, c.format, f.Format, c.text)
+		if c.line == "" {
+			require.Empty(t, f.Problems, c.text)
+			continue
+		}
+		require.Len(t, f.Problems, 1, c.text)
+		require.Equal(t, strings.Index(c.text, c.line), f.Problems[0].Offset)
+		if c.line != "{{" {
+			require.Contains(t, f.Problems[0].Message, fmt.Sprintf("%q", c.line))
+		}
+		require.Contains(t, f.Problems[0].Message, c.want)
 	}
 }
 

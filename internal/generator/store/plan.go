@@ -65,7 +65,7 @@ type data struct {
 	Organizations, OrgIDType string
 	// Lock is what locks the store's tables and guards the bridge.
 	Lock lockdown
-	// StatementBegin and StatementEnd are goose's annotations around a
+	// StatementBegin and StatementEnd are goose's or sql-migrate's annotations around a
 	// function body; empty for other formats.
 	StatementBegin, StatementEnd string
 	indexes                      map[string]bool
@@ -150,9 +150,7 @@ func Plan(cat *catalog.Catalog, opts Options) (*Migration, diag.List, error) {
 		return nil, diags, nil
 	}
 
-	if opts.Migrations.Format == source.Goose {
-		d.StatementBegin, d.StatementEnd = "-- +goose StatementBegin\n", "\n-- +goose StatementEnd"
-	}
+	d.StatementBegin, d.StatementEnd = migration.StatementMarkers(opts.Migrations.Format)
 	var up, down bytes.Buffer
 	if err := tmpl.ExecuteTemplate(&up, file+".up.sql.tmpl", d); err != nil {
 		return nil, diags, err
@@ -160,7 +158,7 @@ func Plan(cat *catalog.Catalog, opts Options) (*Migration, diag.List, error) {
 	if err := tmpl.ExecuteTemplate(&down, file+".down.sql.tmpl", d); err != nil {
 		return nil, diags, err
 	}
-	m := &Migration{Version: migration.NewVersions(opts.Migrations.Existing).Next(), Name: name}
+	m := &Migration{Version: opts.Migrations.Versions().Next(), Name: name}
 	// The lockdown template starts with the blank line that parts it from
 	// another template's statements; alone it needs none.
 	m.Files = migration.Files(opts.Migrations, m.Version+"_"+name, strings.TrimLeft(up.String(), "\n"), strings.TrimLeft(down.String(), "\n"))

@@ -1,0 +1,2 @@
+-- name: ListProjectNames :many
+SELECT id FROM projects ORDER BY id;
