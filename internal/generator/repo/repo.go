@@ -177,10 +177,26 @@ func genRepo(f *jen.File, code *sqlcCode, r *repoType, m *tenancy.Model) error {
 			jen.Id("q").Op("*").Id("Queries"),
 		)
 		f.Commentf("New%s returns the repository of %s in scope s.", name, r.table.Name)
+		// With emit_methods_with_db_argument, New takes no DBTX: each method
+		// is handed the scope's Querier instead (dbArgs), never the caller's.
+		newQueries := jen.Id("New").Call(jen.Id("s").Dot("Querier").Call())
+		if code.dbArg {
+			newQueries = jen.Id("New").Call()
+		}
 		f.Func().Id("New" + name).Params(jen.Id("s").Op("*").Qual(RuntimePath, "Scope")).Op("*").Id(name).Block(
 			jen.Return(jen.Op("&").Id(name).Values(fieldValues(
 				field{"scope", jen.Id("s")},
-				field{"q", jen.Id("New").Call(jen.Id("s").Dot("Querier").Call())},
+				field{"q", newQueries},
+			)...)),
+		)
+	} else if code.dbArg {
+		f.Commentf("%s runs the queries of %s, which every tenant shares.", name, r.table.Name)
+		f.Type().Id(name).Struct(jen.Id("q").Op("*").Id("Queries"), jen.Id("db").Id("DBTX"))
+		f.Commentf("New%s returns the repository of %s over db.", name, r.table.Name)
+		f.Func().Id("New" + name).Params(jen.Id("db").Id("DBTX")).Op("*").Id(name).Block(
+			jen.Return(jen.Op("&").Id(name).Values(fieldValues(
+				field{"q", jen.Id("New").Call()},
+				field{"db", jen.Id("db")},
 			)...)),
 		)
 	} else {
@@ -289,7 +305,7 @@ func genMethod(f *jen.File, code *sqlcCode, repo string, m *method, q Query, sco
 	sig := signatureOf(code, m, scoped)
 	if !sig.hasTenant() {
 		methodDoc(f, q, sig, scoped)
-		args := []jen.Code{jen.Id("ctx")}
+		args := append([]jen.Code{jen.Id("ctx")}, dbArgs(m, scoped)...)
 		for _, p := range m.Params {
 			for _, n := range p.Names {
 				params = append(params, jen.Id(n.Name).Add(gf.typeCode(p.Type)))
@@ -325,8 +341,23 @@ func genMethod(f *jen.File, code *sqlcCode, repo string, m *method, q Query, sco
 	f.Func().Params(recv).Id(m.Name).Params(params...).Params(results...).Block(
 		jen.List(jen.Id("tenantID"), jen.Err()).Op(":=").Id("r").Dot("scope").Dot("TenantID").Call(jen.Id("ctx")),
 		jen.If(jen.Err().Op("!=").Nil()).Block(zeroReturn...),
-		jen.Return(jen.Id("r").Dot("q").Dot(m.Name).Call(append([]jen.Code{jen.Id("ctx")}, callArgs...)...)),
+		jen.Return(jen.Id("r").Dot("q").Dot(m.Name).Call(append(append([]jen.Code{jen.Id("ctx")}, dbArgs(m, scoped)...), callArgs...)...)),
 	)
+}
+
+// dbArgs is the DBTX a method of sqlc's takes after ctx under
+// emit_methods_with_db_argument: the scope's Querier in a scoped repository,
+// so its caller can no more pass a connection (and with it a tenant, or none)
+// than without the option; the repository's own db in a global one. Without
+// the option the method uses the DBTX its Queries was made with: none.
+func dbArgs(m *method, scoped bool) []jen.Code {
+	switch {
+	case !m.dbArg:
+		return nil
+	case scoped:
+		return []jen.Code{jen.Id("r").Dot("scope").Dot("Querier").Call()}
+	}
+	return []jen.Code{jen.Id("r").Dot("db")}
 }
 
 // positionalCall keeps every positional parameter but the tenant's.

@@ -23,11 +23,6 @@ func checkOptions(in Input) diag.List {
 	if yaml.Unmarshal(in.Config, &doc) != nil {
 		return nil // rewriteConfig reports the syntax error
 	}
-	if key, val := findKey(&doc, "emit_methods_with_db_argument"); key != nil && val.Value == "true" {
-		diags.Add(diag.Diagnostic{Pos: posOf(in.ConfigName, key), Severity: diag.Error,
-			Message: "gen.go.emit_methods_with_db_argument makes every query take its DBTX from the caller; tenantc's repositories pass the tenant scope as the DBTX",
-			Fix:     "remove emit_methods_with_db_argument (a repository made from a *tenant.Scope supplies the connection)"})
-	}
 	// Overrides are listed per entry (sql[].gen.go.overrides) and for every
 	// entry (overrides.go.overrides).
 	for _, overrides := range findValues(&doc, "overrides") {
