@@ -13,7 +13,7 @@ import (
 
 // checkOptions refuses, each at its place in the config file, the sqlc options
 // that would make a scoped repository take the tenant from its caller or fail
-// to compile. The config's shape itself is rewriteConfig's to check.
+// to compile, or (in.Scoped) need a runtime tenantc does not have. The config's shape itself is rewriteConfig's to check.
 func checkOptions(in Input) diag.List {
 	var diags diag.List
 	if in.Config == nil {
@@ -22,6 +22,10 @@ func checkOptions(in Input) diag.List {
 	var doc yaml.Node
 	if yaml.Unmarshal(in.Config, &doc) != nil {
 		return nil // rewriteConfig reports the syntax error
+	}
+	if in.Scoped {
+		goKey, goOpts := firstPostgresGo(&doc)
+		diags = append(diags, CheckSQLPackage(in.ConfigName, goKey, goOpts)...)
 	}
 	// Overrides are listed per entry (sql[].gen.go.overrides) and for every
 	// entry (overrides.go.overrides).
