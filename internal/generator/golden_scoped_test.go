@@ -128,7 +128,7 @@ func (pkg goPackage) scoped(recv ast.Expr) bool {
 		return false
 	}
 	for _, fld := range st.Fields.List {
-		if exprString(fld.Type) == "*tenant.Scope" {
+		if t := exprString(fld.Type); t == "*tenant.Scope" || t == "*tenant.SQLScope" {
 			return true
 		}
 	}

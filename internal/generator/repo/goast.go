@@ -46,6 +46,24 @@ type sqlcCode struct {
 	dbArg bool
 }
 
+// scopeType is the runtime's scope for the sql_package sqlc generated for:
+// SQLScope when its DBTX is database/sql's (QueryRowContext returning a
+// *sql.Row), Scope for pgx/v5.
+func (code *sqlcCode) scopeType() string {
+	if d, ok := code.types["DBTX"]; ok {
+		if it, ok := d.expr.(*ast.InterfaceType); ok {
+			for _, m := range it.Methods.List {
+				for _, n := range m.Names {
+					if n.Name == "QueryRowContext" {
+						return "SQLScope"
+					}
+				}
+			}
+		}
+	}
+	return "Scope"
+}
+
 // typeDecl is a type declared in sqlc's package: what it is defined as, and
 // the file, whose imports qualify that.
 type typeDecl struct {

@@ -120,7 +120,7 @@ func Generate(in Input) (output.File, diag.List, error) {
 		}
 		errs = append(errs, genRepo(f, code, r, in.Model))
 	}
-	genAggregate(f, scoped)
+	genAggregate(f, code, scoped)
 	for _, gf := range code.files {
 		errs = append(errs, gf.err)
 	}
@@ -171,9 +171,9 @@ func repoName(t *tenancy.Table) string { return crud.GoName(t.Name.Name) + "Repo
 func genRepo(f *jen.File, code *sqlcCode, r *repoType, m *tenancy.Model) error {
 	name := repoName(r.table)
 	if r.scoped {
-		doc(f, fmt.Sprintf("%s runs the queries of %s for the tenant of its scope. It can only be made from a *tenant.Scope, so no call reaches the table without a tenant.", name, r.table.Name))
+		doc(f, fmt.Sprintf("%s runs the queries of %s for the tenant of its scope. It can only be made from a *tenant.%s, so no call reaches the table without a tenant.", name, r.table.Name, code.scopeType()))
 		f.Type().Id(name).Struct(
-			jen.Id("scope").Op("*").Qual(RuntimePath, "Scope"),
+			jen.Id("scope").Op("*").Qual(RuntimePath, code.scopeType()),
 			jen.Id("q").Op("*").Id("Queries"),
 		)
 		f.Commentf("New%s returns the repository of %s in scope s.", name, r.table.Name)
@@ -183,7 +183,7 @@ func genRepo(f *jen.File, code *sqlcCode, r *repoType, m *tenancy.Model) error {
 		if code.dbArg {
 			newQueries = jen.Id("New").Call()
 		}
-		f.Func().Id("New" + name).Params(jen.Id("s").Op("*").Qual(RuntimePath, "Scope")).Op("*").Id(name).Block(
+		f.Func().Id("New" + name).Params(jen.Id("s").Op("*").Qual(RuntimePath, code.scopeType())).Op("*").Id(name).Block(
 			jen.Return(jen.Op("&").Id(name).Values(fieldValues(
 				field{"scope", jen.Id("s")},
 				field{"q", newQueries},
@@ -470,7 +470,7 @@ func wrap(text string, width int) []string {
 
 // genAggregate writes one constructor for every scoped repository, so a handler
 // writes db.NewTenantRepos(s).Projects.GetProject(…).
-func genAggregate(f *jen.File, scoped []*repoType) {
+func genAggregate(f *jen.File, code *sqlcCode, scoped []*repoType) {
 	if len(scoped) == 0 {
 		return
 	}
@@ -484,7 +484,7 @@ func genAggregate(f *jen.File, scoped []*repoType) {
 	f.Comment("TenantRepos holds every scoped repository of one tenant scope.")
 	f.Type().Id("TenantRepos").Struct(fields...)
 	f.Comment("NewTenantRepos returns the scoped repositories for scope s.")
-	f.Func().Id("NewTenantRepos").Params(jen.Id("s").Op("*").Qual(RuntimePath, "Scope")).Op("*").Id("TenantRepos").Block(
+	f.Func().Id("NewTenantRepos").Params(jen.Id("s").Op("*").Qual(RuntimePath, code.scopeType())).Op("*").Id("TenantRepos").Block(
 		jen.Return(jen.Op("&").Id("TenantRepos").Values(fieldValues(values...)...)),
 	)
 }

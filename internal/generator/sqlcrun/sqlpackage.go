@@ -16,44 +16,32 @@ const (
 )
 
 // CheckSQLPackage refuses the sql_package of one sql block whose code tenantc
-// wraps in repositories: the runtime (package tenant) is written for pgx/v5,
-// and the repositories hand sqlc's code a tenant scope as its DBTX. goKey is
-// the block's "go" key under gen and goOpts its value, from the config file
-// named file; the error is placed at sql_package, or at goKey when it is
-// unset (sqlc then generates database/sql code). Call it only for a block
-// with tenant tables: a block without any is plain sqlc and keeps any
-// sql_package.
+// wraps in repositories when the runtime (package tenant) has no flavour for
+// it: pgx/v5 gets Scope (the fast path and Run), database/sql — also sqlc's
+// default when sql_package is unset or empty — gets SQLScope (RunSQL, on
+// pgx's stdlib driver); pgx/v4 and values sqlc does not know are refused at
+// the option. goKey is the block's "go" key under gen and goOpts its value,
+// from the config file named file. Call it only for a block with tenant
+// tables: a block without any is plain sqlc and keeps any sql_package.
 func CheckSQLPackage(file string, goKey, goOpts *yaml.Node) diag.List {
 	if goKey == nil || goOpts == nil || goOpts.Kind != yaml.MappingNode {
 		return nil // no gen.go: rewriteConfig says so
 	}
-	// switchFix is what a database/sql user changes besides the option.
-	const switchFix = "; sqlc then types nullable columns with pgtype (pgtype.Text, not sql.NullString), and your code opens a *pgxpool.Pool (wrapped in tenant.NewDB) instead of a *sql.DB"
-	var diags diag.List
-	unset := func(at *yaml.Node) {
-		diags.Add(diag.Diagnostic{Pos: posOf(file, at), Severity: diag.Error,
-			Message: "sql_package is unset, which sqlc reads as database/sql; tenantc's runtime needs pgx/v5",
-			Fix:     "add `sql_package: pgx/v5` under gen.go" + switchFix})
-	}
 	key, val := mappingValue(goOpts, "sql_package")
+	if key == nil || val.Tag == "!!null" {
+		return nil // sqlc's default, database/sql
+	}
+	var diags diag.List
 	switch {
-	case key == nil:
-		unset(goKey)
-	case val.Tag == "!!null" || (val.Kind == yaml.ScalarNode && val.Value == ""): // sqlc's default too
-		unset(key)
-	case val.Kind == yaml.ScalarNode && val.Value == sqlPackagePGXV5:
-	case val.Kind == yaml.ScalarNode && val.Value == sqlPackageStandard:
-		diags.Add(diag.Diagnostic{Pos: posOf(file, key), Severity: diag.Error,
-			Message: "sql_package is database/sql; tenantc's runtime needs pgx/v5",
-			Fix:     "set `sql_package: pgx/v5`" + switchFix})
+	case val.Kind == yaml.ScalarNode && (val.Value == sqlPackagePGXV5 || val.Value == sqlPackageStandard || val.Value == ""):
 	case val.Kind == yaml.ScalarNode && val.Value == sqlPackagePGXV4:
 		diags.Add(diag.Diagnostic{Pos: posOf(file, key), Severity: diag.Error,
 			Message: "pgx/v4 is not supported; tenantc's runtime is pgx/v5",
 			Fix:     "set `sql_package: pgx/v5` (pgx v5 moved pgtype and pgconn under github.com/jackc/pgx/v5)"})
 	default:
 		diags.Add(diag.Diagnostic{Pos: posOf(file, key), Severity: diag.Error,
-			Message: fmt.Sprintf("sql_package %s is not one sqlc knows (pgx/v5, pgx/v4, database/sql); tenantc's runtime needs pgx/v5", describe(val)),
-			Fix:     "set `sql_package: pgx/v5`"})
+			Message: fmt.Sprintf("sql_package %s is not one sqlc knows (pgx/v5, pgx/v4, database/sql)", describe(val)),
+			Fix:     "set `sql_package: pgx/v5` (or database/sql, for tenant.RunSQL)"})
 	}
 	return diags
 }
