@@ -6,6 +6,7 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"strconv"
 	"sync"
 
 	"github.com/jackc/pgx/v5/stdlib"
@@ -258,6 +259,29 @@ func (c failingConnector) Driver() driver.Driver                        { return
 type failingDriver struct{ err error }
 
 func (d failingDriver) Open(string) (driver.Conn, error) { return nil, d.err }
+
+// Scan implements [sql.Scanner], so that sqlc's database/sql code can scan a
+// tenant column into an ID whatever the key's type: database/sql stores
+// only strings and bytes into a string type by itself, and pgx's stdlib
+// driver hands it a bigint or integer key as an int64. The text is the one
+// PostgreSQL writes, so it is canonical ([ValidID]). NULL is an error: a
+// tenant column is NOT NULL, and the zero ID means no tenant. pgx scans
+// through Scan too, with the same result as without it.
+func (id *ID) Scan(src any) error {
+	switch v := src.(type) {
+	case string:
+		*id = ID(v)
+	case []byte:
+		*id = ID(v)
+	case int64:
+		*id = ID(strconv.FormatInt(v, 10))
+	case nil:
+		return errors.New("tenant: cannot scan NULL into a tenant.ID")
+	default:
+		return fmt.Errorf("tenant: cannot scan a %T into a tenant.ID", src)
+	}
+	return nil
+}
 
 // VerifySQL is [Verify] for an [SQLDB]: the same checks of the role and of
 // the setting's defaults, on one connection of db, which must come from

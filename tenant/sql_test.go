@@ -269,3 +269,28 @@ func TestVerifySQL(t *testing.T) {
 	assert.ErrorIs(t, err, tenant.ErrUnsafeRole)
 	assert.Error(t, tenant.VerifySQL(ctx, nil))
 }
+
+// TestIDScan: a tenant key of any type scans into a tenant.ID through
+// database/sql on pgx's stdlib driver, and through pgx itself, as the text
+// PostgreSQL writes; NULL is an error.
+func TestIDScan(t *testing.T) {
+	pdb := newDatabase(t)
+	sdb := newSQLDB(t, pdb.AppURL, 1, nil)
+	conn := pgtestConnect(t, pdb.AppURL)
+	ctx := context.Background()
+	for query, want := range map[string]tenant.ID{
+		"SELECT 42::bigint":  "42",
+		"SELECT -7::integer": "-7",
+		"SELECT 'AAAAAAAA-0000-4000-8000-000000000001'::uuid": "aaaaaaaa-0000-4000-8000-000000000001",
+		"SELECT 'acme'::text": "acme",
+	} {
+		var viaSQL, viaPgx tenant.ID
+		require.NoError(t, sdb.QueryRowContext(ctx, query).Scan(&viaSQL), query)
+		require.NoError(t, conn.QueryRow(ctx, query).Scan(&viaPgx), query)
+		assert.Equal(t, want, viaSQL, query)
+		assert.Equal(t, want, viaPgx, query)
+	}
+	var id tenant.ID
+	assert.ErrorContains(t, sdb.QueryRowContext(ctx, "SELECT NULL::bigint").Scan(&id), "NULL")
+	assert.Error(t, conn.QueryRow(ctx, "SELECT NULL::uuid").Scan(&id))
+}
