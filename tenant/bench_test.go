@@ -6,6 +6,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5/stdlib"
 
 	"github.com/tenantc/tenantc/tenant"
 )
@@ -130,4 +131,36 @@ func BenchmarkCopyFrom(b *testing.B) {
 			}
 		}
 	})
+}
+
+// BenchmarkRunSQL: database/sql on pgx's stdlib driver, BEGIN, set_config,
+// query, COMMIT one by one (database/sql sends BEGIN itself): four round
+// trips, as BenchmarkNaiveTx.
+func BenchmarkRunSQL(b *testing.B) {
+	pool, _, ctx := benchSetup(b)
+	db := tenant.NewSQLDB(stdlib.OpenDBFromPool(pool))
+	for b.Loop() {
+		err := tenant.RunSQL(ctx, db, func(ctx context.Context, s *tenant.SQLScope) error {
+			rows, err := s.Querier().QueryContext(ctx, benchQuery)
+			if err != nil {
+				return err
+			}
+			defer rows.Close()
+			n := 0
+			for rows.Next() {
+				var it item
+				if err := rows.Scan(&it.ID, &it.Body); err != nil {
+					return err
+				}
+				n++
+			}
+			if n != itemsPerTenant {
+				b.Fatalf("%d rows", n)
+			}
+			return rows.Err()
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
 }

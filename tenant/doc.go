@@ -100,6 +100,25 @@ In [pgx.QueryExecModeDescribeExec] pgx describes every statement (or batch)
 in a round trip of its own before running it: the bare statement and the fast
 path take 2, Run 3, the pgx.Tx 6.
 
+# database/sql
+
+For sqlc's sql_package database/sql (its default), [SQLDB] wraps a *sql.DB
+opened with pgx's stdlib driver, and [RunSQL] runs a function in one
+transaction for ctx's tenant; its [SQLScope] is what the repositories
+generated for database/sql take, and [SQLScope.Querier] is the method set of
+sqlc's database/sql DBTX. There is no fast path: sqlc's database/sql code
+reads *sql.Rows and *sql.Row, which only database/sql can make, so a
+statement cannot travel in a batch with its set_config. RunSQL fails closed
+as Run does (no tenant, a nil or ended scope, a context naming another
+tenant, a swallowed failed statement) and costs BEGIN, set_config and COMMIT
+as round trips of their own: four for one statement, one more per statement.
+[VerifySQL] is [Verify] for an SQLDB.
+
+	err := tenant.RunSQL(ctx, sqlDB, func(ctx context.Context, s *tenant.SQLScope) error {
+		_, err := queries.NewTenantRepos(s).Projects.CreateProject(ctx, name)
+		return err
+	})
+
 # Why transaction-local
 
 set_config(…, true) ends with its transaction, however it ends. A connection

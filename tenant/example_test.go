@@ -2,11 +2,13 @@ package tenant_test
 
 import (
 	"context"
+	"database/sql"
 	"log"
 	"net/http"
 	"os"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" driver of ExampleRunSQL
 
 	"github.com/tenantc/tenantc/tenant"
 )
@@ -50,4 +52,28 @@ func Example() {
 			http.Error(w, "could not create the project", http.StatusInternalServerError)
 		}
 	})))
+}
+
+// The database/sql flavour, for sqlc's sql_package database/sql: a *sql.DB
+// on pgx's stdlib driver, verified at start-up, and every scoped statement
+// inside RunSQL.
+func ExampleRunSQL() {
+	ctx := context.Background()
+	sqlDB, err := sql.Open("pgx", os.Getenv("APP_DATABASE_URL")) // import _ "github.com/jackc/pgx/v5/stdlib"
+	if err != nil {
+		log.Fatal(err)
+	}
+	db := tenant.NewSQLDB(sqlDB)
+	if err := tenant.VerifySQL(ctx, db); err != nil {
+		log.Fatal(err)
+	}
+	ctx = tenant.WithID(ctx, "3f1c0b8e-0000-4000-8000-000000000001") // usually tenant.Middleware's
+	err = tenant.RunSQL(ctx, db, func(ctx context.Context, s *tenant.SQLScope) error {
+		// queries.NewTenantRepos(s) in generated code.
+		_, err := s.Querier().ExecContext(ctx, "INSERT INTO projects (name) VALUES ($1)", "launch")
+		return err
+	})
+	if err != nil {
+		log.Print(err)
+	}
 }

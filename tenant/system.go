@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -125,8 +126,15 @@ func Verify(ctx context.Context, db *DB) error {
 	if err := db.check(); err != nil {
 		return err
 	}
+	return verify(ctx, db.pool, db.setting)
+}
+
+// verify is Verify on q, a pool or (for [VerifySQL]) one connection.
+func verify(ctx context.Context, q interface {
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}, setting string) error {
 	var f roleFacts
-	err := db.pool.QueryRow(ctx, verifySQL, PolicyName, db.setting).Scan(&f.role, &f.super, &f.bypass,
+	err := q.QueryRow(ctx, verifySQL, PolicyName, setting).Scan(&f.role, &f.super, &f.bypass,
 		&f.createRole, &f.replication, &f.bypassRoles, &f.serverRoles, &f.ownedTables, &f.otherSetting,
 		&f.defaults, &f.connSetting)
 	if err != nil {
@@ -136,12 +144,12 @@ func Verify(ctx context.Context, db *DB) error {
 	if reasons := f.unsafeReasons(); len(reasons) > 0 {
 		errs = append(errs, fmt.Errorf("%w: role %q: %s", ErrUnsafeRole, f.role, strings.Join(reasons, "; ")))
 	}
-	if defaults := f.tenantDefaults(db.setting); len(defaults) > 0 {
+	if defaults := f.tenantDefaults(setting); len(defaults) > 0 {
 		errs = append(errs, fmt.Errorf("%w: %s", ErrTenantDefault, strings.Join(defaults, "; ")))
 	}
 	if len(f.otherSetting) > 0 {
 		errs = append(errs, fmt.Errorf("tenant: the tenantc policies of %s do not read setting %q (check WithSetting against tenantc.yaml)",
-			limit(f.otherSetting), db.setting))
+			limit(f.otherSetting), setting))
 	}
 	return errors.Join(errs...)
 }

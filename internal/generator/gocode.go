@@ -51,7 +51,7 @@ func generateGo(ctx context.Context, dir string, res *Result, overrides severity
 	crudFiles := crud.Generate(res.Model, taken)
 	crudDir := cfg.StandardQueries.Dir
 
-	in := sqlcrun.Input{ConfigName: cfg.SQLCFile, Overrides: tenantOverrides(res.Model)}
+	in := sqlcrun.Input{ConfigName: cfg.SQLCFile, Overrides: tenantOverrides(res.Model), Scoped: tenancyOn}
 	if cfg.SQLCFile != "" {
 		if in.Config, err = os.ReadFile(filepath.Join(dir, cfg.SQLCFile)); err != nil {
 			return err

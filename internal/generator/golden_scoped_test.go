@@ -17,9 +17,10 @@ import (
 
 // TestScopedMethodsTakeNoTenant generates every golden case and checks the
 // promise of the repositories whatever sqlc options a case sets: no method of
-// a scoped repository takes the tenant, neither as a parameter nor as a field
-// of the struct it takes — typed tenant.ID or named after the tenant column
-// (a cast or an override retypes it). A case may be refused instead.
+// a scoped repository takes a connection, nor the tenant, neither as a
+// parameter nor as a field of the struct it takes — typed tenant.ID or named
+// after the tenant column (a cast or an override retypes it). A case may be
+// refused instead.
 func TestScopedMethodsTakeNoTenant(t *testing.T) {
 	cases, err := os.ReadDir("testdata")
 	require.NoError(t, err)
@@ -89,7 +90,7 @@ func tenantTakers(pkg goPackage, tenantName string) []string {
 			}
 			for _, p := range fn.Type.Params.List {
 				for _, n := range p.Names {
-					if isTenant(n.Name, p.Type) {
+					if isTenant(n.Name, p.Type) || isConn(p.Type) {
 						bad = append(bad, fn.Name.Name+"("+n.Name+")")
 					}
 				}
@@ -108,6 +109,18 @@ func tenantTakers(pkg goPackage, tenantName string) []string {
 	return bad
 }
 
+// isConn reports whether a parameter's type is a connection: under
+// emit_methods_with_db_argument sqlc's methods take a DBTX, which the scoped
+// repositories fill from the scope, so a caller cannot pass one of its own
+// (and with it another tenant, or none).
+func isConn(typ ast.Expr) bool {
+	switch exprString(typ) {
+	case "DBTX", "tenant.Querier", "*pgx.Conn", "pgx.Tx", "*pgxpool.Pool", "*sql.DB", "*sql.Tx", "*sql.Conn":
+		return true
+	}
+	return false
+}
+
 // scoped reports whether a receiver type is a repository holding a scope.
 func (pkg goPackage) scoped(recv ast.Expr) bool {
 	st := pkg.structs[strings.TrimPrefix(exprString(recv), "*")]
@@ -115,7 +128,7 @@ func (pkg goPackage) scoped(recv ast.Expr) bool {
 		return false
 	}
 	for _, fld := range st.Fields.List {
-		if exprString(fld.Type) == "*tenant.Scope" {
+		if t := exprString(fld.Type); t == "*tenant.Scope" || t == "*tenant.SQLScope" {
 			return true
 		}
 	}

@@ -18,7 +18,15 @@ import (
 // case's untouched input, so the proof does not go through tenantc's rewriting
 // of the config.
 func TestNoTenantTableIsPlainSqlc(t *testing.T) {
-	input := filepath.Join("testdata", "sqlc-without-tenant-table", "input")
+	// The second case keeps sqlc's default sql_package, database/sql, which
+	// tenantc's runtime does not serve: without tenant tables it is not needed.
+	for _, c := range []string{"sqlc-without-tenant-table", "sqlc-database-sql-without-tenant-table"} {
+		t.Run(c, func(t *testing.T) { checkPlainSqlc(t, c) })
+	}
+}
+
+func checkPlainSqlc(t *testing.T, c string) {
+	input := filepath.Join("testdata", c, "input")
 	inputFiles := readTree(t, input)
 
 	plain := t.TempDir()

@@ -17,9 +17,12 @@ import (
 // method is one method sqlc generated on *Queries.
 type method struct {
 	Name    string
-	Params  []*ast.Field // after ctx
+	Params  []*ast.Field // after ctx (and db)
 	Results []*ast.Field
 	file    *goFile
+	// dbArg is true when the method takes its DBTX after ctx
+	// (emit_methods_with_db_argument) instead of using the one New stored.
+	dbArg bool
 }
 
 // goFile is one parsed file of sqlc's output, with its imports by name so types
@@ -38,6 +41,27 @@ type sqlcCode struct {
 	// types are the package's type declarations by name, for the zero values
 	// of the types methods return.
 	types map[string]typeDecl
+	// dbArg is true when sqlc's methods take their DBTX as an argument
+	// (emit_methods_with_db_argument): New then takes none.
+	dbArg bool
+}
+
+// scopeType is the runtime's scope for the sql_package sqlc generated for:
+// SQLScope when its DBTX is database/sql's (QueryRowContext returning a
+// *sql.Row), Scope for pgx/v5.
+func (code *sqlcCode) scopeType() string {
+	if d, ok := code.types["DBTX"]; ok {
+		if it, ok := d.expr.(*ast.InterfaceType); ok {
+			for _, m := range it.Methods.List {
+				for _, n := range m.Names {
+					if n.Name == "QueryRowContext" {
+						return "SQLScope"
+					}
+				}
+			}
+		}
+	}
+	return "Scope"
 }
 
 // typeDecl is a type declared in sqlc's package: what it is defined as, and
@@ -90,7 +114,12 @@ func readSQLC(files []output.File) (*sqlcCode, error) {
 				if d.Type.Results != nil {
 					rs = d.Type.Results.List
 				}
-				code.methods[d.Name.Name] = &method{Name: d.Name.Name, Params: params[1:], Results: rs, file: gf}
+				m := &method{Name: d.Name.Name, Params: params[1:], Results: rs, file: gf}
+				if isDBParam(m.Params) {
+					m.dbArg, m.Params = true, m.Params[1:]
+					code.dbArg = true
+				}
+				code.methods[d.Name.Name] = m
 			case *ast.GenDecl:
 				for _, s := range d.Specs {
 					if ts, ok := s.(*ast.TypeSpec); ok {
@@ -105,6 +134,17 @@ func readSQLC(files []output.File) (*sqlcCode, error) {
 		}
 	}
 	return code, nil
+}
+
+// isDBParam reports whether params, a method's parameters after ctx, start
+// with the "db DBTX" that emit_methods_with_db_argument puts there. No query
+// parameter can be typed DBTX: sqlc's own interface is not a column type.
+func isDBParam(params []*ast.Field) bool {
+	if len(params) == 0 || len(params[0].Names) != 1 || params[0].Names[0].Name != "db" {
+		return false
+	}
+	id, ok := params[0].Type.(*ast.Ident)
+	return ok && id.Name == "DBTX"
 }
 
 func isQueriesRecv(e ast.Expr) bool {

@@ -129,7 +129,7 @@ func Generate(in Input) (output.File, diag.List, error) {
 		}
 		errs = append(errs, genRepo(f, code, r, in.Model))
 	}
-	genAggregate(f, scoped)
+	genAggregate(f, code, scoped)
 	for _, gf := range code.files {
 		errs = append(errs, gf.err)
 	}
@@ -184,16 +184,32 @@ func repoName(t *tenancy.Table) string { return crud.GoName(t.Name.Name) + "Repo
 func genRepo(f *jen.File, code *sqlcCode, r *repoType, m *tenancy.Model) error {
 	name := repoName(r.table)
 	if r.scoped {
-		doc(f, fmt.Sprintf("%s runs the queries of %s for the tenant of its scope. It can only be made from a *tenant.Scope, so no call reaches the table without a tenant.", name, r.table.Name))
+		doc(f, fmt.Sprintf("%s runs the queries of %s for the tenant of its scope. It can only be made from a *tenant.%s, so no call reaches the table without a tenant.", name, r.table.Name, code.scopeType()))
 		f.Type().Id(name).Struct(
-			jen.Id("scope").Op("*").Qual(RuntimePath, "Scope"),
+			jen.Id("scope").Op("*").Qual(RuntimePath, code.scopeType()),
 			jen.Id("q").Op("*").Id("Queries"),
 		)
 		f.Commentf("New%s returns the repository of %s in scope s.", name, r.table.Name)
-		f.Func().Id("New" + name).Params(jen.Id("s").Op("*").Qual(RuntimePath, "Scope")).Op("*").Id(name).Block(
+		// With emit_methods_with_db_argument, New takes no DBTX: each method
+		// is handed the scope's Querier instead (dbArgs), never the caller's.
+		newQueries := jen.Id("New").Call(jen.Id("s").Dot("Querier").Call())
+		if code.dbArg {
+			newQueries = jen.Id("New").Call()
+		}
+		f.Func().Id("New" + name).Params(jen.Id("s").Op("*").Qual(RuntimePath, code.scopeType())).Op("*").Id(name).Block(
 			jen.Return(jen.Op("&").Id(name).Values(fieldValues(
 				field{"scope", jen.Id("s")},
-				field{"q", jen.Id("New").Call(jen.Id("s").Dot("Querier").Call())},
+				field{"q", newQueries},
+			)...)),
+		)
+	} else if code.dbArg {
+		f.Commentf("%s runs the queries of %s, which every tenant shares.", name, r.table.Name)
+		f.Type().Id(name).Struct(jen.Id("q").Op("*").Id("Queries"), jen.Id("db").Id("DBTX"))
+		f.Commentf("New%s returns the repository of %s over db.", name, r.table.Name)
+		f.Func().Id("New" + name).Params(jen.Id("db").Id("DBTX")).Op("*").Id(name).Block(
+			jen.Return(jen.Op("&").Id(name).Values(fieldValues(
+				field{"q", jen.Id("New").Call()},
+				field{"db", jen.Id("db")},
 			)...)),
 		)
 	} else {
@@ -306,7 +322,7 @@ func genMethod(f *jen.File, code *sqlcCode, repo string, m *method, q Query, sco
 	sig := signatureOf(code, m, scoped)
 	if !sig.hasTenant() {
 		methodDoc(f, q, sig, scoped)
-		args := []jen.Code{jen.Id("ctx")}
+		args := append([]jen.Code{jen.Id("ctx")}, dbArgs(m, scoped)...)
 		for _, p := range m.Params {
 			for _, n := range p.Names {
 				params = append(params, jen.Id(n.Name).Add(gf.typeCode(p.Type)))
@@ -342,8 +358,23 @@ func genMethod(f *jen.File, code *sqlcCode, repo string, m *method, q Query, sco
 	f.Func().Params(recv).Id(m.Name).Params(params...).Params(results...).Block(
 		jen.List(jen.Id("tenantID"), jen.Err()).Op(":=").Id("r").Dot("scope").Dot("TenantID").Call(jen.Id("ctx")),
 		jen.If(jen.Err().Op("!=").Nil()).Block(zeroReturn...),
-		jen.Return(jen.Id("r").Dot("q").Dot(m.Name).Call(append([]jen.Code{jen.Id("ctx")}, callArgs...)...)),
+		jen.Return(jen.Id("r").Dot("q").Dot(m.Name).Call(append(append([]jen.Code{jen.Id("ctx")}, dbArgs(m, scoped)...), callArgs...)...)),
 	)
+}
+
+// dbArgs is the DBTX a method of sqlc's takes after ctx under
+// emit_methods_with_db_argument: the scope's Querier in a scoped repository,
+// so its caller can no more pass a connection (and with it a tenant, or none)
+// than without the option; the repository's own db in a global one. Without
+// the option the method uses the DBTX its Queries was made with: none.
+func dbArgs(m *method, scoped bool) []jen.Code {
+	switch {
+	case !m.dbArg:
+		return nil
+	case scoped:
+		return []jen.Code{jen.Id("r").Dot("scope").Dot("Querier").Call()}
+	}
+	return []jen.Code{jen.Id("r").Dot("db")}
 }
 
 // positionalCall keeps every positional parameter but the tenant's.
@@ -456,7 +487,7 @@ func wrap(text string, width int) []string {
 
 // genAggregate writes one constructor for every scoped repository, so a handler
 // writes db.NewTenantRepos(s).Projects.GetProject(…).
-func genAggregate(f *jen.File, scoped []*repoType) {
+func genAggregate(f *jen.File, code *sqlcCode, scoped []*repoType) {
 	if len(scoped) == 0 {
 		return
 	}
@@ -470,7 +501,7 @@ func genAggregate(f *jen.File, scoped []*repoType) {
 	f.Comment("TenantRepos holds every scoped repository of one tenant scope.")
 	f.Type().Id("TenantRepos").Struct(fields...)
 	f.Comment("NewTenantRepos returns the scoped repositories for scope s.")
-	f.Func().Id("NewTenantRepos").Params(jen.Id("s").Op("*").Qual(RuntimePath, "Scope")).Op("*").Id("TenantRepos").Block(
+	f.Func().Id("NewTenantRepos").Params(jen.Id("s").Op("*").Qual(RuntimePath, code.scopeType())).Op("*").Id("TenantRepos").Block(
 		jen.Return(jen.Op("&").Id("TenantRepos").Values(fieldValues(values...)...)),
 	)
 }

@@ -13,7 +13,7 @@ import (
 
 // checkOptions refuses, each at its place in the config file, the sqlc options
 // that would make a scoped repository take the tenant from its caller or fail
-// to compile. The config's shape itself is rewriteConfig's to check.
+// to compile, or (in.Scoped) need a runtime tenantc does not have. The config's shape itself is rewriteConfig's to check.
 func checkOptions(in Input) diag.List {
 	var diags diag.List
 	if in.Config == nil {
@@ -23,10 +23,9 @@ func checkOptions(in Input) diag.List {
 	if yaml.Unmarshal(in.Config, &doc) != nil {
 		return nil // rewriteConfig reports the syntax error
 	}
-	if key, val := findKey(&doc, "emit_methods_with_db_argument"); key != nil && val.Value == "true" {
-		diags.Add(diag.Diagnostic{Pos: posOf(in.ConfigName, key), Severity: diag.Error,
-			Message: "gen.go.emit_methods_with_db_argument makes every query take its DBTX from the caller; tenantc's repositories pass the tenant scope as the DBTX",
-			Fix:     "remove emit_methods_with_db_argument (a repository made from a *tenant.Scope supplies the connection)"})
+	if in.Scoped {
+		goKey, goOpts := firstPostgresGo(&doc)
+		diags = append(diags, CheckSQLPackage(in.ConfigName, goKey, goOpts)...)
 	}
 	// Overrides are listed per entry (sql[].gen.go.overrides) and for every
 	// entry (overrides.go.overrides).

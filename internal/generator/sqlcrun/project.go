@@ -38,6 +38,10 @@ type Input struct {
 	Queries []File
 	// Overrides are added to the entry's Go overrides, after the user's own.
 	Overrides []map[string]any
+	// Scoped is true when tenantc wraps the code in repositories over its
+	// runtime, which needs sql_package pgx/v5 (CheckSQLPackage); without
+	// tenant tables sqlc's code is written as it is, for any sql_package.
+	Scoped bool
 }
 
 // Result is what sqlc generated.
@@ -221,9 +225,6 @@ func rewriteConfig(in Input) ([]byte, *Result, error) {
 	goOpts, _ := gen["go"].(map[string]any)
 	if goOpts == nil {
 		return nil, nil, errors.New("the postgresql entry has no gen.go options: tenantc generates Go")
-	}
-	if pkg := goOpts["sql_package"]; pkg != "pgx/v5" {
-		return nil, nil, fmt.Errorf("gen.go.sql_package is %v; tenantc's runtime needs pgx/v5: set sql_package: pgx/v5", pkg)
 	}
 	if out, ok := goOpts["out"].(string); ok {
 		res.Out = path.Clean(filepath.ToSlash(out))

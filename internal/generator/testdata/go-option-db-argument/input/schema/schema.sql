@@ -1,6 +1,8 @@
--- An event log: a keyset over a timestamptz and an integer, and defaulted
--- columns the standard Create must let callers set.
+-- An event log under emit_methods_with_db_argument: sqlc's methods take their
+-- DBTX after ctx; the repositories hand them the tenant scope (scoped) or the
+-- db they were made with (global).
 CREATE TABLE tenants (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), name text NOT NULL);
+CREATE TABLE event_kinds (name text PRIMARY KEY, label text NOT NULL);
 CREATE TABLE events (
     tenant_id    uuid NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
     at           timestamptz NOT NULL DEFAULT now(),
