@@ -164,10 +164,13 @@ func genBatchMethod(f *jen.File, code *sqlcCode, repo string, m *method, q Query
 	} else {
 		// Every query of the batch gets the error, as if the batch had failed.
 		body = append(body, build...)
-		body = append(body, jen.If(jen.Err().Op("!=").Nil()).Block(
-			jen.Return(jen.Id("New").Call(jen.Qual(RuntimePath, "ErrQuerier").Call(jen.Err())).Dot(m.Name).Call(jen.Id("ctx"), jen.Id("params")))))
+		failed := jen.Id("New").Call(jen.Qual(RuntimePath, "ErrQuerier").Call(jen.Err())).Dot(m.Name).Call(jen.Id("ctx"), jen.Id("params"))
+		if m.dbArg { // emit_methods_with_db_argument: the failing Querier is the db argument
+			failed = jen.Id("New").Call().Dot(m.Name).Call(jen.Id("ctx"), jen.Qual(RuntimePath, "ErrQuerier").Call(jen.Err()), jen.Id("params"))
+		}
+		body = append(body, jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(failed)))
 	}
-	body = append(body, jen.Return(jen.Id("r").Dot("q").Dot(m.Name).Call(jen.Id("ctx"), jen.Id("params"))))
+	body = append(body, jen.Return(jen.Id("r").Dot("q").Dot(m.Name).Call(append(append([]jen.Code{jen.Id("ctx")}, dbArgs(m, true)...), jen.Id("params"))...)))
 	f.Func().Params(jen.Id("r").Op("*").Id(repo)).Id(m.Name).Params(params...).Params(results...).Block(body...)
 }
 
