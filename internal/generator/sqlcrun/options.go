@@ -12,25 +12,28 @@ import (
 )
 
 // checkOptions refuses, each at its place in the config file, the sqlc options
-// that would make a scoped repository take the tenant from its caller or fail
-// to compile. The config's shape itself is rewriteConfig's to check.
-func checkOptions(in Input) diag.List {
+// of the blocks tenantc wraps (and the overrides of every block) that would
+// make a scoped repository take the tenant from its caller or fail to compile.
+// A block run as written is plain sqlc: its options are its own.
+func checkOptions(in Input, blocks, global []*yaml.Node) diag.List {
 	var diags diag.List
 	if in.Config == nil {
 		return nil
 	}
-	var doc yaml.Node
-	if yaml.Unmarshal(in.Config, &doc) != nil {
-		return nil // rewriteConfig reports the syntax error
+	for _, b := range blocks {
+		if key, val := findKey(b, "emit_methods_with_db_argument"); key != nil && val.Value == "true" {
+			diags.Add(diag.Diagnostic{Pos: posOf(in.ConfigName, key), Severity: diag.Error,
+				Message: "gen.go.emit_methods_with_db_argument makes every query take its DBTX from the caller; tenantc's repositories pass the tenant scope as the DBTX",
+				Fix:     "remove emit_methods_with_db_argument (a repository made from a *tenant.Scope supplies the connection)"})
+		}
 	}
-	if key, val := findKey(&doc, "emit_methods_with_db_argument"); key != nil && val.Value == "true" {
-		diags.Add(diag.Diagnostic{Pos: posOf(in.ConfigName, key), Severity: diag.Error,
-			Message: "gen.go.emit_methods_with_db_argument makes every query take its DBTX from the caller; tenantc's repositories pass the tenant scope as the DBTX",
-			Fix:     "remove emit_methods_with_db_argument (a repository made from a *tenant.Scope supplies the connection)"})
+	// Overrides are listed per block (sql[].gen.go.overrides) and for every
+	// block (overrides.go.overrides; version 1: overrides).
+	var lists []*yaml.Node
+	for _, b := range blocks {
+		lists = append(lists, findValues(b, "overrides")...)
 	}
-	// Overrides are listed per entry (sql[].gen.go.overrides) and for every
-	// entry (overrides.go.overrides).
-	for _, overrides := range findValues(&doc, "overrides") {
+	for _, overrides := range append(lists, global...) {
 		if overrides.Kind == yaml.SequenceNode {
 			for _, o := range overrides.Content {
 				diags = append(diags, checkOverride(in, o)...)
