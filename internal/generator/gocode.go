@@ -38,9 +38,6 @@ func generateGo(ctx context.Context, dir string, res *Result, overrides severity
 	if !diags.HasErrors() {
 		res.Diagnostics = append(res.Diagnostics, overrides.Apply(tenancy.CheckQueries(res.Model, userQueries))...)
 	}
-	if res.Diagnostics.HasErrors() {
-		return nil
-	}
 	blocks, err := tenantBlocks(dir, res, queryFiles)
 	if err != nil {
 		return err
