@@ -32,7 +32,12 @@ func TestGolden(t *testing.T) {
 			dir := t.TempDir()
 			require.NoError(t, os.CopyFS(dir, os.DirFS(filepath.Join(root, "input"))))
 
-			res, runErr := generator.Run(t.Context(), generator.Options{Dir: dir})
+			// A case may name its sqlc config, as -f does (sqlc-file).
+			opts := generator.Options{Dir: dir}
+			if name, err := os.ReadFile(filepath.Join(root, "sqlc-file")); err == nil {
+				opts.SQLCFile = strings.TrimSpace(string(name))
+			}
+			res, runErr := generator.Run(t.Context(), opts)
 			var stderr strings.Builder
 			if res != nil {
 				for _, d := range res.Diagnostics {
@@ -69,7 +74,7 @@ func TestGolden(t *testing.T) {
 			}
 			_, err = output.Write(dir, res.Files, res.Prune...)
 			require.NoError(t, err)
-			again, err := generator.Run(t.Context(), generator.Options{Dir: dir})
+			again, err := generator.Run(t.Context(), opts)
 			require.NoError(t, err)
 			changes, err := output.Diff(dir, again.Files, again.Prune...)
 			require.NoError(t, err)

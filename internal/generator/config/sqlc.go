@@ -159,9 +159,8 @@ func readSQLC(dir, file string) (sqlcPaths, error) {
 	} else {
 		strictErr = strictDecode(content, &v2File{})
 	}
-	if strictErr != nil {
+	if strictErr != nil { // reported with the problems below, all at once
 		addYAMLErrors(&errs, name, &root, content, strictErr, "sqlc ")
-		return fail()
 	}
 
 	listKey := map[string]string{"1": "packages", "2": "sql"}[res.version]
@@ -247,9 +246,8 @@ func readBlock(version string, i int, e *yaml.Node, pos func(*yaml.Node) source.
 			continue
 		}
 		var l stringList
-		if err := n.Decode(&l); err != nil {
-			errs.Errorf(pos(n), "%s: want a path or a list of paths", p.key)
-			continue
+		if n.Decode(&l) != nil {
+			continue // the strict decoding reported it
 		}
 		*p.list, *p.at = l, entryPositions(n, len(l), pos)
 	}
@@ -407,7 +405,7 @@ func addYAMLErrors(errs *diag.List, file string, root *yaml.Node, content []byte
 		if fm := yamlField.FindStringSubmatch(m); fm != nil {
 			m = fmt.Sprintf("unknown key %q: %sdoes not read it (a misspelt key, or one of another config version)", fm[1], prefix)
 		}
-		errs.Errorf(at, "%s: %s", file, m)
+		errs.Errorf(at, "%s", m)
 	}
 }
 

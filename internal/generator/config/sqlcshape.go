@@ -217,7 +217,7 @@ type sqlcPathList []string
 func (p *sqlcPathList) UnmarshalYAML(n *yaml.Node) error {
 	var l stringList
 	if err := n.Decode(&l); err != nil {
-		return &yaml.TypeError{Errors: []string{"line " + strconv.Itoa(n.Line) + ": want a path or a list of paths"}}
+		return &yaml.TypeError{Errors: []string{"line " + strconv.Itoa(n.Line) + ": want a path or a list of paths (schema: and queries:)"}}
 	}
 	*p = sqlcPathList(l)
 	return nil
