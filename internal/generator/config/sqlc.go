@@ -399,8 +399,15 @@ func addYAMLErrors(errs *diag.List, file string, root *yaml.Node, content []byte
 		at := source.Pos{File: file, Line: 1, Col: 1}
 		if sm := yamlLine.FindStringSubmatch(m); sm != nil {
 			line, _ := strconv.Atoi(sm[1])
-			at = source.Pos{File: file, Line: line, Col: firstColumn(root, content, line)}
 			m = sm[2]
+			// The key or value the message names, else the line's first node.
+			hint := ""
+			if fm := yamlField.FindStringSubmatch(m); fm != nil {
+				hint = fm[1]
+			} else if vm := yamlValue.FindStringSubmatch(m); vm != nil {
+				hint = vm[1]
+			}
+			at = source.Pos{File: file, Line: line, Col: firstColumn(root, content, line, hint)}
 		}
 		if fm := yamlField.FindStringSubmatch(m); fm != nil {
 			m = fmt.Sprintf("unknown key %q: %sdoes not read it (a misspelt key, or one of another config version)", fm[1], prefix)
@@ -409,14 +416,20 @@ func addYAMLErrors(errs *diag.List, file string, root *yaml.Node, content []byte
 	}
 }
 
-// firstColumn is the column of the first node on line, or of the line's first
-// character that is not a space.
-func firstColumn(root *yaml.Node, content []byte, line int) int {
-	col := 0
+// yamlValue finds the value yaml.v3 quotes in a type error.
+var yamlValue = regexp.MustCompile("`([^`]*)`")
+
+// firstColumn is the column of the scalar hint on line, or of the first node
+// on line, or of the line's first character that is not a space.
+func firstColumn(root *yaml.Node, content []byte, line int, hint string) int {
+	col, hinted := 0, 0
 	var walk func(n *yaml.Node)
 	walk = func(n *yaml.Node) {
 		if n.Line == line && n.Kind != yaml.DocumentNode && (col == 0 || n.Column < col) {
 			col = n.Column
+		}
+		if n.Line == line && hint != "" && n.Kind == yaml.ScalarNode && n.Value == hint && hinted == 0 {
+			hinted = n.Column
 		}
 		for _, c := range n.Content {
 			walk(c)
@@ -424,6 +437,9 @@ func firstColumn(root *yaml.Node, content []byte, line int) int {
 	}
 	if root != nil {
 		walk(root)
+	}
+	if hinted > 0 {
+		return hinted
 	}
 	if col > 0 {
 		return col
