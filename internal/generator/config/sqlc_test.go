@@ -58,7 +58,7 @@ func TestSQLCConfigErrorsAreLocated(t *testing.T) {
 		"version: \"3\"\nsql: []\n": `sqlc.yaml:1:10: error: unknown sqlc config version "3"`,
 		"version: \"2\"\nsql: []\n": `sqlc.yaml:2:6: error: sqlc.yaml has no sql`,
 		"version: \"2\"\nsql:\n  - engine: postgresql\n    emit_interface: true\n": `sqlc.yaml:4:5: error: unknown key "emit_interface"`,
-		"version: \"1\"\npackages:\n  - {path: x, emit_interface: maybe}\n":        "sqlc.yaml:3:30: error: cannot unmarshal !!str `maybe` into bool",
+		"version: \"1\"\npackages:\n  - {path: x, emit_interface: maybe}\n":        "sqlc.yaml:3:31: error: cannot unmarshal !!str `maybe` into bool",
 	} {
 		dir := t.TempDir()
 		write(t, dir, "sqlc.yaml", content)
