@@ -134,3 +134,27 @@ func blockSchema(dir string, res *Result, b config.SQLCBlock) ([]*source.File, e
 func samePaths(a, b []string) bool {
 	return slices.EqualFunc(a, b, func(x, y string) bool { return cleanSlash(x) == cleanSlash(y) })
 }
+
+// checkPlainPaths reports, at its place in the sqlc config, a schema or query
+// path of a mysql or sqlite block that names nothing: sqlc would stop at it
+// with a message that names no line.
+func checkPlainPaths(dir string, cfg *config.Config) diag.List {
+	var diags diag.List
+	for _, b := range cfg.SQLCBlocks {
+		if b.IsPostgres() {
+			continue // checkPaths judges the postgresql blocks' paths
+		}
+		for _, p := range []struct {
+			kind  string
+			paths []string
+			at    []source.Pos
+		}{{"schema", b.Schema, b.SchemaPos}, {"queries", b.Queries, b.QueriesPos}} {
+			for i, path := range p.paths {
+				if !exists(dir, path) {
+					diags.Errorf(pathPos(p.at, i, path), "%s path %q of the %s block %s; fix the path, or create it", p.kind, path, b.Engine, missing(dir, path))
+				}
+			}
+		}
+	}
+	return diags
+}

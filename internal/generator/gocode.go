@@ -38,6 +38,7 @@ func generateGo(ctx context.Context, dir string, res *Result, overrides severity
 	if !diags.HasErrors() {
 		res.Diagnostics = append(res.Diagnostics, overrides.Apply(tenancy.CheckQueries(res.Model, userQueries))...)
 	}
+	res.Diagnostics = append(res.Diagnostics, checkPlainPaths(dir, cfg)...)
 	blocks, err := tenantBlocks(dir, res, queryFiles)
 	if err != nil {
 		return err

@@ -32,11 +32,7 @@ func TestGolden(t *testing.T) {
 			dir := t.TempDir()
 			require.NoError(t, os.CopyFS(dir, os.DirFS(filepath.Join(root, "input"))))
 
-			// A case may name its sqlc config, as -f does (sqlc-file).
-			opts := generator.Options{Dir: dir}
-			if name, err := os.ReadFile(filepath.Join(root, "sqlc-file")); err == nil {
-				opts.SQLCFile = strings.TrimSpace(string(name))
-			}
+			opts := goldenOptions(root, dir)
 			res, runErr := generator.Run(t.Context(), opts)
 			var stderr strings.Builder
 			if res != nil {
@@ -81,6 +77,16 @@ func TestGolden(t *testing.T) {
 			require.Empty(t, changes, "a second run must change nothing")
 		})
 	}
+}
+
+// goldenOptions are the options of the case in root, copied to dir: a case
+// may name its sqlc config, as -f does, in a file sqlc-file.
+func goldenOptions(root, dir string) generator.Options {
+	opts := generator.Options{Dir: dir}
+	if name, err := os.ReadFile(filepath.Join(root, "sqlc-file")); err == nil {
+		opts.SQLCFile = strings.TrimSpace(string(name))
+	}
+	return opts
 }
 
 func writeExpected(t *testing.T, root string, files map[string][]byte, stderr string) {
