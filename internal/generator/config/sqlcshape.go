@@ -31,7 +31,7 @@ type v1Package struct {
 	Queries                      sqlcPathList   `yaml:"queries"`
 	EmitInterface                bool           `yaml:"emit_interface"`
 	EmitJSONTags                 bool           `yaml:"emit_json_tags"`
-	JsonTagsIDUppercase          bool           `yaml:"json_tags_id_uppercase"`
+	JSONTagsIDUppercase          bool           `yaml:"json_tags_id_uppercase"`
 	EmitDBTags                   bool           `yaml:"emit_db_tags"`
 	EmitPreparedQueries          bool           `yaml:"emit_prepared_queries"`
 	EmitExactTableNames          bool           `yaml:"emit_exact_table_names"`
@@ -44,7 +44,7 @@ type v1Package struct {
 	EmitPointersForNullEnumTypes *bool          `yaml:"emit_pointers_for_null_enum_types"`
 	EmitEnumValidMethod          bool           `yaml:"emit_enum_valid_method"`
 	EmitAllEnumValues            bool           `yaml:"emit_all_enum_values"`
-	EmitSqlAsComment             bool           `yaml:"emit_sql_as_comment"`
+	EmitSQLAsComment             bool           `yaml:"emit_sql_as_comment"`
 	JSONTagsCaseStyle            string         `yaml:"json_tags_case_style"`
 	SQLPackage                   string         `yaml:"sql_package"`
 	SQLDriver                    string         `yaml:"sql_driver"`
@@ -109,30 +109,30 @@ type v2Overrides struct {
 
 type sqlcGoOptions struct {
 	EmitInterface                bool              `yaml:"emit_interface"`
-	EmitJsonTags                 bool              `yaml:"emit_json_tags"`
-	JsonTagsIdUppercase          bool              `yaml:"json_tags_id_uppercase"`
-	EmitDbTags                   bool              `yaml:"emit_db_tags"`
+	EmitJSONTags                 bool              `yaml:"emit_json_tags"`
+	JSONTagsIDUppercase          bool              `yaml:"json_tags_id_uppercase"`
+	EmitDBTags                   bool              `yaml:"emit_db_tags"`
 	EmitPreparedQueries          bool              `yaml:"emit_prepared_queries"`
 	EmitExactTableNames          bool              `yaml:"emit_exact_table_names"`
 	EmitEmptySlices              bool              `yaml:"emit_empty_slices"`
 	EmitExportedQueries          bool              `yaml:"emit_exported_queries"`
 	EmitResultStructPointers     bool              `yaml:"emit_result_struct_pointers"`
 	EmitParamsStructPointers     bool              `yaml:"emit_params_struct_pointers"`
-	EmitMethodsWithDbArgument    bool              `yaml:"emit_methods_with_db_argument"`
+	EmitMethodsWithDBArgument    bool              `yaml:"emit_methods_with_db_argument"`
 	EmitPointersForNullTypes     bool              `yaml:"emit_pointers_for_null_types"`
 	EmitPointersForNullEnumTypes *bool             `yaml:"emit_pointers_for_null_enum_types"`
 	EmitEnumValidMethod          bool              `yaml:"emit_enum_valid_method"`
 	EmitAllEnumValues            bool              `yaml:"emit_all_enum_values"`
-	EmitSqlAsComment             bool              `yaml:"emit_sql_as_comment"`
-	JsonTagsCaseStyle            string            `yaml:"json_tags_case_style"`
+	EmitSQLAsComment             bool              `yaml:"emit_sql_as_comment"`
+	JSONTagsCaseStyle            string            `yaml:"json_tags_case_style"`
 	Package                      string            `yaml:"package"`
 	Out                          string            `yaml:"out"`
 	Overrides                    []sqlcOverride    `yaml:"overrides"`
 	Rename                       map[string]string `yaml:"rename"`
-	SqlPackage                   string            `yaml:"sql_package"`
-	SqlDriver                    string            `yaml:"sql_driver"`
+	SQLPackage                   string            `yaml:"sql_package"`
+	SQLDriver                    string            `yaml:"sql_driver"`
 	OutputBatchFileName          string            `yaml:"output_batch_file_name"`
-	OutputDbFileName             string            `yaml:"output_db_file_name"`
+	OutputDBFileName             string            `yaml:"output_db_file_name"`
 	OutputModelsFileName         string            `yaml:"output_models_file_name"`
 	OutputQuerierFileName        string            `yaml:"output_querier_file_name"`
 	OutputCopyfromFileName       string            `yaml:"output_copyfrom_file_name"`
@@ -149,15 +149,15 @@ type sqlcGoOptions struct {
 // sqlcOverride is a Go type override; go_type and go_struct_tag take a string
 // or a mapping, so they are left to sqlc.
 type sqlcOverride struct {
-	GoType                  yaml.Node `yaml:"go_type"`
-	GoStructTag             yaml.Node `yaml:"go_struct_tag"`
-	DBType                  string    `yaml:"db_type"`
-	Deprecated_PostgresType string    `yaml:"postgres_type"`
-	Engine                  string    `yaml:"engine"`
-	Nullable                bool      `yaml:"nullable"`
-	Unsigned                bool      `yaml:"unsigned"`
-	Deprecated_Null         bool      `yaml:"null"`
-	Column                  string    `yaml:"column"`
+	GoType                 yaml.Node `yaml:"go_type"`
+	GoStructTag            yaml.Node `yaml:"go_struct_tag"`
+	DBType                 string    `yaml:"db_type"`
+	DeprecatedPostgresType string    `yaml:"postgres_type"`
+	Engine                 string    `yaml:"engine"`
+	Nullable               bool      `yaml:"nullable"`
+	Unsigned               bool      `yaml:"unsigned"`
+	DeprecatedNull         bool      `yaml:"null"`
+	Column                 string    `yaml:"column"`
 }
 
 type sqlcCloud struct {
