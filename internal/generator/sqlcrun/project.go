@@ -122,6 +122,8 @@ func Run(ctx context.Context, in Input) (*Result, diag.List, error) {
 	}
 	stderr, runErr := Generate(ctx, p.root, configFile)
 	if runErr != nil {
+		// Paths sqlc names in full are the project's, under the run's root.
+		stderr = strings.ReplaceAll(stderr, p.root+string(filepath.Separator), "")
 		diags = append(diags, mapErrors(stderr, p.names)...)
 		if len(diags) == 0 {
 			return nil, nil, fmt.Errorf("%w\n%s", runErr, stderr)
@@ -141,11 +143,16 @@ func Run(ctx context.Context, in Input) (*Result, diag.List, error) {
 // sqlcError matches the file:line:col: message lines sqlc prints.
 var sqlcError = regexp.MustCompile(`^([^:\s]+):(\d+):(\d+): (.*)$`)
 
+// antlrLine matches what the ANTLR parsers of sqlc's mysql and sqlite
+// engines print by themselves ("line 2:25 extraneous input …"); sqlc reports
+// the same error again with its file.
+var antlrLine = regexp.MustCompile(`^line \d+:\d+ `)
+
 func mapErrors(stderr string, names map[string]string) diag.List {
 	var diags diag.List
 	for _, line := range strings.Split(stderr, "\n") {
 		line = strings.TrimSpace(line)
-		if line == "" || strings.HasPrefix(line, "# package") {
+		if line == "" || strings.HasPrefix(line, "# package") || antlrLine.MatchString(line) {
 			continue
 		}
 		m := sqlcError.FindStringSubmatch(line)
