@@ -13,6 +13,7 @@ import (
 
 	"github.com/tenantc/tenantc/internal/generator"
 	"github.com/tenantc/tenantc/internal/generator/diag"
+	"github.com/tenantc/tenantc/internal/generator/output"
 	"github.com/tenantc/tenantc/internal/generator/sqlcrun"
 )
 
@@ -74,6 +75,15 @@ func TestSQLCExamples(t *testing.T) {
 			for p := range want {
 				require.Equal(t, string(want[p]), string(got[p]), "content of %s", p)
 			}
+
+			// Written, the output is current: a second run changes and prunes nothing.
+			_, err = output.Write(dir, res.Files, res.Prune...)
+			require.NoError(t, err)
+			again, err := generator.Run(t.Context(), generator.Options{Dir: dir})
+			require.NoError(t, err)
+			changes, err := output.Diff(dir, again.Files, again.Prune...)
+			require.NoError(t, err)
+			require.Empty(t, changes)
 		})
 	}
 }
