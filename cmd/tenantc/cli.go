@@ -29,7 +29,7 @@ var commands = []command{
 // and by tenantc help <command> above the flags. Kept apart from commands
 // because newFlagSet, called by the commands, reads them.
 var usageTexts = map[string]string{
-	"generate": `Usage: tenantc generate [--check] [--dir DIR] [--rule NAME=SEVERITY]...
+	"generate": `Usage: tenantc generate [--check] [--dir DIR | -f SQLC_CONFIG] [--rule NAME=SEVERITY]...
 
 Reads the project in DIR: tenantc.yaml (optional: the tenant table, column and
 setting, the global tables, the migrations directory and format, rule
@@ -39,7 +39,7 @@ security migrations every tenant table lacks, the standard queries, sqlc's code
 and the tenant-scoped repositories. Every diagnostic is printed; any error
 writes nothing. 'tenantc rules' lists the rules --rule and tenantc.yaml's
 rules: name.`,
-	"vet": `Usage: tenantc vet [--dir DIR] [--format text|json|sarif] [--rule NAME=SEVERITY]...
+	"vet": `Usage: tenantc vet [--dir DIR | -f SQLC_CONFIG] [--format text|json|sarif] [--rule NAME=SEVERITY]...
 
 Judges the schema, the migrations directory and the queries as the SQL says,
 without a database and writing nothing. Exit 0 when clean, 1 when a finding is

@@ -39,14 +39,19 @@ func (r ruleFlags) Set(v string) error {
 func runGenerate(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("generate", stderr)
 	check := fs.Bool("check", false, "write nothing; list what would change and exit 1 if anything would")
-	dir := fs.String("dir", ".", "project directory holding tenantc.yaml or sqlc.yaml")
+	project := addProjectFlags(fs)
 	rules := ruleFlags{}
 	fs.Var(rules, "rule", "change a rule's severity, NAME=error|warning|off (repeatable)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	projectDir, sqlcFile, err := project.resolve(fs)
+	if err != nil {
+		return err
+	}
+	dir := &projectDir
 
-	res, err := generator.Run(context.Background(), generator.Options{Dir: *dir, Rules: rules})
+	res, err := generator.Run(context.Background(), generator.Options{Dir: *dir, SQLCFile: sqlcFile, Rules: rules})
 	printDiagnostics(stderr, res, err)
 	var list diag.ErrorList
 	if errors.As(err, &list) {

@@ -18,7 +18,7 @@ import (
 // is, 2 when vet could not run.
 func runVet(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("vet", stderr)
-	dir := fs.String("dir", ".", "project directory holding tenantc.yaml or sqlc.yaml")
+	project := addProjectFlags(fs)
 	format := fs.String("format", "text", "output format: "+strings.Join(report.Formats, ", "))
 	rules := ruleFlags{}
 	fs.Var(rules, "rule", "change a rule's severity, NAME=error|warning|off (repeatable)")
@@ -29,7 +29,11 @@ func runVet(args []string, stdout, stderr io.Writer) error {
 		return &exitError{code: 2, msg: fmt.Sprintf("tenantc vet: unknown --format %q (want %s)", *format, strings.Join(report.Formats, ", "))}
 	}
 
-	res, err := generator.Vet(generator.Options{Dir: *dir, Rules: rules})
+	dir, sqlcFile, err := project.resolve(fs)
+	if err != nil {
+		return err
+	}
+	res, err := generator.Vet(generator.Options{Dir: dir, SQLCFile: sqlcFile, Rules: rules})
 	if err != nil {
 		var list diag.ErrorList
 		if errors.As(err, &list) {

@@ -44,6 +44,9 @@ import (
 type Options struct {
 	// Dir is the project directory.
 	Dir string
+	// SQLCFile names the sqlc config in Dir (sqlc's -f); empty means
+	// sqlc.yaml, sqlc.yml or sqlc.json, as sqlc looks for them.
+	SQLCFile string
 	// Rules overrides rule severities after the config file's own overrides.
 	Rules map[string]diag.Severity
 }
@@ -76,7 +79,7 @@ type Result struct {
 // diagnostics, warnings included. ctx bounds the run; the sqlc child process
 // runs under it.
 func Run(ctx context.Context, opts Options) (*Result, error) {
-	cfg, err := config.Load(opts.Dir)
+	cfg, err := config.LoadFile(opts.Dir, opts.SQLCFile)
 	if err != nil {
 		return nil, err
 	}

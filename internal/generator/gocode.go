@@ -19,11 +19,14 @@ import (
 	"github.com/tenantc/tenantc/internal/generator/tenancy"
 )
 
-// generateGo is the Go half of a run: the standard queries of every scoped table,
-// sqlc's code for them and the user's queries, and the tenant-scoped
-// repositories around it. It reads res.Sources and res.Files (the migrations
-// planned in this run are part of the schema sqlc sees) and appends to
-// res.Files.
+// generateGo is the Go half of a run: for every postgresql block of the sqlc
+// config that holds a tenant table, the standard queries of its scoped tables,
+// sqlc's code for them and the block's queries, and the tenant-scoped
+// repositories around it; every other block (mysql, sqlite, gen.json,
+// codegen plugins, postgresql without tenant tables) generates exactly what
+// plain sqlc generates. One sqlc child process runs every block. It reads
+// res.Sources and res.Files (the migrations planned in this run are part of
+// the schema sqlc sees) and appends to res.Files.
 func generateGo(ctx context.Context, dir string, res *Result, overrides severity.Overrides) error {
 	cfg := res.Config
 	queryFiles, err := readQueries(dir, cfg.Queries)
@@ -35,11 +38,14 @@ func generateGo(ctx context.Context, dir string, res *Result, overrides severity
 	if !diags.HasErrors() {
 		res.Diagnostics = append(res.Diagnostics, overrides.Apply(tenancy.CheckQueries(res.Model, userQueries))...)
 	}
-	// Without a tenant table there is no tenancy: sqlc's code alone is
-	// written, as plain sqlc writes it — no repositories (their file would
-	// hold nothing but would still import tenantc's runtime), so nothing a
-	// tenant scope lacks.
-	tenancyOn := res.Model.Tenant.Key != ""
+	res.Diagnostics = append(res.Diagnostics, checkPlainPaths(dir, cfg)...)
+	blocks, err := tenantBlocks(dir, res, queryFiles)
+	if err != nil {
+		return err
+	}
+	for _, b := range blocks {
+		res.Diagnostics = append(res.Diagnostics, b.diags...)
+	}
 	if res.Diagnostics.HasErrors() {
 		return nil
 	}
@@ -50,36 +56,44 @@ func generateGo(ctx context.Context, dir string, res *Result, overrides severity
 	}
 	crudFiles := crud.Generate(res.Model, taken)
 	crudDir := cfg.StandardQueries.Dir
+	written := map[string]bool{}
 
-	in := sqlcrun.Input{ConfigName: cfg.SQLCFile, Overrides: tenantOverrides(res.Model), Scoped: tenancyOn}
-	if cfg.SQLCFile != "" {
-		if in.Config, err = os.ReadFile(filepath.Join(dir, cfg.SQLCFile)); err != nil {
-			return err
+	in := sqlcrun.Input{ConfigName: cfg.SQLCFile, Dir: dir, Overrides: tenantOverrides(res.Model), Blocks: []sqlcrun.Block{}}
+	if in.Config, err = os.ReadFile(filepath.Join(dir, cfg.SQLCFile)); err != nil {
+		return err
+	}
+	for _, b := range blocks {
+		sb := sqlcrun.Block{Index: b.index}
+		for _, f := range b.schema {
+			sb.Schema = append(sb.Schema, sqlcrun.File{Path: f.Path, SQL: f.SQL})
 		}
-	}
-	for _, f := range res.Sources {
-		in.Schema = append(in.Schema, sqlcrun.File{Path: f.Path, SQL: f.SQL})
-	}
-	for _, f := range res.Files { // this run's migrations, up parts only
-		if strings.HasSuffix(f.Path, ".sql") && !source.IsDownFile(f.Path) {
-			in.Schema = append(in.Schema, sqlcrun.File{Path: f.Path, SQL: source.Parse(f.Path, f.Content).SQL})
+		for _, f := range res.Files { // this run's migrations, up parts only
+			if strings.HasSuffix(f.Path, ".sql") && !source.IsDownFile(f.Path) {
+				sb.Schema = append(sb.Schema, sqlcrun.File{Path: f.Path, SQL: source.Parse(f.Path, f.Content).SQL})
+			}
 		}
-	}
-	for _, f := range queryFiles {
-		in.Queries = append(in.Queries, sqlcrun.File{Path: f.Path, SQL: f.SQL})
-	}
-	var repoQueries []repo.Query
-	for _, cf := range crudFiles {
-		file := output.File{Path: crudDir + "/" + crud.FileName(cf.Table), Content: cf.Content()}
-		res.Files = append(res.Files, file)
-		in.Queries = append(in.Queries, sqlcrun.File{Path: file.Path, SQL: cf.SQL()})
-		for _, q := range cf.Queries {
-			repoQueries = append(repoQueries, repo.Query{Name: q.Name, Table: q.Table, Scoped: true, Pos: source.Pos{File: file.Path}, Standard: true})
+		for _, f := range b.queryFiles {
+			sb.Queries = append(sb.Queries, sqlcrun.File{Path: f.Path, SQL: f.SQL})
 		}
-	}
-	for _, q := range userQueries {
-		t, scoped := tenancy.QueryTable(res.Model, q)
-		repoQueries = append(repoQueries, repo.Query{Name: q.Name, Table: t, Scoped: scoped, Pos: q.Pos, Cmd: q.Cmd})
+		for _, cf := range crudFiles {
+			if !b.defines[cf.Table] {
+				continue
+			}
+			file := output.File{Path: crudDir + "/" + crud.FileName(cf.Table), Content: cf.Content()}
+			if !written[file.Path] {
+				written[file.Path] = true
+				res.Files = append(res.Files, file)
+			}
+			sb.Queries = append(sb.Queries, sqlcrun.File{Path: file.Path, SQL: cf.SQL()})
+			for _, q := range cf.Queries {
+				b.repoQueries = append(b.repoQueries, repo.Query{Name: q.Name, Table: q.Table, Scoped: true, Pos: source.Pos{File: file.Path}, Standard: true})
+			}
+		}
+		for _, q := range b.queries {
+			t, scoped := tenancy.QueryTable(res.Model, q)
+			b.repoQueries = append(b.repoQueries, repo.Query{Name: q.Name, Table: t, Scoped: scoped, Pos: q.Pos, Cmd: q.Cmd})
+		}
+		in.Blocks = append(in.Blocks, sb)
 	}
 
 	gen, diags, err := sqlcrun.Run(ctx, in)
@@ -90,10 +104,12 @@ func generateGo(ctx context.Context, dir string, res *Result, overrides severity
 	if diags.HasErrors() {
 		return nil
 	}
-	goFiles := slices.Clone(gen.Files)
-	if tenancyOn {
+	var files []output.File
+	prune := []output.Prune{{Dir: crudDir}}
+	for i, out := range gen.Blocks {
+		goFiles := slices.Clone(out.Files)
 		repoFile, diags, err := repo.Generate(repo.Input{
-			Model: res.Model, Package: gen.Package, Dir: gen.Out, SQLC: gen.Files, Queries: repoQueries,
+			Model: res.Model, Package: out.Package, Dir: out.Out, SQLC: out.Files, Queries: blocks[i].repoQueries,
 			SQLCVersion: gen.Version,
 		})
 		if err != nil {
@@ -104,14 +120,17 @@ func generateGo(ctx context.Context, dir string, res *Result, overrides severity
 			return nil
 		}
 		goFiles = append(goFiles, repoFile)
+		// Code that does not compile is never written: generate fails instead.
+		if diags := repo.TypeCheck(goFiles); diags.HasErrors() {
+			res.Diagnostics = append(res.Diagnostics, diags...)
+			return nil
+		}
+		files = append(files, goFiles...)
+		prune = append(prune, output.Prune{Dir: out.Out, SQLCNames: out.Names})
 	}
-	// Code that does not compile is never written: generate fails instead.
-	if diags := repo.TypeCheck(goFiles); diags.HasErrors() {
-		res.Diagnostics = append(res.Diagnostics, diags...)
-		return nil
-	}
-	res.Files = append(res.Files, goFiles...)
-	res.Prune = []output.Prune{{Dir: crudDir}, {Dir: gen.Out, SQLCNames: gen.Names}}
+	res.Files = append(res.Files, files...)
+	res.Files = append(res.Files, gen.Plain...)
+	res.Prune = append(prune, gen.PlainPrune...)
 	return nil
 }
 

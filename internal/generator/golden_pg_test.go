@@ -43,7 +43,7 @@ func TestGoldenOnPostgres(t *testing.T) {
 			t.Parallel()
 			dir := t.TempDir()
 			require.NoError(t, os.CopyFS(dir, os.DirFS(filepath.Join(root, "input"))))
-			res, err := generator.Run(t.Context(), generator.Options{Dir: dir})
+			res, err := generator.Run(t.Context(), goldenOptions(root, dir))
 			require.NoError(t, err)
 			if res.Model.Tenant.Key == "" {
 				return // no tenant table: a plain sqlc project, with nothing to migrate

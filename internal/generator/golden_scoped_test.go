@@ -28,7 +28,7 @@ func TestScopedMethodsTakeNoTenant(t *testing.T) {
 	for _, c := range cases {
 		dir := t.TempDir()
 		require.NoError(t, os.CopyFS(dir, os.DirFS(filepath.Join("testdata", c.Name(), "input"))))
-		res, err := generator.Run(t.Context(), generator.Options{Dir: dir})
+		res, err := generator.Run(t.Context(), goldenOptions(filepath.Join("testdata", c.Name()), dir))
 		if err != nil {
 			continue // refused: nothing a caller could misuse
 		}

@@ -32,7 +32,8 @@ func TestGolden(t *testing.T) {
 			dir := t.TempDir()
 			require.NoError(t, os.CopyFS(dir, os.DirFS(filepath.Join(root, "input"))))
 
-			res, runErr := generator.Run(t.Context(), generator.Options{Dir: dir})
+			opts := goldenOptions(root, dir)
+			res, runErr := generator.Run(t.Context(), opts)
 			var stderr strings.Builder
 			if res != nil {
 				for _, d := range res.Diagnostics {
@@ -69,13 +70,23 @@ func TestGolden(t *testing.T) {
 			}
 			_, err = output.Write(dir, res.Files, res.Prune...)
 			require.NoError(t, err)
-			again, err := generator.Run(t.Context(), generator.Options{Dir: dir})
+			again, err := generator.Run(t.Context(), opts)
 			require.NoError(t, err)
 			changes, err := output.Diff(dir, again.Files, again.Prune...)
 			require.NoError(t, err)
 			require.Empty(t, changes, "a second run must change nothing")
 		})
 	}
+}
+
+// goldenOptions are the options of the case in root, copied to dir: a case
+// may name its sqlc config, as -f does, in a file sqlc-file.
+func goldenOptions(root, dir string) generator.Options {
+	opts := generator.Options{Dir: dir}
+	if name, err := os.ReadFile(filepath.Join(root, "sqlc-file")); err == nil {
+		opts.SQLCFile = strings.TrimSpace(string(name))
+	}
+	return opts
 }
 
 func writeExpected(t *testing.T, root string, files map[string][]byte, stderr string) {

@@ -21,7 +21,7 @@ import (
 // read or is invalid (a diag.ErrorList), or SQL files that cannot be read.
 // Result.Migrations and Result.Files stay empty.
 func Vet(opts Options) (*Result, error) {
-	cfg, err := config.Load(opts.Dir)
+	cfg, err := config.LoadFile(opts.Dir, opts.SQLCFile)
 	if err != nil {
 		return nil, err
 	}

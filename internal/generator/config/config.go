@@ -6,11 +6,8 @@
 package config
 
 import (
-	"bytes"
 	"errors"
-	"fmt"
 	"go/token"
-	"io"
 	"os"
 	"path"
 	"path/filepath"
@@ -36,6 +33,11 @@ type Config struct {
 	// SQLCFile is the project's sqlc config file; empty when it has none, and
 	// then tenantc generates migrations only, no Go code.
 	SQLCFile string
+	// SQLCVersion is the sqlc config's version, "1" or "2"; SQLCBlocks are
+	// its sql: blocks (version 1: packages:), in order. Schema and Queries
+	// are then the union of the postgresql blocks' paths.
+	SQLCVersion string
+	SQLCBlocks  []SQLCBlock
 
 	Schema  []string
 	Queries []string
@@ -308,7 +310,14 @@ var knownKeys = map[string][]string{
 // Load reads the configuration of the project in dir. Problems are returned as a
 // diag.ErrorList, each located in the file that holds it.
 func Load(dir string) (*Config, error) {
-	cfg, err := load(dir)
+	return LoadFile(dir, "")
+}
+
+// LoadFile is Load with the sqlc config named: sqlcFile, relative to dir, is
+// read instead of the sqlc.yaml, sqlc.yml or sqlc.json sqlc itself would look
+// for (sqlc's -f). Empty means look for them.
+func LoadFile(dir, sqlcFile string) (*Config, error) {
+	cfg, err := load(dir, sqlcFile)
 	if err != nil {
 		return nil, err
 	}
@@ -318,7 +327,7 @@ func Load(dir string) (*Config, error) {
 	return cfg, nil
 }
 
-func load(dir string) (*Config, error) {
+func load(dir, sqlcFile string) (*Config, error) {
 	cfg := defaults
 	cfg.Dir = dir
 	var errs diag.List
@@ -326,11 +335,12 @@ func load(dir string) (*Config, error) {
 	if err := checkProjectDir(dir); err != nil {
 		return nil, err
 	}
-	sq, err := readSQLC(dir)
+	sq, err := readSQLC(dir, sqlcFile)
 	if err != nil {
 		return nil, err
 	}
 	cfg.SQLCFile = sq.file
+	cfg.SQLCVersion, cfg.SQLCBlocks = sq.version, sq.blocks
 	if sq.schema != nil {
 		cfg.Schema, cfg.SchemaPos = sq.schema, sq.schemaPos
 	}
@@ -647,81 +657,6 @@ func valueNode(n *yaml.Node, key string) *yaml.Node {
 		}
 	}
 	return n
-}
-
-// sqlcNames are the file names sqlc itself looks for, in its order.
-var sqlcNames = []string{"sqlc.yaml", "sqlc.yml", "sqlc.json"}
-
-// sqlcPaths is what tenantc reads of the project's sqlc config.
-type sqlcPaths struct {
-	file                  string
-	schema, queries       []string
-	schemaPos, queriesPos []source.Pos
-}
-
-// readSQLC returns the schema and query paths of the first postgresql entry of the
-// project's sqlc config, with where each is written; nils when there is none.
-func readSQLC(dir string) (sqlcPaths, error) {
-	for _, name := range sqlcNames {
-		content, err := os.ReadFile(filepath.Join(dir, name))
-		if errors.Is(err, os.ErrNotExist) {
-			continue
-		}
-		if err != nil {
-			return sqlcPaths{}, err
-		}
-		res := sqlcPaths{file: name}
-		// JSON is YAML, so one decoder reads all three names.
-		var root yaml.Node
-		dec := yaml.NewDecoder(bytes.NewReader(content))
-		if err := dec.Decode(&root); err != nil && !errors.Is(err, io.EOF) {
-			return sqlcPaths{}, fmt.Errorf("%s: %s", name, strings.TrimPrefix(err.Error(), "yaml: "))
-		}
-		entry := postgresEntry(&root)
-		if entry == nil {
-			return res, nil
-		}
-		pos := nodePos(name)
-		for _, p := range []struct {
-			key  string
-			list *[]string
-			at   *[]source.Pos
-		}{{"schema", &res.schema, &res.schemaPos}, {"queries", &res.queries, &res.queriesPos}} {
-			n := valueNode(entry, p.key)
-			if n == entry {
-				continue
-			}
-			var l stringList
-			if err := n.Decode(&l); err != nil {
-				return sqlcPaths{}, fmt.Errorf("%s: %s: %s", pos(n), p.key, strings.TrimPrefix(err.Error(), "yaml: "))
-			}
-			*p.list, *p.at = l, entryPositions(n, len(l), pos)
-		}
-		return res, nil
-	}
-	return sqlcPaths{}, nil
-}
-
-// postgresEntry returns the first entry of sql: (or version 1's packages:)
-// whose engine is postgresql or unset.
-func postgresEntry(root *yaml.Node) *yaml.Node {
-	if root.Kind != yaml.DocumentNode || len(root.Content) == 0 {
-		return nil
-	}
-	doc := root.Content[0]
-	for _, key := range []string{"sql", "packages"} {
-		list := valueNode(doc, key)
-		if list == doc || list.Kind != yaml.SequenceNode {
-			continue
-		}
-		for _, e := range list.Content {
-			engine := valueNode(e, "engine")
-			if engine == e || engine.Value == "postgresql" {
-				return e
-			}
-		}
-	}
-	return nil
 }
 
 // nodePos returns the function locating a node of file.

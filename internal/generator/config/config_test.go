@@ -37,7 +37,7 @@ func TestDefaultsWithoutFiles(t *testing.T) {
 func TestPathsFromSQLC(t *testing.T) {
 	for name, content := range map[string]string{
 		"sqlc.yaml": "version: '2'\nsql:\n  - engine: mysql\n    schema: other\n  - engine: postgresql\n    schema: [db/schema, db/more.sql]\n    queries: db/queries\n",
-		"sqlc.json": `{"version": "1", "packages": [{"engine": "postgresql", "schema": "db/schema", "queries": "db/q"}]}`,
+		"sqlc.json": `{"version": "1", "packages": [{"path": "db/gen", "engine": "postgresql", "schema": "db/schema", "queries": "db/q"}]}`,
 	} {
 		t.Run(name, func(t *testing.T) {
 			dir := t.TempDir()

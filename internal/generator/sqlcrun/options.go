@@ -11,25 +11,22 @@ import (
 	"github.com/tenantc/tenantc/internal/generator/source"
 )
 
-// checkOptions refuses, each at its place in the config file, the sqlc options
-// that would make a scoped repository take the tenant from its caller or fail
-// to compile, or (in.Scoped) need a runtime tenantc does not have. The config's shape itself is rewriteConfig's to check.
-func checkOptions(in Input) diag.List {
+// checkOptions refuses, each at its place in the config file, the overrides
+// of the blocks tenantc wraps (and those for every block) that would make a
+// scoped repository take the tenant from its caller. A block run as written
+// is plain sqlc: its options are its own.
+func checkOptions(in Input, blocks, global []*yaml.Node) diag.List {
 	var diags diag.List
 	if in.Config == nil {
 		return nil
 	}
-	var doc yaml.Node
-	if yaml.Unmarshal(in.Config, &doc) != nil {
-		return nil // rewriteConfig reports the syntax error
+	// Overrides are listed per block (sql[].gen.go.overrides) and for every
+	// block (overrides.go.overrides; version 1: overrides).
+	var lists []*yaml.Node
+	for _, b := range blocks {
+		lists = append(lists, findValues(b, "overrides")...)
 	}
-	if in.Scoped {
-		goKey, goOpts := firstPostgresGo(&doc)
-		diags = append(diags, CheckSQLPackage(in.ConfigName, goKey, goOpts)...)
-	}
-	// Overrides are listed per entry (sql[].gen.go.overrides) and for every
-	// entry (overrides.go.overrides).
-	for _, overrides := range findValues(&doc, "overrides") {
+	for _, overrides := range append(lists, global...) {
 		if overrides.Kind == yaml.SequenceNode {
 			for _, o := range overrides.Content {
 				diags = append(diags, checkOverride(in, o)...)

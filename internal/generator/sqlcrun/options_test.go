@@ -40,7 +40,10 @@ sql:
 `, ""},
 	} {
 		t.Run(name, func(t *testing.T) {
-			diags := checkOptions(Input{Config: []byte(tc.yaml), ConfigName: "sqlc.yaml", Overrides: ours})
+			in := Input{Config: []byte(tc.yaml), ConfigName: "sqlc.yaml", Overrides: ours, Blocks: []Block{{Index: 0}}}
+			r, err := plan(in, t.TempDir())
+			require.NoError(t, err)
+			diags := checkOptions(in, r.tenantNodes, r.globalOverrides)
 			if tc.want == "" {
 				require.Empty(t, diags)
 				return

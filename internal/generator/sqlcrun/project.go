@@ -2,7 +2,6 @@ package sqlcrun
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"path"
@@ -12,8 +11,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-
-	"gopkg.in/yaml.v3"
 
 	"github.com/tenantc/tenantc/internal/generator/diag"
 	"github.com/tenantc/tenantc/internal/generator/output"
@@ -26,26 +23,60 @@ type File struct {
 	SQL  string
 }
 
-// Input is one sqlc run, entirely in memory.
+// Input is one sqlc run over every block of the project's sqlc config.
 type Input struct {
-	// Config is the project's sqlc.yaml (nil when it has none). Its first
-	// postgresql entry supplies the Go options; tenantc replaces the paths.
+	// Config is the project's sqlc config (nil when it has none: a default
+	// version 2 config with one postgresql block).
 	Config []byte
 	// ConfigName is the config file's name, for messages.
 	ConfigName string
+	// Dir is the project directory, whose files the blocks sqlc runs as
+	// written read, and against which a plugin's relative cmd is resolved.
+	Dir string
+	// Blocks are the blocks whose Go code tenantc wraps: sqlc reads their
+	// Schema and Queries (copies) instead of the block's paths. Every other
+	// block, and the gen.json and codegen of these, runs as written and
+	// generates exactly what plain sqlc generates.
+	Blocks []Block
+	// Schema and Queries, with Blocks nil, are the files of the config's
+	// first postgresql block with Go code (or of the default config's).
+	Schema  []File
+	Queries []File
+	// Overrides are added to each of Blocks' Go overrides, after the user's own.
+	Overrides []map[string]any
+}
+
+// Block is one block of the config whose Go code tenantc wraps.
+type Block struct {
+	// Index is the block's place in sql: (version 1: packages:).
+	Index int
 	// Schema and Queries are read by sqlc in this order.
 	Schema  []File
 	Queries []File
-	// Overrides are added to the entry's Go overrides, after the user's own.
-	Overrides []map[string]any
-	// Scoped is true when tenantc wraps the code in repositories over its
-	// runtime, which needs sql_package pgx/v5 (CheckSQLPackage); without
-	// tenant tables sqlc's code is written as it is, for any sql_package.
-	Scoped bool
 }
 
 // Result is what sqlc generated.
 type Result struct {
+	// Out, Package, Files and Names are Blocks[0]'s, when there is one.
+	Out     string
+	Package string
+	Files   []output.File
+	Names   []string
+	// Blocks holds what sqlc generated for each of Input.Blocks, in order.
+	Blocks []BlockResult
+	// Plain are the files the blocks run as written generated, paths
+	// relative to the project, as plain sqlc writes them; PlainPrune the Go
+	// output directories among them, with the names sqlc writes there.
+	Plain      []output.File
+	PlainPrune []output.Prune
+	// Version is the sqlc that generated Files (see [Version]), for the
+	// headers of the code generated around them.
+	Version string
+}
+
+// BlockResult is sqlc's Go code for one of Input.Blocks.
+type BlockResult struct {
+	Index int
 	// Out is the output directory the project's config names, slash-separated.
 	Out string
 	// Package is the Go package name of the generated code.
@@ -57,9 +88,6 @@ type Result struct {
 	// with emit_interface, batch.go only with batch queries, …): the files
 	// of Out that are sqlc's to replace or prune.
 	Names []string
-	// Version is the sqlc that generated Files (see [Version]), for the
-	// headers of the code generated around them.
-	Version string
 }
 
 // Defaults used when the project has no sqlc.yaml.
@@ -68,13 +96,12 @@ const (
 	DefaultPackage = "db"
 )
 
-// Run generates sqlc's Go code for in into memory. sqlc works in a temporary
-// directory holding copies of the inputs under numbered names, so nothing of the
-// project is written; its messages are mapped back to the user's files.
+// Run generates the code of every block of in.Config into memory, in one sqlc
+// child process. sqlc works in a temporary directory: Blocks' inputs are copies
+// under numbered names, the other blocks' files are copied at their own paths,
+// so nothing of the project is written; its messages are mapped back to the
+// user's files.
 func Run(ctx context.Context, in Input) (*Result, diag.List, error) {
-	if diags := checkOptions(in); diags.HasErrors() {
-		return nil, diags, nil
-	}
 	var diags diag.List
 	tmp, err := os.MkdirTemp("", "tenantc-sqlc-")
 	if err != nil {
@@ -82,83 +109,31 @@ func Run(ctx context.Context, in Input) (*Result, diag.List, error) {
 	}
 	defer os.RemoveAll(tmp)
 
-	names := map[string]string{} // temporary path → user's path
-	write := func(dir string, i int, f File) error {
-		// Schema files are numbered: sqlc reads them in name order. Query files
-		// keep their base name where it is unique, because sqlc names its output
-		// and the "source:" line after it.
-		name := dir + "/" + path.Base(f.Path)
-		if _, taken := names[name]; taken || dir == "schema" {
-			name = fmt.Sprintf("%s/%04d_%s", dir, i, path.Base(f.Path))
-		}
-		if !strings.HasSuffix(name, ".sql") {
-			name += ".sql"
-		}
-		names[name] = f.Path
-		full := filepath.Join(tmp, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
-			return err
-		}
-		return os.WriteFile(full, []byte(f.SQL), 0o644)
-	}
-	for i, f := range in.Schema {
-		if err := write("schema", i, f); err != nil {
-			return nil, nil, err
-		}
-	}
-	for i, f := range in.Queries {
-		if err := write("queries", i, f); err != nil {
-			return nil, nil, err
-		}
-	}
-
-	cfg, res, err := rewriteConfig(in)
+	p, err := plan(in, tmp)
 	if err != nil {
 		diags.Errorf(source.Pos{File: in.ConfigName}, "%v", err)
 		return nil, diags, nil
 	}
-	if err := os.WriteFile(filepath.Join(tmp, "sqlc.yaml"), cfg, 0o644); err != nil {
+	if diags := checkOptions(in, p.tenantNodes, p.globalOverrides); diags.HasErrors() {
+		return nil, diags, nil
+	}
+	if err := p.write(); err != nil {
 		return nil, nil, err
 	}
-	stderr, runErr := Generate(ctx, tmp, "sqlc.yaml")
+	stderr, runErr := Generate(ctx, p.root, configFile)
 	if runErr != nil {
-		diags = append(diags, mapErrors(stderr, names)...)
+		// Paths sqlc names in full are the project's, under the run's root.
+		stderr = strings.ReplaceAll(stderr, p.root+string(filepath.Separator), "")
+		diags = append(diags, mapErrors(stderr, p.names)...)
 		if len(diags) == 0 {
 			return nil, nil, fmt.Errorf("%w\n%s", runErr, stderr)
 		}
 		return nil, diags, nil
 	}
-
-	outDir := filepath.Join(tmp, "out")
-	entries, err := os.ReadDir(outDir)
-	if err != nil && !errors.Is(err, os.ErrNotExist) {
+	res, err := p.collect()
+	if err != nil {
 		return nil, nil, err
 	}
-	// sqlc names a query file's output after it: a numbered copy's output gets
-	// its file's own name back where that is free.
-	rename := map[string]string{}
-	for tmpName, orig := range names {
-		if strings.HasPrefix(tmpName, "queries/") && path.Base(tmpName) != path.Base(orig) {
-			if _, taken := names["queries/"+path.Base(orig)]; !taken {
-				rename[path.Base(tmpName)+".go"] = path.Base(orig) + ".go"
-			}
-		}
-	}
-	for _, e := range entries {
-		if e.IsDir() {
-			continue
-		}
-		name := e.Name()
-		if r, ok := rename[name]; ok {
-			name = r
-		}
-		content, err := os.ReadFile(filepath.Join(outDir, e.Name()))
-		if err != nil {
-			return nil, nil, err
-		}
-		res.Files = append(res.Files, output.File{Path: res.Out + "/" + name, Content: content})
-	}
-	sort.Slice(res.Files, func(i, j int) bool { return res.Files[i].Path < res.Files[j].Path })
 	if res.Version, err = Version(ctx); err != nil {
 		return nil, nil, err
 	}
@@ -168,11 +143,16 @@ func Run(ctx context.Context, in Input) (*Result, diag.List, error) {
 // sqlcError matches the file:line:col: message lines sqlc prints.
 var sqlcError = regexp.MustCompile(`^([^:\s]+):(\d+):(\d+): (.*)$`)
 
+// antlrLine matches what the ANTLR parsers of sqlc's mysql and sqlite
+// engines print by themselves ("line 2:25 extraneous input …"); sqlc reports
+// the same error again with its file.
+var antlrLine = regexp.MustCompile(`^line \d+:\d+ `)
+
 func mapErrors(stderr string, names map[string]string) diag.List {
 	var diags diag.List
 	for _, line := range strings.Split(stderr, "\n") {
 		line = strings.TrimSpace(line)
-		if line == "" || strings.HasPrefix(line, "# package") {
+		if line == "" || strings.HasPrefix(line, "# package") || antlrLine.MatchString(line) {
 			continue
 		}
 		m := sqlcError.FindStringSubmatch(line)
@@ -189,67 +169,6 @@ func mapErrors(stderr string, names map[string]string) diag.List {
 		diags.Errorf(source.Pos{File: file, Line: ln, Col: col}, "sqlc: %s", m[4])
 	}
 	return diags
-}
-
-// rewriteConfig returns the project's sqlc config with the paths of its first
-// postgresql entry pointed at the temporary copies, or a default config.
-func rewriteConfig(in Input) ([]byte, *Result, error) {
-	res := &Result{Out: DefaultOut, Package: DefaultPackage}
-	doc := map[string]any{}
-	if in.Config != nil {
-		if err := yaml.Unmarshal(in.Config, &doc); err != nil {
-			return nil, nil, err
-		}
-	}
-	if len(doc) == 0 {
-		doc = map[string]any{"version": "2", "sql": []any{map[string]any{
-			"engine": "postgresql",
-			"gen":    map[string]any{"go": map[string]any{"package": DefaultPackage, "out": DefaultOut, "sql_package": "pgx/v5"}},
-		}}}
-	}
-	if v := fmt.Sprint(doc["version"]); v != "2" {
-		return nil, nil, fmt.Errorf("tenantc needs a version 2 sqlc config (found version %q); see https://docs.sqlc.dev/en/latest/reference/config.html", v)
-	}
-	entries, _ := doc["sql"].([]any)
-	var entry map[string]any
-	for _, e := range entries {
-		if m, ok := e.(map[string]any); ok && (m["engine"] == nil || m["engine"] == "postgresql") {
-			entry = m
-			break
-		}
-	}
-	if entry == nil {
-		return nil, nil, errors.New(`no postgresql entry under "sql"`)
-	}
-	gen, _ := entry["gen"].(map[string]any)
-	goOpts, _ := gen["go"].(map[string]any)
-	if goOpts == nil {
-		return nil, nil, errors.New("the postgresql entry has no gen.go options: tenantc generates Go")
-	}
-	if out, ok := goOpts["out"].(string); ok {
-		res.Out = path.Clean(filepath.ToSlash(out))
-	}
-	res.Names = outputNames(goOpts, in.Queries)
-	if pkg, ok := goOpts["package"].(string); ok {
-		res.Package = pkg
-	} else {
-		res.Package = path.Base(res.Out)
-	}
-	entry["engine"] = "postgresql"
-	entry["schema"] = "schema"
-	entry["queries"] = "queries"
-	delete(entry, "database") // no database: sqlc analyses the schema files
-	goOpts["out"] = "out"
-	if len(in.Overrides) > 0 {
-		overrides, _ := goOpts["overrides"].([]any)
-		for _, o := range in.Overrides {
-			overrides = append(overrides, o)
-		}
-		goOpts["overrides"] = overrides
-	}
-	doc["sql"] = []any{entry}
-	out, err := yaml.Marshal(doc)
-	return out, res, err
 }
 
 // outputNames returns the file names sqlc-gen-go writes for goOpts and the

@@ -1,0 +1,2 @@
+-- name: ListNotesByBody :many
+SELECT * FROM notes WHERE body = $1;

@@ -1,0 +1,2 @@
+-- name: ListAuthors :many
+SELECT * FROM authors ORDER BY name;

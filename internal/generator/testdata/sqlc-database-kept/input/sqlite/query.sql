@@ -1,0 +1,2 @@
+-- name: CountAuthors :one
+SELECT count(*) AS n, max(name) AS latest FROM authors;

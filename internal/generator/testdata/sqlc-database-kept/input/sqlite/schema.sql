@@ -1,0 +1,4 @@
+CREATE TABLE authors (
+  id   INTEGER PRIMARY KEY,
+  name text NOT NULL
+);
