@@ -83,7 +83,7 @@ func generateGo(ctx context.Context, dir string, res *Result, overrides severity
 	for _, cf := range crudFiles {
 		file := output.File{Path: crudDir + "/" + crud.FileName(cf.Table), Content: cf.Content()}
 		res.Files = append(res.Files, file)
-		in.Queries = append(in.Queries, sqlcrun.File{Path: file.Path, SQL: cf.SQL()})
+		in.Queries = append(in.Queries, sqlcrun.File{Path: file.Path, SQL: string(file.Content)})
 		for _, q := range cf.Queries {
 			repoQueries = append(repoQueries, repo.Query{Name: q.Name, Table: q.Table, Scoped: true, Pos: source.Pos{File: file.Path}, Standard: true})
 		}
