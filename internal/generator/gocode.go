@@ -93,6 +93,7 @@ func generateGo(ctx context.Context, dir string, res *Result, overrides severity
 		repoQueries = append(repoQueries, repo.Query{Name: q.Name, Table: t, Scoped: scoped, Pos: q.Pos})
 	}
 
+	res.Diagnostics = append(res.Diagnostics, overrides.Apply(checkPlainSQLC(cfg, in, len(crudFiles) > 0))...)
 	gen, diags, err := sqlcrun.Run(ctx, in)
 	if err != nil {
 		return err
