@@ -1,9 +1,13 @@
 package generator
 
 import (
+	"os"
 	"path"
+	"path/filepath"
 
+	"github.com/tenantc/tenantc/internal/generator/catalog"
 	"github.com/tenantc/tenantc/internal/generator/config"
+	"github.com/tenantc/tenantc/internal/generator/crud"
 	"github.com/tenantc/tenantc/internal/generator/diag"
 	"github.com/tenantc/tenantc/internal/generator/sqlcrun"
 )
@@ -26,4 +30,30 @@ func checkPlainSQLC(cfg *config.Config, in sqlcrun.Input, standard bool) diag.Li
 		add.StandardQueriesDir = cleanSlash(cfg.StandardQueries.Dir)
 	}
 	return sqlcrun.CheckAligned(in.Config, in.ConfigName, add)
+}
+
+// vetPlainSQLC is checkPlainSQLC for vet, which runs no sqlc and plans no
+// migration: generate hands sqlc migrations when the migrations directory
+// holds some or when there is a tenant root (its policies are a migration),
+// and standard queries when a scoped table gets any.
+func vetPlainSQLC(dir string, cfg *config.Config, res *Result, queries []*catalog.Query) (diag.List, error) {
+	if cfg.SQLCFile == "" || res.Model == nil {
+		return nil, nil
+	}
+	in := sqlcrun.Input{ConfigName: cfg.SQLCFile, Overrides: tenantOverrides(res.Model)}
+	var err error
+	if in.Config, err = os.ReadFile(filepath.Join(dir, cfg.SQLCFile)); err != nil {
+		return nil, err
+	}
+	for _, f := range res.Sources {
+		in.Schema = append(in.Schema, sqlcrun.File{Path: f.Path})
+	}
+	if res.Model.Tenant.Key != "" {
+		in.Schema = append(in.Schema, sqlcrun.File{Path: cfg.Migrations.Dir + "/next.sql"})
+	}
+	taken := map[string]bool{}
+	for _, q := range queries {
+		taken[q.Name] = true
+	}
+	return checkPlainSQLC(cfg, in, len(crud.Generate(res.Model, taken)) > 0), nil
 }
