@@ -1,6 +1,7 @@
 package sqlcrun
 
 import (
+	"context"
 	"fmt"
 	"path"
 	"path/filepath"
@@ -336,4 +337,15 @@ func andList(items []string) string {
 		return items[0]
 	}
 	return strings.Join(items[:len(items)-1], ", ") + " and " + items[len(items)-1]
+}
+
+// Diff runs `sqlc diff -f config` in dir, as plain sqlc: nil when the files
+// sqlc would generate are on disk, byte for byte; otherwise the error, and
+// stderr (sqlc's diff) says what differs.
+func Diff(ctx context.Context, dir, config string) (stderr string, err error) {
+	stdout, stderr, err := runChild(ctx, dir, "diff", "--no-remote", "-f", config)
+	if err != nil {
+		return stderr + stdout, fmt.Errorf("sqlc diff: %w", err)
+	}
+	return stderr, nil
 }
