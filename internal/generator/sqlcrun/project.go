@@ -116,7 +116,7 @@ func Run(ctx context.Context, in Input) (*Result, diag.List, error) {
 	if err := os.WriteFile(filepath.Join(tmp, "sqlc.yaml"), cfg, 0o644); err != nil {
 		return nil, nil, err
 	}
-	stderr, runErr := Generate(ctx, tmp, "sqlc.yaml")
+	stderr, runErr := generateCached(ctx, tmp, cfg)
 	if runErr != nil {
 		diags = append(diags, mapErrors(stderr, names)...)
 		if len(diags) == 0 {
