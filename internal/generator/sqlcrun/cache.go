@@ -359,4 +359,3 @@ func goBuildID(f *os.File) string {
 	}
 	return string(id)
 }
-
