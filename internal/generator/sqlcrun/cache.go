@@ -68,18 +68,19 @@ func cacheDir() string {
 	return filepath.Join(root, "sqlc")
 }
 
-// generateCached is Generate in tmp for sqlc.yaml, through the cache: on a
-// hit it writes the cached output files into tmp, as sqlc would have, and
+// generateCached writes inputs (slash paths, sqlc.yaml among them) into tmp
+// and runs Generate there for sqlc.yaml, through the cache: on a hit it
+// writes the cached output files into tmp instead, as sqlc would have, and
 // starts no child. Only successful runs are stored; a cache that cannot be
 // read or written is no error, just a miss.
-func generateCached(ctx context.Context, tmp string, config []byte) (stderr string, err error) {
+func generateCached(ctx context.Context, tmp string, inputs map[string][]byte) (stderr string, err error) {
 	dir := cacheDir()
-	if dir == "" || !cacheable(config) {
-		return Generate(ctx, tmp, "sqlc.yaml")
+	if dir == "" || !cacheable(inputs["sqlc.yaml"]) {
+		return generateIn(ctx, tmp, inputs)
 	}
-	inputs, key, err := cacheKey(ctx, tmp)
+	key, err := cacheKey(ctx, inputs)
 	if err != nil {
-		return Generate(ctx, tmp, "sqlc.yaml")
+		return generateIn(ctx, tmp, inputs)
 	}
 	entry := filepath.Join(dir, key)
 	if files, ok := readEntry(entry); ok {
@@ -89,14 +90,21 @@ func generateCached(ctx context.Context, tmp string, config []byte) (stderr stri
 		touch(entry)
 		return "", nil
 	}
-	if stderr, err = Generate(ctx, tmp, "sqlc.yaml"); err != nil {
+	if stderr, err = generateIn(ctx, tmp, inputs); err != nil {
 		return stderr, err
 	}
-	outputs, err := readOutputs(tmp, inputs)
-	if err == nil {
+	if outputs, err := readOutputs(tmp, inputs); err == nil {
 		storeEntry(dir, key, outputs)
 	}
 	return stderr, nil
+}
+
+// generateIn writes inputs into tmp and runs sqlc there.
+func generateIn(ctx context.Context, tmp string, inputs map[string][]byte) (string, error) {
+	if err := writeFiles(tmp, inputs); err != nil {
+		return "", err
+	}
+	return Generate(ctx, tmp, "sqlc.yaml")
 }
 
 // cacheable reports whether sqlc's output for config depends on its inputs
@@ -125,44 +133,29 @@ func cacheable(config []byte) bool {
 }
 
 // cacheKey hashes what sqlc's output depends on: the format, the sqlc
-// version, tenantc's version and build, and every file under tmp (its slash
-// path and contents). It returns the files' paths too.
-func cacheKey(ctx context.Context, tmp string) (map[string]bool, string, error) {
+// version, tenantc's version and build, and every input file (its slash path
+// and contents).
+func cacheKey(ctx context.Context, inputs map[string][]byte) (string, error) {
 	sqlcVersion, err := Version(ctx)
 	if err != nil {
-		return nil, "", err
+		return "", err
 	}
 	build, err := buildIdentity()
 	if err != nil {
-		return nil, "", err
+		return "", err
 	}
 	h := sha256.New()
 	fmt.Fprintf(h, "%s\nsqlc %s\ntenantc %s\nbuild %s\n", cacheFormat, sqlcVersion, version.Tenantc(), build)
-	inputs := map[string]bool{}
-	err = filepath.WalkDir(tmp, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		rel, err := filepath.Rel(tmp, p)
-		if err != nil {
-			return err
-		}
-		content, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		rel = filepath.ToSlash(rel)
-		inputs[rel] = true
-		fmt.Fprintf(h, "file %q %d\n", rel, len(content))
-		h.Write(content)
-		return nil
-	})
-	return inputs, hex.EncodeToString(h.Sum(nil)), err
+	for _, name := range slices.Sorted(maps.Keys(inputs)) {
+		fmt.Fprintf(h, "file %q %d\n", name, len(inputs[name]))
+		h.Write(inputs[name])
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 // readOutputs returns the files under tmp that are not inputs: what sqlc
 // wrote.
-func readOutputs(tmp string, inputs map[string]bool) (map[string][]byte, error) {
+func readOutputs(tmp string, inputs map[string][]byte) (map[string][]byte, error) {
 	out := map[string][]byte{}
 	err := filepath.WalkDir(tmp, func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
@@ -172,10 +165,10 @@ func readOutputs(tmp string, inputs map[string]bool) (map[string][]byte, error) 
 		if err != nil {
 			return err
 		}
-		if rel = filepath.ToSlash(rel); inputs[rel] {
+		if _, in := inputs[filepath.ToSlash(rel)]; in {
 			return nil
 		}
-		out[rel], err = os.ReadFile(p)
+		out[filepath.ToSlash(rel)], err = os.ReadFile(p)
 		return err
 	})
 	return out, err

@@ -79,6 +79,9 @@ func Run(ctx context.Context, in Input) (*Result, diag.List, error) {
 	defer os.RemoveAll(tmp)
 
 	names := map[string]string{} // temporary path → user's path
+	// inputs are the files of tmp, written by generateCached unless sqlc's
+	// output for them is in the cache.
+	inputs := map[string][]byte{}
 	write := func(dir string, i int, f File) error {
 		// Schema files are numbered: sqlc reads them in name order. Query files
 		// keep their base name where it is unique, because sqlc names its output
@@ -91,11 +94,8 @@ func Run(ctx context.Context, in Input) (*Result, diag.List, error) {
 			name += ".sql"
 		}
 		names[name] = f.Path
-		full := filepath.Join(tmp, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
-			return err
-		}
-		return os.WriteFile(full, []byte(f.SQL), 0o644)
+		inputs[name] = []byte(f.SQL)
+		return nil
 	}
 	for i, f := range in.Schema {
 		if err := write("schema", i, f); err != nil {
@@ -113,10 +113,8 @@ func Run(ctx context.Context, in Input) (*Result, diag.List, error) {
 		diags.Errorf(source.Pos{File: in.ConfigName}, "%v", err)
 		return nil, diags, nil
 	}
-	if err := os.WriteFile(filepath.Join(tmp, "sqlc.yaml"), cfg, 0o644); err != nil {
-		return nil, nil, err
-	}
-	stderr, runErr := generateCached(ctx, tmp, cfg)
+	inputs["sqlc.yaml"] = cfg
+	stderr, runErr := generateCached(ctx, tmp, inputs)
 	if runErr != nil {
 		diags = append(diags, mapErrors(stderr, names)...)
 		if len(diags) == 0 {
