@@ -2,7 +2,10 @@ package generator_test
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -116,4 +119,33 @@ func TestPlainSqlcDogfood(t *testing.T) {
 	requireSameFiles(t, want, plainSQLC(t, project, "gen/db"))
 	stderr, err := sqlcrun.Diff(t.Context(), project, "sqlc.yaml")
 	require.NoError(t, err, stderr)
+}
+
+// TestPlainSqlcOverwriteFailsAtGuard: when plain sqlc on an unaligned config
+// overwrites tenantc's code (models.go with pgtype.UUID tenant columns, the
+// standard queries' code left as tenantc wrote it), the package fails to
+// build, first at a line of the repositories file that says what happened and
+// what to do. Without those lines it may build, with the tenant typed two ways.
+func TestPlainSqlcOverwriteFailsAtGuard(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a module")
+	}
+	dir, _ := generated(t, filepath.Join("testdata", "diag-sqlc-config-incomplete", "input"), "gen/db")
+	stderr, err := sqlcrun.Generate(t.Context(), dir, "sqlc.yaml")
+	require.NoError(t, err, stderr)
+	out := filepath.Join(dir, "gen", "db")
+	repos, err := os.ReadFile(filepath.Join(out, repo.FileName))
+	require.NoError(t, err)
+
+	mod := goldenModule(t, filepath.Join(dir, "gen"))
+	goCommand(t, mod, nil, "mod", "tidy")
+	cmd := exec.Command("go", "build", "./...")
+	cmd.Dir = mod
+	build, err := cmd.CombinedOutput()
+	require.Error(t, err, "the overwritten package builds:\n%s", build)
+	first := regexp.MustCompile(`db/` + regexp.QuoteMeta(repo.FileName) + `:(\d+):\d+: (.*)`).FindSubmatch(build)
+	require.NotNil(t, first, "%s", build)
+	line, _ := strconv.Atoi(string(first[1]))
+	require.Contains(t, string(first[2]), "pgtype.UUID")
+	require.Contains(t, strings.Split(string(repos), "\n")[line-1], "// plain sqlc generate overwrote tenantc's code: run go tool tenantc generate")
 }

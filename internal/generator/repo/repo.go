@@ -108,6 +108,7 @@ func Generate(in Input) (output.File, diag.List, error) {
 	f.Comment("mismatched runtime fails to compile here rather than misbehave later.")
 	f.Const().Id("_").Op("=").Qual(RuntimePath, "SupportPackageIsVersion1")
 
+	genGuards(f, code, in.Model.Tables, repos)
 	var scoped []*repoType
 	var errs []error
 	for _, t := range in.Model.Tables { // schema order: stable and readable
