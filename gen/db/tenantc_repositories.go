@@ -15,6 +15,16 @@ import (
 // mismatched runtime fails to compile here rather than misbehave later.
 const _ = tenant.SupportPackageIsVersion1
 
+// sqlc's code must type every tenant column tenant.ID, as tenantc runs sqlc.
+var (
+	_ tenant.ID = Project{}.TenantID       // plain sqlc generate overwrote tenantc's code: run go tool tenantc generate (or align sqlc.yaml, see README)
+	_ tenant.ID = Task{}.TenantID          // plain sqlc generate overwrote tenantc's code: run go tool tenantc generate (or align sqlc.yaml, see README)
+	_ tenant.ID = Comment{}.TenantID       // plain sqlc generate overwrote tenantc's code: run go tool tenantc generate (or align sqlc.yaml, see README)
+	_ tenant.ID = Document{}.TenantID      // plain sqlc generate overwrote tenantc's code: run go tool tenantc generate (or align sqlc.yaml, see README)
+	_ tenant.ID = Attachment{}.TenantID    // plain sqlc generate overwrote tenantc's code: run go tool tenantc generate (or align sqlc.yaml, see README)
+	_ tenant.ID = ActivityEvent{}.TenantID // plain sqlc generate overwrote tenantc's code: run go tool tenantc generate (or align sqlc.yaml, see README)
+)
+
 // PlansRepo runs the queries of public.plans, which every tenant shares.
 type PlansRepo struct {
 	q *Queries

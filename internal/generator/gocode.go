@@ -84,7 +84,7 @@ func generateGo(ctx context.Context, dir string, res *Result, overrides severity
 				written[file.Path] = true
 				res.Files = append(res.Files, file)
 			}
-			sb.Queries = append(sb.Queries, sqlcrun.File{Path: file.Path, SQL: cf.SQL()})
+			sb.Queries = append(sb.Queries, sqlcrun.File{Path: file.Path, SQL: string(file.Content)})
 			for _, q := range cf.Queries {
 				b.repoQueries = append(b.repoQueries, repo.Query{Name: q.Name, Table: q.Table, Scoped: true, Pos: source.Pos{File: file.Path}, Standard: true})
 			}
@@ -96,6 +96,7 @@ func generateGo(ctx context.Context, dir string, res *Result, overrides severity
 		in.Blocks = append(in.Blocks, sb)
 	}
 
+	res.Diagnostics = append(res.Diagnostics, overrides.Apply(checkPlainSQLC(cfg, in))...)
 	gen, diags, err := sqlcrun.Run(ctx, in)
 	if err != nil {
 		return err

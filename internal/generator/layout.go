@@ -37,8 +37,9 @@ func checkPaths(dir string, cfg *config.Config) diag.List {
 	}
 	for i, p := range cfg.Queries {
 		// The default queries directory may be missing: a project without
-		// queries of its own still gets the standard ones.
-		if cfg.QueriesPos == nil || exists(dir, p) {
+		// queries of its own still gets the standard ones. So may the
+		// standard queries directory, which the first run creates.
+		if cfg.QueriesPos == nil || cleanSlash(p) == cfg.StandardQueries.Dir || exists(dir, p) {
 			continue
 		}
 		diags.Errorf(pathPos(cfg.QueriesPos, i, p), "queries path %q %s; fix the path, or create it (a missing path would drop the generated code of its queries)", p, missing(dir, p))
@@ -228,8 +229,10 @@ func duplicates(a, b []string) []string {
 }
 
 // checkStandardQueriesDir refuses a standard queries directory that holds the
-// user's files, or is one of the schema or query paths: tenantc rewrites and
-// prunes that directory.
+// user's files, or is one of the schema paths or the migrations directory:
+// tenantc rewrites and prunes that directory. It may be a query path — the one
+// sqlc.yaml must name for plain sqlc to read the standard queries — as long as
+// only tenantc's files are there (readQueries leaves them to crud).
 func checkStandardQueriesDir(dir string, cfg *config.Config) (diag.List, error) {
 	var diags diag.List
 	sq := cfg.StandardQueries
@@ -237,9 +240,9 @@ func checkStandardQueriesDir(dir string, cfg *config.Config) (diag.List, error) 
 	if !at.IsValid() {
 		at = source.Pos{File: "standard_queries.dir"}
 	}
-	for _, p := range slices.Concat(cfg.Schema, cfg.Queries, []string{cfg.Migrations.Dir}) {
+	for _, p := range slices.Concat(cfg.Schema, []string{cfg.Migrations.Dir}) {
 		if cleanSlash(p) == sq.Dir {
-			diags.Errorf(at, "standard_queries.dir %q is also a schema, queries or migrations path; tenantc writes and prunes its own files there: give it a directory of its own (default gen/queries)", sq.Dir)
+			diags.Errorf(at, "standard_queries.dir %q is also a schema or migrations path; tenantc writes and prunes its own files there: give it a directory of its own (default gen/queries)", sq.Dir)
 			return diags, nil
 		}
 	}

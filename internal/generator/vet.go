@@ -59,6 +59,11 @@ func Vet(opts Options) (*Result, error) {
 		res.Diagnostics = append(res.Diagnostics, diags...)
 		if !diags.HasErrors() && res.Model != nil {
 			res.Diagnostics = append(res.Diagnostics, overrides.Apply(tenancy.CheckQueries(res.Model, queries))...)
+			plain, err := vetPlainSQLC(opts.Dir, cfg, res, queryFiles, queries)
+			if err != nil {
+				return nil, err
+			}
+			res.Diagnostics = append(res.Diagnostics, overrides.Apply(plain)...)
 		}
 	}
 	res.Diagnostics.Sort()

@@ -30,14 +30,21 @@ type File struct {
 	Queries []Query
 }
 
-// Content renders the file as it is written: a header, then SQL.
+// Content renders the file as it is written: a header, then SQL. tenantc
+// hands sqlc these very bytes, as plain sqlc reads them from the disk, so both
+// generate the same code. sqlc takes every comment before a query's "-- name:"
+// line, from the end of the previous statement on, for the query's doc comment
+// (and a blank line in it for part of the query): the empty statement ";"
+// ends the header, so the first query starts after it.
 func (f File) Content() []byte {
-	return []byte(fmt.Sprintf("%s-- Standard queries of %s; a query of yours with the same name replaces one.\n\n%s",
-		Header, f.Table.Name, f.SQL()))
+	return []byte(fmt.Sprintf("%s-- Standard queries of %s; a query of yours with the same name replaces one.\n%s\n%s",
+		Header, f.Table.Name, HeaderEnd, f.SQL()))
 }
 
-// SQL renders the queries alone, for sqlc: it would take the header comments
-// for the documentation of the first query.
+// HeaderEnd closes the header of a standard query file: see [File.Content].
+const HeaderEnd = "-- The empty statement below ends this header: sqlc would read it as the first query's doc comment.\n;\n"
+
+// SQL renders the queries alone.
 func (f File) SQL() string {
 	parts := make([]string, len(f.Queries))
 	for i, q := range f.Queries {

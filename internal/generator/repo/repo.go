@@ -117,6 +117,7 @@ func Generate(in Input) (output.File, diag.List, error) {
 	}
 	f.Const().Id("_").Op("=").Qual(RuntimePath, support)
 
+	genGuards(f, code, in.Model.Tables, repos)
 	var scoped []*repoType
 	var errs []error
 	for _, t := range in.Model.Tables { // schema order: stable and readable

@@ -65,8 +65,8 @@ func (c Commands) Names() []string {
 func (c Commands) String() string { return strings.Join(c.Names(), ", ") }
 
 // All lists every rule in documentation order: the tenancy analysis's rules
-// on the schema, its query rules and its policy rules, then the rules only a
-// live database can answer (tenantc check's).
+// on the schema, its query rules, the rule on the sqlc config and the policy
+// rules, then the rules only a live database can answer (tenantc check's).
 var All = []Rule{
 	// The tenancy analysis (schema.go).
 	TenantRoot, TenantColumnType, NullableTenant, TenantFK, TenantIndex,
@@ -74,6 +74,8 @@ var All = []Rule{
 	GlobalUnknown, GlobalTenantColumn, ViewInvoker, SecurityDefiner, FunctionSetsTenant, ForeignPolicy,
 	// The query rules (query.go).
 	QueryTenantSetting, QueryFunctionSetsTenant, QuerySetConfig, QueryRoleChange, QueryDDL, QueryPatternFilter,
+	// The sqlc config (sqlc.go).
+	SQLCConfigIncomplete,
 	// The policy rules (policy.go).
 	RLSDisabled, RLSNotForced, TenantPolicyMissing, RLSWithoutPolicy, PolicyMissingCheck,
 	PolicyNotInitPlan, PolicyColumnCast, PolicyAlwaysTrue, PolicyOrBypass, PolicyNotMissingOK,

@@ -321,21 +321,6 @@ func (r *run) copyPaths(dir string, paths []string) ([]File, error) {
 	return read, nil
 }
 
-// write puts the config and the copies under the run's root.
-func (r *run) write() error {
-	r.files[configFile] = r.config
-	for name, content := range r.files {
-		full := filepath.Join(r.root, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
-			return err
-		}
-		if err := os.WriteFile(full, content, 0o644); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 // collect reads what sqlc wrote: the wrapped blocks' output directories, and
 // every other file it added or changed under the root, at its project path.
 func (r *run) collect() (*Result, error) {

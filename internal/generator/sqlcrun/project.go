@@ -117,10 +117,10 @@ func Run(ctx context.Context, in Input) (*Result, diag.List, error) {
 	if diags := checkOptions(in, p.tenantNodes, p.globalOverrides); diags.HasErrors() {
 		return nil, diags, nil
 	}
-	if err := p.write(); err != nil {
-		return nil, nil, err
-	}
-	stderr, runErr := Generate(ctx, p.root, configFile)
+	// The inputs are written by generateCached, unless sqlc's output for them
+	// is in the cache.
+	p.files[configFile] = p.config
+	stderr, runErr := generateCached(ctx, p.root, p.files)
 	if runErr != nil {
 		// Paths sqlc names in full are the project's, under the run's root.
 		stderr = strings.ReplaceAll(stderr, p.root+string(filepath.Separator), "")

@@ -14,6 +14,11 @@ import (
 // mismatched runtime fails to compile here rather than misbehave later.
 const _ = tenant.SupportPackageIsVersion2
 
+// sqlc's code must type every tenant column tenant.ID, as tenantc runs sqlc.
+var (
+	_ tenant.ID = Office{}.TenantID // plain sqlc generate overwrote tenantc's code: run go tool tenantc generate (or align sqlc.yaml, see README)
+)
+
 // CountriesRepo runs the queries of public.countries, which every tenant shares.
 type CountriesRepo struct {
 	q *Queries

@@ -15,6 +15,11 @@ import (
 // mismatched runtime fails to compile here rather than misbehave later.
 const _ = tenant.SupportPackageIsVersion1
 
+// sqlc's code must type every tenant column tenant.ID, as tenantc runs sqlc.
+var (
+	_ tenant.ID = Invoice{}.AccountID // plain sqlc generate overwrote tenantc's code: run go tool tenantc generate (or align sqlc.yaml, see README)
+)
+
 // CurrenciesRepo runs the queries of public.currencies, which every tenant shares.
 type CurrenciesRepo struct {
 	q *Queries

@@ -15,6 +15,11 @@ import (
 // mismatched runtime fails to compile here rather than misbehave later.
 const _ = tenant.SupportPackageIsVersion1
 
+// sqlc's code must type every tenant column tenant.ID, as tenantc runs sqlc.
+var (
+	_ tenant.ID = Note{}.TenantID // plain sqlc generate overwrote tenantc's code: run go tool tenantc generate (or align sqlc.yaml, see README)
+)
+
 // NotesRepo runs the queries of public.notes for the tenant of its scope. It
 // can only be made from a *tenant.Scope, so no call reaches the table without a
 // tenant.

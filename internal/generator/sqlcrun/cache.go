@@ -1,0 +1,354 @@
+package sqlcrun
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"debug/elf"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"io/fs"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/tenantc/tenantc/internal/version"
+)
+
+// The cache of sqlc runs. A no-op generate hands sqlc the same inputs as the
+// run before it, and sqlc's output depends on nothing else: its inputs (the
+// temporary directory's files, names and contents, the rewritten sqlc.yaml
+// among them), the sqlc linked into the binary, and the binary's own code
+// (which rewrites the config and writes the inputs). So a successful run's
+// output is kept under a SHA-256 of all of that, and the next run with the
+// same key copies it instead of starting the child. A config that sends sqlc
+// elsewhere — a database for its analysis, a codegen plugin — is never cached:
+// its output depends on the outside world.
+//
+// The cache lives in os.UserCacheDir()/tenantc/sqlc/<key>; TENANTC_CACHE names
+// another directory for tenantc/, and TENANTC_CACHE=off turns the cache off.
+// An entry is written into a temporary directory and renamed into place, so a
+// reader never sees half an entry; its manifest holds each file's size and
+// SHA-256, and an entry that disagrees with its manifest (a disk error, a hand
+// edit) is a miss and is replaced. Entries unused for cacheMaxAge are deleted,
+// at most once a day, by a run that stores one.
+
+// CacheEnv is the environment variable that moves or disables the cache.
+const CacheEnv = "TENANTC_CACHE"
+
+const (
+	cacheFormat   = "tenantc sqlc cache 1" // the manifest's first line; a new format misses
+	cacheMaxAge   = 5 * 24 * time.Hour
+	cacheTrimEach = 24 * time.Hour
+)
+
+// cacheDir returns the directory of sqlc's cached runs; "" when the cache is
+// off or there is no place for it.
+func cacheDir() string {
+	root := os.Getenv(CacheEnv)
+	switch {
+	case root == "off":
+		return ""
+	case root == "":
+		user, err := os.UserCacheDir()
+		if err != nil {
+			return ""
+		}
+		root = filepath.Join(user, "tenantc")
+	}
+	return filepath.Join(root, "sqlc")
+}
+
+// generateCached writes inputs (slash paths, sqlc.yaml among them) into tmp
+// and runs Generate there for sqlc.yaml, through the cache: on a hit it
+// writes the cached output files into tmp instead, as sqlc would have, and
+// starts no child. Only successful runs are stored; a cache that cannot be
+// read or written is no error, just a miss.
+func generateCached(ctx context.Context, tmp string, inputs map[string][]byte) (stderr string, err error) {
+	dir := cacheDir()
+	if dir == "" || !cacheable(inputs[configFile]) {
+		return generateIn(ctx, tmp, inputs)
+	}
+	key, err := cacheKey(ctx, inputs)
+	if err != nil {
+		return generateIn(ctx, tmp, inputs)
+	}
+	entry := filepath.Join(dir, key)
+	if files, ok := readEntry(entry); ok {
+		if err := writeFiles(tmp, files); err != nil {
+			return "", err
+		}
+		touch(entry)
+		return "", nil
+	}
+	if stderr, err = generateIn(ctx, tmp, inputs); err != nil {
+		return stderr, err
+	}
+	if outputs, err := readOutputs(tmp, inputs); err == nil {
+		storeEntry(dir, key, outputs)
+	}
+	return stderr, nil
+}
+
+// generateIn writes inputs into tmp and runs sqlc there.
+func generateIn(ctx context.Context, tmp string, inputs map[string][]byte) (string, error) {
+	if err := writeFiles(tmp, inputs); err != nil {
+		return "", err
+	}
+	return Generate(ctx, tmp, configFile)
+}
+
+// cacheable reports whether sqlc's output for config depends on its inputs
+// alone: no codegen plugin (plugins:, an entry's codegen:) and no database
+// (an entry's database:) take part.
+func cacheable(config []byte) bool {
+	var doc map[string]any
+	if yaml.Unmarshal(config, &doc) != nil {
+		return false
+	}
+	if p, ok := doc["plugins"]; ok && p != nil {
+		return false
+	}
+	for _, key := range []string{"sql", "packages"} {
+		entries, _ := doc[key].([]any)
+		for _, e := range entries {
+			m, _ := e.(map[string]any)
+			for _, k := range []string{"database", "codegen"} {
+				if v, ok := m[k]; ok && v != nil {
+					return false
+				}
+			}
+		}
+	}
+	return true
+}
+
+// cacheKey hashes what sqlc's output depends on: the format, the sqlc
+// version, tenantc's version and build, and every input file (its slash path
+// and contents).
+func cacheKey(ctx context.Context, inputs map[string][]byte) (string, error) {
+	sqlcVersion, err := Version(ctx)
+	if err != nil {
+		return "", err
+	}
+	build, err := buildIdentity()
+	if err != nil {
+		return "", err
+	}
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\nsqlc %s\ntenantc %s\nbuild %s\n", cacheFormat, sqlcVersion, version.Tenantc(), build)
+	for _, name := range slices.Sorted(maps.Keys(inputs)) {
+		fmt.Fprintf(h, "file %q %d\n", name, len(inputs[name]))
+		h.Write(inputs[name])
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// readOutputs returns the files under tmp that are not inputs: what sqlc
+// wrote.
+func readOutputs(tmp string, inputs map[string][]byte) (map[string][]byte, error) {
+	out := map[string][]byte{}
+	err := filepath.WalkDir(tmp, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, err := filepath.Rel(tmp, p)
+		if err != nil {
+			return err
+		}
+		if _, in := inputs[filepath.ToSlash(rel)]; in {
+			return nil
+		}
+		out[filepath.ToSlash(rel)], err = os.ReadFile(p)
+		return err
+	})
+	return out, err
+}
+
+// The layout of an entry: a manifest, and the files under files/.
+const (
+	manifestName = "manifest"
+	filesDir     = "files"
+)
+
+// storeEntry writes an entry for files: into a temporary directory beside it,
+// then renamed to its key. A failure leaves no entry, only a miss.
+func storeEntry(dir, key string, files map[string][]byte) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return
+	}
+	tmp, err := os.MkdirTemp(dir, ".tmp-")
+	if err != nil {
+		return
+	}
+	defer os.RemoveAll(tmp) // after a successful rename there is nothing left
+	var manifest bytes.Buffer
+	manifest.WriteString(cacheFormat + "\n")
+	for _, name := range slices.Sorted(maps.Keys(files)) {
+		sum := sha256.Sum256(files[name])
+		fmt.Fprintf(&manifest, "%x %d %s\n", sum, len(files[name]), name)
+	}
+	manifest.WriteString("end\n")
+	if writeFiles(filepath.Join(tmp, filesDir), files) != nil ||
+		os.WriteFile(filepath.Join(tmp, manifestName), manifest.Bytes(), 0o644) != nil {
+		return
+	}
+	entry := filepath.Join(dir, key)
+	if err := os.Rename(tmp, entry); err != nil {
+		// Another run stored it first, or a corrupt entry is in the way.
+		if _, ok := readEntry(entry); ok {
+			return
+		}
+		if os.RemoveAll(entry) != nil || os.Rename(tmp, entry) != nil {
+			return
+		}
+	}
+	trim(dir)
+}
+
+// readEntry returns the files of the entry, if it is whole: its manifest is
+// complete and every file it lists has the size and SHA-256 it says.
+func readEntry(entry string) (map[string][]byte, bool) {
+	manifest, err := os.ReadFile(filepath.Join(entry, manifestName))
+	if err != nil {
+		return nil, false
+	}
+	sc := bufio.NewScanner(bytes.NewReader(manifest))
+	if !sc.Scan() || sc.Text() != cacheFormat {
+		return nil, false
+	}
+	files := map[string][]byte{}
+	for sc.Scan() {
+		line := sc.Text()
+		if line == "end" {
+			if sc.Scan() { // anything after the end
+				return nil, false
+			}
+			return files, true
+		}
+		sum, rest, ok1 := strings.Cut(line, " ")
+		size, name, ok2 := strings.Cut(rest, " ")
+		n, err := strconv.Atoi(size)
+		if !ok1 || !ok2 || err != nil || !fs.ValidPath(name) {
+			return nil, false
+		}
+		content, err := os.ReadFile(filepath.Join(entry, filesDir, filepath.FromSlash(name)))
+		if err != nil || len(content) != n {
+			return nil, false
+		}
+		if got := sha256.Sum256(content); hex.EncodeToString(got[:]) != sum {
+			return nil, false
+		}
+		files[name] = content
+	}
+	return nil, false // no end line: cut short
+}
+
+// writeFiles writes files (slash paths) under dir.
+func writeFiles(dir string, files map[string][]byte) error {
+	for name, content := range files {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			return err
+		}
+		if err := os.WriteFile(p, content, 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// touch marks an entry used, at most once an hour, so trim keeps it.
+func touch(entry string) {
+	if fi, err := os.Stat(entry); err == nil && time.Since(fi.ModTime()) > time.Hour {
+		now := time.Now()
+		_ = os.Chtimes(entry, now, now)
+	}
+}
+
+// trim deletes the entries of dir unused for cacheMaxAge, at most once each
+// cacheTrimEach (the time of the last trim is the mtime of dir/trim).
+func trim(dir string) {
+	mark := filepath.Join(dir, "trim")
+	if fi, err := os.Stat(mark); err == nil && time.Since(fi.ModTime()) < cacheTrimEach {
+		return
+	}
+	if os.WriteFile(mark, nil, 0o644) != nil {
+		return
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		if !e.IsDir() {
+			continue
+		}
+		if fi, err := e.Info(); err == nil && time.Since(fi.ModTime()) > cacheMaxAge {
+			_ = os.RemoveAll(filepath.Join(dir, e.Name()))
+		}
+	}
+}
+
+// buildIdentity names the running binary's code: its Go build ID, which the
+// go command derives from the binary's contents (so a devel build of changed
+// code has another), or else a SHA-256 of the executable. Computed once.
+var buildIdentity = sync.OnceValues(func() (string, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return "", err
+	}
+	f, err := os.Open(exe)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	if id := goBuildID(f); id != "" {
+		return "go build id " + id, nil
+	}
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", err
+	}
+	return "sha256 " + hex.EncodeToString(h.Sum(nil)), nil
+})
+
+// goBuildID reads the Go build ID of the executable f: from its ELF note, or
+// as the linker writes it near the start of the text of other formats. ""
+// when it has none (a binary linked with -buildid=).
+func goBuildID(f *os.File) string {
+	if ef, err := elf.NewFile(f); err == nil {
+		if s := ef.Section(".note.go.buildid"); s != nil {
+			if data, err := s.Data(); err == nil && len(data) >= 16 {
+				nameSize := ef.ByteOrder.Uint32(data[0:4])
+				descSize := ef.ByteOrder.Uint32(data[4:8])
+				start := 12 + (int(nameSize)+3)&^3
+				name := strings.TrimRight(string(data[12:min(len(data), 12+int(nameSize))]), "\x00")
+				if name == "Go" && start+int(descSize) <= len(data) {
+					return string(data[start : start+int(descSize)])
+				}
+			}
+		}
+	}
+	buf := make([]byte, 32<<10)
+	n, _ := f.ReadAt(buf, 0)
+	const prefix, suffix = "\xff Go build ID: \"", "\"\n \xff"
+	_, rest, ok := bytes.Cut(buf[:n], []byte(prefix))
+	if !ok {
+		return ""
+	}
+	id, _, ok := bytes.Cut(rest, []byte(suffix))
+	if !ok {
+		return ""
+	}
+	return string(id)
+}

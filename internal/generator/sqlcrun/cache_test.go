@@ -1,0 +1,176 @@
+package sqlcrun
+
+import (
+	"crypto/sha256"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// cacheInput is a small project for the cache tests: query is its one query.
+func cacheInput(query string) Input {
+	return Input{
+		Schema:  []File{{Path: "schema/a.sql", SQL: "CREATE TABLE notes (id bigint PRIMARY KEY, body text NOT NULL);\n"}},
+		Queries: []File{{Path: "queries/notes.sql", SQL: query}},
+	}
+}
+
+const cacheQuery = "-- name: CountNotes :one\nSELECT count(*) FROM notes;\n"
+
+// useCache points the cache at a fresh directory for the test and returns
+// its sqlc/ directory.
+func useCache(t *testing.T) string {
+	root := t.TempDir()
+	t.Setenv(CacheEnv, root)
+	return filepath.Join(root, "sqlc")
+}
+
+func runOK(t *testing.T, in Input) *Result {
+	t.Helper()
+	res, diags, err := Run(t.Context(), in)
+	require.NoError(t, err)
+	require.Empty(t, diags)
+	return res
+}
+
+// entries lists the cache's entries (their keys).
+func entries(t *testing.T, dir string) []string {
+	t.Helper()
+	des, err := os.ReadDir(dir)
+	if os.IsNotExist(err) {
+		return nil
+	}
+	require.NoError(t, err)
+	var keys []string
+	for _, d := range des {
+		if d.IsDir() {
+			keys = append(keys, d.Name())
+		}
+	}
+	return keys
+}
+
+// forge rewrites one file of the entry key and, with manifest, its manifest
+// line too, so the entry stays whole: what a later run returns then shows
+// whether it came from the cache.
+func forge(t *testing.T, dir, key, name, content string, manifest bool) {
+	t.Helper()
+	entry := filepath.Join(dir, key)
+	require.NoError(t, os.WriteFile(filepath.Join(entry, filesDir, filepath.FromSlash(name)), []byte(content), 0o644))
+	if !manifest {
+		return
+	}
+	m, err := os.ReadFile(filepath.Join(entry, manifestName))
+	require.NoError(t, err)
+	var lines []string
+	for _, line := range strings.Split(string(m), "\n") {
+		if strings.HasSuffix(line, " "+name) {
+			line = fmt.Sprintf("%x %d %s", sha256.Sum256([]byte(content)), len(content), name)
+		}
+		lines = append(lines, line)
+	}
+	require.NoError(t, os.WriteFile(filepath.Join(entry, manifestName), []byte(strings.Join(lines, "\n")), 0o644))
+}
+
+func fileOf(t *testing.T, res *Result, name string) string {
+	t.Helper()
+	for _, f := range res.Files {
+		if f.Path == res.Out+"/"+name {
+			return string(f.Content)
+		}
+	}
+	t.Fatalf("no %s in %v", name, res.Files)
+	return ""
+}
+
+// TestCacheHit: the second run of the same inputs is served from the cache
+// (a forged, consistent entry is what it returns) and, unforged, gives
+// output identical to sqlc's.
+func TestCacheHit(t *testing.T) {
+	dir := useCache(t)
+	first := runOK(t, cacheInput(cacheQuery))
+	keys := entries(t, dir)
+	require.Len(t, keys, 1)
+
+	second := runOK(t, cacheInput(cacheQuery))
+	require.Equal(t, first, second)
+
+	forge(t, dir, keys[0], "out/models.go", "// from the cache\n", true)
+	third := runOK(t, cacheInput(cacheQuery))
+	require.Equal(t, "// from the cache\n", fileOf(t, third, "models.go"))
+}
+
+// TestCacheMiss: a changed input (one byte of a query) is another key: sqlc
+// runs again and its new output is stored beside the first.
+func TestCacheMiss(t *testing.T) {
+	dir := useCache(t)
+	first := runOK(t, cacheInput(cacheQuery))
+	second := runOK(t, cacheInput(strings.Replace(cacheQuery, "CountNotes", "CountAllNotes", 1)))
+	require.Len(t, entries(t, dir), 2)
+	require.NotEqual(t, fileOf(t, first, "notes.sql.go"), fileOf(t, second, "notes.sql.go"))
+	require.Contains(t, fileOf(t, second, "notes.sql.go"), "func (q *Queries) CountAllNotes(")
+}
+
+// TestCacheCorrupt: an entry whose file disagrees with its manifest, or
+// whose manifest is cut short, is ignored: sqlc runs and the entry is
+// replaced by a whole one.
+func TestCacheCorrupt(t *testing.T) {
+	dir := useCache(t)
+	want := runOK(t, cacheInput(cacheQuery))
+	key := entries(t, dir)[0]
+
+	forge(t, dir, key, "out/models.go", "// corrupt\n", false)
+	require.Equal(t, want, runOK(t, cacheInput(cacheQuery)))
+	_, whole := readEntry(filepath.Join(dir, key))
+	require.True(t, whole, "the corrupt entry is replaced")
+
+	manifest := filepath.Join(dir, key, manifestName)
+	m, err := os.ReadFile(manifest)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(manifest, m[:len(m)/2], 0o644))
+	require.Equal(t, want, runOK(t, cacheInput(cacheQuery)))
+	_, whole = readEntry(filepath.Join(dir, key))
+	require.True(t, whole, "the partial entry is replaced")
+}
+
+// TestCacheOff: TENANTC_CACHE=off stores nothing and reads nothing.
+func TestCacheOff(t *testing.T) {
+	t.Setenv(CacheEnv, "off")
+	require.Empty(t, cacheDir())
+	home := t.TempDir() // where a cache would go if off were ignored
+	t.Setenv("HOME", home)
+	t.Setenv("XDG_CACHE_HOME", home)
+	runOK(t, cacheInput(cacheQuery))
+	des, err := os.ReadDir(home)
+	require.NoError(t, err)
+	require.Empty(t, des)
+}
+
+// TestCacheable: a config whose output depends on more than its files — a
+// database for sqlc's analysis, a codegen plugin — is never cached.
+func TestCacheable(t *testing.T) {
+	for config, want := range map[string]bool{
+		"version: '2'\nsql: [{engine: postgresql, schema: s, queries: q, gen: {go: {out: out}}}]\n":           true,
+		"version: '2'\nsql: [{engine: postgresql, database: {uri: 'postgres://x'}, gen: {go: {out: out}}}]\n": false,
+		"version: '2'\nsql: [{engine: postgresql, database: {managed: true}}]\n":                              false,
+		"version: '2'\nplugins: [{name: py, wasm: {url: 'https://x'}}]\nsql: [{engine: postgresql}]\n":        false,
+		"version: '2'\nsql: [{engine: postgresql, codegen: [{plugin: py, out: out}]}]\n":                      false,
+		"version: '1'\npackages: [{path: out, schema: s, queries: q}]\n":                                      true,
+		"not: [yaml\n": false,
+	} {
+		require.Equal(t, want, cacheable([]byte(config)), config)
+	}
+}
+
+// TestBuildIdentity: the running binary (this test binary, built by the go
+// command) is named by its Go build ID, not a hash of its 80 MB.
+func TestBuildIdentity(t *testing.T) {
+	id, err := buildIdentity()
+	require.NoError(t, err)
+	require.True(t, strings.HasPrefix(id, "go build id "), id)
+	require.Greater(t, len(id), len("go build id ")+20, id)
+}

@@ -1,0 +1,2 @@
+-- name: SearchNotes :many
+SELECT * FROM notes WHERE body = sqlc.arg(body) ORDER BY id;
