@@ -99,7 +99,7 @@ func TestCacheHit(t *testing.T) {
 	second := runOK(t, cacheInput(cacheQuery))
 	require.Equal(t, first, second)
 
-	forge(t, dir, keys[0], tenantDir + "/0/out/models.go", "// from the cache\n", true)
+	forge(t, dir, keys[0], tenantDir+"/0/out/models.go", "// from the cache\n", true)
 	third := runOK(t, cacheInput(cacheQuery))
 	require.Equal(t, "// from the cache\n", fileOf(t, third, "models.go"))
 }
@@ -123,7 +123,7 @@ func TestCacheCorrupt(t *testing.T) {
 	want := runOK(t, cacheInput(cacheQuery))
 	key := entries(t, dir)[0]
 
-	forge(t, dir, key, tenantDir + "/0/out/models.go", "// corrupt\n", false)
+	forge(t, dir, key, tenantDir+"/0/out/models.go", "// corrupt\n", false)
 	require.Equal(t, want, runOK(t, cacheInput(cacheQuery)))
 	_, whole := readEntry(filepath.Join(dir, key))
 	require.True(t, whole, "the corrupt entry is replaced")
