@@ -70,7 +70,7 @@ func CheckAligned(config []byte, configName string, add Additions) diag.List {
 			return
 		}
 		k, v := mappingValue(entry, key)
-		have := scalars(v)
+		have := paths(v)
 		for _, p := range have {
 			if path.Clean(filepath.ToSlash(p)) == want {
 				return
@@ -249,23 +249,6 @@ func keyOf(parent, v *yaml.Node) *yaml.Node {
 		}
 	}
 	return nil
-}
-
-// scalars returns a path option's values: a string or a list of them.
-func scalars(n *yaml.Node) []string {
-	switch {
-	case n == nil:
-		return nil
-	case n.Kind == yaml.ScalarNode:
-		return []string{n.Value}
-	}
-	var out []string
-	for _, c := range n.Content {
-		if c.Kind == yaml.ScalarNode {
-			out = append(out, c.Value)
-		}
-	}
-	return out
 }
 
 // listLine renders key: [values] in YAML flow style or as a JSON member.
