@@ -32,6 +32,10 @@ import (
 // may link both; the tenantc binary links one (TestOneParser). The inputs are
 // testdata/tricky.sql, whole and statement by statement, and every .sql file
 // of the repository (the golden inputs and outputs, the example app, gen/).
+//
+// The trees carry the PostgreSQL version of the build (170007 for 17.7);
+// TestSameVersion compares it once, and the trees are compared without it, so
+// that a version bump on one side alone reports what it changes.
 func TestBuildsAgree(t *testing.T) {
 	require.Equal(t, "cgo", pgquery.Backend)
 	inputs := corpus(t)
@@ -39,6 +43,17 @@ func TestBuildsAgree(t *testing.T) {
 	for _, in := range inputs {
 		t.Run(in.name, func(t *testing.T) { agree(t, in.sql) })
 	}
+}
+
+// TestSameVersion: both builds are the same PostgreSQL release of the parser.
+// go.mod requires a go-pgquery built from the C sources of the pg_query_go it
+// requires; upgrade the two together.
+func TestSameVersion(t *testing.T) {
+	c, err := pgquery.Parse("SELECT 1")
+	require.NoError(t, err)
+	w, err := wasm.Parse("SELECT 1")
+	require.NoError(t, err)
+	assert.Equal(t, c.GetVersion(), w.GetVersion(), "PostgreSQL version of pg_query_go (cgo) and of go-pgquery (wasm)")
 }
 
 type input struct{ name, sql string }
@@ -117,8 +132,21 @@ func sameDeparse(t *testing.T, tree *pg_query.ParseResult) {
 	assert.Equal(t, cOut, wOut, "Deparse")
 }
 
-func sameTree(t *testing.T, what string, c, w proto.Message) {
+// sameTree compares two parse or scan results, without their Version.
+func sameTree[M interface {
+	proto.Message
+	*pg_query.ParseResult | *pg_query.ScanResult
+}](t *testing.T, what string, c, w M) {
 	t.Helper()
+	c, w = proto.Clone(c).(M), proto.Clone(w).(M)
+	for _, m := range []M{c, w} {
+		switch m := any(m).(type) {
+		case *pg_query.ParseResult:
+			m.Version = 0
+		case *pg_query.ScanResult:
+			m.Version = 0
+		}
+	}
 	if !proto.Equal(c, w) {
 		assert.Equal(t, prototext.Format(c), prototext.Format(w), "%s: the two builds' trees differ", what)
 	}
