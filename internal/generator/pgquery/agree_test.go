@@ -117,7 +117,7 @@ func agree(t *testing.T, sql string) {
 	}
 
 	if strings.Contains(strings.ToLower(sql), "plpgsql") {
-		cJSON, cErr := pgquery.ParsePlPgSqlToJSON(sql)
+		cJSON, cErr := pgquery.ParsePlPgSQLToJSON(sql)
 		wJSON, wErr := wasm.ParsePlPgSqlToJSON(sql)
 		sameError(t, "ParsePlPgSqlToJSON", cErr, wErr)
 		assert.Equal(t, cJSON, wJSON, "ParsePlPgSqlToJSON")

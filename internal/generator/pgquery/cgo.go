@@ -19,9 +19,9 @@ var (
 	Parse = pg_query.Parse
 	// Deparse renders a parse tree as SQL text.
 	Deparse = pg_query.Deparse
-	// ParsePlPgSqlToJSON parses a CREATE FUNCTION … LANGUAGE plpgsql statement
+	// ParsePlPgSQLToJSON parses a CREATE FUNCTION … LANGUAGE plpgsql statement
 	// into the JSON form of its PL/pgSQL tree.
-	ParsePlPgSqlToJSON = pg_query.ParsePlPgSqlToJSON
+	ParsePlPgSQLToJSON = pg_query.ParsePlPgSqlToJSON
 	// Scan splits SQL text into tokens, with their keyword kinds.
 	Scan = pg_query.Scan
 )

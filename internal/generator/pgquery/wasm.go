@@ -19,9 +19,9 @@ var (
 	Parse = pgquery.Parse
 	// Deparse renders a parse tree as SQL text.
 	Deparse = pgquery.Deparse
-	// ParsePlPgSqlToJSON parses a CREATE FUNCTION … LANGUAGE plpgsql statement
+	// ParsePlPgSQLToJSON parses a CREATE FUNCTION … LANGUAGE plpgsql statement
 	// into the JSON form of its PL/pgSQL tree.
-	ParsePlPgSqlToJSON = pgquery.ParsePlPgSqlToJSON
+	ParsePlPgSQLToJSON = pgquery.ParsePlPgSqlToJSON
 	// Scan splits SQL text into tokens, with their keyword kinds.
 	Scan = pgquery.Scan
 )

@@ -202,7 +202,7 @@ var dynamicFields = map[string]map[string]bool{
 // string is read as the SQL it is; of anything else it may run any SQL, the
 // tenant setting's SET included, and is recorded as such.
 func (r *bodyReader) plpgsql(def string) error {
-	out, err := pgquery.ParsePlPgSqlToJSON(def)
+	out, err := pgquery.ParsePlPgSQLToJSON(def)
 	if err != nil {
 		return err
 	}
