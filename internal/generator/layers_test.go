@@ -21,7 +21,8 @@ const module = "github.com/tenantc/tenantc/"
 // later one or the orchestrator, and packages of one layer do not know each
 // other. A new package must be given its layer here.
 var layers = map[string]int{
-	"internal/generator/source": 0,
+	"internal/generator/source":  0,
+	"internal/generator/pgquery": 0,
 
 	"internal/generator/diag":    1,
 	"internal/generator/catalog": 1,

@@ -10,8 +10,11 @@ import (
 	"testing"
 
 	pg_query "github.com/pganalyze/pg_query_go/v6"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/tenantc/tenantc/internal/generator/pgquery"
 )
 
 func TestQuoteIdent(t *testing.T) {
@@ -71,7 +74,7 @@ func TestParseName(t *testing.T) {
 	}
 	// Unquoted names fold as PostgreSQL's parser folds them.
 	for _, in := range []string{"Tasks", "APP.Tasks", "GRÖSSE", "app.Größe"} {
-		tree, err := pg_query.Parse("SELECT 1 FROM " + in)
+		tree, err := pgquery.Parse("SELECT 1 FROM " + in)
 		require.NoError(t, err)
 		rv := tree.Stmts[0].Stmt.GetSelectStmt().FromClause[0].GetRangeVar()
 		want := Name{Schema: rv.Schemaname, Name: rv.Relname}
@@ -106,7 +109,7 @@ func TestQuotedNamesRoundTrip(t *testing.T) {
 	for _, schema := range []string{"public", "app", "My App", "user"} {
 		for _, name := range names {
 			sql := QuoteIdent(schema) + "." + QuoteIdent(name)
-			tree, err := pg_query.Parse("SELECT 1 FROM " + sql)
+			tree, err := pgquery.Parse("SELECT 1 FROM " + sql)
 			require.NoError(t, err, "PostgreSQL's parser reads %s", sql)
 			rv := tree.Stmts[0].Stmt.GetSelectStmt().FromClause[0].GetRangeVar()
 			assert.Equal(t, schema, rv.Schemaname, "schema of %s", sql)
@@ -144,7 +147,7 @@ func TestReservedKeywordsMatchTheParser(t *testing.T) {
 	assert.Equal(t, want, have)
 
 	for _, k := range have {
-		res, err := pg_query.Scan(k)
+		res, err := pgquery.Scan(k)
 		require.NoError(t, err)
 		require.Len(t, res.Tokens, 1, k)
 		kind := res.Tokens[0].KeywordKind

@@ -3,11 +3,11 @@ package crud
 import (
 	"testing"
 
-	pg_query "github.com/pganalyze/pg_query_go/v6"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/tenantc/tenantc/internal/generator/catalog"
+	"github.com/tenantc/tenantc/internal/generator/pgquery"
 	"github.com/tenantc/tenantc/internal/generator/tenancy"
 )
 
@@ -73,7 +73,7 @@ func TestArgNameParses(t *testing.T) {
 		"order", "user", "select", "default", "null", "true", "current_user", "system_user", "left", "join", "collation"}
 	for _, in := range names {
 		arg := argName(in)
-		tree, err := pg_query.Parse("SELECT sqlc.arg(" + arg + ")")
+		tree, err := pgquery.Parse("SELECT sqlc.arg(" + arg + ")")
 		require.NoError(t, err, "sqlc.arg(%s) for %q", arg, in)
 		call := tree.Stmts[0].Stmt.GetSelectStmt().TargetList[0].GetResTarget().Val.GetFuncCall()
 		require.NotNil(t, call, "sqlc.arg(%s) is a function call", arg)

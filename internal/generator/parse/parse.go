@@ -11,10 +11,10 @@ import (
 	"strings"
 
 	pg_query "github.com/pganalyze/pg_query_go/v6"
-	"github.com/pganalyze/pg_query_go/v6/parser"
 
 	"github.com/tenantc/tenantc/internal/generator/catalog"
 	"github.com/tenantc/tenantc/internal/generator/diag"
+	"github.com/tenantc/tenantc/internal/generator/pgquery"
 	"github.com/tenantc/tenantc/internal/generator/source"
 )
 
@@ -141,12 +141,12 @@ func (b *builder) apply(n *pg_query.Node) {
 // reports a syntax error at its place in f: PostgreSQL counts the error cursor
 // in characters of the text it parsed.
 func parseFile(f *source.File, sql string, diags *diag.List) (*pg_query.ParseResult, error) {
-	tree, err := pg_query.Parse(sql)
+	tree, err := pgquery.Parse(sql)
 	if err == nil {
 		return tree, nil
 	}
 	offset, msg := 0, err.Error()
-	var pe *parser.Error
+	var pe *pgquery.Error
 	if errors.As(err, &pe) {
 		msg = pe.Message
 		if pe.Cursorpos > 0 {

@@ -18,6 +18,7 @@ import (
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
 	"github.com/tenantc/tenantc/internal/generator/catalog"
+	"github.com/tenantc/tenantc/internal/generator/pgquery"
 )
 
 // Normalize returns sql, an SQL expression, in the normalized form the catalog
@@ -45,7 +46,7 @@ func Deparse(n *pg_query.Node) (string, error) {
 	tree := &pg_query.ParseResult{Stmts: []*pg_query.RawStmt{{
 		Stmt: &pg_query.Node{Node: &pg_query.Node_SelectStmt{SelectStmt: sel}},
 	}}}
-	out, err := pg_query.Deparse(tree)
+	out, err := pgquery.Deparse(tree)
 	if err != nil {
 		return "", err
 	}
@@ -56,7 +57,7 @@ func Deparse(n *pg_query.Node) (string, error) {
 // renamed column) or find what it mentions; nil when sql is not exactly one
 // expression.
 func Parse(sql string) *pg_query.Node {
-	tree, err := pg_query.Parse("SELECT " + sql)
+	tree, err := pgquery.Parse("SELECT " + sql)
 	if err != nil || len(tree.GetStmts()) != 1 {
 		return nil
 	}

@@ -10,6 +10,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/tenantc/tenantc/internal/generator/catalog"
+	"github.com/tenantc/tenantc/internal/generator/pgquery"
 )
 
 // FunctionBody reads what a function or procedure does to settings and which
@@ -20,7 +21,7 @@ import (
 // PL/pgSQL (with pg_query's PL/pgSQL parser). The error says def is not such a
 // statement or its body does not parse.
 func FunctionBody(def string) (catalog.FunctionBody, error) {
-	tree, err := pg_query.Parse(def)
+	tree, err := pgquery.Parse(def)
 	if err != nil {
 		return catalog.FunctionBody{}, err
 	}
@@ -99,7 +100,7 @@ type bodyReader struct {
 
 // sqlText reads SQL statements given as text.
 func (r *bodyReader) sqlText(sql string) error {
-	tree, err := pg_query.Parse(sql)
+	tree, err := pgquery.Parse(sql)
 	if err != nil {
 		return err
 	}
@@ -201,7 +202,7 @@ var dynamicFields = map[string]map[string]bool{
 // string is read as the SQL it is; of anything else it may run any SQL, the
 // tenant setting's SET included, and is recorded as such.
 func (r *bodyReader) plpgsql(def string) error {
-	out, err := pg_query.ParsePlPgSqlToJSON(def)
+	out, err := pgquery.ParsePlPgSQLToJSON(def)
 	if err != nil {
 		return err
 	}
@@ -270,12 +271,12 @@ func (r *bodyReader) plpgsqlExpr(e map[string]any, dynamic bool) error {
 // parser read it, SELECT and all; an assignment's target ("v := expr",
 // "r.f[1] := expr") is dropped.
 func plpgsqlExpression(query string) (*pg_query.ParseResult, error) {
-	tree, err := pg_query.Parse("SELECT " + query)
+	tree, err := pgquery.Parse("SELECT " + query)
 	if err == nil {
 		return tree, nil
 	}
 	if _, value, ok := strings.Cut(query, ":="); ok {
-		if t, err := pg_query.Parse("SELECT " + value); err == nil {
+		if t, err := pgquery.Parse("SELECT " + value); err == nil {
 			return t, nil
 		}
 	}

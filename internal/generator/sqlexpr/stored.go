@@ -7,6 +7,8 @@ import (
 
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 	"google.golang.org/protobuf/proto"
+
+	"github.com/tenantc/tenantc/internal/generator/pgquery"
 )
 
 // NormalizeStored is Normalize for an expression as PostgreSQL prints
@@ -125,7 +127,7 @@ func untypedConst(k *pg_query.A_Const, tn *pg_query.TypeName) *pg_query.A_Const 
 // NormalizeStoredList is NormalizeStored for a comma-separated list of
 // expressions, as pg_get_expr prints a list (a partition key's expressions).
 func NormalizeStoredList(sql string) ([]string, error) {
-	tree, err := pg_query.Parse("SELECT " + sql)
+	tree, err := pgquery.Parse("SELECT " + sql)
 	if err != nil || len(tree.GetStmts()) != 1 {
 		return nil, fmt.Errorf("not a list of SQL expressions: %s", sql)
 	}
