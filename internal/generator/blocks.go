@@ -106,6 +106,36 @@ func checkSQLPackage(b config.SQLCBlock) *diag.Diagnostic {
 		Fix:     "set `sql_package: pgx/v5` (or database/sql, for tenant.RunSQL)"}
 }
 
+// checkSharedOut refuses a wrapped block whose Go output directory is also
+// another Go block's: both would write db.go, models.go and
+// tenantc_repositories.go there, and one block's code would silently replace
+// the other's.
+func checkSharedOut(cfg *config.Config, blocks []*goBlock) diag.List {
+	wrapped := map[int]bool{}
+	for _, b := range blocks {
+		wrapped[b.index] = true
+	}
+	var diags diag.List
+	first := map[string]config.SQLCBlock{}
+	for _, b := range cfg.SQLCBlocks {
+		if !b.Go || b.Out == "" {
+			continue
+		}
+		out := cleanSlash(b.Out)
+		prev, taken := first[out]
+		if !taken {
+			first[out] = b
+			continue
+		}
+		if wrapped[b.Index] || wrapped[prev.Index] {
+			diags.Add(diag.Diagnostic{Pos: b.Pos, Severity: diag.Error,
+				Message: fmt.Sprintf("this block writes its Go code to %s, as the block at %s does; with tenant tables in either, one block's code (and its repositories) would replace the other's", out, prev.Pos),
+				Fix:     "give each block its own out directory (and package)"})
+		}
+	}
+	return diags
+}
+
 // blockSchema reads the schema files of block b as begin reads the project's:
 // with tenantc's migrations directory, once it exists.
 func blockSchema(dir string, res *Result, b config.SQLCBlock) ([]*source.File, error) {

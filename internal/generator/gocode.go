@@ -46,6 +46,7 @@ func generateGo(ctx context.Context, dir string, res *Result, overrides severity
 	for _, b := range blocks {
 		res.Diagnostics = append(res.Diagnostics, b.diags...)
 	}
+	res.Diagnostics = append(res.Diagnostics, checkSharedOut(cfg, blocks)...)
 	if res.Diagnostics.HasErrors() {
 		return nil
 	}

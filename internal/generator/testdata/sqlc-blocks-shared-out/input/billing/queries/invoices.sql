@@ -1,0 +1,2 @@
+-- name: ListLargeInvoices :many
+SELECT * FROM invoices WHERE amount > $1;

@@ -1,0 +1,2 @@
+-- name: CountTenants :one
+SELECT count(*) FROM tenants;
