@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 
 	"github.com/tenantc/tenantc/internal/generator/catalog"
 	"github.com/tenantc/tenantc/internal/generator/config"
@@ -79,6 +80,8 @@ func tenantBlocks(dir string, res *Result, unionQueries []*source.File) ([]*goBl
 		gb.queries, _ = parse.Queries(gb.queryFiles) // diagnostics: reported for the union
 		if d := checkSQLPackage(b); d != nil {
 			gb.diags.Add(*d)
+		} else if b.SQLPackage != "pgx/v5" {
+			gb.diags = append(gb.diags, checkPgxOnlyQueries(b, gb.queries)...)
 		}
 		out = append(out, gb)
 	}
@@ -104,6 +107,21 @@ func checkSQLPackage(b config.SQLCBlock) *diag.Diagnostic {
 	return &diag.Diagnostic{Pos: b.SQLPackagePos, Severity: diag.Error,
 		Message: fmt.Sprintf("sql_package %q is not one sqlc knows (pgx/v5, pgx/v4, database/sql)", b.SQLPackage),
 		Fix:     "set `sql_package: pgx/v5` (or database/sql, for tenant.RunSQL)"}
+}
+
+// checkPgxOnlyQueries refuses, at the query, the :batch* and :copyfrom
+// queries of a database/sql block: sqlc-gen-go writes them only for pgx and
+// would stop with a message that names no file.
+func checkPgxOnlyQueries(b config.SQLCBlock, queries []*catalog.Query) diag.List {
+	var diags diag.List
+	for _, q := range queries {
+		if strings.HasPrefix(q.Cmd, ":batch") || q.Cmd == ":copyfrom" {
+			diags.Add(diag.Diagnostic{Pos: q.Pos, Severity: diag.Error,
+				Message: fmt.Sprintf("query %s uses %s, which sqlc generates only for pgx; this block's sql_package is database/sql", q.Name, q.Cmd),
+				Fix:     "set `sql_package: pgx/v5` for the block (tenant scopes run batches and copies on pgx), or make the query :exec, :one or :many"})
+		}
+	}
+	return diags
 }
 
 // checkSharedOut refuses a wrapped block whose Go output directory is also
