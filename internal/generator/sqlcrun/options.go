@@ -51,7 +51,7 @@ func checkOverride(in Input, o *yaml.Node) diag.List {
 			continue
 		}
 		_, goType := findKey(o, "go_type")
-		if goType != nil && goType.Kind == yaml.ScalarNode && goType.Value == ours["go_type"] {
+		if want, _ := ours["go_type"].(string); sameGoType(goType, want) {
 			continue
 		}
 		diags.Add(diag.Diagnostic{Pos: posOf(in.ConfigName, colKey), Severity: diag.Error,
@@ -116,4 +116,32 @@ func findValues(n *yaml.Node, key string) []*yaml.Node {
 
 func posOf(file string, n *yaml.Node) source.Pos {
 	return source.Pos{File: file, Line: n.Line, Col: n.Column}
+}
+
+// sameGoType reports whether an override's go_type names want
+// ("example.com/pkg.Type"), written either way sqlc reads it: the string, or
+// the mapping {import: example.com/pkg, type: Type} (package: only renames the
+// import). A pointer or a slice is another type.
+func sameGoType(n *yaml.Node, want string) bool {
+	switch {
+	case n == nil || want == "":
+		return false
+	case n.Kind == yaml.ScalarNode:
+		return n.Value == want
+	case n.Kind != yaml.MappingNode:
+		return false
+	}
+	dot := strings.LastIndex(want, ".")
+	field := func(key string) string {
+		if _, v := findKey(n, key); v != nil && v.Kind == yaml.ScalarNode {
+			return v.Value
+		}
+		return ""
+	}
+	for _, flag := range []string{"pointer", "slice"} {
+		if field(flag) == "true" {
+			return false
+		}
+	}
+	return field("import") == want[:dot] && field("type") == want[dot+1:]
 }

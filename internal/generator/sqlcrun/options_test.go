@@ -34,6 +34,14 @@ sql:
 sql:
   - gen: {go: {overrides: [{column: events.tenant_id, go_type: github.com/tenantc/tenantc/tenant.ID}]}}
 `, ""},
+		"tenantc's own type as a mapping": {`version: "2"
+sql:
+  - gen: {go: {overrides: [{column: events.tenant_id, go_type: {import: github.com/tenantc/tenantc/tenant, package: tenant, type: ID}}]}}
+`, ""},
+		"a pointer to tenantc's type": {`version: "2"
+sql:
+  - gen: {go: {overrides: [{column: events.tenant_id, go_type: {import: github.com/tenantc/tenantc/tenant, type: ID, pointer: true}}]}}
+`, `sqlc.yaml:3:29: error: the override of column "events.tenant_id"`},
 		"another column": {`version: "2"
 sql:
   - gen: {go: {overrides: [{column: events.actor_id, go_type: string}, {db_type: uuid, go_type: string}]}}
