@@ -30,6 +30,10 @@ var tools = []struct {
 		"000001_crm.up.sql", "000001_crm.down.sql"},
 	{"goose", "gooseapp", "goose", "github.com/pressly/goose/v3@v3.30.0",
 		"00001_crm.sql", ""},
+	{"sql-migrate", "sqlmigrateapp", "sql-migrate", "github.com/rubenv/sql-migrate@v1.8.1",
+		"20260101000000-crm.sql", ""},
+	{"tern", "ternapp", "tern", "github.com/jackc/tern/v2@v2.3.4",
+		"001_crm.sql", ""},
 }
 
 // isolationChecks are the lines the newcomer program prints for each check
@@ -156,9 +160,23 @@ func writeModule(t *testing.T, dir, root string) {
 			write(t, filepath.Join(migrations, tool.userUp), up)
 			write(t, filepath.Join(migrations, tool.userDown), down)
 		} else {
-			write(t, filepath.Join(migrations, tool.userUp), "-- +goose Up\n"+up+"\n-- +goose Down\n"+down)
+			write(t, filepath.Join(migrations, tool.userUp), oneFile(tool.format, up, down))
 		}
 	}
+}
+
+// oneFile is a migration holding both directions, in the format of the tool
+// that reads it.
+func oneFile(format, up, down string) string {
+	switch format {
+	case "goose":
+		return "-- +goose Up\n" + up + "\n-- +goose Down\n" + down
+	case "sql-migrate":
+		return "-- +migrate Up\n" + up + "\n-- +migrate Down\n" + down
+	case "tern":
+		return up + "\n---- create above / drop below ----\n" + down
+	}
+	panic("no one-file layout for " + format)
 }
 
 // listTree lists the files under dir, one relative path a line.

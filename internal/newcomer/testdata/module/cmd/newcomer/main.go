@@ -1,8 +1,8 @@
 // Command newcomer applies one project's migrations with its own tool and
 // checks isolation through its generated repositories:
 //
-//	newcomer apply golang-migrate|goose OWNER_URL
-//	newcomer check golang-migrate|goose APP_URL
+//	newcomer apply golang-migrate|goose|sql-migrate|tern OWNER_URL
+//	newcomer check golang-migrate|goose|sql-migrate|tern APP_URL
 package main
 
 import (
@@ -17,17 +17,22 @@ import (
 	"github.com/golang-migrate/migrate/v4"
 	_ "github.com/golang-migrate/migrate/v4/database/pgx/v5"
 	_ "github.com/golang-migrate/migrate/v4/source/file"
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	_ "github.com/jackc/pgx/v5/stdlib"
+	ternmigrate "github.com/jackc/tern/v2/migrate"
 	"github.com/pressly/goose/v3"
+	sqlmigrate "github.com/rubenv/sql-migrate"
 
 	gooseisolation "example.com/saas/gooseapp/isolation"
 	migrateisolation "example.com/saas/migrateapp/isolation"
+	sqlmigrateisolation "example.com/saas/sqlmigrateapp/isolation"
+	ternisolation "example.com/saas/ternapp/isolation"
 )
 
 func main() {
 	if len(os.Args) != 4 {
-		fmt.Fprintln(os.Stderr, "usage: newcomer apply|check golang-migrate|goose URL")
+		fmt.Fprintln(os.Stderr, "usage: newcomer apply|check golang-migrate|goose|sql-migrate|tern URL")
 		os.Exit(2)
 	}
 	if err := run(context.Background(), os.Args[1], os.Args[2], os.Args[3]); err != nil {
@@ -46,6 +51,14 @@ func run(ctx context.Context, cmd, tool, url string) error {
 		return check(ctx, url, migrateisolation.Check)
 	case "check goose":
 		return check(ctx, url, gooseisolation.Check)
+	case "apply sql-migrate":
+		return applySQLMigrate(filepath.Join("sqlmigrateapp", "migrations"), url)
+	case "apply tern":
+		return applyTern(ctx, filepath.Join("ternapp", "migrations"), url)
+	case "check sql-migrate":
+		return check(ctx, url, sqlmigrateisolation.Check)
+	case "check tern":
+		return check(ctx, url, ternisolation.Check)
 	}
 	return fmt.Errorf("unknown %q %q", cmd, tool)
 }
@@ -99,6 +112,58 @@ func applyGoose(dir, url string) error {
 	}
 	v, err := goose.GetDBVersion(db)
 	fmt.Printf("goose: version %d\n", v)
+	return err
+}
+
+// applySQLMigrate does the same with sql-migrate's own package.
+func applySQLMigrate(dir, url string) error {
+	db, err := sql.Open("pgx", url)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	source := sqlmigrate.FileMigrationSource{Dir: dir}
+	for _, step := range []struct {
+		name      string
+		direction sqlmigrate.MigrationDirection
+	}{{"up", sqlmigrate.Up}, {"down", sqlmigrate.Down}, {"up again", sqlmigrate.Up}} {
+		if _, err := sqlmigrate.Exec(db, "postgres", source, step.direction); err != nil {
+			return fmt.Errorf("sql-migrate %s: %w", step.name, err)
+		}
+	}
+	records, err := sqlmigrate.GetMigrationRecords(db, "postgres")
+	fmt.Printf("sql-migrate: %d migrations applied\n", len(records))
+	return err
+}
+
+// applyTern does the same with tern's own package.
+func applyTern(ctx context.Context, dir, url string) error {
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		return err
+	}
+	defer conn.Close(ctx)
+	m, err := ternmigrate.NewMigrator(ctx, conn, "public.schema_version")
+	if err != nil {
+		return err
+	}
+	if err := m.LoadMigrations(os.DirFS(dir)); err != nil {
+		return err
+	}
+	for _, step := range []struct {
+		name string
+		run  func() error
+	}{
+		{"up", func() error { return m.Migrate(ctx) }},
+		{"down", func() error { return m.MigrateTo(ctx, 0) }},
+		{"up again", func() error { return m.Migrate(ctx) }},
+	} {
+		if err := step.run(); err != nil {
+			return fmt.Errorf("tern %s: %w", step.name, err)
+		}
+	}
+	v, err := m.GetCurrentVersion(ctx)
+	fmt.Printf("tern: version %d\n", v)
 	return err
 }
 
