@@ -45,6 +45,10 @@ type Schema struct {
 	// MetadataText stores organization metadata as JSON text (Better Auth)
 	// instead of jsonb.
 	MetadataText bool
+	// TeamsText stores an invitation's teams comma-joined in its text team
+	// column (Better Auth: an invitation may name several teams) instead of
+	// one team id.
+	TeamsText bool
 }
 
 // IDSource says who makes the ids of the rows the store inserts.
@@ -300,5 +304,6 @@ func BetterAuth() Schema {
 		IDs:          Random32IDs,
 		RolesText:    true,
 		MetadataText: true,
+		TeamsText:    true,
 	}
 }

@@ -178,11 +178,15 @@ type Invitation[O, U, I, T ~string] struct {
 	OrganizationID O
 	Email          string
 	Roles          []string
-	TeamID         T // empty when none
-	Status         InvitationStatus
-	InviterID      U
-	ExpiresAt      time.Time
-	CreatedAt      time.Time
+	// TeamID is the first of TeamIDs, empty when none.
+	TeamID T
+	// TeamIDs are the teams the invitee joins on accepting, in the stored
+	// order (Better Auth's invitation."teamId" holds them comma-joined).
+	TeamIDs   []T
+	Status    InvitationStatus
+	InviterID U
+	ExpiresAt time.Time
+	CreatedAt time.Time
 }
 
 // Team is a group of members within an organization.

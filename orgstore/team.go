@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -308,6 +309,37 @@ func (s *Store[O, U, M, I, T]) addTeamMemberTx(ctx context.Context, q tenant.Que
 		_, err = q.Exec(ctx, s.sql.team.release, team, 1)
 	}
 	return err == nil && added, err
+}
+
+// inviteTeams is the teams an invitation names: first, then more, without
+// empty ids and repeats, in order.
+func inviteTeams[T ~string](first T, more []T) []string {
+	var out []string
+	for _, t := range append([]T{first}, more...) {
+		if t != "" && !slices.Contains(out, string(t)) {
+			out = append(out, string(t))
+		}
+	}
+	return out
+}
+
+// decodeTeams reads an invitation's team column: with Schema.TeamsText the
+// comma-joined ids Better Auth writes (it splits them on "," when accepting),
+// otherwise one id.
+func (st *statements) decodeTeams(v string) []string {
+	if !st.schema.TeamsText {
+		if v == "" {
+			return nil
+		}
+		return []string{v}
+	}
+	var out []string
+	for _, id := range strings.Split(v, ",") {
+		if id != "" {
+			out = append(out, id)
+		}
+	}
+	return out
 }
 
 // teamMembershipKey is Better Auth's teamMember.membershipKey of (team,
