@@ -90,7 +90,11 @@ func (s *Store[O, U, M, I, T]) Invite(ctx context.Context, actor U, org O, in Ne
 	if len(teams) > 1 && !s.sql.schema.TeamsText {
 		return inv, "", fmt.Errorf("%w: the invitations table holds one team id, not %d", ErrNoInvitationTeams, len(teams))
 	}
-	team := strings.Join(teams, ",")
+	team := strings.Join(teams, ",") // the team column's value
+	firstTeam := ""                  // the event's, as Invitation.TeamID
+	if len(teams) > 0 {
+		firstTeam = teams[0]
+	}
 	token, hash, err := newToken()
 	if err != nil {
 		return inv, "", err
@@ -116,6 +120,17 @@ func (s *Store[O, U, M, I, T]) Invite(ctx context.Context, actor U, org O, in Ne
 			if err != nil {
 				return err
 			}
+			if max := s.cfg.MaxMembersPerTeam; max > 0 {
+				// Refused up front, as Better Auth's createInvitation does
+				// (TEAM_MEMBER_LIMIT_REACHED); accepting checks again.
+				var n int
+				if err := q.QueryRow(ctx, s.sql.team.size, team).Scan(&n); err != nil {
+					return err
+				}
+				if n >= max {
+					return fmt.Errorf("team %s has %d members, the most Config.MaxMembersPerTeam allows: %w", team, n, ErrLimitReached)
+				}
+			}
 		}
 		if is.memberByEmail != "" {
 			var member bool
@@ -128,7 +143,7 @@ func (s *Store[O, U, M, I, T]) Invite(ctx context.Context, actor U, org O, in Ne
 		}
 		now := s.inviteNow()
 		expires := now.Add(s.cfg.InvitationTTL)
-		e := &Event{Op: OpInvite, Actor: actorID, OrganizationID: orgID, Roles: slices.Clone(roles), Email: email, TeamID: team, Tx: q}
+		e := &Event{Op: OpInvite, Actor: actorID, OrganizationID: orgID, Roles: slices.Clone(roles), Email: email, TeamID: firstTeam, Tx: q}
 
 		pending, found, err := s.scanInvitation(q.QueryRow(ctx, is.pendingFor, orgID, email))
 		if err != nil {

@@ -45,6 +45,8 @@ type teamSQL struct {
 	removeMember string
 	// members: $1 team → team members by user id.
 	members string
+	// size: $1 team → its number of members.
+	size string
 }
 
 func buildTeamSQL(sc Schema) teamSQL {
@@ -98,6 +100,7 @@ func buildTeamSQL(sc Schema) teamSQL {
 	// only backs up a unique (team, user) where the schema has one.
 	q.addMember = fmt.Sprintf("INSERT INTO %s %s ON CONFLICT DO NOTHING", mt, add)
 	q.removeMember = fmt.Sprintf("DELETE FROM %s WHERE %s = $1 AND %s = $2", mt, mteam, muser)
+	q.size = fmt.Sprintf("SELECT count(*)::int FROM %s WHERE %s = $1", mt, mteam)
 	count := fmt.Sprintf("(SELECT count(*)::int FROM %s WHERE %s = @team)", mt, mteam)
 	if mc := t.MemberCount; mc != "" {
 		// Better Auth's addTeamMemberWithLimit: raise the counter to the

@@ -43,9 +43,16 @@ func TestMaxMembersPerTeam(t *testing.T) {
 		assert.Contains(t, err.Error(), "MaxMembersPerTeam")
 		assert.ErrorIs(t, s.AddTeamMember(ctx, owner, team.ID, us[0]), ErrAlreadyMember, "a member already: not a limit error")
 
+		// Inviting into a full team is refused, as Better Auth refuses it.
+		_, _, err = s.Invite(ctx, owner, org.ID, NewInvitation[TeamID]{Email: "late@example.com", TeamID: team.ID})
+		require.ErrorIs(t, err, ErrLimitReached)
+
+		// An invitation made while a seat was free, accepted once it is not.
+		require.NoError(t, s.RemoveTeamMember(ctx, owner, team.ID, us[1]))
 		invitee := fx.user(t, "invitee")
 		inv, token, err := s.Invite(ctx, owner, org.ID, NewInvitation[TeamID]{Email: fx.email(invitee), TeamID: team.ID})
 		require.NoError(t, err)
+		require.NoError(t, s.AddTeamMember(ctx, owner, team.ID, us[1]))
 		_, err = s.AcceptInvitation(ctx, invitee, fx.email(invitee), token)
 		require.ErrorIs(t, err, ErrLimitReached)
 		invs, err := s.ListInvitations(ctx, owner, org.ID, StatusPending)
