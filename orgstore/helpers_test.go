@@ -38,7 +38,7 @@ type testStore = Store[OrgID, UserID, MemberID, InviteID, TeamID]
 // The schema flavors every behaviour is tested on.
 const (
 	flavorNative     = "native"      // tenantc's own tables (templates/store_native.up.sql.tmpl)
-	flavorBetterAuth = "better-auth" // Better Auth's tables (testdata/better_auth.sql) + templates/store_better_auth.up.sql.tmpl
+	flavorBetterAuth = "better-auth" // Better Auth 1.7.25's tables (testdata/better-auth-1.7.25-schema.sql) + testdata/tenants.sql + templates/store_better_auth.up.sql.tmpl
 )
 
 var flavors = []string{flavorNative, flavorBetterAuth}
@@ -53,7 +53,7 @@ func forEachFlavor(t *testing.T, f func(t *testing.T, flavor string)) {
 
 // nativeTenants is the tenant root of the native flavor, protected as
 // tenantc's migrations protect it (the Better Auth flavor has the same in
-// testdata/better_auth.sql).
+// testdata/tenants.sql).
 const nativeTenants = `
 CREATE TABLE tenants (
     id   uuid PRIMARY KEY DEFAULT gen_random_uuid(),
@@ -102,9 +102,7 @@ func newFixture(t testing.TB, flavor string) *fixture {
 		ddl = nativeTenants + render(t, "store_native.up.sql.tmpl")
 	case flavorBetterAuth:
 		fx.Schema = BetterAuth()
-		b, err := os.ReadFile("testdata/better_auth.sql")
-		require.NoError(t, err)
-		ddl = string(b) + render(t, "store_better_auth.up.sql.tmpl")
+		ddl = betterAuthSchema(t) + render(t, "store_better_auth.up.sql.tmpl")
 	default:
 		t.Fatalf("unknown flavor %q", flavor)
 	}
@@ -135,6 +133,27 @@ GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO %[1]s;`, role))
 	fx.System = tenant.NewSystemDB(newPool(t, roleURL, 16))
 	fx.Admin = newPool(t, db.AdminURL, 4)
 	return fx
+}
+
+// betterAuthSchema is the DDL of the real Better Auth schema, as its
+// migrator makes it, and the tenants table: the pg_dump without its
+// psql-only lines (\restrict …), and with the search_path it empties put
+// back for what follows.
+func betterAuthSchema(t testing.TB) string {
+	t.Helper()
+	dump, err := os.ReadFile("testdata/better-auth-1.7.25-schema.sql")
+	require.NoError(t, err)
+	tenants, err := os.ReadFile("testdata/tenants.sql")
+	require.NoError(t, err)
+	var b strings.Builder
+	for line := range strings.Lines(string(dump)) {
+		if !strings.HasPrefix(line, `\`) {
+			b.WriteString(line)
+		}
+	}
+	b.WriteString("\nRESET search_path;\n")
+	b.Write(tenants)
+	return b.String()
 }
 
 func newPool(t testing.TB, connURL string, maxConns int32) *pgxpool.Pool {
@@ -182,7 +201,7 @@ func (fx *fixture) user(t testing.TB, name string) UserID {
 	email := strings.ToLower(name) + "-" + suffix + "@example.com"
 	if fx.Flavor == flavorBetterAuth {
 		id = UserID(newTestID())
-		fx.exec(t, `INSERT INTO "user" (id, name, email) VALUES ($1, $2, $3)`, string(id), name, email)
+		fx.exec(t, `INSERT INTO "user" (id, name, email, "emailVerified") VALUES ($1, $2, $3, false)`, string(id), name, email)
 	}
 	fx.mu.Lock()
 	fx.emails[id] = email
@@ -210,7 +229,7 @@ func (fx *fixture) users(t testing.TB, name string, n int) []UserID {
 		for i, id := range ids {
 			strs[i] = string(id)
 		}
-		fx.exec(t, `INSERT INTO "user" (id, name, email) SELECT * FROM unnest($1::text[], $2::text[], $3::text[])`,
+		fx.exec(t, `INSERT INTO "user" (id, name, email, "emailVerified") SELECT *, false FROM unnest($1::text[], $2::text[], $3::text[])`,
 			strs, names, emails)
 	}
 	fx.mu.Lock()

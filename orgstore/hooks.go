@@ -41,7 +41,7 @@ type Event struct {
 	Roles          []string
 	InvitationID   string
 	Email          string
-	TeamID         string
+	TeamID         string // for an invitation naming several teams, the first (Invitation.TeamID)
 	// Tx runs SQL in the operation's own transaction, so a hook's writes commit
 	// or roll back with it.
 	Tx tenant.Querier

@@ -41,6 +41,11 @@ type NewInvitation[T ~string] struct {
 	// TeamID, when set, adds the member to that team of the organization on
 	// acceptance.
 	TeamID T
+	// TeamIDs are more teams to add the member to, after TeamID. More than
+	// one team in all needs Schema.TeamsText (ErrNoInvitationTeams
+	// otherwise): they are stored comma-joined, as Better Auth stores them,
+	// so no id may contain a comma (ErrNotFound).
+	TeamIDs []T
 }
 
 // Invite invites an email address to org on behalf of actor, who needs
@@ -75,12 +80,20 @@ func (s *Store[O, U, M, I, T]) Invite(ctx context.Context, actor U, org O, in Ne
 	if roles, err = normRoles(roles); err != nil {
 		return inv, "", err
 	}
-	team := string(in.TeamID)
-	if team != "" && !is.hasTeam {
+	teams := inviteTeams(in.TeamID, in.TeamIDs)
+	if len(teams) > 0 && !is.hasTeam {
 		return inv, "", ErrNoInvitationTeams
 	}
-	if team != "" && s.sql.team.org == "" {
+	if len(teams) > 0 && s.sql.team.org == "" {
 		return inv, "", fmt.Errorf("%w: %w", ErrNoInvitationTeams, ErrNoTeams)
+	}
+	if len(teams) > 1 && !s.sql.schema.TeamsText {
+		return inv, "", fmt.Errorf("%w: the invitations table holds one team id, not %d", ErrNoInvitationTeams, len(teams))
+	}
+	team := strings.Join(teams, ",") // the team column's value
+	firstTeam := ""                  // the event's, as Invitation.TeamID
+	if len(teams) > 0 {
+		firstTeam = teams[0]
 	}
 	token, hash, err := newToken()
 	if err != nil {
@@ -98,14 +111,25 @@ func (s *Store[O, U, M, I, T]) Invite(ctx context.Context, actor U, org O, in Ne
 		if err := s.checkGrant(a, roles); err != nil {
 			return err
 		}
-		if team != "" {
+		for _, team := range teams {
 			var teamOrg string
 			err := q.QueryRow(ctx, s.sql.team.org, team).Scan(&teamOrg)
-			if errors.Is(err, pgx.ErrNoRows) || isBadID(err) || err == nil && teamOrg != orgID {
+			if errors.Is(err, pgx.ErrNoRows) || isBadID(err) || err == nil && teamOrg != orgID || strings.Contains(team, ",") {
 				return fmt.Errorf("team %s of organization %s: %w", team, orgID, ErrNotFound)
 			}
 			if err != nil {
 				return err
+			}
+			if max := s.cfg.MaxMembersPerTeam; max > 0 {
+				// Refused up front, as Better Auth's createInvitation does
+				// (TEAM_MEMBER_LIMIT_REACHED); accepting checks again.
+				var n int
+				if err := q.QueryRow(ctx, s.sql.team.size, team).Scan(&n); err != nil {
+					return err
+				}
+				if n >= max {
+					return fmt.Errorf("team %s has %d members, the most Config.MaxMembersPerTeam allows: %w", team, n, ErrLimitReached)
+				}
 			}
 		}
 		if is.memberByEmail != "" {
@@ -119,7 +143,7 @@ func (s *Store[O, U, M, I, T]) Invite(ctx context.Context, actor U, org O, in Ne
 		}
 		now := s.inviteNow()
 		expires := now.Add(s.cfg.InvitationTTL)
-		e := &Event{Op: OpInvite, Actor: actorID, OrganizationID: orgID, Roles: slices.Clone(roles), Email: email, TeamID: team, Tx: q}
+		e := &Event{Op: OpInvite, Actor: actorID, OrganizationID: orgID, Roles: slices.Clone(roles), Email: email, TeamID: firstTeam, Tx: q}
 
 		pending, found, err := s.scanInvitation(q.QueryRow(ctx, is.pendingFor, orgID, email))
 		if err != nil {
@@ -266,10 +290,12 @@ func (s *Store[O, U, M, I, T]) AcceptInvitation(ctx context.Context, user U, ema
 			if m, _, err = s.addMemberTx(ctx, q, userID, orgID, userID, inv.Roles); err != nil {
 				return err
 			}
-			if inv.TeamID != "" {
+			for _, team := range inv.TeamIDs {
 				// A team deleted since the invitation is skipped: the
-				// organization's membership is what was accepted.
-				if _, err := s.addTeamMemberTx(ctx, q, userID, orgID, string(inv.TeamID), userID); err != nil && !errors.Is(err, ErrNotFound) {
+				// organization's membership is what was accepted. A full
+				// team (Config.MaxMembersPerTeam) refuses the whole, as
+				// Better Auth's TEAM_MEMBER_LIMIT_REACHED does.
+				if _, err := s.addTeamMemberTx(ctx, q, userID, orgID, string(team), userID); err != nil && !errors.Is(err, ErrNotFound) {
 					return err
 				}
 			}
@@ -480,10 +506,15 @@ func (s *Store[O, U, M, I, T]) lockByToken(ctx context.Context, q tenant.Querier
 			return Invitation[O, U, I, T]{}, err
 		}
 		if team != nil && s.sql.team.lockOrg != "" {
-			// No row: the team is gone, which accepting tolerates.
-			err := q.QueryRow(ctx, s.sql.team.lockOrg, *team).Scan(new(string))
-			if err != nil && !errors.Is(err, pgx.ErrNoRows) {
-				return Invitation[O, U, I, T]{}, err
+			// In id order, so two accepts naming the same teams do not
+			// deadlock. No row: the team is gone, which accepting tolerates.
+			ids := s.sql.decodeTeams(*team)
+			slices.Sort(ids)
+			for _, id := range ids {
+				err := q.QueryRow(ctx, s.sql.team.lockOrg, id).Scan(new(string))
+				if err != nil && !errors.Is(err, pgx.ErrNoRows) && !isBadID(err) {
+					return Invitation[O, U, I, T]{}, err
+				}
 			}
 		}
 	}
@@ -559,7 +590,12 @@ func (s *Store[O, U, M, I, T]) scanInvitation(row rowScanner, extra ...any) (inv
 	inv.ID, inv.OrganizationID, inv.InviterID = I(id), O(org), U(inviter)
 	inv.Roles = s.sql.decodeRoles(roles)
 	if team != nil {
-		inv.TeamID = T(*team)
+		for _, id := range s.sql.decodeTeams(*team) {
+			inv.TeamIDs = append(inv.TeamIDs, T(id))
+		}
+		if len(inv.TeamIDs) > 0 {
+			inv.TeamID = inv.TeamIDs[0]
+		}
 	}
 	inv.Status = InvitationStatus(status)
 	if created != nil {

@@ -39,6 +39,10 @@ type memberSQL struct {
 	// deleteTeams: $1 organization, $2 user: the user's memberships of the
 	// organization's teams; "" without teams.
 	deleteTeams string
+	// lockTeams: $1 organization, $2 user: locks the organization's teams
+	// the user is in, where deleteTeams also gives their seats back
+	// (TeamsTable.MemberCount); "" otherwise.
+	lockTeams string
 	// owners: $1 organization → number of owners.
 	owners string
 	// seats: @org, @now (used with invitations) → members plus pending
@@ -118,6 +122,17 @@ func buildMemberSQL(sc Schema) memberSQL {
 	if t, tm := sc.Teams, sc.TeamMembers; t.Table != "" && tm.Table != "" {
 		q.deleteTeams = fmt.Sprintf("DELETE FROM %s tm USING %s t WHERE tm.%s = t.%s AND t.%s = $1 AND tm.%s = $2",
 			ident(tm.Table), ident(t.Table), ident(tm.TeamID), ident(t.ID), ident(t.OrganizationID), ident(tm.UserID))
+		if mc := t.MemberCount; mc != "" {
+			// The teams' seats go back as Better Auth's removeMember gives
+			// them back (releaseTeamSeats). The teams' rows are locked
+			// first, before the membership row is deleted, in the order
+			// AddTeamMember takes them (team, then member), so the two do
+			// not deadlock.
+			q.lockTeams = fmt.Sprintf("SELECT t.%s FROM %s t JOIN %s tm ON tm.%s = t.%s WHERE t.%s = $1 AND tm.%s = $2 ORDER BY t.%s FOR NO KEY UPDATE OF t",
+				ident(t.ID), ident(t.Table), ident(tm.Table), ident(tm.TeamID), ident(t.ID), ident(t.OrganizationID), ident(tm.UserID), ident(t.ID))
+			q.deleteTeams = fmt.Sprintf("WITH d AS (%s RETURNING tm.%s AS team), n AS (SELECT team, count(*) AS c FROM d GROUP BY team) UPDATE %s t SET %s = t.%s - n.c FROM n WHERE t.%s = n.team AND t.%s >= n.c",
+				q.deleteTeams, ident(tm.TeamID), ident(t.Table), ident(mc), ident(mc), ident(t.ID), ident(mc))
+		}
 	}
 	q.owners = fmt.Sprintf("SELECT count(*) FROM %s WHERE %s = $1 AND %s", table, org, ownerPredicate(sc, ""))
 
@@ -352,6 +367,11 @@ func (s *Store[O, U, M, I, T]) AddMember(ctx context.Context, actorID U, org O, 
 
 // removeTx deletes user's membership of org and its team memberships.
 func (s *Store[O, U, M, I, T]) removeTx(ctx context.Context, q tenant.Querier, org, user string) error {
+	if s.sql.member.lockTeams != "" {
+		if _, err := q.Exec(ctx, s.sql.member.lockTeams, org, user); err != nil {
+			return err
+		}
+	}
 	if _, err := q.Exec(ctx, s.sql.member.delete, org, user); err != nil {
 		return err
 	}

@@ -9,8 +9,9 @@ import "fmt"
 // A table type's Table field empty means the schema lacks that table, and an
 // empty column field that it lacks that column. Only some may be missing (see
 // [Schema.Spec], which lists which): the teams, team members and custom roles
-// tables, an organization's logo, metadata and updated-at columns and an
-// invitation's team column. An operation that needs what the schema lacks
+// tables, an organization's logo, metadata and updated-at columns, an
+// invitation's team column, a team's member count and a team member's
+// membership key. An operation that needs what the schema lacks
 // returns a capability error ([ErrUnsupported]).
 type Schema struct {
 	// Organizations is the organizations table; required.
@@ -44,6 +45,10 @@ type Schema struct {
 	// MetadataText stores organization metadata as JSON text (Better Auth)
 	// instead of jsonb.
 	MetadataText bool
+	// TeamsText stores an invitation's teams comma-joined in its text team
+	// column (Better Auth: an invitation may name several teams) instead of
+	// one team id.
+	TeamsText bool
 }
 
 // IDSource says who makes the ids of the rows the store inserts.
@@ -153,8 +158,15 @@ type TeamsTable struct {
 	Name string
 	// CreatedAt is the creation time.
 	CreatedAt string
-	// UpdatedAt is the time of the last rename.
+	// UpdatedAt is the time of the last rename; NULL (Better Auth's default
+	// team has none) reads as CreatedAt.
 	UpdatedAt string
+	// MemberCount is Better Auth's seat counter (integer, NOT NULL, no
+	// default): the seats its maximumMembersPerTeam limit counts. Optional;
+	// where the schema has it the store keeps it as Better Auth does (0 on
+	// create, raised to the team's member count and incremented under the
+	// team's lock on add, decremented on remove).
+	MemberCount string
 }
 
 // TeamMembersTable names the team memberships table.
@@ -167,6 +179,10 @@ type TeamMembersTable struct {
 	TeamID string
 	// UserID is the member's user id (a member of the team's organization).
 	UserID string
+	// MembershipKey is Better Auth's unique key of a (team, user) pair:
+	// base64url, unpadded, of the SHA-256 of the JSON array [team, user].
+	// Optional; the store writes it where the schema has it.
+	MembershipKey string
 	// CreatedAt is when the user joined the team.
 	CreatedAt string
 }
@@ -273,10 +289,11 @@ func BetterAuth() Schema {
 		},
 		Teams: TeamsTable{
 			Table: "team", ID: "id", OrganizationID: "organizationId", Name: "name",
-			CreatedAt: "createdAt", UpdatedAt: "updatedAt",
+			CreatedAt: "createdAt", UpdatedAt: "updatedAt", MemberCount: "memberCount",
 		},
 		TeamMembers: TeamMembersTable{
-			Table: "teamMember", ID: "id", TeamID: "teamId", UserID: "userId", CreatedAt: "createdAt",
+			Table: "teamMember", ID: "id", TeamID: "teamId", UserID: "userId", MembershipKey: "membershipKey",
+			CreatedAt: "createdAt",
 		},
 		Roles: RolesTable{
 			Table: "organizationRole", ID: "id", OrganizationID: "organizationId", Role: "role",
@@ -287,5 +304,6 @@ func BetterAuth() Schema {
 		IDs:          Random32IDs,
 		RolesText:    true,
 		MetadataText: true,
+		TeamsText:    true,
 	}
 }

@@ -75,11 +75,13 @@ func (s Schema) Spec() []TableSpec {
 			{Field: "Name", Column: t.Name},
 			{Field: "CreatedAt", Column: t.CreatedAt},
 			{Field: "UpdatedAt", Column: t.UpdatedAt},
+			{Field: "MemberCount", Column: t.MemberCount, Optional: true},
 		}},
 		{Field: "TeamMembers", Type: "TeamMembersTable", Table: tm.Table, Optional: true, Columns: []ColumnSpec{
 			{Field: "ID", Column: tm.ID},
 			{Field: "TeamID", Column: tm.TeamID},
 			{Field: "UserID", Column: tm.UserID},
+			{Field: "MembershipKey", Column: tm.MembershipKey, Optional: true},
 			{Field: "CreatedAt", Column: tm.CreatedAt},
 		}},
 		{Field: "Roles", Type: "RolesTable", Table: r.Table, Optional: true, Columns: []ColumnSpec{

@@ -61,7 +61,10 @@ func TestSpecOptional(t *testing.T) {
 	}
 	require.Equal(t, []string{"Teams", "TeamMembers", "Roles", "Tenants", "Users"}, tables)
 	require.Equal(t, []string{"Tenants", "Users"}, app)
-	require.Equal(t, map[string][]string{"Organizations": {"Logo", "Metadata", "UpdatedAt"}, "Invitations": {"TeamID"}}, columns)
+	require.Equal(t, map[string][]string{
+		"Organizations": {"Logo", "Metadata", "UpdatedAt"}, "Invitations": {"TeamID"},
+		"Teams": {"MemberCount"}, "TeamMembers": {"MembershipKey"},
+	}, columns)
 }
 
 // TestIDSource: New refuses an id source it does not know, instead of

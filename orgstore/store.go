@@ -128,6 +128,13 @@ type Config struct {
 	MaxMembers              int // members per organization (pending invitations count)
 	MaxPendingInvitations   int // pending invitations per organization
 	MaxOrganizationsPerUser int // organizations a user may create
+	// MaxMembersPerTeam is the most members a team may have (Better Auth's
+	// teams.maximumMembersPerTeam); zero means none. It is checked under the
+	// team's lock, against Better Auth's memberCount seat counter where the
+	// schema has it, so that concurrent adds, the Go store's and Better
+	// Auth's, cannot both take the last seat. A full team returns
+	// ErrLimitReached.
+	MaxMembersPerTeam int
 	// Roles adds custom roles, or changes what admin and member grant; owner
 	// always grants everything.
 	Roles map[string][]Permission
@@ -171,11 +178,15 @@ type Invitation[O, U, I, T ~string] struct {
 	OrganizationID O
 	Email          string
 	Roles          []string
-	TeamID         T // empty when none
-	Status         InvitationStatus
-	InviterID      U
-	ExpiresAt      time.Time
-	CreatedAt      time.Time
+	// TeamID is the first of TeamIDs, empty when none.
+	TeamID T
+	// TeamIDs are the teams the invitee joins on accepting, in the stored
+	// order (Better Auth's invitation."teamId" holds them comma-joined).
+	TeamIDs   []T
+	Status    InvitationStatus
+	InviterID U
+	ExpiresAt time.Time
+	CreatedAt time.Time
 }
 
 // Team is a group of members within an organization.

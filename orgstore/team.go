@@ -2,8 +2,12 @@ package orgstore
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/base64"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 
@@ -27,12 +31,22 @@ type teamSQL struct {
 	list string
 	// isMember: $1 team, $2 user → whether user is in the team.
 	isMember string
-	// addMember: @team, @user, @id (when the store makes ids).
+	// addMember: @team, @user, @id (when the store makes ids), @key (the
+	// membership key, where the schema has the column).
 	addMember string
-	// removeMember: $1 team, $2 user.
+	// reserve: @team, @max (0: no limit) → a row when the team has a free
+	// seat, taking it where the schema has Better Auth's memberCount (see
+	// TeamsTable.MemberCount); no row when the team is full. release: $1
+	// team, $2 seats → gives back seats a failed add took ("" without
+	// memberCount).
+	reserve, release string
+	// removeMember: $1 team, $2 user; releases the seat where the schema has
+	// memberCount.
 	removeMember string
 	// members: $1 team → team members by user id.
 	members string
+	// size: $1 team → its number of members.
+	size string
 }
 
 func buildTeamSQL(sc Schema) teamSQL {
@@ -44,7 +58,8 @@ func buildTeamSQL(sc Schema) teamSQL {
 	table, id, org, name := ident(t.Table), ident(t.ID), ident(t.OrganizationID), ident(t.Name)
 	updated := ident(t.CreatedAt)
 	if t.UpdatedAt != "" {
-		updated = ident(t.UpdatedAt)
+		// NULL on the default team Better Auth makes with an organization.
+		updated = fmt.Sprintf("COALESCE(%s, %s)", ident(t.UpdatedAt), ident(t.CreatedAt))
 	}
 	cols := fmt.Sprintf("%s::text, %s::text, %s, %s, %s", id, org, name, ident(t.CreatedAt), updated)
 
@@ -55,6 +70,11 @@ func buildTeamSQL(sc Schema) teamSQL {
 	ins.add(t.OrganizationID, "@org")
 	ins.add(t.Name, "@name")
 	ins.add(t.CreatedAt, "now()")
+	if t.MemberCount != "" {
+		// NOT NULL without a default in Better Auth's schema; its createTeam
+		// writes 0.
+		ins.add(t.MemberCount, "0")
+	}
 	set := fmt.Sprintf("%s = $2", name)
 	if t.UpdatedAt != "" {
 		ins.add(t.UpdatedAt, "now()")
@@ -72,11 +92,31 @@ func buildTeamSQL(sc Schema) teamSQL {
 	add.add(tm.TeamID, "@team")
 	add.add(tm.UserID, "@user")
 	add.add(tm.CreatedAt, "now()")
+	if tm.MembershipKey != "" {
+		add.add(tm.MembershipKey, "@key")
+	}
 	add.addID(sc, tm.ID)
 	// The caller holds the team's lock and has checked isMember; ON CONFLICT
 	// only backs up a unique (team, user) where the schema has one.
 	q.addMember = fmt.Sprintf("INSERT INTO %s %s ON CONFLICT DO NOTHING", mt, add)
 	q.removeMember = fmt.Sprintf("DELETE FROM %s WHERE %s = $1 AND %s = $2", mt, mteam, muser)
+	q.size = fmt.Sprintf("SELECT count(*)::int FROM %s WHERE %s = $1", mt, mteam)
+	count := fmt.Sprintf("(SELECT count(*)::int FROM %s WHERE %s = @team)", mt, mteam)
+	if mc := t.MemberCount; mc != "" {
+		// Better Auth's addTeamMemberWithLimit: raise the counter to the
+		// team's member count (syncTeamMemberCount), then take a seat if one
+		// is free (reserveTeamSeat); removeTeamMember gives it back
+		// (releaseTeamSeats). Its UPDATEs lock the team's row, as lockOrg
+		// does, so the two services take seats one at a time.
+		c := ident(mc)
+		q.reserve = fmt.Sprintf("UPDATE %[1]s SET %[2]s = GREATEST(%[2]s, %[3]s) + 1 WHERE %[4]s = @team AND (@max::int <= 0 OR GREATEST(%[2]s, %[3]s) < @max::int) RETURNING %[2]s",
+			table, c, count, id)
+		q.release = fmt.Sprintf("UPDATE %[1]s SET %[2]s = %[2]s - $2 WHERE %[3]s = $1 AND %[2]s >= $2", table, c, id)
+		q.removeMember = fmt.Sprintf("WITH d AS (%s RETURNING 1) UPDATE %s SET %s = %s - (SELECT count(*) FROM d) WHERE %s = $1 AND %s >= (SELECT count(*) FROM d)",
+			q.removeMember, table, c, c, id, c)
+	} else {
+		q.reserve = fmt.Sprintf("SELECT n + 1 FROM %s AS c(n) WHERE @max::int <= 0 OR n < @max::int", count)
+	}
 	q.members = fmt.Sprintf("SELECT %s::text, %s::text, %s FROM %s WHERE %s = $1 ORDER BY %s",
 		mteam, muser, ident(tm.CreatedAt), mt, mteam, muser)
 	return q
@@ -247,13 +287,104 @@ func (s *Store[O, U, M, I, T]) addTeamMemberTx(ctx context.Context, q tenant.Que
 	if err := q.QueryRow(ctx, s.sql.team.isMember, team, user).Scan(&in); err != nil || in {
 		return false, err
 	}
+	// A seat, under the team's lock: two adds racing for the last one cannot
+	// both take it (nor a Better Auth add, whose seat UPDATE waits for the
+	// lock).
+	err = q.QueryRow(ctx, s.sql.team.reserve, pgx.NamedArgs{"team": team, "max": s.cfg.MaxMembersPerTeam}).Scan(new(int))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return false, fmt.Errorf("team %s has %d members, the most Config.MaxMembersPerTeam allows: %w", team, s.cfg.MaxMembersPerTeam, ErrLimitReached)
+	}
+	if err != nil {
+		return false, err
+	}
+	added := false
 	e := &Event{Op: OpAddTeamMember, Actor: actorID, OrganizationID: org, TeamID: team, UserID: user, Tx: q}
 	err = s.around(ctx, e, func() error {
-		args := pgx.NamedArgs{"team": team, "user": user, "id": s.sql.newID()}
-		_, err := q.Exec(ctx, s.sql.team.addMember, args)
+		args := pgx.NamedArgs{"team": team, "user": user, "id": s.sql.newID(), "key": teamMembershipKey(team, user)}
+		tag, err := q.Exec(ctx, s.sql.team.addMember, args)
+		added = err == nil && tag.RowsAffected() == 1
 		return err
 	})
-	return err == nil, err
+	if err == nil && !added && s.sql.team.release != "" {
+		// Better Auth added the same user meanwhile (its membershipKey is
+		// unique, and its insert does not wait for the team's lock): give the
+		// seat back, as it does.
+		_, err = q.Exec(ctx, s.sql.team.release, team, 1)
+	}
+	return err == nil && added, err
+}
+
+// inviteTeams is the teams an invitation names: first, then more, without
+// empty ids and repeats, in order.
+func inviteTeams[T ~string](first T, more []T) []string {
+	var out []string
+	for _, t := range append([]T{first}, more...) {
+		if t != "" && !slices.Contains(out, string(t)) {
+			out = append(out, string(t))
+		}
+	}
+	return out
+}
+
+// decodeTeams reads an invitation's team column: with Schema.TeamsText the
+// comma-joined ids Better Auth writes (it splits them on "," when accepting),
+// otherwise one id.
+func (st *statements) decodeTeams(v string) []string {
+	if !st.schema.TeamsText {
+		if v == "" {
+			return nil
+		}
+		return []string{v}
+	}
+	var out []string
+	for _, id := range strings.Split(v, ",") {
+		if id != "" {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// teamMembershipKey is Better Auth's teamMember.membershipKey of (team,
+// user): base64url without padding of the SHA-256 of JSON.stringify([team,
+// user]) (computeTeamMembershipKey in its organization plugin's adapter).
+func teamMembershipKey(team, user string) string {
+	sum := sha256.Sum256([]byte("[" + jsString(team) + "," + jsString(user) + "]"))
+	return base64.RawURLEncoding.EncodeToString(sum[:])
+}
+
+// jsString is s as JavaScript's JSON.stringify writes a string: only '"',
+// '\\' and control characters escaped (Go's encoding/json also escapes
+// <, >, &, U+2028 and U+2029, which would change the hash).
+func jsString(s string) string {
+	var b strings.Builder
+	b.WriteByte('"')
+	for _, r := range s {
+		switch r {
+		case '"':
+			b.WriteString(`\"`)
+		case '\\':
+			b.WriteString(`\\`)
+		case '\b':
+			b.WriteString(`\b`)
+		case '\f':
+			b.WriteString(`\f`)
+		case '\n':
+			b.WriteString(`\n`)
+		case '\r':
+			b.WriteString(`\r`)
+		case '\t':
+			b.WriteString(`\t`)
+		default:
+			if r < 0x20 {
+				fmt.Fprintf(&b, `\u%04x`, r)
+			} else {
+				b.WriteRune(r)
+			}
+		}
+	}
+	b.WriteByte('"')
+	return b.String()
 }
 
 // RemoveTeamMember takes user out of team; actor needs team:update. A user

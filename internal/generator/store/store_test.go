@@ -36,6 +36,8 @@ func TestOptionalColumnsExist(t *testing.T) {
 	wantColumns := map[string][]string{
 		"Organizations": {"Logo", "Metadata", "UpdatedAt"},
 		"Invitations":   {"TeamID"},
+		"Teams":         {"MemberCount"},
+		"TeamMembers":   {"MembershipKey"},
 	}
 	wantTables := []string{"Teams", "TeamMembers", "Roles"}
 	schema := reflect.TypeOf(orgstore.Schema{})

@@ -1,6 +1,8 @@
 -- Better Auth's core and organization plugin tables (teams and dynamic access
 -- control enabled), as its documented schema has them for PostgreSQL:
--- camelCase columns, text ids.
+-- camelCase columns, text ids. Without team."memberCount" and
+-- teamMember."membershipKey" (Better Auth before they came): the generated
+-- Schema clears them.
 create table "user" (
     "id" text not null primary key,
     "name" text not null,

@@ -1,6 +1,7 @@
 -- Better Auth's core and organization plugin tables (teams and dynamic access
 -- control enabled), as its documented schema has them for PostgreSQL:
--- camelCase columns, text ids.
+-- camelCase columns, text ids; team."memberCount" and teamMember."membershipKey"
+-- as Better Auth 1.7.25's migrator makes them.
 create table "user" (
     "id" text not null primary key,
     "name" text not null,
@@ -56,6 +57,7 @@ create table "organization" (
 create table "team" (
     "id" text not null primary key,
     "name" text not null,
+    "memberCount" integer not null,
     "organizationId" text not null references "organization" ("id") on delete cascade,
     "createdAt" timestamptz not null,
     "updatedAt" timestamptz
@@ -64,6 +66,7 @@ create table "teamMember" (
     "id" text not null primary key,
     "teamId" text not null references "team" ("id") on delete cascade,
     "userId" text not null references "user" ("id") on delete cascade,
+    "membershipKey" text unique,
     "createdAt" timestamptz
 );
 create table "organizationRole" (
