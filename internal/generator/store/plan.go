@@ -65,6 +65,12 @@ type data struct {
 	Organizations, OrgIDType string
 	// Lock is what locks the store's tables and guards the bridge.
 	Lock lockdown
+	// OnDelete is the bridge foreign key's ON DELETE action as SQL: SET NULL
+	// (store.on_organization_delete: detach) or CASCADE.
+	OnDelete string
+	// Rebridge changes an existing bridge's ON DELETE action; nil when the
+	// schema has the configured one (or no bridge yet).
+	Rebridge *rebridge
 	// StatementBegin and StatementEnd are goose's or sql-migrate's annotations around a
 	// function body; empty for other formats.
 	StatementBegin, StatementEnd string
@@ -88,9 +94,13 @@ func Plan(cat *catalog.Catalog, opts Options) (*Migration, diag.List, error) {
 	if !ok {
 		return nil, nil, nil // the tenancy analysis reports the tenant table
 	}
-	d := data{Organizations: orgs.qname().String(), OrgIDType: f.idType, indexes: map[string]bool{}}
+	d := data{Organizations: orgs.qname().String(), OrgIDType: f.idType, indexes: map[string]bool{},
+		OnDelete: onDeleteSQL(opts.Store.OnOrganizationDelete)}
 	if bridge != nil && bridge.Column(BridgeColumn) == nil {
 		d.Bridge = bridge.Name.String()
+	}
+	if diags = append(diags, checkOnDelete(opts)...); diags.HasErrors() {
+		return nil, diags, nil
 	}
 
 	var name, file string
@@ -143,14 +153,26 @@ func Plan(cat *catalog.Catalog, opts Options) (*Migration, diag.List, error) {
 		return nil, diags, nil
 	}
 	d.Lock = planLockdown(cat, locked(opts.Store, opts.Root), creating, opts.Store.ServiceRoles, bridge)
-	if name == "" && !d.Lock.empty() {
+	d.Rebridge = planRebridge(bridge, orgs.qname(), d.OnDelete, d.Lock.Guard == nil)
+	switch {
+	case name != "":
+	case !d.Lock.empty():
 		name, file = "tenantc_store_lockdown", "store_lockdown"
+	case d.Rebridge != nil:
+		// The lockdown template renders the rebridge alone.
+		name, file = "tenantc_store_on_delete", "store_lockdown"
 	}
 	if name == "" {
 		return nil, diags, nil
 	}
 
 	d.StatementBegin, d.StatementEnd = migration.StatementMarkers(opts.Migrations.Format)
+	if g := d.Lock.Guard; g != nil {
+		g.Fn = guardFn{g.Function, d.StatementBegin, d.StatementEnd}
+	}
+	if r := d.Rebridge; r != nil {
+		r.Fn.StatementBegin, r.Fn.StatementEnd = d.StatementBegin, d.StatementEnd
+	}
 	var up, down bytes.Buffer
 	if err := tmpl.ExecuteTemplate(&up, file+".up.sql.tmpl", d); err != nil {
 		return nil, diags, err
