@@ -60,8 +60,8 @@ func planRebridge(bridge *catalog.Table, orgs catalog.Name, want string, guardEx
 		return &rebridge{
 			Table: bridge.Name.String(), Constraint: catalog.QuoteIdent(fk.Name), Organizations: orgs.String(),
 			From: fk.OnDelete, To: want,
-			Guard:    guardExists && bridge.Trigger(BridgeTrigger) != nil,
-			Fn:       guardFn{Function: catalog.Name{Schema: bridge.Name.Schema, Name: BridgeFunction}.String()},
+			Guard: guardExists && bridge.Trigger(BridgeTrigger) != nil,
+			Fn:    guardFn{Function: catalog.Name{Schema: bridge.Name.Schema, Name: BridgeFunction}.String()},
 		}
 	}
 	return nil
