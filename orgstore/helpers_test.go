@@ -150,15 +150,30 @@ func newPool(t testing.TB, connURL string, maxConns int32) *pgxpool.Pool {
 
 // render executes a store template of the templates package with the
 // tenants table as the bridge.
-func render(t testing.TB, name string) string {
+func render(t testing.TB, name string) string { return renderOnDelete(t, name, "CASCADE") }
+
+// renderOnDelete is render with the bridge's ON DELETE action.
+func renderOnDelete(t testing.TB, name, onDelete string) string {
 	t.Helper()
 	// Every store template: the flavors' templates include the lockdown's.
 	tmpl, err := template.ParseFS(templates.FS, "store_*.sql.tmpl")
 	require.NoError(t, err)
 	var b strings.Builder
-	require.NoError(t, tmpl.ExecuteTemplate(&b, name, map[string]any{"Bridge": "tenants", "TenantKeyType": "uuid"}))
+	require.NoError(t, tmpl.ExecuteTemplate(&b, name, renderData{Bridge: "tenants", OnDelete: onDelete}))
 	return b.String()
 }
+
+// renderData is the store templates' data as the generator's (store.data)
+// has it for a schema with none of tenantc's additions yet.
+type renderData struct {
+	Bridge, OnDelete             string
+	Organizations, OrgIDType     string
+	StatementBegin, StatementEnd string
+	Lock, Rebridge               any
+}
+
+func (renderData) Had(string) bool              { return false }
+func (renderData) Leads(string, ...string) bool { return false }
 
 // store returns another store on the fixture's database, e.g. with other
 // hooks or limits.

@@ -75,6 +75,23 @@ type data struct {
 	// function body; empty for other formats.
 	StatementBegin, StatementEnd string
 	indexes                      map[string]bool
+	// led maps a public table's name to the column lists of its non-partial
+	// indexes, for Leads.
+	led map[string][][]string
+}
+
+// Leads reports whether the schema had, before the migration, a non-partial
+// index on table whose columns start with cols: an index tenantc would add
+// on cols would only duplicate it (Better Auth's "member_userId_idx" beside
+// member_user_id_idx), whatever its name. Its down migration must then not
+// drop it either.
+func (d data) Leads(table string, cols ...string) bool {
+	for _, ixCols := range d.led[table] {
+		if len(ixCols) >= len(cols) && slices.Equal(ixCols[:len(cols)], cols) {
+			return true
+		}
+	}
+	return false
 }
 
 // Had reports whether the schema had an index of that name before the
@@ -136,10 +153,14 @@ func Plan(cat *catalog.Catalog, opts Options) (*Migration, diag.List, error) {
 			return nil, diags, nil
 		}
 		if cat.Table(f.table("Invitations").qname()).Column(f.table("Invitations").column("TokenHash").name) == nil {
+			d.led = map[string][][]string{}
 			for _, t := range cat.Tables {
 				for _, ix := range t.Indexes {
 					if t.Name.Schema == "public" {
 						d.indexes[ix.Name] = true
+						if ix.Where == "" {
+							d.led[t.Name.Name] = append(d.led[t.Name.Name], ix.Columns)
+						}
 					}
 				}
 			}

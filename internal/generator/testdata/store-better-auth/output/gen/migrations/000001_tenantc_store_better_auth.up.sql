@@ -8,9 +8,7 @@ ALTER TABLE invitation ADD COLUMN IF NOT EXISTS "tokenHash" bytea UNIQUE;
 -- One membership per user and organization (Better Auth allows duplicates;
 -- remove them before this migration runs). Also ListMembers' keyset order.
 CREATE UNIQUE INDEX IF NOT EXISTS member_organization_user_key ON member ("organizationId", "userId");
-CREATE INDEX IF NOT EXISTS member_user_id_idx ON member ("userId");
 CREATE INDEX IF NOT EXISTS invitation_organization_status_idx ON invitation ("organizationId", status);
-CREATE INDEX IF NOT EXISTS invitation_email_idx ON invitation (email);
 -- At most one pending invitation per email and organization.
 CREATE UNIQUE INDEX IF NOT EXISTS invitation_pending_email_key ON invitation ("organizationId", email) WHERE status = 'pending';
 
