@@ -108,7 +108,19 @@ func newFixture(t testing.TB, flavor string) *fixture {
 	default:
 		t.Fatalf("unknown flavor %q", flavor)
 	}
-	db.Exec(t, db.OwnerURL, ddl)
+	fx.open(t, ddl)
+	return fx
+}
+
+// open applies each DDL script to the fixture's database as its owner (one
+// connection each: a pg_dump's search_path stays in its own) and makes the
+// store's role and pools.
+func (fx *fixture) open(t testing.TB, ddl ...string) {
+	t.Helper()
+	db := fx.DB
+	for _, d := range ddl {
+		db.Exec(t, db.OwnerURL, d)
+	}
 
 	// The store's role: BYPASSRLS, not a superuser, owns nothing.
 	role, pass := db.Name+"_store", pgurl.RandomHex(16)
@@ -134,7 +146,6 @@ GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO %[1]s;`, role))
 	require.NoError(t, err)
 	fx.System = tenant.NewSystemDB(newPool(t, roleURL, 16))
 	fx.Admin = newPool(t, db.AdminURL, 4)
-	return fx
 }
 
 func newPool(t testing.TB, connURL string, maxConns int32) *pgxpool.Pool {
