@@ -106,7 +106,19 @@ func newFixture(t testing.TB, flavor string) *fixture {
 	default:
 		t.Fatalf("unknown flavor %q", flavor)
 	}
-	db.Exec(t, db.OwnerURL, ddl)
+	fx.open(t, ddl)
+	return fx
+}
+
+// open applies each DDL script to the fixture's database as its owner (one
+// connection each: a pg_dump's search_path stays in its own) and makes the
+// store's role and pools.
+func (fx *fixture) open(t testing.TB, ddl ...string) {
+	t.Helper()
+	db := fx.DB
+	for _, d := range ddl {
+		db.Exec(t, db.OwnerURL, d)
+	}
 
 	// The store's role: BYPASSRLS, not a superuser, owns nothing.
 	role, pass := db.Name+"_store", pgurl.RandomHex(16)
@@ -132,7 +144,6 @@ GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO %[1]s;`, role))
 	require.NoError(t, err)
 	fx.System = tenant.NewSystemDB(newPool(t, roleURL, 16))
 	fx.Admin = newPool(t, db.AdminURL, 4)
-	return fx
 }
 
 // betterAuthSchema is the DDL of the real Better Auth schema, as its
@@ -169,15 +180,30 @@ func newPool(t testing.TB, connURL string, maxConns int32) *pgxpool.Pool {
 
 // render executes a store template of the templates package with the
 // tenants table as the bridge.
-func render(t testing.TB, name string) string {
+func render(t testing.TB, name string) string { return renderOnDelete(t, name, "CASCADE") }
+
+// renderOnDelete is render with the bridge's ON DELETE action.
+func renderOnDelete(t testing.TB, name, onDelete string) string {
 	t.Helper()
 	// Every store template: the flavors' templates include the lockdown's.
 	tmpl, err := template.ParseFS(templates.FS, "store_*.sql.tmpl")
 	require.NoError(t, err)
 	var b strings.Builder
-	require.NoError(t, tmpl.ExecuteTemplate(&b, name, map[string]any{"Bridge": "tenants", "TenantKeyType": "uuid"}))
+	require.NoError(t, tmpl.ExecuteTemplate(&b, name, renderData{Bridge: "tenants", OnDelete: onDelete}))
 	return b.String()
 }
+
+// renderData is the store templates' data as the generator's (store.data)
+// has it for a schema with none of tenantc's additions yet.
+type renderData struct {
+	Bridge, OnDelete             string
+	Organizations, OrgIDType     string
+	StatementBegin, StatementEnd string
+	Lock, Rebridge               any
+}
+
+func (renderData) Had(string) bool              { return false }
+func (renderData) Leads(string, ...string) bool { return false }
 
 // store returns another store on the fixture's database, e.g. with other
 // hooks or limits.

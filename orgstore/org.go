@@ -350,9 +350,13 @@ func (s *Store[O, U, M, I, T]) UpdateOrganization(ctx context.Context, actorID U
 }
 
 // DeleteOrganization deletes an organization with everything that cascades
-// from it: members, teams, invitations, custom roles and, through the
-// bridge's foreign key, its tenant row. actor needs organization:delete,
-// which by default only owners hold.
+// from it: members, teams, invitations and custom roles. Its tenant follows
+// the bridge's foreign key, as when Better Auth deletes the organization:
+// with store.on_organization_delete: detach (the default) the tenant row and
+// its data stay, with no organization (see DetachedTenants); with cascade
+// the tenant row goes and, through the tenant foreign keys, its data. With
+// the organizations table as the tenant root the tenant is the organization.
+// actor needs organization:delete, which by default only owners hold.
 func (s *Store[O, U, M, I, T]) DeleteOrganization(ctx context.Context, actorID U, org O) error {
 	return s.inTx(ctx, func(ctx context.Context, q tenant.Querier) error {
 		if _, err := s.authorize(ctx, q, string(org), string(actorID), OrganizationDelete); err != nil {
@@ -441,7 +445,11 @@ func (s *Store[O, U, M, I, T]) ResolveTenantBySlug(ctx context.Context, user U, 
 // made. Two concurrent calls make one row: the bridge column is unique, the
 // loser inserts nothing and reads the winner's.
 func (s *Store[O, U, M, I, T]) adoptOrganization(ctx context.Context, q tenant.Querier, org string, id *string) error {
-	insert, args, err := s.insertTenant(s.cfg.TenantDefaults, true)
+	defaults, err := s.tenantDefaults(ctx, q, org)
+	if err != nil {
+		return err
+	}
+	insert, args, err := s.insertTenant(defaults, true)
 	if err != nil {
 		return err
 	}

@@ -143,6 +143,11 @@ type Config struct {
 	// for an organization another service made (see Store.ResolveTenant),
 	// e.g. the tenants table's NOT NULL columns without defaults.
 	TenantDefaults map[string]any
+	// TenantDefaultsFor, when set, derives column values of that tenants row
+	// from its organization (e.g. {"name": org.Name}); they win over
+	// TenantDefaults. It runs in the adopting transaction; an error fails
+	// the ResolveTenant that adopts.
+	TenantDefaultsFor func(ctx context.Context, org AdoptedOrganization) (map[string]any, error)
 	// Now is the clock; default time.Now.
 	Now func() time.Time
 }

@@ -317,7 +317,7 @@ func member(r *http.Request, m Members, user, org string) (ID, error) {
 // unreachable, a missing table) stay errors, answered 500. For example, with Better
 // Auth's member table and a tenants table bridged to organizations:
 //
-//	SELECT t.id FROM member m JOIN tenants t ON t.organization_id = m."organizationId"
+//	SELECT t.id FROM member m JOIN tenants t ON t.org_id = m."organizationId"
 //	WHERE m."userId" = $1 AND m."organizationId" = $2 LIMIT 1
 //
 // It runs on a [SystemDB], the bypass path, as one statement (one round

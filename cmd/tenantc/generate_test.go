@@ -66,14 +66,14 @@ func TestTour(t *testing.T) {
 	// queries, sqlc's code and the repositories) changes.
 	require.ElementsMatch(t, []string{
 		"schema/010_notes.sql",
-		"gen/migrations/000012_tenantc_rls_notes.up.sql",
-		"gen/migrations/000012_tenantc_rls_notes.down.sql",
+		"gen/migrations/000013_tenantc_rls_notes.up.sql",
+		"gen/migrations/000013_tenantc_rls_notes.down.sql",
 		"gen/queries/tenantc_notes.sql",
 		"gen/db/tenantc_notes.sql.go",
 	}, added)
 	require.ElementsMatch(t, []string{"gen/db/models.go", "gen/db/tenantc_repositories.go"}, changed)
 	require.Contains(t, string(after["gen/db/tenantc_repositories.go"]), "func NewNotesRepo(s *tenant.Scope) *NotesRepo")
-	up := string(after["gen/migrations/000012_tenantc_rls_notes.up.sql"])
+	up := string(after["gen/migrations/000013_tenantc_rls_notes.up.sql"])
 	require.Contains(t, up, "CREATE POLICY tenantc_tenant_isolation ON public.notes")
 
 	stdout.Reset()

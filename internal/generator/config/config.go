@@ -136,6 +136,20 @@ const (
 // ReinvitePolicies lists the reinvite values, in documentation order.
 var ReinvitePolicies = []string{ReinviteResend, ReinviteCancel, ReinviteReject}
 
+// What deleting an organization does to its tenant, when the tenant root is
+// a table of the project's own bridged to the organization (store.on_organization_delete).
+const (
+	// OnDeleteDetach keeps the tenant row and its data: the bridge's foreign
+	// key is ON DELETE SET NULL. The default.
+	OnDeleteDetach = "detach"
+	// OnDeleteCascade deletes the tenant row, and through the tenant foreign
+	// keys its data: the bridge's foreign key is ON DELETE CASCADE.
+	OnDeleteCascade = "cascade"
+)
+
+// OnDeletePolicies lists the on_organization_delete values, in documentation order.
+var OnDeletePolicies = []string{OnDeleteDetach, OnDeleteCascade}
+
 // Store configures the organization store (store: in tenantc.yaml). Every
 // field has a default; the store is generated only when Enabled.
 type Store struct {
@@ -152,6 +166,11 @@ type Store struct {
 	InvitationTTL time.Duration
 	// Reinvite is ReinviteResend (default), ReinviteCancel or ReinviteReject.
 	Reinvite string
+	// OnOrganizationDelete is OnDeleteDetach (default) or OnDeleteCascade:
+	// the bridge foreign key's ON DELETE action.
+	OnOrganizationDelete string
+	// OnOrganizationDeleteSet is true when tenantc.yaml sets it.
+	OnOrganizationDeleteSet bool
 	// Limits; 0 (the default) means none.
 	Limits StoreLimits
 	// Users optionally names the application's users table, so ListMembers
@@ -190,7 +209,7 @@ type StoreUsers struct {
 
 // StorePos locates the store settings in the config file.
 type StorePos struct {
-	Enabled, Flavor, Out, Users source.Pos
+	Enabled, Flavor, Out, Users, OnOrganizationDelete source.Pos
 	// ServiceRoles holds one position per entry of store.service_roles.
 	ServiceRoles []source.Pos
 }
@@ -210,6 +229,9 @@ var defaults = Config{
 		Out:           "gen/store",
 		InvitationTTL: 48 * time.Hour,
 		Reinvite:      ReinviteResend,
+		// Better Auth deletes organizations without asking the Go service:
+		// the tenant's data stays unless the project opts in.
+		OnOrganizationDelete: OnDeleteDetach,
 	},
 }
 
@@ -251,6 +273,7 @@ type fileStore struct {
 	Out           string     `yaml:"out"`
 	InvitationTTL string     `yaml:"invitation_ttl"`
 	Reinvite      string     `yaml:"reinvite"`
+	OnOrgDelete   string     `yaml:"on_organization_delete"`
 	Limits        fileLimits `yaml:"limits"`
 	Users         *fileUsers `yaml:"users"`
 	ServiceRoles  []string   `yaml:"service_roles"`
@@ -302,7 +325,7 @@ var knownKeys = map[string][]string{
 	"standard_queries": {"dir"},
 	"tenant":           {"table", "column", "setting"},
 	"migrations":       {"dir", "format"},
-	"store":            {"enabled", "flavor", "out", "invitation_ttl", "reinvite", "limits", "users", "service_roles"},
+	"store":            {"enabled", "flavor", "out", "invitation_ttl", "reinvite", "on_organization_delete", "limits", "users", "service_roles"},
 	"store.limits":     {"members", "pending_invitations", "organizations_per_user"},
 	"store.users":      {"table", "id", "name", "email"},
 }
@@ -509,7 +532,8 @@ func loadStore(st *Store, fs fileStore, n *yaml.Node, pos func(*yaml.Node) sourc
 		}
 		return pos(v)
 	}
-	st.Pos = StorePos{Enabled: at("enabled"), Flavor: at("flavor"), Out: at("out"), Users: at("users")}
+	st.Pos = StorePos{Enabled: at("enabled"), Flavor: at("flavor"), Out: at("out"), Users: at("users"),
+		OnOrganizationDelete: at("on_organization_delete")}
 	st.Enabled = fs.Enabled
 	if fs.Flavor != "" {
 		if !slices.Contains(Flavors, fs.Flavor) {
@@ -542,6 +566,12 @@ func loadStore(st *Store, fs fileStore, n *yaml.Node, pos func(*yaml.Node) sourc
 			errs.Errorf(at("reinvite"), "unknown store.reinvite %q (want %s)", fs.Reinvite, strings.Join(ReinvitePolicies, ", "))
 		}
 		st.Reinvite = fs.Reinvite
+	}
+	if fs.OnOrgDelete != "" {
+		if !slices.Contains(OnDeletePolicies, fs.OnOrgDelete) {
+			errs.Errorf(st.Pos.OnOrganizationDelete, "unknown store.on_organization_delete %q (want %s)", fs.OnOrgDelete, strings.Join(OnDeletePolicies, " or "))
+		}
+		st.OnOrganizationDelete, st.OnOrganizationDeleteSet = fs.OnOrgDelete, true
 	}
 	for _, l := range []struct {
 		key string

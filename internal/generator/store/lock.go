@@ -102,6 +102,13 @@ type lockTable struct {
 // guard is the bridge trigger on the tenant table.
 type guard struct {
 	Table, Trigger, Function string
+	Fn                       guardFn
+}
+
+// guardFn is the data of the bridge guard function's template: its quoted
+// name and the migration format's annotations around its body.
+type guardFn struct {
+	Function, StatementBegin, StatementEnd string
 }
 
 func (l lockdown) empty() bool { return len(l.Tables) == 0 && l.Guard == nil }

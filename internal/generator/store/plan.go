@@ -65,10 +65,33 @@ type data struct {
 	Organizations, OrgIDType string
 	// Lock is what locks the store's tables and guards the bridge.
 	Lock lockdown
+	// OnDelete is the bridge foreign key's ON DELETE action as SQL: SET NULL
+	// (store.on_organization_delete: detach) or CASCADE.
+	OnDelete string
+	// Rebridge changes an existing bridge's ON DELETE action; nil when the
+	// schema has the configured one (or no bridge yet).
+	Rebridge *rebridge
 	// StatementBegin and StatementEnd are goose's or sql-migrate's annotations around a
 	// function body; empty for other formats.
 	StatementBegin, StatementEnd string
 	indexes                      map[string]bool
+	// led maps a public table's name to the column lists of its non-partial
+	// indexes, for Leads.
+	led map[string][][]string
+}
+
+// Leads reports whether the schema had, before the migration, a non-partial
+// index on table whose columns start with cols: an index tenantc would add
+// on cols would only duplicate it (Better Auth's "member_userId_idx" beside
+// member_user_id_idx), whatever its name. Its down migration must then not
+// drop it either.
+func (d data) Leads(table string, cols ...string) bool {
+	for _, ixCols := range d.led[table] {
+		if len(ixCols) >= len(cols) && slices.Equal(ixCols[:len(cols)], cols) {
+			return true
+		}
+	}
+	return false
 }
 
 // Had reports whether the schema had an index of that name before the
@@ -88,9 +111,13 @@ func Plan(cat *catalog.Catalog, opts Options) (*Migration, diag.List, error) {
 	if !ok {
 		return nil, nil, nil // the tenancy analysis reports the tenant table
 	}
-	d := data{Organizations: orgs.qname().String(), OrgIDType: f.idType, indexes: map[string]bool{}}
+	d := data{Organizations: orgs.qname().String(), OrgIDType: f.idType, indexes: map[string]bool{},
+		OnDelete: onDeleteSQL(opts.Store.OnOrganizationDelete)}
 	if bridge != nil && bridge.Column(BridgeColumn) == nil {
 		d.Bridge = bridge.Name.String()
+	}
+	if diags = append(diags, checkOnDelete(opts)...); diags.HasErrors() {
+		return nil, diags, nil
 	}
 
 	var name, file string
@@ -126,10 +153,14 @@ func Plan(cat *catalog.Catalog, opts Options) (*Migration, diag.List, error) {
 			return nil, diags, nil
 		}
 		if cat.Table(f.table("Invitations").qname()).Column(f.table("Invitations").column("TokenHash").name) == nil {
+			d.led = map[string][][]string{}
 			for _, t := range cat.Tables {
 				for _, ix := range t.Indexes {
 					if t.Name.Schema == "public" {
 						d.indexes[ix.Name] = true
+						if ix.Where == "" {
+							d.led[t.Name.Name] = append(d.led[t.Name.Name], ix.Columns)
+						}
 					}
 				}
 			}
@@ -143,14 +174,26 @@ func Plan(cat *catalog.Catalog, opts Options) (*Migration, diag.List, error) {
 		return nil, diags, nil
 	}
 	d.Lock = planLockdown(cat, locked(opts.Store, opts.Root), creating, opts.Store.ServiceRoles, bridge)
-	if name == "" && !d.Lock.empty() {
+	d.Rebridge = planRebridge(bridge, orgs.qname(), d.OnDelete, d.Lock.Guard == nil)
+	switch {
+	case name != "":
+	case !d.Lock.empty():
 		name, file = "tenantc_store_lockdown", "store_lockdown"
+	case d.Rebridge != nil:
+		// The lockdown template renders the rebridge alone.
+		name, file = "tenantc_store_on_delete", "store_lockdown"
 	}
 	if name == "" {
 		return nil, diags, nil
 	}
 
 	d.StatementBegin, d.StatementEnd = migration.StatementMarkers(opts.Migrations.Format)
+	if g := d.Lock.Guard; g != nil {
+		g.Fn = guardFn{g.Function, d.StatementBegin, d.StatementEnd}
+	}
+	if r := d.Rebridge; r != nil {
+		r.Fn.StatementBegin, r.Fn.StatementEnd = d.StatementBegin, d.StatementEnd
+	}
 	var up, down bytes.Buffer
 	if err := tmpl.ExecuteTemplate(&up, file+".up.sql.tmpl", d); err != nil {
 		return nil, diags, err

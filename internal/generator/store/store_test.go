@@ -122,8 +122,27 @@ func TestPlanBridgeAdded(t *testing.T) {
 	require.NoError(t, err)
 	require.Empty(t, diags)
 	require.Equal(t, "tenantc_store_bridge", m.Name)
-	require.Contains(t, m.Up.SQL, "ALTER TABLE public.tenants ADD COLUMN IF NOT EXISTS org_id uuid UNIQUE REFERENCES public.organizations (id) ON DELETE CASCADE;")
+	require.Contains(t, m.Up.SQL, "ALTER TABLE public.tenants ADD COLUMN IF NOT EXISTS org_id uuid UNIQUE REFERENCES public.organizations (id) ON DELETE SET NULL;",
+		"store.on_organization_delete: detach, the default")
 	require.Contains(t, string(m.Files[1].Content), "ALTER TABLE public.tenants DROP COLUMN IF EXISTS org_id;")
+
+	// The bridge in place, switching to cascade: one migration replaces its
+	// foreign key, and the next run has nothing to do.
+	cat, ds = parse.Files([]*source.File{root.Up, source.NewFile("schema.sql", source.Plain, tenantsSQL), m.Up})
+	require.Empty(t, ds)
+	opts := options(config.FlavorNative, "tenants")
+	opts.Store.OnOrganizationDelete = config.OnDeleteCascade
+	re, diags, err := Plan(cat, opts)
+	require.NoError(t, err)
+	require.Empty(t, diags)
+	require.Equal(t, "tenantc_store_on_delete", re.Name)
+	require.Contains(t, re.Up.SQL, "ADD CONSTRAINT tenants_org_id_fkey FOREIGN KEY (org_id) REFERENCES public.organizations (id) ON DELETE CASCADE;")
+	require.Contains(t, string(re.Files[1].Content), "ON DELETE SET NULL;", "the down part restores the action")
+	cat, ds = parse.Files([]*source.File{root.Up, source.NewFile("schema.sql", source.Plain, tenantsSQL), m.Up, re.Up})
+	require.Empty(t, ds)
+	again, _, err := Plan(cat, opts)
+	require.NoError(t, err)
+	require.Nil(t, again)
 }
 
 func TestPlanNativeForeignTable(t *testing.T) {

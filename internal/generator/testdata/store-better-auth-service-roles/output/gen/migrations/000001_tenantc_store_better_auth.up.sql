@@ -8,14 +8,12 @@ ALTER TABLE invitation ADD COLUMN IF NOT EXISTS "tokenHash" bytea UNIQUE;
 -- One membership per user and organization (Better Auth allows duplicates;
 -- remove them before this migration runs). Also ListMembers' keyset order.
 CREATE UNIQUE INDEX IF NOT EXISTS member_organization_user_key ON member ("organizationId", "userId");
-CREATE INDEX IF NOT EXISTS member_user_id_idx ON member ("userId");
 CREATE INDEX IF NOT EXISTS invitation_organization_status_idx ON invitation ("organizationId", status);
-CREATE INDEX IF NOT EXISTS invitation_email_idx ON invitation (email);
 -- At most one pending invitation per email and organization.
 CREATE UNIQUE INDEX IF NOT EXISTS invitation_pending_email_key ON invitation ("organizationId", email) WHERE status = 'pending';
 
 -- The bridge from Better Auth's organization to tenantc's tenant.
-ALTER TABLE public.tenants ADD COLUMN IF NOT EXISTS org_id text UNIQUE REFERENCES organization (id) ON DELETE CASCADE;
+ALTER TABLE public.tenants ADD COLUMN IF NOT EXISTS org_id text UNIQUE REFERENCES organization (id) ON DELETE SET NULL;
 
 -- The store's tables are the store's alone: row level security, forced, and no
 -- policy for the application role, so whatever blanket grants it holds
@@ -68,12 +66,16 @@ CREATE POLICY tenantc_store_service ON public.verification AS PERMISSIVE FOR ALL
 -- could otherwise probe organization ids (the foreign key's errors tell which
 -- exist) or adopt an organization that has no tenant yet. Only a role that
 -- bypasses RLS (the store's) sets or changes org_id; the check runs before the
--- foreign key's, so every refusal is alike.
+-- foreign key's, so every refusal is alike. The table's owner may clear it:
+-- PostgreSQL runs the foreign key's ON DELETE SET NULL as the owner when an
+-- organization is deleted.
 CREATE OR REPLACE FUNCTION public.tenantc_forbid_bridge_change() RETURNS trigger
     LANGUAGE plpgsql SET search_path = pg_catalog AS $tenantc$
 BEGIN
     IF (TG_OP = 'INSERT' AND NEW.org_id IS NULL)
         OR (TG_OP = 'UPDATE' AND NEW.org_id IS NOT DISTINCT FROM OLD.org_id)
+        OR (TG_OP = 'UPDATE' AND NEW.org_id IS NULL AND EXISTS (SELECT 1 FROM pg_class c JOIN pg_roles r ON r.oid = c.relowner
+            WHERE c.oid = TG_RELID AND r.rolname = current_user))
         OR EXISTS (SELECT 1 FROM pg_roles WHERE rolname = current_user AND (rolbypassrls OR rolsuper)) THEN
         RETURN NEW;
     END IF;

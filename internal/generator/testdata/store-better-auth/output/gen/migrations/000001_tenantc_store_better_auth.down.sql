@@ -26,6 +26,5 @@ ALTER TABLE public.verification DISABLE ROW LEVEL SECURITY;
 ALTER TABLE public.tenants DROP COLUMN IF EXISTS org_id;
 DROP INDEX IF EXISTS invitation_pending_email_key;
 DROP INDEX IF EXISTS invitation_organization_status_idx;
-DROP INDEX IF EXISTS member_user_id_idx;
 DROP INDEX IF EXISTS member_organization_user_key;
 ALTER TABLE invitation DROP COLUMN IF EXISTS "tokenHash";

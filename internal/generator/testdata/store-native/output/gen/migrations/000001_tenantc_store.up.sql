@@ -17,7 +17,7 @@ CREATE TABLE IF NOT EXISTS organizations (
 
 -- The bridge: the data layer's tenant stays stable while the organization
 -- above it can change. One tenant per organization.
-ALTER TABLE public.tenants ADD COLUMN IF NOT EXISTS org_id uuid UNIQUE REFERENCES organizations (id) ON DELETE CASCADE;
+ALTER TABLE public.tenants ADD COLUMN IF NOT EXISTS org_id uuid UNIQUE REFERENCES organizations (id) ON DELETE SET NULL;
 
 CREATE TABLE IF NOT EXISTS members (
     id              uuid PRIMARY KEY DEFAULT gen_random_uuid(),
@@ -100,12 +100,16 @@ ALTER TABLE public.users FORCE ROW LEVEL SECURITY;
 -- could otherwise probe organization ids (the foreign key's errors tell which
 -- exist) or adopt an organization that has no tenant yet. Only a role that
 -- bypasses RLS (the store's) sets or changes org_id; the check runs before the
--- foreign key's, so every refusal is alike.
+-- foreign key's, so every refusal is alike. The table's owner may clear it:
+-- PostgreSQL runs the foreign key's ON DELETE SET NULL as the owner when an
+-- organization is deleted.
 CREATE OR REPLACE FUNCTION public.tenantc_forbid_bridge_change() RETURNS trigger
     LANGUAGE plpgsql SET search_path = pg_catalog AS $tenantc$
 BEGIN
     IF (TG_OP = 'INSERT' AND NEW.org_id IS NULL)
         OR (TG_OP = 'UPDATE' AND NEW.org_id IS NOT DISTINCT FROM OLD.org_id)
+        OR (TG_OP = 'UPDATE' AND NEW.org_id IS NULL AND EXISTS (SELECT 1 FROM pg_class c JOIN pg_roles r ON r.oid = c.relowner
+            WHERE c.oid = TG_RELID AND r.rolname = current_user))
         OR EXISTS (SELECT 1 FROM pg_roles WHERE rolname = current_user AND (rolbypassrls OR rolsuper)) THEN
         RETURN NEW;
     END IF;
