@@ -105,6 +105,15 @@ const ops = {
       body: { role: r.role, permission: r.permission, organizationId: r.organizationId },
       headers: as(r),
     }),
+  cancelInvitation: (r) => auth.api.cancelInvitation({ body: { invitationId: r.invitationId }, headers: as(r) }),
+  deleteOrganization: (r) =>
+    auth.api.deleteOrganization({ body: { organizationId: r.organizationId }, headers: as(r) }),
+  createTeam: (r) =>
+    auth.api.createTeam({ body: { name: r.name, organizationId: r.organizationId }, headers: as(r) }),
+  addTeamMember: (r) => auth.api.addTeamMember({ body: { teamId: r.teamId, userId: r.userId }, headers: as(r) }),
+  removeTeamMember: (r) =>
+    auth.api.removeTeamMember({ body: { teamId: r.teamId, userId: r.userId }, headers: as(r) }),
+  listTeams: (r) => auth.api.listOrganizationTeams({ query: { organizationId: r.organizationId }, headers: as(r) }),
   setActive: (r) =>
     auth.api.setActiveOrganization({ body: { organizationId: r.organizationId }, headers: as(r) }),
 };
