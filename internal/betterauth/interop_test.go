@@ -2,12 +2,16 @@ package betterauth
 
 import (
 	"context"
+	"os"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/tenantc/tenantc/internal/pgtest"
 	"github.com/tenantc/tenantc/orgstore"
 )
 
@@ -225,4 +229,72 @@ func roleChecks(t *testing.T, e *env, byBA bool) {
 		}
 	}
 	t.Logf("%d/%d role checks agree", agree, len(sets)*len(rolePermissions))
+}
+
+// TestSchemaDump: testdata/better-auth-1.7.25-schema.sql (for tests without
+// node) is what Better Auth's migrator makes: the same columns (types, NOT
+// NULL, defaults), indexes and constraints.
+func TestSchemaDump(t *testing.T) {
+	e := newEnv(t)
+	dump, err := os.ReadFile("testdata/better-auth-1.7.25-schema.sql")
+	require.NoError(t, err)
+	loaded := pgtest.NewDatabase(t)
+	loaded.Exec(t, loaded.OwnerURL, string(dump))
+	// The migrated database also holds tenantc's store migration and
+	// tenants: compare Better Auth's tables only.
+	baTables := []string{"user", "session", "account", "verification", "organization", "member",
+		"invitation", "team", "teamMember", "organizationRole"}
+	const catalog = `
+SELECT format('%s.%s %s%s%s', c.relname, a.attname, format_type(a.atttypid, a.atttypmod),
+              CASE WHEN a.attnotnull THEN ' NOT NULL' ELSE '' END,
+              coalesce(' DEFAULT ' || pg_get_expr(d.adbin, d.adrelid), ''))
+FROM pg_attribute a
+JOIN pg_class c ON c.oid = a.attrelid AND c.relnamespace = 'public'::regnamespace AND c.relkind = 'r'
+LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relname = ANY($1)
+UNION ALL
+SELECT indexdef FROM pg_indexes WHERE schemaname = 'public' AND tablename = ANY($1)
+UNION ALL
+SELECT format('%s %s %s', c.relname, k.conname, pg_get_constraintdef(k.oid))
+FROM pg_constraint k
+JOIN pg_class c ON c.oid = k.conrelid AND c.relnamespace = 'public'::regnamespace
+WHERE c.relname = ANY($1)
+ORDER BY 1`
+	read := func(dbURL string) []string {
+		conn := pgtest.Connect(t, dbURL)
+		rows, err := conn.Query(context.Background(), catalog, baTables)
+		require.NoError(t, err)
+		lines, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		require.NoError(t, err)
+		return lines
+	}
+	got := read(e.DB.OwnerURL)
+	want := read(loaded.OwnerURL)
+	require.Greater(t, len(want), 80, "the dump's catalog: %v", want)
+	// What tenantc's store migration adds to Better Auth's tables.
+	added := renderStore(t)
+	var migratorOnly []string
+	for _, l := range got {
+		if !slices.Contains(want, l) {
+			migratorOnly = append(migratorOnly, l)
+		}
+	}
+	for _, l := range migratorOnly {
+		assert.True(t, fromStoreMigration(l, added), "the migrator made %q, which the dump lacks", l)
+	}
+	for _, l := range want {
+		assert.True(t, slices.Contains(got, l), "the dump has %q, which the migrator did not make", l)
+	}
+}
+
+// fromStoreMigration reports whether catalog line l is an index, constraint
+// or column tenantc's store migration (sql) adds.
+func fromStoreMigration(l, sql string) bool {
+	for _, name := range []string{"tokenHash", "member_organization_user_key", "member_user_id_idx",
+		"invitation_organization_status_idx", "invitation_pending_email_key"} {
+		if strings.Contains(l, name) && strings.Contains(sql, name) {
+			return true
+		}
+	}
+	return false
 }
