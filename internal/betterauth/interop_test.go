@@ -176,6 +176,33 @@ func TestInterop(t *testing.T) {
 		}},
 		{"role checks/BA→Go", func(t *testing.T) { roleChecks(t, e, true) }},
 		{"role checks/Go→BA", func(t *testing.T) { roleChecks(t, e, false) }},
+		{"dynamic role/BA→Go", func(t *testing.T) {
+			// A role made with Better Auth's dynamic access control grants
+			// the same in Go.
+			owner, _ := e.signUp(t, "Owner")
+			recruiter, _ := e.signUp(t, "Recruiter")
+			hire, _ := e.signUp(t, "Hire")
+			o := e.baCreateOrg(t, owner)
+			e.BA.must(t, nil, map[string]any{"op": "createRole", "as": owner, "role": "recruiter",
+				"permission": map[string][]string{"member": {"create"}}, "organizationId": o.ID})
+			e.BA.must(t, nil, map[string]any{"op": "addMember", "userId": recruiter, "role": "recruiter", "organizationId": o.ID})
+			require.True(t, e.baHasPermission(t, recruiter, o.ID, orgstore.MemberCreate))
+			require.False(t, e.baHasPermission(t, recruiter, o.ID, orgstore.MemberDelete))
+			_, err := e.Store.AddMember(ctx, recruiter, OrgID(o.ID), hire, nil)
+			require.NoError(t, err, "member:create from Better Auth's role")
+			err = e.Store.RemoveMember(ctx, recruiter, OrgID(o.ID), hire)
+			require.ErrorIs(t, err, orgstore.ErrForbidden, "no member:delete")
+		}},
+		{"dynamic role/Go→BA", func(t *testing.T) {
+			owner, _ := e.signUp(t, "Owner")
+			user, _ := e.signUp(t, "Billing")
+			o := e.goCreateOrg(t, owner)
+			require.NoError(t, e.Store.CreateRole(ctx, owner, o.ID, "billing", []orgstore.Permission{orgstore.InvitationCreate}))
+			_, err := e.Store.AddMember(ctx, owner, o.ID, user, []string{"billing", orgstore.RoleMember})
+			require.NoError(t, err)
+			assert.True(t, e.baHasPermission(t, user, string(o.ID), orgstore.InvitationCreate), "Go's custom role in Better Auth")
+			assert.False(t, e.baHasPermission(t, user, string(o.ID), orgstore.MemberCreate))
+		}},
 		{"invite/Go→BA accept", func(t *testing.T) {
 			// Better Auth accepts Go's invitation by its id (it checks the
 			// signed-in user's email, not Go's token).
