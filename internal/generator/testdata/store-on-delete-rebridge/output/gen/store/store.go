@@ -91,6 +91,10 @@ func Schema() orgstore.Schema {
 	s.Tenants = orgstore.TenantsTable{Table: "tenants", ID: "id", OrganizationID: "org_id"}
 	// ListMembers returns each member's name and email from the users table.
 	s.Users = orgstore.UsersTable{Table: "user", ID: "id", Name: "name", Email: "email"}
+	// The schema has no team.memberCount column.
+	s.Teams.MemberCount = ""
+	// The schema has no teamMember.membershipKey column.
+	s.TeamMembers.MembershipKey = ""
 	return s
 }
 
