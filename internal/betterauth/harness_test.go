@@ -138,9 +138,22 @@ func renderStore(t *testing.T) string {
 	require.NoError(t, err)
 	var b strings.Builder
 	require.NoError(t, tmpl.ExecuteTemplate(&b, "store_better_auth.up.sql.tmpl",
-		map[string]any{"Bridge": "tenants", "TenantKeyType": "uuid"}))
+		storeData{Bridge: "tenants", OnDelete: "SET NULL"}))
 	return b.String()
 }
+
+// storeData is the store templates' data as the generator's (store.data)
+// has it for a schema with none of tenantc's additions yet, the bridge
+// detaching (on_organization_delete's default).
+type storeData struct {
+	Bridge, OnDelete             string
+	Organizations, OrgIDType     string
+	StatementBegin, StatementEnd string
+	Lock, Rebridge               any
+}
+
+func (storeData) Had(string) bool              { return false }
+func (storeData) Leads(string, ...string) bool { return false }
 
 func newPool(t *testing.T, connURL string, maxConns int32) *pgxpool.Pool {
 	t.Helper()
