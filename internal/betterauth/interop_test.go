@@ -265,6 +265,16 @@ func TestSchemaDump(t *testing.T) {
 	e := newEnv(t)
 	dump, err := os.ReadFile("testdata/better-auth-1.7.25-schema.sql")
 	require.NoError(t, err)
+	// The copies other packages' tests read (the pg_dump as it came, with
+	// its \restrict lines) must be this dump, so the check covers them too.
+	for _, copyPath := range []string{
+		"../../orgstore/testdata/better-auth-1.7.25-schema.sql",
+		"../generator/testdata/store-better-auth-1.7.25/input/schema/001_better_auth.sql",
+	} {
+		other, err := os.ReadFile(copyPath)
+		require.NoError(t, err)
+		require.Equal(t, dumpBody(string(dump)), dumpBody(string(other)), "%s differs from testdata's dump", copyPath)
+	}
 	loaded := pgtest.NewDatabase(t)
 	loaded.Exec(t, loaded.OwnerURL, string(dump))
 	// The migrated database also holds tenantc's store migration and
@@ -324,4 +334,20 @@ func fromStoreMigration(l, sql string) bool {
 		}
 	}
 	return false
+}
+
+// dumpBody is a schema dump without its psql meta-command lines (pg_dump's
+// \restrict and \unrestrict) and without the header comment before
+// pg_dump's own "-- PostgreSQL database dump".
+func dumpBody(dump string) string {
+	if i := strings.Index(dump, "--\n-- PostgreSQL database dump"); i >= 0 {
+		dump = dump[i:]
+	}
+	var keep []string
+	for _, line := range strings.Split(dump, "\n") {
+		if !strings.HasPrefix(line, "\\") {
+			keep = append(keep, line)
+		}
+	}
+	return strings.Join(keep, "\n")
 }
