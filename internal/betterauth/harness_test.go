@@ -109,12 +109,16 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO %[1]s;`, 
 	require.NoError(t, err)
 
 	e.Store, err = orgstore.New[OrgID, UserID, MemberID, InviteID, TeamID](
-		tenant.NewSystemDB(newPool(t, roleURL, 4)), orgstore.Config{Schema: orgstore.BetterAuth()})
+		tenant.NewSystemDB(newPool(t, roleURL, 4)), orgstore.Config{Schema: orgstore.BetterAuth(), MaxMembersPerTeam: teamSeats})
 	require.NoError(t, err)
 	e.Admin = newPool(t, db.AdminURL, 2)
 	e.BA = startBA(t, node, db.OwnerURL)
 	return e
 }
+
+// teamSeats is the seat limit of a team in both services (ba.mjs sets
+// Better Auth's teams.maximumMembersPerTeam to the same).
+const teamSeats = 2
 
 // tenantsDDL is the application's tenant root, protected as tenantc's
 // migrations protect it.

@@ -2,6 +2,7 @@ package betterauth
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"slices"
 	"strings"
@@ -216,10 +217,111 @@ func TestInterop(t *testing.T) {
 			require.NoError(t, err)
 			assert.Equal(t, []string{orgstore.RoleAdmin}, m.Roles)
 		}},
+		{"teams with seat limit/BA→Go", func(t *testing.T) {
+			// A team Better Auth makes and fills is read and filled in Go;
+			// the seats either service takes count for both.
+			owner, _ := e.signUp(t, "Owner")
+			o := e.baCreateOrg(t, owner)
+			users := e.baMembersOf(t, o.ID, 3)
+			var team baTeam
+			e.BA.must(t, &team, map[string]any{"op": "createTeam", "as": owner, "name": "Ops", "organizationId": o.ID})
+			e.BA.must(t, nil, map[string]any{"op": "addTeamMember", "as": owner, "teamId": team.ID, "userId": users[0]})
+			teams, err := e.Store.ListTeams(ctx, owner, OrgID(o.ID))
+			require.NoError(t, err, "Go lists the teams of a Better Auth organization")
+			require.Contains(t, teamIDs(teams), TeamID(team.ID))
+			require.NoError(t, e.Store.AddTeamMember(ctx, owner, TeamID(team.ID), users[1]), "the second seat, from Go")
+			require.ErrorIs(t, e.Store.AddTeamMember(ctx, owner, TeamID(team.ID), users[2]), orgstore.ErrLimitReached)
+			e.requireBARefused(t, map[string]any{"op": "addTeamMember", "as": owner, "teamId": team.ID, "userId": users[2]})
+			require.NoError(t, e.Store.RemoveTeamMember(ctx, owner, TeamID(team.ID), users[1]), "Go gives a seat back")
+			e.BA.must(t, nil, map[string]any{"op": "addTeamMember", "as": owner, "teamId": team.ID, "userId": users[2]})
+			assert.Equal(t, teamSeats, e.memberCount(t, team.ID))
+		}},
+		{"teams with seat limit/Go→BA", func(t *testing.T) {
+			owner, _ := e.signUp(t, "Owner")
+			o := e.goCreateOrg(t, owner)
+			var users []UserID
+			for _, name := range []string{"One", "Two", "Three"} {
+				u, _ := e.signUp(t, name)
+				_, err := e.Store.AddMember(ctx, owner, o.ID, u, nil)
+				require.NoError(t, err)
+				users = append(users, u)
+			}
+			team, err := e.Store.CreateTeam(ctx, owner, o.ID, "Ops")
+			require.NoError(t, err, "Go creates a team on Better Auth's table")
+			require.NoError(t, e.Store.AddTeamMember(ctx, owner, team.ID, users[0]))
+			var listed []baTeam
+			e.BA.must(t, &listed, map[string]any{"op": "listTeams", "as": owner, "organizationId": o.ID})
+			require.Contains(t, baTeamIDs(listed), string(team.ID), "Better Auth lists Go's team")
+			// Better Auth's team calls act on the session's active organization.
+			e.BA.must(t, nil, map[string]any{"op": "setActive", "as": owner, "organizationId": o.ID})
+			e.BA.must(t, nil, map[string]any{"op": "addTeamMember", "as": owner, "teamId": team.ID, "userId": users[1]})
+			require.ErrorIs(t, e.Store.AddTeamMember(ctx, owner, team.ID, users[2]), orgstore.ErrLimitReached, "Better Auth took the last seat")
+			e.BA.must(t, nil, map[string]any{"op": "removeTeamMember", "as": owner, "teamId": team.ID, "userId": users[1]})
+			require.NoError(t, e.Store.AddTeamMember(ctx, owner, team.ID, users[2]), "Better Auth gave the seat back")
+			members, err := e.Store.ListTeamMembers(ctx, owner, team.ID)
+			require.NoError(t, err)
+			var got []UserID
+			for _, m := range members {
+				got = append(got, m.UserID)
+			}
+			assert.ElementsMatch(t, []UserID{users[0], users[2]}, got)
+			assert.Equal(t, teamSeats, e.memberCount(t, string(team.ID)))
+		}},
 	}
 	for _, f := range flows {
 		t.Run(f.name, f.run)
 	}
+}
+
+// baTeam is a team as Better Auth returns it.
+type baTeam struct {
+	ID string `json:"id"`
+}
+
+func teamIDs(teams []orgstore.Team[OrgID, TeamID]) []TeamID {
+	var ids []TeamID
+	for _, t := range teams {
+		ids = append(ids, t.ID)
+	}
+	return ids
+}
+
+func baTeamIDs(teams []baTeam) []string {
+	var ids []string
+	for _, t := range teams {
+		ids = append(ids, t.ID)
+	}
+	return ids
+}
+
+// baMembersOf signs up n users and makes each a member of org through
+// Better Auth.
+func (e *env) baMembersOf(t *testing.T, org string, n int) []UserID {
+	t.Helper()
+	var users []UserID
+	for i := range n {
+		u, _ := e.signUp(t, fmt.Sprintf("Member%d", i))
+		e.BA.must(t, nil, map[string]any{"op": "addMember", "userId": u, "role": "member", "organizationId": org})
+		users = append(users, u)
+	}
+	return users
+}
+
+// requireBARefused requires Better Auth to refuse req with a 4xx answer.
+func (e *env) requireBARefused(t *testing.T, req map[string]any) {
+	t.Helper()
+	var be *baError
+	require.ErrorAs(t, e.BA.call(req, nil), &be)
+	assert.Less(t, be.Status, 500, "a refusal, not a server error: %v", be)
+	assert.GreaterOrEqual(t, be.Status, 400, "%v", be)
+}
+
+// memberCount is team."memberCount", the seat counter both services keep.
+func (e *env) memberCount(t *testing.T, team string) int {
+	t.Helper()
+	var n int
+	require.NoError(t, e.Admin.QueryRow(context.Background(), `SELECT "memberCount" FROM team WHERE id = $1`, team).Scan(&n))
+	return n
 }
 
 // roleChecks gives one member each role set (through Better Auth when byBA,

@@ -34,7 +34,8 @@ const options = {
     organization({
       ac: defaultAc,
       roles: defaultRoles,
-      teams: { enabled: true },
+      // The Go store's Config.MaxMembersPerTeam is the same (harness_test.go).
+      teams: { enabled: true, maximumMembersPerTeam: 2 },
       dynamicAccessControl: { enabled: true },
     }),
   ],
