@@ -3,8 +3,6 @@ package orgstore
 import (
 	"context"
 	"fmt"
-	"os"
-	"regexp"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -13,16 +11,6 @@ import (
 	"github.com/tenantc/tenantc/internal/pgtest"
 )
 
-// realBetterAuthSchema is the schema Better Auth 1.7.25's own migrator makes
-// (a pg_dump), kept with the generator's golden case; psql's meta-commands
-// (\restrict) are stripped, as psql would read them.
-func realBetterAuthSchema(t testing.TB) string {
-	t.Helper()
-	b, err := os.ReadFile("../internal/generator/testdata/store-better-auth-1.7.25/input/schema/001_better_auth.sql")
-	require.NoError(t, err)
-	return regexp.MustCompile(`(?m)^\\.*$`).ReplaceAllString(string(b), "")
-}
-
 // TestTenantDefaultsFor: an organization Better Auth made gets its tenant
 // row on a member's first ResolveTenant, with columns derived from the
 // organization by Config.TenantDefaultsFor over the static TenantDefaults;
@@ -30,7 +18,7 @@ func realBetterAuthSchema(t testing.TB) string {
 func TestTenantDefaultsFor(t *testing.T) {
 	ctx := context.Background()
 	fx := &fixture{Flavor: flavorBetterAuth, Schema: BetterAuth(), DB: pgtest.NewDatabase(t), emails: map[UserID]string{}}
-	fx.open(t, realBetterAuthSchema(t), `
+	fx.open(t, betterAuthDump(t), `
 CREATE TABLE tenants (
     id      uuid PRIMARY KEY DEFAULT gen_random_uuid(),
     name    text NOT NULL,

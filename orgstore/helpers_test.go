@@ -38,7 +38,7 @@ type testStore = Store[OrgID, UserID, MemberID, InviteID, TeamID]
 // The schema flavors every behaviour is tested on.
 const (
 	flavorNative     = "native"      // tenantc's own tables (templates/store_native.up.sql.tmpl)
-	flavorBetterAuth = "better-auth" // Better Auth 1.7.25's tables (testdata/better-auth-1.7.25-schema.sql) + testdata/tenants.sql + templates/store_better_auth.up.sql.tmpl
+	flavorBetterAuth = "better-auth" // Better Auth 1.7.25's tables (betterAuthDumpPath) + testdata/tenants.sql + templates/store_better_auth.up.sql.tmpl
 )
 
 var flavors = []string{flavorNative, flavorBetterAuth}
@@ -152,9 +152,22 @@ GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO %[1]s;`, role))
 // back for what follows.
 func betterAuthSchema(t testing.TB) string {
 	t.Helper()
-	dump, err := os.ReadFile("testdata/better-auth-1.7.25-schema.sql")
-	require.NoError(t, err)
 	tenants, err := os.ReadFile("testdata/tenants.sql")
+	require.NoError(t, err)
+	return betterAuthDump(t) + string(tenants)
+}
+
+// betterAuthDumpPath is the one copy of the pg_dump of Better Auth 1.7.25's
+// schema as its migrator makes it: the generator's golden case reads it as a
+// project's schema, and internal/betterauth's TestSchemaDump holds it to what
+// the migrator makes.
+const betterAuthDumpPath = "../internal/generator/testdata/store-better-auth-1.7.25/input/schema/001_better_auth.sql"
+
+// betterAuthDump is that dump without its psql-only lines (\restrict …),
+// with the search_path it empties put back for what follows.
+func betterAuthDump(t testing.TB) string {
+	t.Helper()
+	dump, err := os.ReadFile(betterAuthDumpPath)
 	require.NoError(t, err)
 	var b strings.Builder
 	for line := range strings.Lines(string(dump)) {
@@ -163,7 +176,6 @@ func betterAuthSchema(t testing.TB) string {
 		}
 	}
 	b.WriteString("\nRESET search_path;\n")
-	b.Write(tenants)
 	return b.String()
 }
 

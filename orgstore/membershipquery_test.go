@@ -23,7 +23,7 @@ func TestMembershipQueryDoc(t *testing.T) {
 	ctx := context.Background()
 	query := docExample(t, "../tenant/http.go", "MembershipQuery")
 	fx := &fixture{Flavor: flavorBetterAuth, Schema: BetterAuth(), DB: pgtest.NewDatabase(t), emails: map[UserID]string{}}
-	fx.open(t, realBetterAuthSchema(t), `CREATE TABLE tenants (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), name text);`,
+	fx.open(t, betterAuthDump(t), `CREATE TABLE tenants (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), name text);`,
 		renderOnDelete(t, "store_better_auth.up.sql.tmpl", "SET NULL"))
 	s := fx.store(t, Config{})
 	member, outsider := baUser(t, fx), baUser(t, fx)
