@@ -21,6 +21,7 @@ func TestCheckAligned(t *testing.T) {
 		name, config, file string
 		at                 string // the diagnostic's position; "" for none
 		fix                []string
+		block              int // the entry's index (Additions.Block)
 	}{
 		{name: "aligned, global overrides and patterns", file: "sqlc.yaml", config: `version: "2"
 overrides:
@@ -33,7 +34,7 @@ sql:
   - schema: [schema, ./gen/migrations/]
     queries: [queries, gen/queries]
     gen: {go: {overrides: [{column: "*.n?tes.tenant_id", go_type: x}]}}
-`},
+`, block: 1},
 		{name: "a two-part name is the public schema's", file: "sqlc.yaml", at: "sqlc.yaml:5:16", config: `version: "2"
 sql:
   - schema: [schema, gen/migrations]
@@ -57,7 +58,9 @@ packages:
 `, fix: []string{"queries: [queries, gen/queries]", "overrides:", "  - column: public.tenants.id"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			diags := CheckAligned([]byte(c.config), c.file, tenantAdditions)
+			add := tenantAdditions
+			add.Block = c.block
+			diags := CheckAligned([]byte(c.config), c.file, add)
 			if c.at == "" {
 				require.Empty(t, diags)
 				return
@@ -74,4 +77,9 @@ packages:
 	assert.Empty(t, CheckAligned(nil, "", tenantAdditions), "no config")
 	assert.Empty(t, CheckAligned([]byte("sql: [\n"), "sqlc.yaml", tenantAdditions), "rewriteConfig reports syntax errors")
 	assert.Empty(t, CheckAligned([]byte("version: '2'\nsql: [{schema: s}]\n"), "sqlc.yaml", Additions{}), "nothing added")
+	mysqlFirst := []byte("version: '2'\nsql: [{engine: mysql, schema: s}, {schema: s}]\n")
+	assert.Empty(t, CheckAligned(mysqlFirst, "sqlc.yaml", tenantAdditions), "a mysql entry is no tenantc entry")
+	add := tenantAdditions
+	add.Block = 1
+	assert.Len(t, CheckAligned(mysqlFirst, "sqlc.yaml", add), 1, "the postgresql entry after it is judged")
 }
