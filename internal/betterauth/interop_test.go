@@ -352,7 +352,7 @@ func roleChecks(t *testing.T, e *env, byBA bool) {
 			}
 		}
 	}
-	t.Logf("%d/%d role checks agree", agree, len(sets)*len(rolePermissions))
+	note(t, "%d/%d role checks agree (owner, admin, member, admin+member × %d statements)", agree, len(sets)*len(rolePermissions), len(rolePermissions))
 }
 
 // schemaDumpPath is the one copy of the schema Better Auth 1.7.25's
