@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/tenantc/tenantc/internal/generator/config"
 	"github.com/tenantc/tenantc/orgstore"
 	"github.com/tenantc/tenantc/tenant"
 )
@@ -404,4 +405,14 @@ func (d *deleteEnv) who(o deleteOrg, u UserID) string {
 		return "outsider"
 	}
 	return string(u)
+}
+
+// TestSeatLimitFromConfig: the seat limit both services run with here is
+// what tenantc.yaml's store.limits.members_per_team says in the golden case
+// on Better Auth 1.7.25's schema (whose generated Config() has
+// MaxMembersPerTeam: 2).
+func TestSeatLimitFromConfig(t *testing.T) {
+	cfg, err := config.Load("../generator/testdata/store-better-auth-1.7.25/input")
+	require.NoError(t, err)
+	require.Equal(t, teamSeats, cfg.Store.Limits.MembersPerTeam)
 }

@@ -1,11 +1,13 @@
 package betterauth
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -113,8 +115,13 @@ func printFlows() {
 	if len(flows.rows) == 0 {
 		return
 	}
+	// TestInterop's flows first, the other tests' after, each in run order.
+	rows := slices.Clone(flows.rows)
+	slices.SortStableFunc(rows, func(a, b flowRow) int {
+		return cmp.Compare(boolInt(a.test != "TestInterop"), boolInt(b.test != "TestInterop"))
+	})
 	var b strings.Builder
-	writeFlows(&b, flows.rows)
+	writeFlows(&b, rows)
 	fmt.Print(b.String())
 	if path := flows.file; path != "" {
 		if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
@@ -135,13 +142,20 @@ func writeFlows(w io.Writer, rows []flowRow) {
 	}
 	pad := func(s string, n int) string { return s + strings.Repeat(" ", n-len([]rune(s))) }
 	fmt.Fprintf(w, "\nBetter Auth interop flows (better-auth %s, internal/betterauth): %d of %d pass\n", baVersion(), pass, len(rows))
-	fmt.Fprintf(w, "%s  %s  result  %6s  test, and the refusals the flow expected\n", pad("flow", wf), pad("direction", wd), "time")
+	fmt.Fprintf(w, "%s  %s  result  %6s  test; notes: the refusals the flow expected, what it saw\n", pad("flow", wf), pad("direction", wd), "time")
 	for _, r := range rows {
 		fmt.Fprintf(w, "%s  %s  %-6s  %5.1fs  %s\n", pad(r.flow, wf), pad(r.direction, wd), r.result, r.took.Seconds(), r.test)
 		for _, n := range r.notes {
 			fmt.Fprintf(w, "%s  %s  %-6s  %6s    %s\n", pad("", wf), pad("", wd), "", "", n)
 		}
 	}
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // baVersion is the better-auth installed in js/node_modules.

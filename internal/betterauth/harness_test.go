@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -207,8 +208,11 @@ type guardData struct {
 
 type guardFn struct{ Function, StatementBegin, StatementEnd string }
 
-// teamSeats is the seat limit of a team in both services (ba.mjs sets
-// Better Auth's teams.maximumMembersPerTeam to the same).
+// teamSeats is the seat limit of a team in both services: Better Auth's
+// teams.maximumMembersPerTeam (startBA passes it to ba.mjs) and the Go
+// store's MaxMembersPerTeam, the value of store.limits.members_per_team in
+// the golden case's tenantc.yaml (TestSeatLimitFromConfig), whose generated
+// Config() carries it.
 const teamSeats = 2
 
 // tenantsDDL is the application's tenant root, protected as tenantc's
@@ -293,7 +297,7 @@ func startBA(t *testing.T, node, dbURL string) *baClient {
 	t.Helper()
 	cmd := exec.Command(node, "ba.mjs", "serve")
 	cmd.Dir = jsDir
-	cmd.Env = append(os.Environ(), "DATABASE_URL="+dbURL)
+	cmd.Env = append(os.Environ(), "DATABASE_URL="+dbURL, "MAX_MEMBERS_PER_TEAM="+strconv.Itoa(teamSeats))
 	c := &baClient{stderr: &strings.Builder{}}
 	cmd.Stderr = c.stderr
 	var err error
