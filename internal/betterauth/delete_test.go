@@ -82,6 +82,7 @@ func TestDelete(t *testing.T) {
 		}
 		if !cascade {
 			cases = append(cases, d.nonOwnerFlows()...)
+			cases = append(cases, flowCase{"delete racing Go's adoption/BA→Go", d.adoptionRace})
 		}
 		runFlows(t, cases)
 	}
@@ -393,6 +394,41 @@ func (d *deleteEnv) nonOwnerFlows() []flowCase {
 			}
 		}},
 	}
+}
+
+// adoptionRace: Better Auth deletes an organization while Go's first
+// ResolveTenant is adopting it — after Go read the membership, before it
+// inserts the tenant row (Config.TenantDefaultsFor runs there, and makes
+// the delete happen then). Go must answer ErrNotMember, as for any
+// organization that is gone, and no tenant row may be left for it.
+func (d *deleteEnv) adoptionRace(t *testing.T) {
+	ctx := context.Background()
+	owner, _ := d.signUp(t, "Owner")
+	org := d.baCreateOrg(t, owner).ID
+	var deleted bool
+	st, err := orgstore.New[OrgID, UserID, MemberID, InviteID, TeamID](
+		tenant.NewSystemDB(newPool(t, d.StoreURL, 2)), orgstore.Config{
+			Schema: orgstore.BetterAuth(),
+			TenantDefaultsFor: func(_ context.Context, o orgstore.AdoptedOrganization) (map[string]any, error) {
+				if o.ID == org && !deleted {
+					deleted = true
+					if err := d.BA.call(map[string]any{"op": "deleteOrganization", "as": owner, "organizationId": org}, nil); err != nil {
+						return nil, err
+					}
+				}
+				return nil, nil
+			},
+		})
+	require.NoError(t, err)
+	var before int
+	require.NoError(t, d.Admin.QueryRow(ctx, `SELECT count(*) FROM tenants`).Scan(&before))
+	_, err = st.ResolveTenant(ctx, owner, OrgID(org))
+	require.True(t, deleted, "Better Auth deleted the organization mid-adoption")
+	require.ErrorIs(t, err, orgstore.ErrNotMember)
+	note(t, "Go ResolveTenant, the organization deleted by Better Auth mid-adoption: ErrNotMember")
+	var after int
+	require.NoError(t, d.Admin.QueryRow(ctx, `SELECT count(*) FROM tenants`).Scan(&after))
+	assert.Equal(t, before, after, "no tenant row for the deleted organization")
 }
 
 func (d *deleteEnv) who(o deleteOrg, u UserID) string {

@@ -63,13 +63,16 @@ func flow(t *testing.T, name string, fn func(t *testing.T)) bool {
 	t.Helper()
 	start := time.Now()
 	var sub string
-	var skipped bool
+	var ran, skipped bool
 	ok := t.Run(name, func(t *testing.T) {
-		sub = t.Name()
+		ran, sub = true, t.Name()
 		// Deferred: it runs after FailNow and SkipNow too.
 		defer func() { skipped = t.Skipped() }()
 		fn(t)
 	})
+	if !ran { // -run left it out
+		return ok
+	}
 	result := "PASS"
 	switch {
 	case !ok:
