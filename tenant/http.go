@@ -37,6 +37,16 @@ type Resolver interface {
 	Resolve(r *http.Request) (ID, error)
 }
 
+// ContextResolver is a [Resolver] that also learns something the handler
+// needs, such as the signed-in user ([WithUser]): [Middleware] calls
+// ResolveContext instead of Resolve and passes the returned context (with
+// the tenant added) to the handler. On success the context must derive from
+// r.Context(); on failure it is ignored.
+type ContextResolver interface {
+	Resolver
+	ResolveContext(r *http.Request) (context.Context, ID, error)
+}
+
 // ResolverFunc adapts a function to [Resolver].
 type ResolverFunc func(r *http.Request) (ID, error)
 
@@ -91,9 +101,9 @@ type Middleware struct {
 // Handler wraps next.
 func (m *Middleware) Handler(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id, err := m.resolve(r)
+		ctx, id, err := m.resolve(r)
 		if err == nil {
-			next.ServeHTTP(w, r.WithContext(WithID(r.Context(), id)))
+			next.ServeHTTP(w, r.WithContext(WithID(ctx, id)))
 			return
 		}
 		status, level := refusal(err)
@@ -136,31 +146,42 @@ func (m *Middleware) logger() *slog.Logger {
 	return m.Logger
 }
 
-func (m *Middleware) resolve(r *http.Request) (ID, error) {
+func (m *Middleware) resolve(r *http.Request) (context.Context, ID, error) {
 	if m == nil {
-		return "", errors.New("tenant: nil *Middleware")
+		return nil, "", errors.New("tenant: nil *Middleware")
 	}
 	for i, res := range m.Resolvers {
 		if res == nil {
 			continue
 		}
-		id, err := res.Resolve(r)
+		ctx := r.Context()
+		var id ID
+		var err error
+		if cr, ok := res.(ContextResolver); ok {
+			var c context.Context
+			c, id, err = cr.ResolveContext(r)
+			if c != nil {
+				ctx = c
+			}
+		} else {
+			id, err = res.Resolve(r)
+		}
 		switch {
 		case errors.Is(err, ErrNoMatch):
 			continue
 		case err != nil:
-			return "", err
+			return nil, "", err
 		case id == "":
-			return "", fmt.Errorf("tenant: resolver %d (%T) returned the zero ID and no error", i, res)
+			return nil, "", fmt.Errorf("tenant: resolver %d (%T) returned the zero ID and no error", i, res)
 		}
 		// A resolver's ID is compared in Go from here on (caches, logs,
 		// Scope.TenantID): one tenant must have one spelling.
 		if err := ValidID(id); err != nil {
-			return "", fmt.Errorf("tenant: resolver %d (%T): %w", i, res, err)
+			return nil, "", fmt.Errorf("tenant: resolver %d (%T): %w", i, res, err)
 		}
-		return id, nil
+		return ctx, id, nil
 	}
-	return "", fmt.Errorf("%w: no resolver identified a tenant", ErrUnauthenticated)
+	return nil, "", fmt.Errorf("%w: no resolver identified a tenant", ErrUnauthenticated)
 }
 
 // Keys looks up API keys, the credential of agents and integrations: a key
