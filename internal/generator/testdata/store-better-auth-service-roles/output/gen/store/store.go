@@ -173,3 +173,19 @@ func (m membersBySlug) Member(ctx context.Context, user, org string) (tenant.ID,
 	}
 	return id, err
 }
+
+// BetterAuthSession returns tenant.Middleware's resolver of requests signed in
+// through Better Auth: it verifies Better Auth's session cookie (or bearer
+// token, with cfg.Bearer) with cfg.Secret, Better Auth's secret, and in one
+// query reads the session, its active organization, the user's membership and
+// the organization's tenant. A user removed from the organization that the
+// session still names is refused (403); an organization Better Auth made gets
+// its tenant on its first request. Put tenant.APIKey before it; the handler
+// finds the user with tenant.UserFrom. cfg.Query and cfg.Adopt are filled in
+// from this store's schema.
+func BetterAuthSession(s *Store, cfg tenant.BetterAuthSessionConfig) (*tenant.BetterAuthSessions, error) {
+	if s == nil {
+		return nil, errors.New("store: BetterAuthSession: nil *Store")
+	}
+	return s.BetterAuthSession(cfg)
+}
