@@ -295,9 +295,16 @@ type baClient struct {
 
 func startBA(t *testing.T, node, dbURL string) *baClient {
 	t.Helper()
+	return startBAEnv(t, node, dbURL)
+}
+
+// startBAEnv is startBA with more environment ("BETTER_AUTH_SECRETS=…"): a
+// second Better Auth service, configured otherwise, on the same database.
+func startBAEnv(t *testing.T, node, dbURL string, env ...string) *baClient {
+	t.Helper()
 	cmd := exec.Command(node, "ba.mjs", "serve")
 	cmd.Dir = jsDir
-	cmd.Env = append(os.Environ(), "DATABASE_URL="+dbURL, "MAX_MEMBERS_PER_TEAM="+strconv.Itoa(teamSeats))
+	cmd.Env = append(append(os.Environ(), "DATABASE_URL="+dbURL, "MAX_MEMBERS_PER_TEAM="+strconv.Itoa(teamSeats)), env...)
 	c := &baClient{stderr: &strings.Builder{}}
 	cmd.Stderr = c.stderr
 	var err error

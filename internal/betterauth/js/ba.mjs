@@ -14,6 +14,7 @@ import pg from "pg";
 import { betterAuth } from "better-auth";
 import { getMigrations } from "better-auth/db/migration";
 import { organization } from "better-auth/plugins/organization";
+import { bearer } from "better-auth/plugins/bearer";
 import { defaultAc, defaultRoles } from "better-auth/plugins/organization/access";
 
 const url = process.env.DATABASE_URL;
@@ -30,7 +31,13 @@ const options = {
   emailAndPassword: { enabled: true },
   logger: { disabled: true },
   telemetry: { enabled: false },
+  // BA_COOKIE_CACHE=1: Better Auth's cookie cache (the session_data cookie),
+  // which the Go session resolver must never trust (session_test.go).
+  ...(process.env.BA_COOKIE_CACHE ? { session: { cookieCache: { enabled: true, maxAge: 300 } } } : {}),
   plugins: [
+    // Authorization: Bearer <token> (session_test.go); it acts only on
+    // requests that carry that header.
+    bearer(),
     organization({
       ac: defaultAc,
       roles: defaultRoles,
@@ -45,10 +52,24 @@ const auth = betterAuth(options);
 
 const cookies = new Map(); // user id -> "name=value; ..." Cookie header
 
-function remember(userId, headers) {
+function remember(userId, headers, merge = false) {
   const set = headers.getSetCookie ? headers.getSetCookie() : [headers.get("set-cookie")];
   const pairs = set.filter(Boolean).map((c) => c.split(";")[0]);
-  if (pairs.length) cookies.set(userId, pairs.join("; "));
+  if (!pairs.length) return;
+  if (!merge || !cookies.has(userId)) {
+    cookies.set(userId, pairs.join("; "));
+    return;
+  }
+  // Overlay the new cookies on the kept ones, by name.
+  const jar = new Map(cookies.get(userId).split("; ").map((p) => [p.slice(0, p.indexOf("=")), p]));
+  for (const p of pairs) jar.set(p.slice(0, p.indexOf("=")), p);
+  cookies.set(userId, [...jar.values()].join("; "));
+}
+
+// tokens: the raw session token and the bearer plugin's set-auth-token
+// (the signed cookie value).
+function tokens(response, headers) {
+  return { token: response.token, authToken: headers.get("set-auth-token") };
 }
 
 function as(req) {
@@ -68,7 +89,7 @@ const ops = {
       returnHeaders: true,
     });
     remember(response.user.id, headers);
-    return { userId: response.user.id, email: response.user.email };
+    return { userId: response.user.id, email: response.user.email, ...tokens(response, headers) };
   },
   async signIn(r) {
     const { headers, response } = await auth.api.signInEmail({
@@ -76,7 +97,7 @@ const ops = {
       returnHeaders: true,
     });
     remember(response.user.id, headers);
-    return { userId: response.user.id };
+    return { userId: response.user.id, ...tokens(response, headers) };
   },
   createOrganization: (r) => auth.api.createOrganization({ body: { name: r.name, slug: r.slug }, headers: as(r) }),
   addMember: (r) =>
@@ -116,8 +137,27 @@ const ops = {
   removeTeamMember: (r) =>
     auth.api.removeTeamMember({ body: { teamId: r.teamId, userId: r.userId }, headers: as(r) }),
   listTeams: (r) => auth.api.listOrganizationTeams({ query: { organizationId: r.organizationId }, headers: as(r) }),
-  setActive: (r) =>
-    auth.api.setActiveOrganization({ body: { organizationId: r.organizationId }, headers: as(r) }),
+  // cookie: the Cookie header kept for user "as" (what signUp/signIn set).
+  cookie: (r) => ({ cookie: cookies.get(r.as) ?? null }),
+  // getSession as Better Auth sees a request with these raw headers.
+  async getSession(r) {
+    const h = new Headers();
+    if (r.cookie) h.set("cookie", r.cookie);
+    if (r.authorization) h.set("authorization", r.authorization);
+    const s = await auth.api.getSession({ headers: h });
+    return s && { userId: s.user.id, activeOrganizationId: s.session.activeOrganizationId ?? null };
+  },
+  // setActive keeps the cookies it sets (with BA_COOKIE_CACHE, the
+  // session_data cookie now naming the organization), as a browser would.
+  async setActive(r) {
+    const { headers, response } = await auth.api.setActiveOrganization({
+      body: { organizationId: r.organizationId },
+      headers: as(r),
+      returnHeaders: true,
+    });
+    remember(r.as, headers, true);
+    return response;
+  },
 };
 
 function errorOf(e) {
