@@ -103,6 +103,13 @@ type BetterAuthSessions struct {
 //
 // The handler finds the signed-in user with [UserFrom].
 //
+// It only reads: it neither extends a session nor deletes an expired one,
+// and sets no cookie. Better Auth extends a session (and re-sets its cookie,
+// whose Max-Age is the session's lifetime) when its own getSession runs past
+// session.updateAge, so a client that talks to the Go service only is signed
+// out when session.expiresIn (7 days by default) has passed since sign-in or
+// the last refresh by Better Auth. Expiry is judged by the database's clock.
+//
 // With [APIKey] on the same Authorization header, put APIKey first: its
 // [Keys] returns ErrNoMatch for a value that is not one of its keys, and
 // this resolver then reads the value as a session token. The reverse order

@@ -172,6 +172,12 @@ request is malformed. Every refusal is logged through log/slog
 ([Middleware.Logger], default [slog.Default]) with its full cause, 500s at
 level Error, so a broken membership query cannot fail silently.
 
+[BetterAuthSession] resolves people signed in through Better Auth: it
+verifies Better Auth's signed session cookie (or bearer token) and, in one
+query, reads the session, its active organization, the user's membership and
+the tenant; a removed member whose session still names the organization gets
+403. It is a [ContextResolver]: the handler finds the user with [UserFrom].
+
 # Generated code
 
 Generated files refer to [SupportPackageIsVersion1], so a runtime too old for

@@ -82,8 +82,10 @@ func (f ResolverFunc) Resolve(r *http.Request) (ID, error) { return f(r) }
 //
 // Order matters only where several resolvers could match: put the ones that
 // read what the request itself names (APIKey, Header, Subdomain, PathValue)
-// before ActiveOrganization, the session's default, so that naming another
-// organization is checked rather than ignored.
+// before ActiveOrganization or BetterAuthSession, the session's default, so
+// that naming another organization is checked rather than ignored. A
+// [ContextResolver]'s context (the signed-in user: [UserFrom]) reaches the
+// handler.
 type Middleware struct {
 	Resolvers []Resolver
 
