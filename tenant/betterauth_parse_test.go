@@ -1,7 +1,10 @@
 package tenant
 
 import (
+	"context"
 	"errors"
+	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -145,5 +148,46 @@ func TestBetterAuthSessionConfig(t *testing.T) {
 	}
 	if got := SignBetterAuthToken(parseSecret, "tok3"); got != "tok3.IWZt2yLSHXd5kJGeo11jXM2J91jR5HP+JbZdnqsrkXs=" {
 		t.Errorf("SignBetterAuthToken = %q, want better-call's", got)
+	}
+}
+
+// ctxResolver is a ContextResolver with a fixed answer.
+type ctxResolver struct {
+	user string
+	id   ID
+	err  error
+}
+
+func (c ctxResolver) Resolve(r *http.Request) (ID, error) { return c.id, c.err }
+func (c ctxResolver) ResolveContext(r *http.Request) (context.Context, ID, error) {
+	return WithUser(r.Context(), c.user), c.id, c.err
+}
+
+// TestMiddlewareContextResolver: the context a ContextResolver returns
+// reaches the handler, with the tenant; one that did not match leaves no
+// trace for the resolver that did.
+func TestMiddlewareContextResolver(t *testing.T) {
+	const tid = ID("4b0e6f5c-8d0a-4c1e-9f3b-2a7d6c5e4f10")
+	var user string
+	var hasUser bool
+	var got ID
+	mw := &Middleware{
+		Resolvers: []Resolver{ctxResolver{user: "mallory", err: ErrNoMatch}, ctxResolver{user: "u1", id: tid}},
+		Logger:    slog.New(slog.NewTextHandler(io.Discard, nil)),
+	}
+	h := mw.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		user, hasUser = UserFrom(r.Context())
+		got, _ = IDFrom(r.Context())
+	}))
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, httptest.NewRequest("GET", "/", nil))
+	if w.Code != http.StatusOK || user != "u1" || !hasUser || got != tid {
+		t.Fatalf("status %d, user %q (%v), tenant %q", w.Code, user, hasUser, got)
+	}
+	if _, ok := UserFrom(context.Background()); ok {
+		t.Error("UserFrom of an empty context")
+	}
+	if _, ok := UserFrom(WithUser(context.Background(), "")); ok {
+		t.Error("UserFrom of the empty user")
 	}
 }
