@@ -269,10 +269,7 @@ func TestSession(t *testing.T) {
 	// fresh is a user with a session of Better Auth's own.
 	fresh := func(t *testing.T, name string) baUser { return signUpOn(t, e.BA, name) }
 
-	flows := []struct {
-		name string
-		run  func(t *testing.T)
-	}{
+	runFlows(t, []flowCase{
 		{"valid cookie/BA→Go", func(t *testing.T) {
 			// An organization Better Auth made, a session it set: the first
 			// request adopts the organization and lands in its tenant.
@@ -326,6 +323,7 @@ func TestSession(t *testing.T) {
 			assert.Equal(t, http.StatusForbidden, code, "not a member of B")
 			code, _ = app.do(t, "POST", "/projects?name=planted", alice.Cookie, "")
 			assert.Equal(t, http.StatusForbidden, code)
+			note(t, "Better Auth setActive of a non-member: refused; Go, B written into her session: %d", code)
 			// Bob's token under a signature made without the secret, and
 			// bob's signature under alice's token: no way into B either.
 			for _, forged := range []string{
@@ -338,6 +336,7 @@ func TestSession(t *testing.T) {
 				assert.Equal(t, http.StatusUnauthorized, code, "forged %q", forged)
 				assert.Nil(t, baSees(t, e.BA, cookie, ""), "Better Auth accepts forged %q", forged)
 			}
+			note(t, "3 forged cookies: Go 401, Better Auth no session")
 			_, err = e.Admin.Exec(ctx, `UPDATE session SET "activeOrganizationId" = $1 WHERE token = $2`, orgA, alice.Token)
 			require.NoError(t, err)
 			// B's rows are untouched; alice is back in A.
@@ -373,6 +372,7 @@ func TestSession(t *testing.T) {
 				assert.Equal(t, http.StatusUnauthorized, code, what)
 				assert.Nil(t, baSees(t, e.BA, cookie, ""), "Better Auth accepts the cookie with a tampered %s", what)
 			}
+			note(t, "7 tampered cookies: Go 401, Better Auth no session")
 		}},
 		{"tampered cookie/Go→BA", func(t *testing.T) {
 			// A cookie Go signs with the secret is one Better Auth accepts:
@@ -397,6 +397,7 @@ func TestSession(t *testing.T) {
 			code, _ = app.do(t, "GET", "/projects", u.Cookie, "")
 			assert.Equal(t, http.StatusUnauthorized, code, "expired")
 			assert.Nil(t, baSees(t, e.BA, u.Cookie, ""), "Better Auth also ends it")
+			note(t, "expired: Go %d, Better Auth no session", code)
 		}},
 		{"removed member/BA→Go", func(t *testing.T) {
 			// Removed through Better Auth while the session still names A.
@@ -413,6 +414,7 @@ func TestSession(t *testing.T) {
 			assert.Equal(t, orgA, *s.ActiveOrganizationID, "the session still names A")
 			code, _ = app.do(t, "GET", "/projects", u.Cookie, "")
 			assert.Equal(t, http.StatusForbidden, code)
+			note(t, "removed by Better Auth, its session still naming A: Go %d", code)
 		}},
 		{"removed member/Go→BA", func(t *testing.T) {
 			// Removed through Go while the session (set by Better Auth) names B.
@@ -429,6 +431,7 @@ func TestSession(t *testing.T) {
 			assert.Equal(t, http.StatusForbidden, code)
 			code, _ = app.do(t, "POST", "/projects?name=revenge", u.Cookie, "")
 			assert.Equal(t, http.StatusForbidden, code)
+			note(t, "removed by Go, its session still naming B: Go %d", code)
 		}},
 		{"switch active organization/BA→Go", func(t *testing.T) {
 			// A member of both: Better Auth's setActiveOrganization moves
@@ -527,6 +530,7 @@ func TestSession(t *testing.T) {
 					require.Equal(t, http.StatusOK, code)
 				}
 				assert.Equal(t, int64(n), app.queries.n.Load(), "statements on the system pool for %d requests", n)
+				note(t, "%d requests: %d statements on the system pool", n, app.queries.n.Load())
 			}
 			// A refusal is one query too: the removed member, the expired session.
 			u := fresh(t, "Frank")
@@ -561,10 +565,7 @@ func TestSession(t *testing.T) {
 			assert.Empty(t, p.Projects, "a new tenant sees no one's projects")
 			assert.Equal(t, int64(1), app.queries.n.Load())
 		}},
-	}
-	for _, f := range flows {
-		t.Run(f.name, f.run)
-	}
+	})
 }
 
 // TestSessionCookieCache: a Better Auth service with its cookie cache on
@@ -574,6 +575,10 @@ func TestSession(t *testing.T) {
 func TestSessionCookieCache(t *testing.T) {
 	ctx := context.Background()
 	e := newEnv(t)
+	flow(t, "cookie cache/Go→BA", func(t *testing.T) { sessionCookieCache(ctx, t, e) })
+}
+
+func sessionCookieCache(ctx context.Context, t *testing.T, e *env) {
 	app := newSessionApp(t, e, tenant.BetterAuthSessionConfig{}, apiKeys{})
 	cached := startBAEnv(t, requireNode(t), e.DB.OwnerURL, "BA_COOKIE_CACHE=1")
 
@@ -603,6 +608,7 @@ func TestSessionCookieCache(t *testing.T) {
 	require.NoError(t, err)
 	code, _ = app.do(t, "GET", "/projects", u.Cookie, "")
 	assert.Equal(t, http.StatusForbidden, code, "removed")
+	note(t, "Better Auth's cookie cache still names the organization; Go %d", code)
 }
 
 // TestSessionSecretRotation: with Better Auth's secret rotation
@@ -611,6 +617,10 @@ func TestSessionCookieCache(t *testing.T) {
 // older secret is refused by both.
 func TestSessionSecretRotation(t *testing.T) {
 	e := newEnv(t)
+	flow(t, "secret rotation/BA→Go", func(t *testing.T) { sessionSecretRotation(t, e) })
+}
+
+func sessionSecretRotation(t *testing.T, e *env) {
 	newSecret := "tenantc-rotated-secret-" + pgurl.RandomHex(16)
 	rotated := startBAEnv(t, requireNode(t), e.DB.OwnerURL, "BETTER_AUTH_SECRETS=2:"+newSecret+",1:"+baSecret())
 	app := newSessionApp(t, e, tenant.BetterAuthSessionConfig{Secret: newSecret}, apiKeys{})
@@ -626,4 +636,5 @@ func TestSessionSecretRotation(t *testing.T) {
 	assert.Nil(t, baSees(t, rotated, old, ""), "Better Auth 1.7.25 verifies session cookies with older secrets")
 	code, _ = app.do(t, "GET", "/projects", old, "")
 	assert.Equal(t, http.StatusUnauthorized, code)
+	note(t, "a cookie signed with the older secret: Better Auth no session, Go %d", code)
 }
