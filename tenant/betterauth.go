@@ -42,7 +42,9 @@ type BetterAuthSessionConfig struct {
 	// of Better Auth's set-auth-token header, URL-encoded or not), as Better
 	// Auth's bearer plugin does; without that plugin Better Auth reads
 	// cookies only, and so does this resolver. A bearer of that shape is
-	// used instead of the cookie, as the plugin does; a bearer of another
+	// used instead of the cookie, as the plugin does; one whose signature
+	// fails is 401 (the plugin ignores it and reads the cookie: a request
+	// presenting a forged credential is refused here). A bearer of another
 	// shape (an API key, a JWT: no '.', or no 44-character signature after
 	// the last one) does not match, so it never shadows an API key.
 	Bearer bool
