@@ -1,6 +1,7 @@
 package orgstore
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -231,30 +232,81 @@ func (s *Store[O, U, M, I, T]) Invite(ctx context.Context, actor U, org O, in Ne
 // the member's insert (and OpAddTeamMember's when the invitation names a
 // team); a veto from any rolls everything back and leaves the invitation
 // pending.
+//
+// The token is the credential of tenantc's own tables, where nothing else
+// accepts an invitation. On a database Better Auth shares, Better Auth
+// accepts any invitation, Go's included, by its id and the signed-in user's
+// email (see AcceptInvitationByID): there the id is the credential and the
+// token adds nothing.
 func (s *Store[O, U, M, I, T]) AcceptInvitation(ctx context.Context, user U, email string, token string) (Member[O, U, M], error) {
-	var m Member[O, U, M]
 	is := &s.sql.invite
 	if is.unusable != nil {
-		return m, is.unusable
+		return Member[O, U, M]{}, is.unusable
 	}
 	hash, err := hashToken(token)
 	if err != nil {
-		return m, err
+		return Member[O, U, M]{}, err
 	}
 	if email, err = normalizeEmail(email); err != nil {
-		return m, err
+		return Member[O, U, M]{}, err
+	}
+	return s.accept(ctx, string(user), func(ctx context.Context, q tenant.Querier) (Invitation[O, U, I, T], error) {
+		inv, err := s.lockByToken(ctx, q, hash, true)
+		if err != nil {
+			return inv, err
+		}
+		if !sameEmail(inv.Email, email) {
+			return inv, fmt.Errorf("invitation %s: %w", inv.ID, ErrEmailMismatch)
+		}
+		return inv, nil
+	})
+}
+
+// AcceptInvitationByID accepts invitation id as user, the way Better Auth's
+// acceptInvitation does, so a Go service accepts the invitations Better Auth
+// makes (which have no token) as well as its own: the invitation's email must
+// be the user's, read from the users table (Schema.Users; ErrNoUsers without
+// one; a user who is not in it is ErrNotFound), compared as AcceptInvitation
+// compares (ErrEmailMismatch); with Config.RequireEmailVerificationOnInvitation
+// the user's email must be verified (ErrEmailNotVerified). An unknown id is
+// ErrNotFound. Everything else is AcceptInvitation's: pending, unexpired,
+// the organization's (and teams') rows locked, hooks, teams, limits, one
+// member for two concurrent accepts, a retried accept harmless.
+//
+// What an id is worth: Better Auth (and this method) accept by id alone for
+// whoever is signed in with the invited address, so an invitation id is a
+// bearer credential for anyone who can sign in with that address, and, with
+// email verification off (Better Auth's default for its own random ids),
+// for anyone who can sign up with it. Treat ids as secrets:
+// ListInvitations shows them only to members who may invite, and turn on
+// Config.RequireEmailVerificationOnInvitation here and Better Auth's
+// requireEmailVerificationOnInvitation there.
+func (s *Store[O, U, M, I, T]) AcceptInvitationByID(ctx context.Context, user U, id I) (Member[O, U, M], error) {
+	is := &s.sql.invite
+	if is.unusable != nil {
+		return Member[O, U, M]{}, is.unusable
+	}
+	if is.userEmail == "" {
+		return Member[O, U, M]{}, fmt.Errorf("AcceptInvitationByID: %w", ErrNoUsers)
 	}
 	userID := string(user)
+	return s.accept(ctx, userID, func(ctx context.Context, q tenant.Querier) (Invitation[O, U, I, T], error) {
+		return s.lockForRecipient(ctx, q, userID, string(id), true)
+	})
+}
+
+// accept is AcceptInvitation and AcceptInvitationByID after their checks of
+// the request: find locks the invitation (and the rows accepting locks
+// before it) and checks that userID is its recipient.
+func (s *Store[O, U, M, I, T]) accept(ctx context.Context, userID string, find func(context.Context, tenant.Querier) (Invitation[O, U, I, T], error)) (Member[O, U, M], error) {
+	var m Member[O, U, M]
 	var result error // an outcome to report after committing (the expiry mark)
-	err = s.inTx(ctx, func(ctx context.Context, q tenant.Querier) error {
-		inv, err := s.lockByToken(ctx, q, hash, true)
+	err := s.inTx(ctx, func(ctx context.Context, q tenant.Querier) error {
+		inv, err := find(ctx, q)
 		if err != nil {
 			return err
 		}
 		orgID := string(inv.OrganizationID)
-		if !sameEmail(inv.Email, email) {
-			return fmt.Errorf("invitation %s: %w", inv.ID, ErrEmailMismatch)
-		}
 		if inv.Status != StatusPending {
 			if inv.Status == StatusAccepted {
 				// Idempotent: the recipient accepting again gets its membership.
@@ -328,15 +380,46 @@ func (s *Store[O, U, M, I, T]) RejectInvitation(ctx context.Context, user U, ema
 	if email, err = normalizeEmail(email); err != nil {
 		return err
 	}
-	userID := string(user)
-	var result error
-	err = s.inTx(ctx, func(ctx context.Context, q tenant.Querier) error {
+	return s.reject(ctx, string(user), func(ctx context.Context, q tenant.Querier) (Invitation[O, U, I, T], error) {
 		inv, err := s.lockByToken(ctx, q, hash, false)
 		if err != nil {
-			return err
+			return inv, err
 		}
 		if !sameEmail(inv.Email, email) {
-			return fmt.Errorf("invitation %s: %w", inv.ID, ErrEmailMismatch)
+			return inv, fmt.Errorf("invitation %s: %w", inv.ID, ErrEmailMismatch)
+		}
+		return inv, nil
+	})
+}
+
+// RejectInvitationByID declines invitation id as user, the way Better Auth's
+// rejectInvitation does: the recipient is whoever the users table gives the
+// invitation's email (AcceptInvitationByID's checks, verification included).
+// Unlike Better Auth, which rejects an expired invitation, it refuses one past
+// its expiry with ErrInvitationExpired (and marks it), as RejectInvitation
+// does. OpRejectInvitation hooks run around it.
+func (s *Store[O, U, M, I, T]) RejectInvitationByID(ctx context.Context, user U, id I) error {
+	is := &s.sql.invite
+	if is.unusable != nil {
+		return is.unusable
+	}
+	if is.userEmail == "" {
+		return fmt.Errorf("RejectInvitationByID: %w", ErrNoUsers)
+	}
+	userID := string(user)
+	return s.reject(ctx, userID, func(ctx context.Context, q tenant.Querier) (Invitation[O, U, I, T], error) {
+		return s.lockForRecipient(ctx, q, userID, string(id), false)
+	})
+}
+
+// reject is RejectInvitation and RejectInvitationByID after their checks of
+// the request, find as for accept.
+func (s *Store[O, U, M, I, T]) reject(ctx context.Context, userID string, find func(context.Context, tenant.Querier) (Invitation[O, U, I, T], error)) error {
+	var result error
+	err := s.inTx(ctx, func(ctx context.Context, q tenant.Querier) error {
+		inv, err := find(ctx, q)
+		if err != nil {
+			return err
 		}
 		if result, err = s.checkPending(ctx, q, inv); err != nil || result != nil {
 			return err
@@ -351,6 +434,39 @@ func (s *Store[O, U, M, I, T]) RejectInvitation(ctx context.Context, user U, ema
 		return err
 	}
 	return result
+}
+
+// lockForRecipient locks invitation id (as lockByID) after reading userID's
+// email from the users table, and checks that userID is its recipient: the
+// invitation's email is the user's (ErrEmailMismatch), and verified where
+// Config.RequireEmailVerificationOnInvitation says so (ErrEmailNotVerified),
+// in Better Auth's order. The status is the caller's to check.
+func (s *Store[O, U, M, I, T]) lockForRecipient(ctx context.Context, q tenant.Querier, userID, id string, lockOrg bool) (Invitation[O, U, I, T], error) {
+	var none Invitation[O, U, I, T]
+	var stored string
+	var verified bool
+	err := q.QueryRow(ctx, s.sql.invite.userEmail, userID).Scan(&stored, &verified)
+	if errors.Is(err, pgx.ErrNoRows) || isBadID(err) {
+		return none, fmt.Errorf("user %s is not in the users table: %w", userID, ErrNotFound)
+	}
+	if err != nil {
+		return none, err
+	}
+	email, err := normalizeEmail(stored)
+	if err != nil {
+		return none, fmt.Errorf("user %s: %w", userID, err)
+	}
+	inv, err := s.lockByID(ctx, q, id, lockOrg)
+	if err != nil {
+		return none, err
+	}
+	if !sameEmail(inv.Email, email) {
+		return none, fmt.Errorf("invitation %s: %w", inv.ID, ErrEmailMismatch)
+	}
+	if s.cfg.RequireEmailVerificationOnInvitation && !verified {
+		return none, fmt.Errorf("user %s, invitation %s: %w", userID, inv.ID, ErrEmailNotVerified)
+	}
+	return inv, nil
 }
 
 // CancelInvitation withdraws an invitation. The actor needs
@@ -406,10 +522,16 @@ func (s *Store[O, U, M, I, T]) CancelInvitation(ctx context.Context, actor U, in
 	return result
 }
 
-// ListInvitations lists org's invitations, oldest first, for any member of
-// it (ErrNotMember otherwise, also when org does not exist). status ""
-// lists all. A pending invitation past its expiry is reported, and filtered,
-// as expired.
+// ListInvitations lists org's invitations, oldest first, for a member who
+// holds invitation:create (ErrForbidden for other members; ErrNotMember for
+// non-members, also when org does not exist): Better Auth's listInvitations
+// (canViewInvitations). Invitations naming the owner role are left out
+// unless the actor is an owner (Better Auth's withoutCreatorRoleInvitations).
+// Why: an invitation's id accepts it for whoever signs in with its email
+// (AcceptInvitationByID, and Better Auth's acceptInvitation), so an id is a
+// credential, shown only to members who could mint such an invitation
+// themselves. status "" lists all. A pending invitation past its expiry is
+// reported, and filtered, as expired.
 func (s *Store[O, U, M, I, T]) ListInvitations(ctx context.Context, actor U, org O, status InvitationStatus) ([]Invitation[O, U, I, T], error) {
 	is := &s.sql.invite
 	if is.unusable != nil {
@@ -428,11 +550,12 @@ func (s *Store[O, U, M, I, T]) ListInvitations(ctx context.Context, actor U, org
 	orgID, actorID := string(org), string(actor)
 	var out []Invitation[O, U, I, T]
 	err := s.inTx(ctx, func(ctx context.Context, q tenant.Querier) error {
-		if _, err := s.authorize(ctx, q, orgID, actorID, ""); err != nil {
+		a, err := s.authorize(ctx, q, orgID, actorID, InvitationCreate)
+		if err != nil {
 			return notMemberOnBadText(err, orgID, actorID)
 		}
+		owner := slices.Contains(a.roles, RoleOwner)
 		var rows pgx.Rows
-		var err error
 		if stored == nil {
 			rows, err = q.Query(ctx, is.list, orgID)
 		} else {
@@ -443,6 +566,9 @@ func (s *Store[O, U, M, I, T]) ListInvitations(ctx context.Context, actor U, org
 		}
 		now := s.inviteNow()
 		out, err = s.collectInvitations(rows, func(inv *Invitation[O, U, I, T]) bool {
+			if !owner && slices.Contains(inv.Roles, RoleOwner) {
+				return false
+			}
 			if inv.Status == StatusPending && !now.Before(inv.ExpiresAt) {
 				inv.Status = StatusExpired
 			}
@@ -479,12 +605,8 @@ func (s *Store[O, U, M, I, T]) ListInvitationsForEmail(ctx context.Context, emai
 }
 
 // lockByToken finds the invitation whose token hashes to hash and locks its
-// row. With lockOrg, the organization's row is locked first, in the order
-// Invite takes them (organization, then invitation), so accepting and
-// inviting never deadlock; and the invitation's team's row after it, before
-// the invitation's, so that accepting into a team that is being deleted (whose
-// foreign key action updates the invitation) waits instead of deadlocking. An
-// unknown token, or one replaced meanwhile, is ErrInvalidToken.
+// row, after the rows lockParents locks when lockOrg is set. An unknown
+// token, or one replaced meanwhile, is ErrInvalidToken.
 func (s *Store[O, U, M, I, T]) lockByToken(ctx context.Context, q tenant.Querier, hash [sha256.Size]byte, lockOrg bool) (Invitation[O, U, I, T], error) {
 	is := &s.sql.invite
 	invalid := fmt.Errorf("orgstore: no invitation has this token: %w", ErrInvalidToken)
@@ -498,24 +620,8 @@ func (s *Store[O, U, M, I, T]) lockByToken(ctx context.Context, q tenant.Querier
 		if err != nil {
 			return Invitation[O, U, I, T]{}, err
 		}
-		err = q.QueryRow(ctx, s.sql.lockOrganization, orgID).Scan(new(string))
-		if errors.Is(err, pgx.ErrNoRows) {
-			return Invitation[O, U, I, T]{}, invalid
-		}
-		if err != nil {
-			return Invitation[O, U, I, T]{}, err
-		}
-		if team != nil && s.sql.team.lockOrg != "" {
-			// In id order, so two accepts naming the same teams do not
-			// deadlock. No row: the team is gone, which accepting tolerates.
-			ids := s.sql.decodeTeams(*team)
-			slices.Sort(ids)
-			for _, id := range ids {
-				err := q.QueryRow(ctx, s.sql.team.lockOrg, id).Scan(new(string))
-				if err != nil && !errors.Is(err, pgx.ErrNoRows) && !isBadID(err) {
-					return Invitation[O, U, I, T]{}, err
-				}
-			}
+		if found, err := s.lockParents(ctx, q, orgID, team); err != nil || !found {
+			return Invitation[O, U, I, T]{}, cmp.Or(err, invalid)
 		}
 	}
 	var stored []byte
@@ -529,6 +635,66 @@ func (s *Store[O, U, M, I, T]) lockByToken(ctx context.Context, q tenant.Querier
 		return Invitation[O, U, I, T]{}, invalid
 	}
 	return inv, nil
+}
+
+// lockByID finds invitation id and locks its row, after the rows lockParents
+// locks when lockOrg is set. An unknown id, one the id column cannot hold,
+// and one deleted (or moved) meanwhile are ErrNotFound.
+func (s *Store[O, U, M, I, T]) lockByID(ctx context.Context, q tenant.Querier, id string, lockOrg bool) (Invitation[O, U, I, T], error) {
+	is := &s.sql.invite
+	notFound := fmt.Errorf("invitation %s: %w", id, ErrNotFound)
+	var orgID string
+	if lockOrg {
+		var team *string
+		err := q.QueryRow(ctx, is.orgTeamOfID, id).Scan(&orgID, &team)
+		if errors.Is(err, pgx.ErrNoRows) || isBadID(err) {
+			return Invitation[O, U, I, T]{}, notFound
+		}
+		if err != nil {
+			return Invitation[O, U, I, T]{}, err
+		}
+		if found, err := s.lockParents(ctx, q, orgID, team); err != nil || !found {
+			return Invitation[O, U, I, T]{}, cmp.Or(err, notFound)
+		}
+	}
+	inv, found, err := s.scanInvitation(q.QueryRow(ctx, is.lockByID, id))
+	if isBadID(err) || err == nil && (!found || lockOrg && string(inv.OrganizationID) != orgID) {
+		return Invitation[O, U, I, T]{}, notFound
+	}
+	if err != nil {
+		return Invitation[O, U, I, T]{}, err
+	}
+	return inv, nil
+}
+
+// lockParents locks what accepting an invitation of orgID naming team (the
+// team column's value) locks before the invitation's row: the
+// organization's row, in the order Invite takes them (organization, then
+// invitation), so accepting and inviting never deadlock; and the teams'
+// rows, so that accepting into a team that is being deleted (whose foreign
+// key action updates the invitation) waits instead of deadlocking. found is
+// false when the organization is gone.
+func (s *Store[O, U, M, I, T]) lockParents(ctx context.Context, q tenant.Querier, orgID string, team *string) (found bool, err error) {
+	err = q.QueryRow(ctx, s.sql.lockOrganization, orgID).Scan(new(string))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	if team != nil && s.sql.team.lockOrg != "" {
+		// In id order, so two accepts naming the same teams do not
+		// deadlock. No row: the team is gone, which accepting tolerates.
+		ids := s.sql.decodeTeams(*team)
+		slices.Sort(ids)
+		for _, id := range ids {
+			err := q.QueryRow(ctx, s.sql.team.lockOrg, id).Scan(new(string))
+			if err != nil && !errors.Is(err, pgx.ErrNoRows) && !isBadID(err) {
+				return false, err
+			}
+		}
+	}
+	return true, nil
 }
 
 // checkPending returns the error to report (after committing) for an
@@ -722,8 +888,9 @@ type inviteSQL struct {
 	// orgOfToken: $1 token hash → organization, team. lockByToken: $1 token hash →
 	// columns, token hash; locked.
 	orgOfToken, lockByToken string
-	// orgOfID: $1 id → organization. lockByID: $1 id → columns, locked.
-	orgOfID, lockByID string
+	// orgOfID: $1 id → organization. orgTeamOfID: $1 id → organization,
+	// team. lockByID: $1 id → columns, locked.
+	orgOfID, orgTeamOfID, lockByID string
 	// setStatus: $1 id, $2 status.
 	setStatus string
 	// list: $1 organization. listStatus: $1 organization, $2 statuses (text[]).
@@ -733,6 +900,11 @@ type inviteSQL struct {
 	// memberByEmail: $1 organization, $2 email → whether a member has that
 	// email; "" without Schema.Users.
 	memberByEmail string
+	// userEmail: $1 user → the user's email, and whether it is verified
+	// (false without Schema.Users.EmailVerified, and for NULL); "" without
+	// Schema.Users. hasVerified: the schema names the verified column.
+	userEmail   string
+	hasVerified bool
 }
 
 func buildInviteSQL(sc Schema) inviteSQL {
@@ -793,6 +965,7 @@ func buildInviteSQL(sc Schema) inviteSQL {
 	st.orgOfToken = fmt.Sprintf("SELECT %s::text, %s FROM %s WHERE %s = $1", org, team, tbl, ident(v.TokenHash))
 	st.lockByToken = fmt.Sprintf("SELECT %s, %s FROM %s WHERE %s = $1 FOR UPDATE", cols, ident(v.TokenHash), tbl, ident(v.TokenHash))
 	st.orgOfID = fmt.Sprintf("SELECT %s::text FROM %s WHERE %s = $1", org, tbl, id)
+	st.orgTeamOfID = fmt.Sprintf("SELECT %s::text, %s FROM %s WHERE %s = $1", org, team, tbl, id)
 	st.lockByID = fmt.Sprintf("SELECT %s FROM %s WHERE %s = $1 FOR UPDATE", cols, tbl, id)
 	st.setStatus = fmt.Sprintf("UPDATE %s SET %s = $2 WHERE %s = $1", tbl, status, id)
 	st.list = fmt.Sprintf("SELECT %s FROM %s WHERE %s = $1%s", cols, tbl, org, order)
@@ -806,6 +979,14 @@ func buildInviteSQL(sc Schema) inviteSQL {
 		st.memberByEmail = fmt.Sprintf(`SELECT EXISTS (SELECT 1 FROM %s m JOIN %s u ON m.%s = u.%s::text
 	WHERE m.%s = $1 AND lower(u.%s) = $2)`,
 			ident(m.Table), ident(u.Table), ident(m.UserID), ident(u.ID), ident(m.OrganizationID), ident(u.Email))
+		verified := "false"
+		if u.EmailVerified != "" {
+			st.hasVerified = true
+			verified = fmt.Sprintf("coalesce(%s, false)", ident(u.EmailVerified))
+		}
+		// Plain equality, so the primary key's index finds the row; a user id
+		// a uuid column cannot hold fails with 22P02, read as no such user.
+		st.userEmail = fmt.Sprintf("SELECT %s, %s FROM %s WHERE %s = $1", ident(u.Email), verified, ident(u.Table), ident(u.ID))
 	}
 	return st
 }

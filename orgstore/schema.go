@@ -33,7 +33,10 @@ type Schema struct {
 	// table is itself the tenant root and an organization's id is its tenant.
 	Tenants TenantsTable
 	// Users optionally names the application's users table, so ListMembers can
-	// return each member's name and email in the same query.
+	// return each member's name and email in the same query, and
+	// AcceptInvitationByID and RejectInvitationByID can read the signed-in
+	// user's email (and whether it is verified) the way Better Auth does;
+	// without it those return ErrNoUsers.
 	Users UsersTable
 
 	// IDs says who makes the ids of the rows the store inserts. New refuses a
@@ -232,6 +235,11 @@ type UsersTable struct {
 	Name string
 	// Email is the user's email address.
 	Email string
+	// EmailVerified is the boolean column saying the user proved the address
+	// (Better Auth's "emailVerified"); optional. Without it
+	// Config.RequireEmailVerificationOnInvitation cannot be checked, and New
+	// refuses that option.
+	EmailVerified string
 }
 
 // Native is the schema of tenantc's own store tables (see the migration
@@ -300,7 +308,7 @@ func BetterAuth() Schema {
 			Permissions: "permission", CreatedAt: "createdAt",
 		},
 		Tenants:      TenantsTable{Table: "tenants", ID: "id", OrganizationID: "org_id"},
-		Users:        UsersTable{Table: "user", ID: "id", Name: "name", Email: "email"},
+		Users:        UsersTable{Table: "user", ID: "id", Name: "name", Email: "email", EmailVerified: "emailVerified"},
 		IDs:          Random32IDs,
 		RolesText:    true,
 		MetadataText: true,

@@ -99,6 +99,7 @@ func (s Schema) Spec() []TableSpec {
 			{Field: "ID", Column: u.ID},
 			{Field: "Name", Column: u.Name},
 			{Field: "Email", Column: u.Email},
+			{Field: "EmailVerified", Column: u.EmailVerified, Optional: true},
 		}},
 	}
 }

@@ -24,12 +24,16 @@ var (
 	ErrInvitationNotPending = errors.New("orgstore: invitation is no longer pending")
 	ErrInvalidToken         = errors.New("orgstore: invalid invitation token")
 	ErrEmailMismatch        = errors.New("orgstore: invitation is for another email")
-	ErrLimitReached         = errors.New("orgstore: limit reached")
-	ErrVetoed               = errors.New("orgstore: vetoed by a hook")
-	ErrInvalidName          = errors.New("orgstore: invalid name")
-	ErrNameTaken            = errors.New("orgstore: name taken") // a team's or custom role's
-	ErrUnknownPermission    = errors.New("orgstore: unknown permission")
-	ErrRoleInUse            = errors.New("orgstore: the role is held by members or named by a pending invitation")
+	// ErrEmailNotVerified: Config.RequireEmailVerificationOnInvitation is
+	// on and the user's email is not verified (Better Auth's
+	// EMAIL_VERIFICATION_REQUIRED_BEFORE_ACCEPTING_OR_REJECTING_INVITATION).
+	ErrEmailNotVerified  = errors.New("orgstore: the user's email address is not verified")
+	ErrLimitReached      = errors.New("orgstore: limit reached")
+	ErrVetoed            = errors.New("orgstore: vetoed by a hook")
+	ErrInvalidName       = errors.New("orgstore: invalid name")
+	ErrNameTaken         = errors.New("orgstore: name taken") // a team's or custom role's
+	ErrUnknownPermission = errors.New("orgstore: unknown permission")
+	ErrRoleInUse         = errors.New("orgstore: the role is held by members or named by a pending invitation")
 )
 
 // Capability errors: the operation needs a table or column the Schema lacks
@@ -50,6 +54,9 @@ var (
 	// invitations table has no team column or the schema has no teams (the
 	// error then matches ErrNoTeams too).
 	ErrNoInvitationTeams error = &capabilityError{"the schema's invitations cannot name a team"}
+	// ErrNoUsers: the operation reads the signed-in user's email from the
+	// users table (Schema.Users), which the schema does not name.
+	ErrNoUsers error = &capabilityError{"the schema names no users table with an email column"}
 )
 
 // capabilityError is a capability error: itself, and ErrUnsupported.
@@ -135,6 +142,16 @@ type Config struct {
 	// Auth's, cannot both take the last seat. A full team returns
 	// ErrLimitReached.
 	MaxMembersPerTeam int
+	// RequireEmailVerificationOnInvitation refuses AcceptInvitationByID and
+	// RejectInvitationByID for a user whose email is not verified
+	// (Schema.Users.EmailVerified false or NULL) with ErrEmailNotVerified:
+	// Better Auth's organization option of the same name. Set both to the
+	// same value on a shared database, and turn it on: without it an
+	// invitation id is worth a membership to anyone who can create an
+	// account with the invited address. It needs Schema.Users.EmailVerified
+	// (New refuses it otherwise). The token operations take the caller's
+	// word for the email and do not read it.
+	RequireEmailVerificationOnInvitation bool
 	// Roles adds custom roles, or changes what admin and member grant; owner
 	// always grants everything.
 	Roles map[string][]Permission
@@ -233,6 +250,9 @@ func New[O, U, M, I, T ~string](db *tenant.SystemDB, cfg Config) (*Store[O, U, M
 	st, err := buildStatements(cfg.Schema)
 	if err != nil {
 		return nil, err
+	}
+	if cfg.RequireEmailVerificationOnInvitation && !st.invite.hasVerified {
+		return nil, errors.New("orgstore: Config.RequireEmailVerificationOnInvitation needs Schema.Users with Email and EmailVerified columns")
 	}
 	return &Store[O, U, M, I, T]{db: db, cfg: cfg, sql: st}, nil
 }
