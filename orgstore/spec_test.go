@@ -63,7 +63,7 @@ func TestSpecOptional(t *testing.T) {
 	require.Equal(t, []string{"Tenants", "Users"}, app)
 	require.Equal(t, map[string][]string{
 		"Organizations": {"Logo", "Metadata", "UpdatedAt"}, "Invitations": {"TeamID"},
-		"Teams": {"MemberCount"}, "TeamMembers": {"MembershipKey"},
+		"Teams": {"MemberCount"}, "TeamMembers": {"MembershipKey"}, "Users": {"EmailVerified"},
 	}, columns)
 }
 
@@ -83,7 +83,7 @@ func TestIDSource(t *testing.T) {
 // TestCapabilityErrors: every capability error matches itself and
 // ErrUnsupported, and no other.
 func TestCapabilityErrors(t *testing.T) {
-	all := []error{ErrNoTeams, ErrNoCustomRoles, ErrNoInvitations, ErrNoInvitationTeams}
+	all := []error{ErrNoTeams, ErrNoCustomRoles, ErrNoInvitations, ErrNoInvitationTeams, ErrNoUsers}
 	for _, err := range all {
 		require.ErrorIs(t, err, ErrUnsupported)
 		for _, other := range all {
