@@ -8,7 +8,9 @@
 // A request is {"op": "...", ...args}; a response is {"ok": true, "result": ...}
 // or {"ok": false, "error": {"status", "code", "message"}}. Sessions are kept
 // per user id: signUp and signIn remember the session cookie, and every other
-// operation acts as the request's "as" user.
+// operation acts as the request's "as" user. A request with "strict": true is
+// served by a second Better Auth on the same database and secret whose
+// organization plugin has requireEmailVerificationOnInvitation on.
 import { createInterface } from "node:readline";
 import pg from "pg";
 import { betterAuth } from "better-auth";
@@ -24,6 +26,15 @@ if (!url) {
 }
 const pool = new pg.Pool({ connectionString: url, max: 4 });
 
+const organizationOptions = {
+  ac: defaultAc,
+  roles: defaultRoles,
+  // The Go store's Config.MaxMembersPerTeam is the same: the harness
+  // passes its teamSeats (tenantc.yaml's store.limits.members_per_team).
+  teams: { enabled: true, maximumMembersPerTeam: Number(process.env.MAX_MEMBERS_PER_TEAM || 2) },
+  dynamicAccessControl: { enabled: true },
+};
+
 const options = {
   database: pool,
   secret: process.env.BETTER_AUTH_SECRET || "tenantc-interop-test-secret-0123456789abcdef",
@@ -38,17 +49,17 @@ const options = {
     // Authorization: Bearer <token> (session_test.go); it acts only on
     // requests that carry that header.
     bearer(),
-    organization({
-      ac: defaultAc,
-      roles: defaultRoles,
-      // The Go store's Config.MaxMembersPerTeam is the same: the harness
-      // passes its teamSeats (tenantc.yaml's store.limits.members_per_team).
-      teams: { enabled: true, maximumMembersPerTeam: Number(process.env.MAX_MEMBERS_PER_TEAM || 2) },
-      dynamicAccessControl: { enabled: true },
-    }),
+    organization(organizationOptions),
   ],
 };
 const auth = betterAuth(options);
+// Sessions live in the database and cookies are signed with the one secret,
+// so a user signed in through auth is signed in here too.
+const strictAuth = betterAuth({
+  ...options,
+  plugins: [bearer(), organization({ ...organizationOptions, requireEmailVerificationOnInvitation: true })],
+});
+const api = (r) => (r.strict ? strictAuth : auth).api;
 
 const cookies = new Map(); // user id -> "name=value; ..." Cookie header
 
@@ -107,8 +118,9 @@ const ops = {
       body: { email: r.email, role: r.role, organizationId: r.organizationId, ...(r.teamId ? { teamId: r.teamId } : {}) },
       headers: as(r),
     }),
-  accept: (r) => auth.api.acceptInvitation({ body: { invitationId: r.invitationId }, headers: as(r) }),
-  reject: (r) => auth.api.rejectInvitation({ body: { invitationId: r.invitationId }, headers: as(r) }),
+  accept: (r) => api(r).acceptInvitation({ body: { invitationId: r.invitationId }, headers: as(r) }),
+  reject: (r) => api(r).rejectInvitation({ body: { invitationId: r.invitationId }, headers: as(r) }),
+  getInvitation: (r) => api(r).getInvitation({ query: { id: r.invitationId }, headers: as(r) }),
   updateRole: (r) =>
     auth.api.updateMemberRole({
       body: { memberId: r.memberId, role: r.role, organizationId: r.organizationId },
