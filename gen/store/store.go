@@ -89,7 +89,7 @@ func Schema() orgstore.Schema {
 	s := orgstore.Native()
 	// The tenant root tenants names its organization in org_id.
 	s.Tenants = orgstore.TenantsTable{Table: "tenants", ID: "id", OrganizationID: "org_id"}
-	// ListMembers returns each member's name and email from the users table.
+	// ListMembers returns each member's name and email from the users table, and AcceptInvitationByID reads the signed-in user's email there.
 	s.Users = orgstore.UsersTable{Table: "users", ID: "id", Name: "name", Email: "email"}
 	return s
 }

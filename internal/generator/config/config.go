@@ -182,6 +182,13 @@ type Store struct {
 	// UsersSet is true when tenantc.yaml has a store.users section; the
 	// table it names must then exist.
 	UsersSet bool
+	// RequireEmailVerificationOnInvitation is
+	// store.require_email_verification_on_invitation: accepting or rejecting
+	// an invitation by id needs the user's email verified (Better Auth's
+	// organization option of that name). Default false, Better Auth's
+	// default for its own ids; it needs a users table with an
+	// email-verified column.
+	RequireEmailVerificationOnInvitation bool
 	// ServiceRoles are the roles, other than the store's BYPASSRLS role, that
 	// may read and write the store's tables: the role Better Auth's service
 	// connects as. The store's migration gives each a policy on every table
@@ -206,14 +213,15 @@ type StoreLimits struct {
 
 // StoreUsers names the users table and its columns as written in
 // tenantc.yaml. When the section is present, each column defaults to its key:
-// table users, id, name, email.
+// table users, id, name, email; email_verified (a boolean column) has no
+// default: "" means the table has none.
 type StoreUsers struct {
-	Table, ID, Name, Email string
+	Table, ID, Name, Email, EmailVerified string
 }
 
 // StorePos locates the store settings in the config file.
 type StorePos struct {
-	Enabled, Flavor, Out, Users, OnOrganizationDelete source.Pos
+	Enabled, Flavor, Out, Users, OnOrganizationDelete, RequireEmailVerification source.Pos
 	// ServiceRoles holds one position per entry of store.service_roles.
 	ServiceRoles []source.Pos
 }
@@ -253,7 +261,7 @@ var defaultUsers = StoreUsers{Table: "users", ID: "id", Name: "name", Email: "em
 
 // BetterAuthUsers is Better Auth's own users table, the Better Auth flavor's
 // default when the schema has it.
-var BetterAuthUsers = StoreUsers{Table: `"user"`, ID: "id", Name: "name", Email: "email"}
+var BetterAuthUsers = StoreUsers{Table: `"user"`, ID: "id", Name: "name", Email: "email", EmailVerified: "emailVerified"}
 
 // fileConfig mirrors tenantc.yaml.
 type fileConfig struct {
@@ -272,15 +280,16 @@ type fileConfig struct {
 }
 
 type fileStore struct {
-	Enabled       bool       `yaml:"enabled"`
-	Flavor        string     `yaml:"flavor"`
-	Out           string     `yaml:"out"`
-	InvitationTTL string     `yaml:"invitation_ttl"`
-	Reinvite      string     `yaml:"reinvite"`
-	OnOrgDelete   string     `yaml:"on_organization_delete"`
-	Limits        fileLimits `yaml:"limits"`
-	Users         *fileUsers `yaml:"users"`
-	ServiceRoles  []string   `yaml:"service_roles"`
+	Enabled                              bool       `yaml:"enabled"`
+	Flavor                               string     `yaml:"flavor"`
+	Out                                  string     `yaml:"out"`
+	InvitationTTL                        string     `yaml:"invitation_ttl"`
+	Reinvite                             string     `yaml:"reinvite"`
+	OnOrgDelete                          string     `yaml:"on_organization_delete"`
+	Limits                               fileLimits `yaml:"limits"`
+	Users                                *fileUsers `yaml:"users"`
+	ServiceRoles                         []string   `yaml:"service_roles"`
+	RequireEmailVerificationOnInvitation bool       `yaml:"require_email_verification_on_invitation"`
 }
 
 type fileLimits struct {
@@ -291,10 +300,11 @@ type fileLimits struct {
 }
 
 type fileUsers struct {
-	Table string `yaml:"table"`
-	ID    string `yaml:"id"`
-	Name  string `yaml:"name"`
-	Email string `yaml:"email"`
+	Table         string `yaml:"table"`
+	ID            string `yaml:"id"`
+	Name          string `yaml:"name"`
+	Email         string `yaml:"email"`
+	EmailVerified string `yaml:"email_verified"`
 }
 
 type fileTenant struct {
@@ -330,9 +340,9 @@ var knownKeys = map[string][]string{
 	"standard_queries": {"dir"},
 	"tenant":           {"table", "column", "setting"},
 	"migrations":       {"dir", "format"},
-	"store":            {"enabled", "flavor", "out", "invitation_ttl", "reinvite", "on_organization_delete", "limits", "users", "service_roles"},
+	"store":            {"enabled", "flavor", "out", "invitation_ttl", "reinvite", "on_organization_delete", "limits", "users", "service_roles", "require_email_verification_on_invitation"},
 	"store.limits":     {"members", "pending_invitations", "organizations_per_user", "members_per_team"},
-	"store.users":      {"table", "id", "name", "email"},
+	"store.users":      {"table", "id", "name", "email", "email_verified"},
 }
 
 // Load reads the configuration of the project in dir. Problems are returned as a
@@ -539,8 +549,9 @@ func loadStore(st *Store, fs fileStore, n *yaml.Node, pos func(*yaml.Node) sourc
 		return pos(v)
 	}
 	st.Pos = StorePos{Enabled: at("enabled"), Flavor: at("flavor"), Out: at("out"), Users: at("users"),
-		OnOrganizationDelete: at("on_organization_delete")}
+		OnOrganizationDelete: at("on_organization_delete"), RequireEmailVerification: at("require_email_verification_on_invitation")}
 	st.Enabled = fs.Enabled
+	st.RequireEmailVerificationOnInvitation = fs.RequireEmailVerificationOnInvitation
 	if fs.Flavor != "" {
 		if !slices.Contains(Flavors, fs.Flavor) {
 			errs.Errorf(st.Pos.Flavor, "unknown store.flavor %q (want %s)", fs.Flavor, strings.Join(Flavors, " or "))
@@ -601,6 +612,7 @@ func loadStore(st *Store, fs fileStore, n *yaml.Node, pos func(*yaml.Node) sourc
 		setString(&st.Users.ID, fs.Users.ID)
 		setString(&st.Users.Name, fs.Users.Name)
 		setString(&st.Users.Email, fs.Users.Email)
+		setString(&st.Users.EmailVerified, fs.Users.EmailVerified)
 	}
 	loadServiceRoles(st, fs.ServiceRoles, valueNode(n, "service_roles"), pos, errs)
 }

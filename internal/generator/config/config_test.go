@@ -90,6 +90,7 @@ func TestStoreDefaults(t *testing.T) {
 	require.Zero(t, st.Limits)
 	require.False(t, st.UsersSet)
 	require.Empty(t, st.Users.Table)
+	require.False(t, st.RequireEmailVerificationOnInvitation, "Better Auth's default for its own ids")
 
 	cfg, err = Load(schemaOnly(t))
 	require.NoError(t, err)
@@ -106,7 +107,8 @@ store:
   invitation_ttl: 7h30m
   reinvite: cancel
   limits: {members: 50, pending_invitations: 10, organizations_per_user: 3, members_per_team: 5}
-  users: {table: accounts, email: mail}
+  users: {table: accounts, email: mail, email_verified: mail_ok}
+  require_email_verification_on_invitation: true
 `)
 	cfg, err := Load(dir)
 	require.NoError(t, err)
@@ -117,8 +119,10 @@ store:
 	require.Equal(t, ReinviteCancel, st.Reinvite)
 	require.Equal(t, StoreLimits{Members: 50, PendingInvitations: 10, OrganizationsPerUser: 3, MembersPerTeam: 5}, st.Limits)
 	require.True(t, st.UsersSet)
-	require.Equal(t, StoreUsers{Table: "accounts", ID: "id", Name: "name", Email: "mail"}, st.Users)
+	require.Equal(t, StoreUsers{Table: "accounts", ID: "id", Name: "name", Email: "mail", EmailVerified: "mail_ok"}, st.Users)
+	require.True(t, st.RequireEmailVerificationOnInvitation)
 	require.Equal(t, source.Pos{File: FileName, Line: 4, Col: 11}, st.Pos.Flavor)
+	require.Equal(t, source.Pos{File: FileName, Line: 10, Col: 45}, st.Pos.RequireEmailVerification)
 }
 
 func TestStoreErrorsAreLocated(t *testing.T) {
@@ -146,7 +150,7 @@ store:
 		`tenantc.yaml:6:19: error: store.invitation_ttl "2 days" is not a Go duration (e.g. 48h, 90m, 7h30m)`,
 		`tenantc.yaml:7:13: error: unknown store.reinvite "ignore" (want resend, cancel, reject)`,
 		`tenantc.yaml:8:21: error: store.limits.members must be 0 (no limit) or more (got -1)`,
-		`tenantc.yaml:9:11: error: unknown key "store.users.tabel" in tenantc.yaml (known keys here: table, id, name, email)`,
+		`tenantc.yaml:9:11: error: unknown key "store.users.tabel" in tenantc.yaml (known keys here: table, id, name, email, email_verified)`,
 	}, got)
 
 	write(t, dir, FileName, "version: 1\nstore: {invitation_ttl: -5m, out: ../elsewhere}\n")

@@ -37,6 +37,9 @@ type goView struct {
 	MaxMembers, MaxPendingInvitations, MaxOrganizationsPerUser int
 	MaxMembersPerTeam                                          int
 	UsesTime                                                   bool // InvitationTTL needs package time
+	// RequireEmailVerification is store.require_email_verification_on_invitation;
+	// Config() names the field only when it is on.
+	RequireEmailVerification bool
 }
 
 // schemaEdit is one statement of Schema() with the comment saying why.
@@ -54,9 +57,10 @@ func Generate(p *Project) (output.File, error) {
 		SchemaEdits:   schemaEdits(p),
 		InvitationTTL: ttl, Reinvite: reinvite(c.Reinvite),
 		MaxMembers: c.Limits.Members, MaxPendingInvitations: c.Limits.PendingInvitations,
-		MaxOrganizationsPerUser: c.Limits.OrganizationsPerUser,
-		MaxMembersPerTeam:       c.Limits.MembersPerTeam,
-		UsesTime:                strings.Contains(ttl, "time."),
+		MaxOrganizationsPerUser:  c.Limits.OrganizationsPerUser,
+		MaxMembersPerTeam:        c.Limits.MembersPerTeam,
+		UsesTime:                 strings.Contains(ttl, "time."),
+		RequireEmailVerification: c.RequireEmailVerificationOnInvitation,
 	}
 	var buf bytes.Buffer
 	if err := goTmpl.Execute(&buf, view); err != nil {
@@ -88,7 +92,7 @@ func schemaEdits(p *Project) []schemaEdit {
 			"s.Tenants = orgstore.TenantsTable{}"})
 	}
 	if p.users != nil {
-		out = append(out, schemaEdit{"ListMembers returns each member's name and email from the users table.",
+		out = append(out, schemaEdit{"ListMembers returns each member's name and email from the users table, and AcceptInvitationByID reads the signed-in user's email there.",
 			"s.Users = " + literal("UsersTable", usersFields, p.users)})
 	} else {
 		out = append(out, schemaEdit{"No users table (store.users): ListMembers returns user ids only.",
@@ -105,10 +109,17 @@ func schemaEdits(p *Project) []schemaEdit {
 	return out
 }
 
-// literal renders orgstore.<typ>{Field: "value", …} in field order.
+// literal renders orgstore.<typ>{Field: "value", …} in field order,
+// leaving out the empty values (an optional column the schema lacks).
 func literal(typ string, fields, values []string) string {
+	if len(fields) != len(values) {
+		panic(fmt.Sprintf("store: %d values for the %d fields of orgstore.%s", len(values), len(fields), typ))
+	}
 	var items []string
 	for i, fld := range fields {
+		if values[i] == "" {
+			continue
+		}
 		items = append(items, fld+": "+strconv.Quote(values[i]))
 	}
 	return "orgstore." + typ + "{" + strings.Join(items, ", ") + "}"

@@ -101,6 +101,13 @@ func Resolve(m *tenancy.Model, opts Options) (*Project, diag.List) {
 		p.users, userDiags = resolveUsers(cat, users, opts.Store.UsersSet, pos)
 		diags = append(diags, userDiags...)
 	}
+	if opts.Store.RequireEmailVerificationOnInvitation && (p.users == nil || p.users[usersVerified] == "") {
+		// orgstore.New would refuse the generated Config(): say so here,
+		// where it can be fixed.
+		diags.Add(diag.Diagnostic{Pos: opts.Store.Pos.RequireEmailVerification, Severity: diag.Error,
+			Message: "store.require_email_verification_on_invitation needs a users table with an email-verified column, which the store reads to check it",
+			Fix:     "name it in store.users.email_verified (Better Auth's \"user\" has \"emailVerified\"), or turn the option off"})
+	}
 	return p, diags
 }
 
@@ -138,8 +145,13 @@ func checkBridge(root *tenancy.Table, key string, f *flavor, pos source.Pos) dia
 	return diags
 }
 
+// usersVerified is the index of UsersTable.EmailVerified in Project.users.
+const usersVerified = 4
+
 // resolveUsers finds the users table. A table named in store.users must
-// exist; the flavor's default is used only when the schema has it.
+// exist, and so must the email_verified column it names; the flavor's
+// default is used only when the schema has it, and its verified column
+// only when the table has that.
 func resolveUsers(cat *catalog.Catalog, u config.StoreUsers, explicit bool, pos source.Pos) ([]string, diag.List) {
 	var diags diag.List
 	n, err := catalog.ParseName(u.Table)
@@ -152,7 +164,11 @@ func resolveUsers(cat *catalog.Catalog, u config.StoreUsers, explicit bool, pos 
 		if t == nil || t.Column(u.ID) == nil || t.Column(u.Name) == nil || t.Column(u.Email) == nil {
 			return nil, diags
 		}
-		return []string{n.Name, u.ID, u.Name, u.Email}, diags
+		verified := u.EmailVerified
+		if verified != "" && t.Column(verified) == nil {
+			verified = ""
+		}
+		return []string{n.Name, u.ID, u.Name, u.Email, verified}, diags
 	}
 	switch {
 	case t == nil:
@@ -164,7 +180,11 @@ func resolveUsers(cat *catalog.Catalog, u config.StoreUsers, explicit bool, pos 
 		return nil, diags
 	}
 	ok := true
-	for _, c := range []struct{ key, name string }{{"id", u.ID}, {"name", u.Name}, {"email", u.Email}} {
+	cols := []struct{ key, name string }{{"id", u.ID}, {"name", u.Name}, {"email", u.Email}}
+	if u.EmailVerified != "" {
+		cols = append(cols, struct{ key, name string }{"email_verified", u.EmailVerified})
+	}
+	for _, c := range cols {
 		if t.Column(c.name) == nil {
 			diags.Errorf(pos, "store.users: table %s has no column %s (store.users.%s)", n, catalog.QuoteIdent(c.name), c.key)
 			ok = false
@@ -173,7 +193,7 @@ func resolveUsers(cat *catalog.Catalog, u config.StoreUsers, explicit bool, pos 
 	if !ok {
 		return nil, diags
 	}
-	return []string{n.Name, u.ID, u.Name, u.Email}, diags
+	return []string{n.Name, u.ID, u.Name, u.Email, u.EmailVerified}, diags
 }
 
 // Package is the generated Go package's name: store.out's last element.

@@ -23,8 +23,8 @@ func TestBetterAuthUsers(t *testing.T) {
 	u := orgstore.BetterAuth().Users
 	n, err := catalog.ParseName(config.BetterAuthUsers.Table)
 	require.NoError(t, err)
-	require.Equal(t, []string{u.Table, u.ID, u.Name, u.Email},
-		[]string{n.Name, config.BetterAuthUsers.ID, config.BetterAuthUsers.Name, config.BetterAuthUsers.Email})
+	require.Equal(t, []string{u.Table, u.ID, u.Name, u.Email, u.EmailVerified},
+		[]string{n.Name, config.BetterAuthUsers.ID, config.BetterAuthUsers.Name, config.BetterAuthUsers.Email, config.BetterAuthUsers.EmailVerified})
 }
 
 // TestOptionalColumnsExist: the tables and columns orgstore's spec lets a
@@ -63,7 +63,7 @@ func TestOptionalColumnsExist(t *testing.T) {
 		require.Equal(t, wantTables, optionalTables, f.name)
 	}
 	require.Equal(t, []string{"Table", "ID", "OrganizationID"}, tenantsFields)
-	require.Equal(t, []string{"Table", "ID", "Name", "Email"}, usersFields)
+	require.Equal(t, []string{"Table", "ID", "Name", "Email", "EmailVerified"}, usersFields)
 }
 
 func catalogOf(t *testing.T, sql string) *catalog.Catalog {
@@ -244,7 +244,25 @@ func TestResolveProblems(t *testing.T) {
 	require.Equal(t, []string{`tenantc.yaml:5:10: error: store.users: table public.people has no column mail (store.users.email)`},
 		resolveOf(t, "CREATE TABLE people (id uuid PRIMARY KEY, name text, email text);"+store, opts))
 
+	// store.users.email_verified must name a column; without one (or
+	// without a users table) require_email_verification_on_invitation
+	// cannot be checked, and says so where it is set.
+	people := "CREATE TABLE people (id text PRIMARY KEY, name text, mail text, ok boolean);" + store
+	opts.Store.Users.EmailVerified = "verified"
+	require.Equal(t, []string{`tenantc.yaml:5:10: error: store.users: table public.people has no column verified (store.users.email_verified)`},
+		resolveOf(t, people, opts))
+	opts.Store.Users.EmailVerified = "ok"
+	require.Empty(t, resolveOf(t, people, opts))
+	opts.Store.RequireEmailVerificationOnInvitation = true
+	opts.Store.Pos.RequireEmailVerification = source.Pos{File: "tenantc.yaml", Line: 9, Col: 45}
+	require.Empty(t, resolveOf(t, people, opts))
+	needsColumn := []string{"tenantc.yaml:9:45: error: store.require_email_verification_on_invitation needs a users table with an email-verified column, which the store reads to check it\n\tname it in store.users.email_verified (Better Auth's \"user\" has \"emailVerified\"), or turn the option off"}
+	opts.Store.Users.EmailVerified = ""
+	require.Equal(t, needsColumn, resolveOf(t, people, opts))
 	opts.Store.UsersSet = false
+	require.Equal(t, needsColumn, resolveOf(t, store, opts), "no users table")
+	opts.Store.RequireEmailVerificationOnInvitation = false
+
 	require.Equal(t, []string{`schema.sql:1:14: error: table public.organizations has no column slug, which the native store reads`},
 		resolveOf(t, "CREATE TABLE organizations (id uuid PRIMARY KEY, name text, created_at timestamptz);"+strings.ReplaceAll(store, "CREATE TABLE IF NOT EXISTS organizations", "CREATE TABLE IF NOT EXISTS ignored"), opts))
 }

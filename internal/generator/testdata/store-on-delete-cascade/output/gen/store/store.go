@@ -89,8 +89,8 @@ func Schema() orgstore.Schema {
 	s := orgstore.BetterAuth()
 	// The tenant root tenants names its organization in org_id.
 	s.Tenants = orgstore.TenantsTable{Table: "tenants", ID: "id", OrganizationID: "org_id"}
-	// ListMembers returns each member's name and email from the users table.
-	s.Users = orgstore.UsersTable{Table: "user", ID: "id", Name: "name", Email: "email"}
+	// ListMembers returns each member's name and email from the users table, and AcceptInvitationByID reads the signed-in user's email there.
+	s.Users = orgstore.UsersTable{Table: "user", ID: "id", Name: "name", Email: "email", EmailVerified: "emailVerified"}
 	// The schema has no team.memberCount column.
 	s.Teams.MemberCount = ""
 	// The schema has no teamMember.membershipKey column.
