@@ -436,6 +436,58 @@ func (s *Store[O, U, M, I, T]) reject(ctx context.Context, userID string, find f
 	return result
 }
 
+// ListInvitationsForUser lists the pending, unexpired invitations addressed
+// to user's email, read from the users table, across organizations, oldest
+// first: Better Auth's listUserInvitations. As there, a user whose email is
+// not verified is refused (ErrEmailNotVerified) whatever
+// Config.RequireEmailVerificationOnInvitation says, since the ids listed
+// accept the invitations; it needs Schema.Users with its EmailVerified
+// column (ErrNoUsers otherwise). A user the users table lacks is ErrNotFound.
+func (s *Store[O, U, M, I, T]) ListInvitationsForUser(ctx context.Context, user U) ([]Invitation[O, U, I, T], error) {
+	is := &s.sql.invite
+	if is.unusable != nil {
+		return nil, is.unusable
+	}
+	if is.userEmail == "" || !is.hasVerified {
+		return nil, fmt.Errorf("ListInvitationsForUser needs Schema.Users.EmailVerified: %w", ErrNoUsers)
+	}
+	userID := string(user)
+	var out []Invitation[O, U, I, T]
+	err := s.inTx(ctx, func(ctx context.Context, q tenant.Querier) error {
+		email, verified, err := s.userEmail(ctx, q, userID)
+		if err != nil {
+			return err
+		}
+		if !verified {
+			return fmt.Errorf("user %s: %w", userID, ErrEmailNotVerified)
+		}
+		rows, err := q.Query(ctx, is.forEmail, email, s.inviteNow())
+		if err != nil {
+			return err
+		}
+		out, err = s.collectInvitations(rows, func(*Invitation[O, U, I, T]) bool { return true })
+		return err
+	})
+	return out, err
+}
+
+// userEmail reads userID's email, normalized, and whether it is verified
+// from the users table.
+func (s *Store[O, U, M, I, T]) userEmail(ctx context.Context, q tenant.Querier, userID string) (email string, verified bool, err error) {
+	var stored string
+	err = q.QueryRow(ctx, s.sql.invite.userEmail, userID).Scan(&stored, &verified)
+	if errors.Is(err, pgx.ErrNoRows) || isBadID(err) {
+		return "", false, fmt.Errorf("user %s is not in the users table: %w", userID, ErrNotFound)
+	}
+	if err != nil {
+		return "", false, err
+	}
+	if email, err = normalizeEmail(stored); err != nil {
+		return "", false, fmt.Errorf("user %s: %w", userID, err)
+	}
+	return email, verified, nil
+}
+
 // lockForRecipient locks invitation id (as lockByID) after reading userID's
 // email from the users table, and checks that userID is its recipient: the
 // invitation's email is the user's (ErrEmailMismatch), and verified where
@@ -443,18 +495,9 @@ func (s *Store[O, U, M, I, T]) reject(ctx context.Context, userID string, find f
 // in Better Auth's order. The status is the caller's to check.
 func (s *Store[O, U, M, I, T]) lockForRecipient(ctx context.Context, q tenant.Querier, userID, id string, lockOrg bool) (Invitation[O, U, I, T], error) {
 	var none Invitation[O, U, I, T]
-	var stored string
-	var verified bool
-	err := q.QueryRow(ctx, s.sql.invite.userEmail, userID).Scan(&stored, &verified)
-	if errors.Is(err, pgx.ErrNoRows) || isBadID(err) {
-		return none, fmt.Errorf("user %s is not in the users table: %w", userID, ErrNotFound)
-	}
+	email, verified, err := s.userEmail(ctx, q, userID)
 	if err != nil {
 		return none, err
-	}
-	email, err := normalizeEmail(stored)
-	if err != nil {
-		return none, fmt.Errorf("user %s: %w", userID, err)
 	}
 	inv, err := s.lockByID(ctx, q, id, lockOrg)
 	if err != nil {
@@ -581,8 +624,12 @@ func (s *Store[O, U, M, I, T]) ListInvitations(ctx context.Context, actor U, org
 
 // ListInvitationsForEmail lists the pending, unexpired invitations addressed
 // to email (case-insensitively), across organizations, oldest first: a
-// "your invitations" page. It checks no actor: call it with the signed-in
-// user's verified address.
+// "your invitations" page. It checks no actor: call it only with the
+// signed-in user's verified address. The ids it returns accept the
+// invitations (AcceptInvitationByID, Better Auth's acceptInvitation) for
+// whoever signs in with that address, so an address the user has not
+// proved hands them to whoever typed it; ListInvitationsForUser checks that
+// for you.
 func (s *Store[O, U, M, I, T]) ListInvitationsForEmail(ctx context.Context, email string) ([]Invitation[O, U, I, T], error) {
 	is := &s.sql.invite
 	if is.unusable != nil {

@@ -345,3 +345,36 @@ func TestListInvitationsNeedsInvitationCreate(t *testing.T) {
 		assert.Len(t, ids(co), 4)
 	})
 }
+
+// TestListInvitationsForUser: a user's own invitations come from the users
+// table's address, and only once it is verified (Better Auth's
+// listUserInvitations), since their ids accept them.
+func TestListInvitationsForUser(t *testing.T) {
+	ctx := context.Background()
+	clock := newInvClock()
+	s, fx := newTestStore(t, flavorBetterAuth, Config{Now: clock.Now})
+	owner, bob := fx.user(t, "owner"), fx.user(t, "bob")
+	a, b := fx.org(t, s, owner), fx.org(t, s, owner)
+	first, _ := invite(t, s, owner, a.ID, fx.email(bob))
+	clock.Advance(time.Second)
+	second := baInvitation(t, fx, b.ID, owner, fx.email(bob), "member", "", clock.Now().Add(time.Hour))
+	clock.Advance(time.Second)
+	// Bob's, expired; and one for another address.
+	baInvitation(t, fx, fx.org(t, s, owner).ID, owner, fx.email(bob), "member", "", clock.Now().Add(-time.Hour))
+	baInvitation(t, fx, a.ID, owner, "x-"+fx.email(bob), "member", "", clock.Now().Add(time.Hour))
+
+	_, err := s.ListInvitationsForUser(ctx, bob)
+	require.ErrorIs(t, err, ErrEmailNotVerified, "an unproved address lists nothing")
+	verify(t, fx, bob, true)
+	list, err := s.ListInvitationsForUser(ctx, bob)
+	require.NoError(t, err)
+	require.Len(t, list, 2)
+	assert.Equal(t, []InviteID{first.ID, second}, []InviteID{list[0].ID, list[1].ID})
+	_, err = s.ListInvitationsForUser(ctx, "nobody")
+	require.ErrorIs(t, err, ErrNotFound)
+
+	sc := BetterAuth()
+	sc.Users.EmailVerified = ""
+	_, err = fx.store(t, Config{Schema: sc}).ListInvitationsForUser(ctx, bob)
+	require.ErrorIs(t, err, ErrNoUsers)
+}

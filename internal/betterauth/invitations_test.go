@@ -282,6 +282,33 @@ func TestInvitations(t *testing.T) {
 			assert.ElementsMatch(t, []string{string(own), string(mem)}, baIDs, "Better Auth, as owner")
 			assert.ElementsMatch(t, []string{string(own), string(mem)}, goIDs, "Go, as owner")
 		}},
+		{"user's invitations/both ways", func(t *testing.T) {
+			// A user's own invitations, made by either service, listed by
+			// either, and by neither before the address is verified.
+			owner, _ := e.signUp(t, "Owner")
+			user, email := e.signUp(t, "Invitee")
+			bo := e.baCreateOrg(t, owner)
+			gi := goInvite(t, owner, e.goCreateOrg(t, owner).ID, email)
+			bi := baInvite(t, owner, bo.ID, email, "member")
+			_, err := e.Store.ListInvitationsForUser(ctx, user)
+			require.ErrorIs(t, err, orgstore.ErrEmailNotVerified)
+			refusedBy(t, "EMAIL_VERIFICATION_REQUIRED_FOR_INVITATION", map[string]any{"op": "listUserInvitations", "as": user})
+			setVerified(t, user)
+			list, err := e.Store.ListInvitationsForUser(ctx, user)
+			require.NoError(t, err)
+			var goIDs []string
+			for _, inv := range list {
+				goIDs = append(goIDs, string(inv.ID))
+			}
+			var bl []baInvitation
+			e.BA.must(t, &bl, map[string]any{"op": "listUserInvitations", "as": user})
+			var baIDs []string
+			for _, inv := range bl {
+				baIDs = append(baIDs, inv.ID)
+			}
+			assert.ElementsMatch(t, []string{string(gi), bi.ID}, goIDs, "Go")
+			assert.ElementsMatch(t, []string{string(gi), bi.ID}, baIDs, "Better Auth")
+		}},
 		{"attack/plain member takes an owner invitation", func(t *testing.T) {
 			// The reviewer's attack: a plain member lists the
 			// organization's invitations to learn an owner invitation's

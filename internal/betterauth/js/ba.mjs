@@ -121,6 +121,7 @@ const ops = {
   accept: (r) => api(r).acceptInvitation({ body: { invitationId: r.invitationId }, headers: as(r) }),
   reject: (r) => api(r).rejectInvitation({ body: { invitationId: r.invitationId }, headers: as(r) }),
   getInvitation: (r) => api(r).getInvitation({ query: { id: r.invitationId }, headers: as(r) }),
+  listUserInvitations: (r) => auth.api.listUserInvitations({ headers: as(r) }),
   updateRole: (r) =>
     auth.api.updateMemberRole({
       body: { memberId: r.memberId, role: r.role, organizationId: r.organizationId },
