@@ -33,6 +33,18 @@ operation that takes an actor checks the actor's membership and permission
 first, so a member of organization A can never read organization B's members
 or invitations through it.
 
+# Invitations on a shared database
+
+Better Auth accepts an invitation by its id and the signed-in user's email,
+so where it shares the database an invitation id is a bearer credential for
+whoever can sign in with the invited address (with email verification off,
+for whoever can sign up with it). [Store.AcceptInvitationByID] and
+[Store.RejectInvitationByID] do as Better Auth does, reading the user's email
+from [Schema.Users]; [Config.RequireEmailVerificationOnInvitation] is Better
+Auth's option of the same name; [Store.ListInvitations] shows ids only to
+members who may invite, and owner invitations only to owners. The token of
+[Store.Invite] is the credential of tenantc's own tables.
+
 # Concurrency
 
 Operations that change who owns an organization lock the organization's row

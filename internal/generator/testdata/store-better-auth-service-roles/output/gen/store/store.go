@@ -45,6 +45,9 @@ type (
 
 	// InvitationID identifies an invitation. It is not the invitation's token:
 	// only Invite returns the token, once, and the store keeps only its hash.
+	// But it accepts the invitation for whoever signs in with the invited
+	// email (AcceptInvitationByID; Better Auth accepts by id alone), so show
+	// it only to members who may invite and to the invitee.
 	InvitationID string
 
 	// TeamID identifies a team within an organization; a type of its own so a
