@@ -74,10 +74,7 @@ type env struct {
 	DB    *pgtest.DB
 	Admin *pgxpool.Pool
 	Store *goStore
-	// System is the Go store's database (its BYPASSRLS role), for more
-	// stores with other configs.
-	System *tenant.SystemDB
-	BA     *baClient
+	BA    *baClient
 	// Migrated are the tables Better Auth's migrator reported creating.
 	Migrated []string
 	// StoreURL is the Go store's role (BYPASSRLS), for a second store.
@@ -155,9 +152,8 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO %[1]s;`, 
 	require.NoError(t, err)
 	e.StoreURL = roleURL
 
-	e.System = tenant.NewSystemDB(newPool(t, roleURL, 4))
 	e.Store, err = orgstore.New[OrgID, UserID, MemberID, InviteID, TeamID](
-		e.System, orgstore.Config{Schema: orgstore.BetterAuth(), MaxMembersPerTeam: teamSeats})
+		tenant.NewSystemDB(newPool(t, roleURL, 4)), orgstore.Config{Schema: orgstore.BetterAuth(), MaxMembersPerTeam: teamSeats})
 	require.NoError(t, err)
 	e.Admin = newPool(t, db.AdminURL, 2)
 	e.BA = startBA(t, node, baURL)
