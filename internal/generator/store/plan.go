@@ -165,6 +165,10 @@ func Plan(cat *catalog.Catalog, opts Options) (*Migration, diag.List, error) {
 				}
 			}
 			name, file = "tenantc_store_better_auth", "store_better_auth"
+		} else if cat.Table(f.table("Members").qname()).Trigger(InvariantTrigger) == nil {
+			// tenantc's better-auth migration from before the database held
+			// the store's invariants: add them (and the bridge, if missing).
+			name, file = "tenantc_store_invariants", "store_invariants"
 		}
 	}
 	if name == "" && d.Bridge != "" {
