@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"text/template"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -13,6 +14,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/tenantc/tenantc/internal/pgtest"
+	"github.com/tenantc/tenantc/internal/templates"
 	"github.com/tenantc/tenantc/orgstore"
 	"github.com/tenantc/tenantc/tenant"
 )
@@ -132,6 +135,43 @@ func TestInvariants(t *testing.T) {
 			assert.NotEmpty(t, pe.Hint)
 			assert.Equal(t, "member", pe.TableName)
 			e.requireOneOwnerLeft(t, o.org, "after the refused demotion")
+		}},
+		{"last owner/stricter isolation levels", func(t *testing.T) {
+			// Two transactions whose snapshots predate each other's commit,
+			// each removing one of two owners: a new snapshot cannot help
+			// them, so REPEATABLE READ locks the owners it sees (and
+			// SERIALIZABLE detects the race itself). One commits, the other
+			// fails with a serialization failure, a deadlock or the owner
+			// check; one owner is left.
+			for _, level := range []string{"repeatable read", "serializable"} {
+				o := e.twoOwners(t, ba2, false)
+				var conns [2]*pgx.Conn
+				for i := range conns {
+					conns[i] = pgtest.Connect(t, e.DB.AdminURL)
+					_, err := conns[i].Exec(ctx, "BEGIN ISOLATION LEVEL "+level)
+					require.NoError(t, err)
+				}
+				for i, u := range []UserID{o.a.id, o.b.id} {
+					_, err := conns[i].Exec(ctx, `DELETE FROM member WHERE "organizationId" = $1 AND "userId" = $2`, o.org, u)
+					require.NoError(t, err)
+				}
+				c0 := async(func() error { _, err := conns[0].Exec(ctx, "COMMIT"); return err })
+				e.waitLockedOrDone(t, 1, c0)
+				c1 := async(func() error { _, err := conns[1].Exec(ctx, "COMMIT"); return err })
+				errs := []error{<-c0, <-c1}
+				failed := 0
+				for _, err := range errs {
+					if err != nil {
+						failed++
+						var pe *pgconn.PgError
+						require.ErrorAs(t, err, &pe)
+						assert.Contains(t, []string{"40001", "40P01", "23514"}, pe.Code, "%s: %v", level, pe)
+						t.Logf("%s: the loser: %s %s", level, pe.Code, pe.Message)
+					}
+				}
+				assert.Equal(t, 1, failed, "%s: one of the two commits fails: %v", level, errs)
+				e.requireOneOwnerLeft(t, o.org, level)
+			}
 		}},
 		{"last owner/Go hook meets the trigger: ErrLastOwner", func(t *testing.T) {
 			// A Go hook that removes the other owner inside the operation's
@@ -326,6 +366,14 @@ func TestInvariants(t *testing.T) {
 			assert.Equal(t, 0, e.count(t, `SELECT count(*) FROM organization WHERE id = $1`, o.org))
 			assert.Equal(t, 0, e.count(t, `SELECT count(*) FROM member WHERE "organizationId" = $1`, o.org))
 		}},
+		{"migration/repeatable", func(t *testing.T) {
+			// The up migration runs again, and the invariants alone (the
+			// upgrade of a schema with the old better-auth migration) run on
+			// top: nothing fails, nothing is doubled.
+			e.DB.Exec(t, e.DB.OwnerURL, renderStore(t))
+			e.DB.Exec(t, e.DB.OwnerURL, renderTemplate(t, "store_invariants.up.sql.tmpl", storeData{}))
+			assert.Equal(t, 5, e.count(t, `SELECT count(*) FROM pg_trigger WHERE tgname LIKE 'tenantc\_%' AND tgrelid IN ('member'::regclass, 'invitation'::regclass)`))
+		}},
 		{"last owner/control without the triggers", func(t *testing.T) {
 			// The attack of interleaving 0 without the database's check:
 			// Better Auth passed its unlocked count, Go removed the other owner
@@ -476,7 +524,27 @@ func (e *env) waitLocked(t *testing.T, n int) {
 	}
 }
 
-func async(f func() error) <-chan error {
+// waitLockedOrDone is waitLocked that also returns when done has a value
+// (put back for the caller): a commit that does not wait is fine too.
+func (e *env) waitLockedOrDone(t *testing.T, n int, done chan error) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for time.Now().Before(deadline) {
+		select {
+		case err := <-done:
+			done <- err
+			return
+		default:
+		}
+		if e.count(t, `SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`) >= n {
+			return
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	t.Fatalf("neither %d sessions wait for a lock nor did the operation end after 15s", n)
+}
+
+func async(f func() error) chan error {
 	ch := make(chan error, 1)
 	go func() { ch <- f() }()
 	return ch
@@ -570,4 +638,14 @@ func requirePgError(t *testing.T, err error, code, constraint string) *pgconn.Pg
 func requirePgErrorOK(err error, code, constraint string) bool {
 	var pe *pgconn.PgError
 	return errors.As(err, &pe) && pe.Code == code && pe.ConstraintName == constraint
+}
+
+// renderTemplate renders one of the store's migration templates.
+func renderTemplate(t *testing.T, name string, data storeData) string {
+	t.Helper()
+	tmpl, err := template.ParseFS(templates.FS, "store_*.sql.tmpl")
+	require.NoError(t, err)
+	var b strings.Builder
+	require.NoError(t, tmpl.ExecuteTemplate(&b, name, data))
+	return b.String()
 }

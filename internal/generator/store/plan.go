@@ -44,7 +44,9 @@ type Options struct {
 type Migration struct {
 	Version string
 	// Name is the migration's name after its version: tenantc_store,
-	// tenantc_store_better_auth or tenantc_store_bridge.
+	// tenantc_store_better_auth, tenantc_store_invariants (the better-auth
+	// store's database invariants, for a schema from before them),
+	// tenantc_store_bridge, tenantc_store_lockdown or tenantc_store_on_delete.
 	Name  string
 	Files []output.File
 	// Up is the migration's up part as the parser reads it, so this run's
