@@ -411,7 +411,8 @@ func (s *Store[O, U, M, I, T]) ListOrganizationsForUser(ctx context.Context, use
 // is what an HTTP resolver's membership check calls. An organization made by
 // another service sharing the database (a Better Auth service) has no tenant
 // row yet: the first ResolveTenant of a member creates it, with the values of
-// Config.TenantDefaults, so both services can create organizations.
+// Config.TenantDefaults, so both services can create organizations; if
+// the other service deletes the organization meanwhile, it is ErrNotMember.
 func (s *Store[O, U, M, I, T]) ResolveTenant(ctx context.Context, user U, org O) (tenant.ID, error) {
 	var id string
 	err := s.inTx(ctx, func(ctx context.Context, q tenant.Querier) error {
@@ -452,6 +453,21 @@ func (s *Store[O, U, M, I, T]) adoptOrganization(ctx context.Context, q tenant.Q
 	insert, args, err := s.insertTenant(defaults, true)
 	if err != nil {
 		return err
+	}
+	// Another service (Better Auth) may have deleted the organization since
+	// the membership was read. Lock its row against that first: if it is
+	// gone the user is a member of nothing, as for any unknown organization,
+	// rather than a foreign key error; if it is there, a delete waits for
+	// this transaction and then detaches or deletes the new tenant as it
+	// would any other.
+	o := s.cfg.Schema.Organizations
+	var one int
+	err = q.QueryRow(ctx, fmt.Sprintf("SELECT 1 FROM %s WHERE %s = $1 FOR KEY SHARE", ident(o.Table), ident(o.ID)), org).Scan(&one)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return fmt.Errorf("organization %s (deleted while its tenant was being created): %w", org, ErrNotMember)
+	}
+	if err != nil {
+		return fmt.Errorf("orgstore: locking organization %s for its tenant: %w", org, err)
 	}
 	t := s.cfg.Schema.Tenants
 	args["org"] = org

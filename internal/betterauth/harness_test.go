@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -28,7 +29,12 @@ import (
 	"github.com/tenantc/tenantc/tenant"
 )
 
-func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
+// TestMain prints the flow table (flows_test.go) after the tests ran.
+func TestMain(m *testing.M) {
+	code := pgtest.Main(m)
+	printFlows()
+	os.Exit(code)
+}
 
 // The ID types of a generated package.
 type (
@@ -71,24 +77,61 @@ type env struct {
 	BA    *baClient
 	// Migrated are the tables Better Auth's migrator reported creating.
 	Migrated []string
+	// StoreURL is the Go store's role (BYPASSRLS), for a second store.
+	StoreURL string
+	// BARole is the role Better Auth's service connects as: the database
+	// owner, or with envOptions.ServiceRole db.App.
+	BARole string
+}
+
+// envOptions change what newEnvWith sets up; the zero value is newEnv's.
+type envOptions struct {
+	// OnDelete is the bridge foreign key's ON DELETE action: "SET NULL"
+	// (store.on_organization_delete: detach, the default) or "CASCADE".
+	OnDelete string
+	// ServiceRole runs Better Auth's service as a role of its own, as a
+	// deployment with store.service_roles does: db.App, which owns no table
+	// and is granted SELECT, INSERT, UPDATE, DELETE on Better Auth's tables
+	// only (none on tenants or the application's tables), and the store
+	// migration is rendered with its lockdown (row level security on Better
+	// Auth's tables, the tenantc_store_service policy for db.App) and the
+	// bridge guard trigger. The migrations still run as the database owner,
+	// which owns every table.
+	ServiceRole bool
 }
 
 // newEnv makes a database, lets Better Auth's migrator create its schema in
 // it (as the database owner, Better Auth's service), applies tenantc's
 // better-auth store migration and a tenants table on top, and starts ba.mjs
 // and a Go store (a BYPASSRLS role, not a superuser) on it.
-func newEnv(t *testing.T) *env {
+func newEnv(t *testing.T) *env { return newEnvWith(t, envOptions{}) }
+
+// newEnvWith is newEnv with opts.
+func newEnvWith(t *testing.T, opts envOptions) *env {
 	t.Helper()
 	node := requireNode(t)
 	db := pgtest.NewDatabase(t)
-	e := &env{DB: db}
+	e := &env{DB: db, BARole: db.Owner}
 
 	out := runNode(t, node, db.OwnerURL, "migrate")
 	var mig struct{ Created []string }
 	require.NoError(t, json.Unmarshal(out, &mig), "ba.mjs migrate: %s", out)
 	e.Migrated = mig.Created
 
-	db.Exec(t, db.OwnerURL, tenantsDDL+renderStore(t))
+	d := storeData{Bridge: "tenants", OnDelete: "SET NULL"}
+	if opts.OnDelete != "" {
+		d.OnDelete = opts.OnDelete
+	}
+	baURL := db.OwnerURL
+	if opts.ServiceRole {
+		d.Lock = serviceLockdown(db.App)
+		e.BARole, baURL = db.App, db.AppURL
+	}
+	db.Exec(t, db.OwnerURL, tenantsDDL+renderStoreData(t, d))
+	if opts.ServiceRole {
+		db.Exec(t, db.OwnerURL, fmt.Sprintf("GRANT USAGE ON SCHEMA public TO %s;\nGRANT SELECT, INSERT, UPDATE, DELETE ON %s TO %s;",
+			db.App, strings.Join(quoteAll(baTables), ", "), db.App))
+	}
 
 	role, pass := db.Name+"_store", pgurl.RandomHex(16)
 	db.Exec(t, db.AdminURL, fmt.Sprintf("CREATE ROLE %s LOGIN PASSWORD '%s' BYPASSRLS NOSUPERUSER NOCREATEDB NOCREATEROLE", role, pass))
@@ -107,17 +150,69 @@ func newEnv(t *testing.T) *env {
 GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO %[1]s;`, role))
 	roleURL, err := pgurl.With(db.AdminURL, url.UserPassword(role, pass), db.Name)
 	require.NoError(t, err)
+	e.StoreURL = roleURL
 
 	e.Store, err = orgstore.New[OrgID, UserID, MemberID, InviteID, TeamID](
 		tenant.NewSystemDB(newPool(t, roleURL, 4)), orgstore.Config{Schema: orgstore.BetterAuth(), MaxMembersPerTeam: teamSeats})
 	require.NoError(t, err)
 	e.Admin = newPool(t, db.AdminURL, 2)
-	e.BA = startBA(t, node, db.OwnerURL)
+	e.BA = startBA(t, node, baURL)
 	return e
 }
 
-// teamSeats is the seat limit of a team in both services (ba.mjs sets
-// Better Auth's teams.maximumMembersPerTeam to the same).
+// baTables are the tables of Better Auth 1.7.25 with the organization
+// plugin (teams and dynamic access control on).
+var baTables = []string{"user", "session", "account", "verification", "organization", "member",
+	"invitation", "team", "teamMember", "organizationRole"}
+
+func quoteAll(names []string) []string {
+	q := make([]string, len(names))
+	for i, n := range names {
+		q[i] = pgx.Identifier{n}.Sanitize()
+	}
+	return q
+}
+
+// serviceLockdown is the store templates' lockdown data (the generator's
+// store.lockdown) for Better Auth's tables with role as the one service
+// role, and the bridge guard on tenants: what `generate` writes for
+// `store.service_roles: [<role>]` on a fresh Better Auth schema.
+func serviceLockdown(role string) lockData {
+	l := lockData{Policy: "tenantc_store_service", Roles: pgx.Identifier{role}.Sanitize(),
+		Guard: &guardData{Table: "tenants", Trigger: "tenantc_bridge_immutable", Function: "tenantc_forbid_bridge_change"}}
+	for _, n := range quoteAll(baTables) {
+		l.Tables = append(l.Tables, lockTable{Name: n, Enable: true, Force: true, CreatePolicy: true})
+	}
+	l.Guard.Fn = guardFn{Function: l.Guard.Function}
+	return l
+}
+
+// lockData, lockTable, guardData and guardFn mirror the generator's
+// store.lockdown, lockTable, guard and guardFn (unexported there).
+type lockData struct {
+	Tables        []lockTable
+	Policy, Roles string
+	Guard         *guardData
+}
+
+type lockTable struct {
+	Name                     string
+	Enable, Force            bool
+	DropPolicy, CreatePolicy bool
+}
+
+type guardData struct {
+	Table, Trigger, Function string
+	Fn                       guardFn
+}
+
+type guardFn struct{ Function, StatementBegin, StatementEnd string }
+
+// teamSeats is the seat limit of a team in both services: Better Auth's
+// teams.maximumMembersPerTeam (startBA passes it to ba.mjs) and the Go
+// store's MaxMembersPerTeam, the value of store.limits.members_per_team in
+// the golden case's tenantc.yaml (TestSeatLimitFromConfig), whose generated
+// Config() carries it.
 const teamSeats = 2
 
 // tenantsDDL is the application's tenant root, protected as tenantc's
@@ -138,11 +233,16 @@ CREATE POLICY tenantc_tenant_isolation ON tenants AS PERMISSIVE FOR ALL
 // bridge (what `store: {enabled: true, flavor: better-auth}` generates).
 func renderStore(t *testing.T) string {
 	t.Helper()
+	return renderStoreData(t, storeData{Bridge: "tenants", OnDelete: "SET NULL"})
+}
+
+// renderStoreData is the better-auth store migration rendered with d.
+func renderStoreData(t *testing.T, d storeData) string {
+	t.Helper()
 	tmpl, err := template.ParseFS(templates.FS, "store_*.sql.tmpl")
 	require.NoError(t, err)
 	var b strings.Builder
-	require.NoError(t, tmpl.ExecuteTemplate(&b, "store_better_auth.up.sql.tmpl",
-		storeData{Bridge: "tenants", OnDelete: "SET NULL"}))
+	require.NoError(t, tmpl.ExecuteTemplate(&b, "store_better_auth.up.sql.tmpl", d))
 	return b.String()
 }
 
@@ -197,7 +297,7 @@ func startBA(t *testing.T, node, dbURL string) *baClient {
 	t.Helper()
 	cmd := exec.Command(node, "ba.mjs", "serve")
 	cmd.Dir = jsDir
-	cmd.Env = append(os.Environ(), "DATABASE_URL="+dbURL)
+	cmd.Env = append(os.Environ(), "DATABASE_URL="+dbURL, "MAX_MEMBERS_PER_TEAM="+strconv.Itoa(teamSeats))
 	c := &baClient{stderr: &strings.Builder{}}
 	cmd.Stderr = c.stderr
 	var err error

@@ -48,10 +48,7 @@ var rolePermissions = []orgstore.Permission{
 func TestInterop(t *testing.T) {
 	ctx := context.Background()
 	e := newEnv(t)
-	flows := []struct {
-		name string
-		run  func(t *testing.T)
-	}{
+	runFlows(t, []flowCase{
 		{"organization+owner/BA→Go", func(t *testing.T) {
 			owner, _ := e.signUp(t, "Owner")
 			o := e.baCreateOrg(t, owner)
@@ -267,10 +264,7 @@ func TestInterop(t *testing.T) {
 			assert.ElementsMatch(t, []UserID{users[0], users[2]}, got)
 			assert.Equal(t, teamSeats, e.memberCount(t, string(team.ID)))
 		}},
-	}
-	for _, f := range flows {
-		t.Run(f.name, f.run)
-	}
+	})
 }
 
 // baTeam is a team as Better Auth returns it.
@@ -314,6 +308,7 @@ func (e *env) requireBARefused(t *testing.T, req map[string]any) {
 	require.ErrorAs(t, e.BA.call(req, nil), &be)
 	assert.Less(t, be.Status, 500, "a refusal, not a server error: %v", be)
 	assert.GreaterOrEqual(t, be.Status, 400, "%v", be)
+	note(t, "Better Auth %v: %d %s", req["op"], be.Status, be.Code)
 }
 
 // memberCount is team."memberCount", the seat counter both services keep.
@@ -357,7 +352,7 @@ func roleChecks(t *testing.T, e *env, byBA bool) {
 			}
 		}
 	}
-	t.Logf("%d/%d role checks agree", agree, len(sets)*len(rolePermissions))
+	note(t, "%d/%d role checks agree (owner, admin, member, admin+member × %d statements)", agree, len(sets)*len(rolePermissions), len(rolePermissions))
 }
 
 // schemaDumpPath is the one copy of the schema Better Auth 1.7.25's

@@ -34,8 +34,9 @@ const options = {
     organization({
       ac: defaultAc,
       roles: defaultRoles,
-      // The Go store's Config.MaxMembersPerTeam is the same (harness_test.go).
-      teams: { enabled: true, maximumMembersPerTeam: 2 },
+      // The Go store's Config.MaxMembersPerTeam is the same: the harness
+      // passes its teamSeats (tenantc.yaml's store.limits.members_per_team).
+      teams: { enabled: true, maximumMembersPerTeam: Number(process.env.MAX_MEMBERS_PER_TEAM || 2) },
       dynamicAccessControl: { enabled: true },
     }),
   ],

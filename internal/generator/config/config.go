@@ -12,6 +12,7 @@ import (
 	"path"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -198,6 +199,9 @@ type StoreLimits struct {
 	Members              int // members per organization, pending invitations included
 	PendingInvitations   int // pending invitations per organization
 	OrganizationsPerUser int // organizations one user may create
+	// MembersPerTeam is the most members a team may have: Better Auth's
+	// teams.maximumMembersPerTeam, so both services refuse the same add.
+	MembersPerTeam int
 }
 
 // StoreUsers names the users table and its columns as written in
@@ -283,6 +287,7 @@ type fileLimits struct {
 	Members              int `yaml:"members"`
 	PendingInvitations   int `yaml:"pending_invitations"`
 	OrganizationsPerUser int `yaml:"organizations_per_user"`
+	MembersPerTeam       int `yaml:"members_per_team"`
 }
 
 type fileUsers struct {
@@ -326,7 +331,7 @@ var knownKeys = map[string][]string{
 	"tenant":           {"table", "column", "setting"},
 	"migrations":       {"dir", "format"},
 	"store":            {"enabled", "flavor", "out", "invitation_ttl", "reinvite", "on_organization_delete", "limits", "users", "service_roles"},
-	"store.limits":     {"members", "pending_invitations", "organizations_per_user"},
+	"store.limits":     {"members", "pending_invitations", "organizations_per_user", "members_per_team"},
 	"store.users":      {"table", "id", "name", "email"},
 }
 
@@ -391,6 +396,7 @@ func load(dir, sqlcFile string) (*Config, error) {
 	}
 	// Unknown keys are reported together with the other problems of the file.
 	checkKeys(root.Content[0], "", pos, &errs)
+	checkLimits(root.Content[0], pos, &errs)
 	var fc fileConfig
 	if err := root.Content[0].Decode(&fc); err != nil {
 		errs.Errorf(pos(root.Content[0]), "%s", strings.TrimPrefix(err.Error(), "yaml: "))
@@ -581,6 +587,7 @@ func loadStore(st *Store, fs fileStore, n *yaml.Node, pos func(*yaml.Node) sourc
 		{"members", fs.Limits.Members, &st.Limits.Members},
 		{"pending_invitations", fs.Limits.PendingInvitations, &st.Limits.PendingInvitations},
 		{"organizations_per_user", fs.Limits.OrganizationsPerUser, &st.Limits.OrganizationsPerUser},
+		{"members_per_team", fs.Limits.MembersPerTeam, &st.Limits.MembersPerTeam},
 	} {
 		if l.v < 0 {
 			errs.Errorf(at("limits", l.key), "store.limits.%s must be 0 (no limit) or more (got %d)", l.key, l.v)
@@ -677,6 +684,36 @@ func checkKeys(n *yaml.Node, path string, pos func(*yaml.Node) source.Pos, errs 
 
 // valueNode returns the value of key in mapping n, or n itself when absent so an
 // error still points somewhere near.
+// checkLimits reports every store.limits value that is not a whole number
+// where it is written, and reads it as 0 so that decoding the file goes on:
+// yaml's own error would name neither the key nor its column, and would hide
+// the file's other problems.
+func checkLimits(root *yaml.Node, pos func(*yaml.Node) source.Pos, errs *diag.List) {
+	store := valueNode(root, "store")
+	if store == root {
+		return
+	}
+	limits := valueNode(store, "limits")
+	if limits == store || limits.Kind != yaml.MappingNode {
+		return
+	}
+	for i := 0; i+1 < len(limits.Content); i += 2 {
+		key, v := limits.Content[i].Value, limits.Content[i+1]
+		if !slices.Contains(knownKeys["store.limits"], key) {
+			continue // checkKeys reports it
+		}
+		if v.Kind == yaml.ScalarNode && v.ShortTag() == "!!int" {
+			continue
+		}
+		got := strconv.Quote(v.Value)
+		if v.Kind != yaml.ScalarNode {
+			got = "a list or mapping"
+		}
+		errs.Errorf(pos(v), "store.limits.%s must be a whole number, 0 for no limit (got %s)", key, got)
+		*v = yaml.Node{Kind: yaml.ScalarNode, Tag: "!!int", Value: "0", Line: v.Line, Column: v.Column}
+	}
+}
+
 func valueNode(n *yaml.Node, key string) *yaml.Node {
 	if n == nil || n.Kind != yaml.MappingNode {
 		return n

@@ -105,7 +105,7 @@ store:
   out: internal/orgs/
   invitation_ttl: 7h30m
   reinvite: cancel
-  limits: {members: 50, pending_invitations: 10, organizations_per_user: 3}
+  limits: {members: 50, pending_invitations: 10, organizations_per_user: 3, members_per_team: 5}
   users: {table: accounts, email: mail}
 `)
 	cfg, err := Load(dir)
@@ -115,7 +115,7 @@ store:
 	require.Equal(t, "internal/orgs", st.Out)
 	require.Equal(t, 7*time.Hour+30*time.Minute, st.InvitationTTL)
 	require.Equal(t, ReinviteCancel, st.Reinvite)
-	require.Equal(t, StoreLimits{Members: 50, PendingInvitations: 10, OrganizationsPerUser: 3}, st.Limits)
+	require.Equal(t, StoreLimits{Members: 50, PendingInvitations: 10, OrganizationsPerUser: 3, MembersPerTeam: 5}, st.Limits)
 	require.True(t, st.UsersSet)
 	require.Equal(t, StoreUsers{Table: "accounts", ID: "id", Name: "name", Email: "mail"}, st.Users)
 	require.Equal(t, source.Pos{File: FileName, Line: 4, Col: 11}, st.Pos.Flavor)
@@ -155,6 +155,24 @@ store:
 	require.Len(t, list, 2)
 	require.Contains(t, list[0].String(), "store.invitation_ttl must be positive")
 	require.Contains(t, list[1].String(), "must be a directory inside the project")
+}
+
+// TestMembersPerTeamErrors: store.limits.members_per_team (Better Auth's
+// teams.maximumMembersPerTeam) is refused where it is written when negative
+// or not an integer, like the other limits.
+func TestMembersPerTeamErrors(t *testing.T) {
+	dir := t.TempDir()
+	for _, c := range []struct{ value, want string }{
+		{"-2", `tenantc.yaml:3:42: error: store.limits.members_per_team must be 0 (no limit) or more (got -2)`},
+		{"two", `tenantc.yaml:3:42: error: store.limits.members_per_team must be a whole number, 0 for no limit (got "two")`},
+		{"2.5", `tenantc.yaml:3:42: error: store.limits.members_per_team must be a whole number, 0 for no limit (got "2.5")`},
+		{"[3]", `tenantc.yaml:3:42: error: store.limits.members_per_team must be a whole number, 0 for no limit (got a list or mapping)`},
+	} {
+		write(t, dir, FileName, "version: 1\nstore:\n  limits: {members: 1, members_per_team: "+c.value+"}\n")
+		_, err := Load(dir)
+		require.Error(t, err, "members_per_team: %s", c.value)
+		require.Equal(t, c.want, err.Error(), "members_per_team: %s", c.value)
+	}
 }
 
 // TestServiceRoles: store.service_roles keeps each name as written (the

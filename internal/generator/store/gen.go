@@ -35,6 +35,7 @@ type goView struct {
 	InvitationTTL                                              string
 	Reinvite                                                   string
 	MaxMembers, MaxPendingInvitations, MaxOrganizationsPerUser int
+	MaxMembersPerTeam                                          int
 	UsesTime                                                   bool // InvitationTTL needs package time
 }
 
@@ -54,6 +55,7 @@ func Generate(p *Project) (output.File, error) {
 		InvitationTTL: ttl, Reinvite: reinvite(c.Reinvite),
 		MaxMembers: c.Limits.Members, MaxPendingInvitations: c.Limits.PendingInvitations,
 		MaxOrganizationsPerUser: c.Limits.OrganizationsPerUser,
+		MaxMembersPerTeam:       c.Limits.MembersPerTeam,
 		UsesTime:                strings.Contains(ttl, "time."),
 	}
 	var buf bytes.Buffer

@@ -104,6 +104,7 @@ func Config() orgstore.Config {
 		MaxMembers:              100,
 		MaxPendingInvitations:   20,
 		MaxOrganizationsPerUser: 5,
+		MaxMembersPerTeam:       0,
 	}
 }
 
