@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"text/template"
@@ -36,11 +37,9 @@ func TestInvariants(t *testing.T) {
 	ba2 := startBA(t, requireNode(t), e.DB.OwnerURL)
 	tally := map[string]int{}
 
-	flows := []struct {
-		name string
-		run  func(t *testing.T)
-	}{
+	flows := []flowCase{
 		{"last owner/Go→BA remove vs remove", func(t *testing.T) {
+			defer noteTally(t, tally)
 			// Owners A and B; A removes itself through Go, B itself through
 			// Better Auth, 20 rounds over four interleavings.
 			for round := range 20 {
@@ -56,6 +55,7 @@ func TestInvariants(t *testing.T) {
 			}
 		}},
 		{"last owner/BA→BA remove vs leave", func(t *testing.T) {
+			defer noteTally(t, tally)
 			// Two Better Auth requests at once: A removes itself in one
 			// process, B leaves in the other.
 			for round := range 12 {
@@ -73,6 +73,7 @@ func TestInvariants(t *testing.T) {
 			}
 		}},
 		{"last owner/Go→BA demote vs remove", func(t *testing.T) {
+			defer noteTally(t, tally)
 			// Go demotes A (itself) while Better Auth removes B (itself); then
 			// Better Auth demotes B while Go removes A.
 			for round := range 12 {
@@ -233,6 +234,7 @@ func TestInvariants(t *testing.T) {
 			assert.Equal(t, 1, e.memberRows(t, string(o.ID), user))
 		}},
 		{"accept when member/BA accept vs Go add", func(t *testing.T) {
+			defer noteTally(t, tally)
 			// Better Auth has set the invitation accepted and is about to
 			// insert the member when Go adds the same user. Better Auth's
 			// insert is refused with the invariant's message, its catch path
@@ -279,6 +281,7 @@ func TestInvariants(t *testing.T) {
 			}
 		}},
 		{"same invitation/Go and BA accept at once", func(t *testing.T) {
+			defer noteTally(t, tally)
 			for round := range 10 {
 				owner, _ := e.signUp(t, "Owner")
 				user, email := e.signUp(t, "Invitee")
@@ -398,11 +401,21 @@ func TestInvariants(t *testing.T) {
 			assert.Equal(t, 0, e.ownerCount(t, o.org), "without the triggers both removals pass")
 		}},
 	}
-	for _, f := range flows {
-		t.Run(f.name, f.run)
+	runFlows(t, flows)
+}
+
+// noteTally records a race flow's outcomes (how often each pair of results
+// came) in the flow table, and empties tally for the next flow.
+func noteTally(t *testing.T, tally map[string]int) {
+	t.Helper()
+	keys := make([]string, 0, len(tally))
+	for k := range tally {
+		keys = append(keys, k)
 	}
-	for k, n := range tally {
-		t.Logf("%3d× %s", n, k)
+	slices.Sort(keys)
+	for _, k := range keys {
+		note(t, "%d× %s", tally[k], k)
+		delete(tally, k)
 	}
 }
 
