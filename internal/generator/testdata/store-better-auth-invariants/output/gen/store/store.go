@@ -104,6 +104,7 @@ func Config() orgstore.Config {
 		MaxMembers:              0,
 		MaxPendingInvitations:   0,
 		MaxOrganizationsPerUser: 0,
+		MaxMembersPerTeam:       0,
 	}
 }
 
