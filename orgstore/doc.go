@@ -51,6 +51,15 @@ Operations that change who owns an organization lock the organization's row
 (SELECT … FOR UPDATE) before reading its owners, so "remove the last two owners
 at once" leaves one; accepting an invitation locks the invitation's row and
 inserts the member with ON CONFLICT DO NOTHING on the unique (organization,
-user) key, so two concurrent accepts make one member.
+user) key, so two concurrent accepts make one member. Adding a member locks
+the organization's row too, before it looks for an existing membership.
+
+On Better Auth's tables, where a second service writes without these locks,
+tenantc's better-auth migration puts the same invariants in the database:
+triggers refuse a change leaving an organization without an owner (at
+commit) and a second membership, and settle the invitee's pending
+invitations when a membership is made. They take the organization's row
+lock as the store does; the store reports their refusals with its own
+sentinels, ErrLastOwner and ErrAlreadyMember.
 */
 package orgstore

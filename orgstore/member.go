@@ -252,25 +252,27 @@ var errLostRace = errors.New("orgstore: member added concurrently")
 // concurrent insert detected only by ON CONFLICT DO NOTHING may have fired
 // the before hooks already; their writes stay in the transaction).
 //
-// With MaxMembers set it locks the organization's row, so concurrent adds
-// count seats one after another, and refuses with ErrLimitReached when
-// seatsUsed + 1 exceeds the limit. The caller has authorized actorID; the
-// hooks of OpAddMember fire around the insert. This is the one path every
+// It locks the organization's row first, so concurrent adds of one
+// organization queue: with MaxMembers set they count seats one after another
+// (ErrLimitReached when seatsUsed + 1 exceeds the limit), and the membership
+// check below sees a membership another transaction made meanwhile — on
+// Better Auth's tables the database's one-membership trigger takes the same
+// lock and refuses a second membership with an error, which would abort this
+// transaction where ON CONFLICT DO NOTHING alone would not. The caller has
+// authorized actorID; the hooks of OpAddMember fire around the insert. This is the one path every
 // new membership takes: AddMember, CreateOrganization's owner and accepted
 // invitations.
 func (s *Store[O, U, M, I, T]) addMemberTx(ctx context.Context, q tenant.Querier, actorID, org, user string, roles []string) (Member[O, U, M], bool, error) {
 	if len(roles) == 0 {
 		roles = []string{RoleMember}
 	}
-	if s.cfg.MaxMembers > 0 {
-		var id string
-		err := q.QueryRow(ctx, s.sql.lockOrganization, org).Scan(&id)
-		if errors.Is(err, pgx.ErrNoRows) || isBadID(err) {
-			return Member[O, U, M]{}, false, fmt.Errorf("organization %s: %w", org, ErrNotFound)
-		}
-		if err != nil {
-			return Member[O, U, M]{}, false, err
-		}
+	var id string
+	err := q.QueryRow(ctx, s.sql.lockOrganization, org).Scan(&id)
+	if errors.Is(err, pgx.ErrNoRows) || isBadID(err) {
+		return Member[O, U, M]{}, false, fmt.Errorf("organization %s: %w", org, ErrNotFound)
+	}
+	if err != nil {
+		return Member[O, U, M]{}, false, err
 	}
 	if m, err := s.getMember(ctx, q, org, user); err == nil {
 		return m, false, nil
@@ -288,7 +290,7 @@ func (s *Store[O, U, M, I, T]) addMemberTx(ctx context.Context, q tenant.Querier
 	}
 	var m Member[O, U, M]
 	e := &Event{Op: OpAddMember, Actor: actorID, OrganizationID: org, UserID: user, Roles: roles, Tx: q}
-	err := s.around(ctx, e, func() error {
+	err = s.around(ctx, e, func() error {
 		args := pgx.NamedArgs{"org": org, "user": user, "roles": s.sql.encodeRoles(roles), "id": s.sql.newID()}
 		var err error
 		m, err = s.scanMember(q.QueryRow(ctx, s.sql.member.insert, args))

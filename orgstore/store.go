@@ -4,7 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/tenantc/tenantc/tenant"
 )
@@ -257,9 +260,45 @@ func New[O, U, M, I, T ~string](db *tenant.SystemDB, cfg Config) (*Store[O, U, M
 	return &Store[O, U, M, I, T]{db: db, cfg: cfg, sql: st}, nil
 }
 
-// inTx runs fn in one System transaction.
+// inTx runs fn in one System transaction. A refusal by one of the
+// database's invariants (tenantc's better-auth store migration: they hold
+// for every service writing the tables, and an owner check refuses at
+// commit) is reported as the sentinel the store's own check returns.
 func (s *Store[O, U, M, I, T]) inTx(ctx context.Context, fn func(ctx context.Context, q tenant.Querier) error) error {
-	return tenant.System(ctx, s.db, func(ctx context.Context, sc *tenant.Scope) error {
+	return invariantError(tenant.System(ctx, s.db, func(ctx context.Context, sc *tenant.Scope) error {
 		return fn(ctx, sc.Querier())
-	})
+	}))
+}
+
+// The constraint names the database's invariant triggers report (see the
+// better-auth store migration, internal/templates/store_invariants.up.sql.tmpl).
+const (
+	// constraintOwner: a change would leave an organization without an owner.
+	constraintOwner = "tenantc_organization_owner"
+	// constraintMembership: a second membership of a user and organization
+	// (also the unique index's name).
+	constraintMembership = "member_organization_user_key"
+	// constraintInvitationMember: a pending invitation for a member.
+	constraintInvitationMember = "tenantc_invitation_member"
+)
+
+// invariantError wraps a database invariant's refusal in the store's
+// sentinel, keeping the server's error (message, hint) in the chain.
+func invariantError(err error) error {
+	var pe *pgconn.PgError
+	if err == nil || !errors.As(err, &pe) {
+		return err
+	}
+	var sentinel error
+	switch {
+	case pe.Code == "23514" && pe.ConstraintName == constraintOwner:
+		sentinel = ErrLastOwner
+	case pe.Code == "23505" && pe.ConstraintName == constraintMembership,
+		pe.Code == "23514" && pe.ConstraintName == constraintInvitationMember:
+		sentinel = ErrAlreadyMember
+	}
+	if sentinel == nil || errors.Is(err, sentinel) {
+		return err
+	}
+	return fmt.Errorf("%w: %w", sentinel, err)
 }

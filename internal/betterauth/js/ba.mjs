@@ -129,6 +129,7 @@ const ops = {
     }),
   removeMember: (r) =>
     auth.api.removeMember({ body: { memberIdOrEmail: r.member, organizationId: r.organizationId }, headers: as(r) }),
+  leave: (r) => auth.api.leaveOrganization({ body: { organizationId: r.organizationId }, headers: as(r) }),
   listOrganizations: (r) => auth.api.listOrganizations({ headers: as(r) }),
   listMembers: (r) => auth.api.listMembers({ query: { organizationId: r.organizationId }, headers: as(r) }),
   getFullOrganization: (r) =>

@@ -21,6 +21,11 @@ const (
 	// BridgeFunction is the trigger function BridgeTrigger runs, in the
 	// tenant table's schema.
 	BridgeFunction = "tenantc_forbid_bridge_change"
+	// InvariantTrigger is one of the triggers on Better Auth's member table
+	// that hold the store's invariants whoever writes (an organization keeps
+	// an owner, one membership per user and organization); a schema without
+	// it gets them (tenantc_store_invariants).
+	InvariantTrigger = "tenantc_member_keeps_owner_delete"
 )
 
 // Owned returns every table the store reads or writes under cfg: its own

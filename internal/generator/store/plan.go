@@ -44,7 +44,9 @@ type Options struct {
 type Migration struct {
 	Version string
 	// Name is the migration's name after its version: tenantc_store,
-	// tenantc_store_better_auth or tenantc_store_bridge.
+	// tenantc_store_better_auth, tenantc_store_invariants (the better-auth
+	// store's database invariants, for a schema from before them),
+	// tenantc_store_bridge, tenantc_store_lockdown or tenantc_store_on_delete.
 	Name  string
 	Files []output.File
 	// Up is the migration's up part as the parser reads it, so this run's
@@ -165,6 +167,10 @@ func Plan(cat *catalog.Catalog, opts Options) (*Migration, diag.List, error) {
 				}
 			}
 			name, file = "tenantc_store_better_auth", "store_better_auth"
+		} else if cat.Table(f.table("Members").qname()).Trigger(InvariantTrigger) == nil {
+			// tenantc's better-auth migration from before the database held
+			// the store's invariants: add them (and the bridge, if missing).
+			name, file = "tenantc_store_invariants", "store_invariants"
 		}
 	}
 	if name == "" && d.Bridge != "" {

@@ -12,6 +12,127 @@ CREATE INDEX IF NOT EXISTS invitation_organization_status_idx ON invitation ("or
 -- At most one pending invitation per email and organization.
 CREATE UNIQUE INDEX IF NOT EXISTS invitation_pending_email_key ON invitation ("organizationId", email) WHERE status = 'pending';
 
+-- An organization keeps an owner: a change that leaves an existing organization
+-- with no member whose roles (comma-joined) include owner is refused with
+-- SQLSTATE 23514 on constraint tenantc_organization_owner. Checked at commit
+-- (DEFERRABLE INITIALLY DEFERRED), so a transaction may demote one owner and
+-- promote another in either order, and Better Auth's deleteOrganization, which
+-- deletes the members before the organization in one transaction, passes: an
+-- organization deleted by then needs no owner. The check first takes the
+-- organization's row lock — FOR NO KEY UPDATE, which queues behind the Go
+-- store's FOR UPDATE and behind another check, not behind the FOR KEY SHARE of
+-- foreign key checks — and then counts with a new snapshot, so the second of two
+-- racing removals sees the first.
+CREATE OR REPLACE FUNCTION public.tenantc_keep_owner() RETURNS trigger
+    LANGUAGE plpgsql SET search_path = pg_catalog AS $tenantc$
+BEGIN
+    PERFORM 1 FROM public.organization WHERE id = OLD."organizationId" FOR NO KEY UPDATE;
+    IF NOT FOUND THEN
+        RETURN NULL; -- deleted with its members
+    END IF;
+    IF current_setting('transaction_isolation') = 'repeatable read' THEN
+        -- This transaction's snapshot may still show an owner another one
+        -- removed: locking the owners it sees fails it with a serialization
+        -- error instead. (SERIALIZABLE detects the race by itself.)
+        PERFORM 1 FROM public.member WHERE "organizationId" = OLD."organizationId"
+            AND 'owner' = ANY (string_to_array(replace(role, ' ', ''), ',')) FOR SHARE;
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM public.member WHERE "organizationId" = OLD."organizationId"
+            AND 'owner' = ANY (string_to_array(replace(role, ' ', ''), ','))) THEN
+        RAISE EXCEPTION 'tenantc: organization % would have no owner', OLD."organizationId"
+            USING ERRCODE = 'check_violation', CONSTRAINT = 'tenantc_organization_owner',
+                SCHEMA = 'public', TABLE = 'member',
+                DETAIL = format('Member %s (user %s) was its last member with the owner role.', OLD.id, OLD."userId"),
+                HINT = 'Make another member an owner first (or in the same transaction); to remove every member, delete the organization.';
+    END IF;
+    RETURN NULL;
+END
+$tenantc$;
+DROP TRIGGER IF EXISTS tenantc_member_keeps_owner_delete ON member;
+CREATE CONSTRAINT TRIGGER tenantc_member_keeps_owner_delete AFTER DELETE ON member
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW
+    WHEN ('owner' = ANY (string_to_array(replace(OLD.role, ' ', ''), ',')))
+    EXECUTE FUNCTION public.tenantc_keep_owner();
+-- A user change keeps the owner role on the row, so only role and organization count.
+DROP TRIGGER IF EXISTS tenantc_member_keeps_owner_update ON member;
+CREATE CONSTRAINT TRIGGER tenantc_member_keeps_owner_update AFTER UPDATE OF role, "organizationId" ON member
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW
+    WHEN ('owner' = ANY (string_to_array(replace(OLD.role, ' ', ''), ','))
+        AND (NOT 'owner' = ANY (string_to_array(replace(NEW.role, ' ', ''), ','))
+            OR NEW."organizationId" IS DISTINCT FROM OLD."organizationId"))
+    EXECUTE FUNCTION public.tenantc_keep_owner();
+
+-- One membership per user and organization, with a message that says so: under
+-- the organization's row lock a second membership is refused with SQLSTATE 23505
+-- on member_organization_user_key (the index itself refuses one the lock cannot
+-- order, in a REPEATABLE READ transaction, in its own words).
+CREATE OR REPLACE FUNCTION public.tenantc_one_membership() RETURNS trigger
+    LANGUAGE plpgsql SET search_path = pg_catalog AS $tenantc$
+BEGIN
+    PERFORM 1 FROM public.organization WHERE id = NEW."organizationId" FOR NO KEY UPDATE;
+    IF EXISTS (SELECT 1 FROM public.member WHERE "organizationId" = NEW."organizationId"
+            AND "userId" = NEW."userId" AND id IS DISTINCT FROM NEW.id) THEN
+        RAISE EXCEPTION 'tenantc: user % is already a member of organization %', NEW."userId", NEW."organizationId"
+            USING ERRCODE = 'unique_violation', CONSTRAINT = 'member_organization_user_key',
+                SCHEMA = 'public', TABLE = 'member',
+                HINT = 'One membership per user and organization: change the existing member''s role instead.';
+    END IF;
+    RETURN NEW;
+END
+$tenantc$;
+DROP TRIGGER IF EXISTS tenantc_member_one_membership ON member;
+CREATE TRIGGER tenantc_member_one_membership BEFORE INSERT OR UPDATE OF "organizationId", "userId" ON member
+    FOR EACH ROW EXECUTE FUNCTION public.tenantc_one_membership();
+
+-- No pending invitation for a member. A new membership (from either service)
+-- accepts the invitee's pending invitations to its organization, so Better
+-- Auth's acceptInvitation answers its own 400 INVITATION_NOT_FOUND instead of
+-- failing on the unique index. An invitation made pending for a member is
+-- refused (SQLSTATE 23514, constraint tenantc_invitation_member) — or, when it
+-- was not pending, left as it was: Better Auth's acceptInvitation sets an
+-- accepted invitation back to pending when creating the member failed, also when
+-- it failed because the invitee became a member meanwhile. Both sides take the
+-- organization's row lock first, so whichever comes second sees the other's
+-- row. Emails compare case-insensitively, as both services compare them.
+CREATE OR REPLACE FUNCTION public.tenantc_settle_invitations() RETURNS trigger
+    LANGUAGE plpgsql SET search_path = pg_catalog AS $tenantc$
+BEGIN
+    UPDATE public.invitation i SET status = 'accepted'
+    FROM public."user" u
+    WHERE u.id = NEW."userId" AND i."organizationId" = NEW."organizationId"
+        AND i.status = 'pending' AND lower(i.email) = lower(u.email);
+    RETURN NULL;
+END
+$tenantc$;
+DROP TRIGGER IF EXISTS tenantc_member_settles_invitations ON member;
+CREATE TRIGGER tenantc_member_settles_invitations AFTER INSERT OR UPDATE OF "organizationId", "userId" ON member
+    FOR EACH ROW EXECUTE FUNCTION public.tenantc_settle_invitations();
+CREATE OR REPLACE FUNCTION public.tenantc_invitation_not_member() RETURNS trigger
+    LANGUAGE plpgsql SET search_path = pg_catalog AS $tenantc$
+BEGIN
+    PERFORM 1 FROM public.organization WHERE id = NEW."organizationId" FOR NO KEY UPDATE;
+    IF NOT EXISTS (SELECT 1 FROM public.member m JOIN public."user" u ON u.id = m."userId"
+            WHERE m."organizationId" = NEW."organizationId" AND lower(u.email) = lower(NEW.email)) THEN
+        RETURN NEW;
+    END IF;
+    IF TG_OP = 'UPDATE' AND OLD.status IS DISTINCT FROM 'pending' THEN
+        NEW.status := OLD.status;
+        RETURN NEW;
+    END IF;
+    RAISE EXCEPTION 'tenantc: % is already a member of organization %', NEW.email, NEW."organizationId"
+        USING ERRCODE = 'check_violation', CONSTRAINT = 'tenantc_invitation_member',
+            SCHEMA = 'public', TABLE = 'invitation',
+            HINT = 'A member needs no pending invitation: change the member''s role instead.';
+END
+$tenantc$;
+DROP TRIGGER IF EXISTS tenantc_invitation_not_member ON invitation;
+CREATE TRIGGER tenantc_invitation_not_member BEFORE INSERT OR UPDATE OF status, email, "organizationId" ON invitation
+    FOR EACH ROW WHEN (NEW.status = 'pending') EXECUTE FUNCTION public.tenantc_invitation_not_member();
+-- Invitations already pending for members (made before these triggers).
+UPDATE invitation i SET status = 'accepted'
+FROM member m JOIN "user" u ON u.id = m."userId"
+WHERE i.status = 'pending' AND m."organizationId" = i."organizationId" AND lower(u.email) = lower(i.email);
+
 -- The bridge from Better Auth's organization to tenantc's tenant.
 ALTER TABLE public.tenants ADD COLUMN IF NOT EXISTS org_id text UNIQUE REFERENCES organization (id) ON DELETE SET NULL;
 
