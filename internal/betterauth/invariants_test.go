@@ -419,7 +419,7 @@ func noteTally(t *testing.T, tally map[string]int) {
 	}
 }
 
-type baUser struct {
+type raceUser struct {
 	id     UserID
 	email  string
 	member string // the member row's id
@@ -429,7 +429,7 @@ type baUser struct {
 // Better Auth (and to ba2 when twoOwners is given one).
 type ownedOrg struct {
 	org  string
-	a, b baUser
+	a, b raceUser
 }
 
 // twoOwners makes an organization with two owners, through Better Auth when
@@ -448,7 +448,7 @@ func (e *env) twoOwners(t *testing.T, ba2 *baClient, byBA bool) ownedOrg {
 		_, err := e.Store.AddMember(ctx, o.a.id, OrgID(o.org), o.b.id, []string{orgstore.RoleOwner})
 		require.NoError(t, err)
 	}
-	for _, u := range []*baUser{&o.a, &o.b} {
+	for _, u := range []*raceUser{&o.a, &o.b} {
 		if ba2 != nil {
 			ba2.must(t, nil, map[string]any{"op": "signIn", "email": u.email})
 		}

@@ -45,6 +45,9 @@ type (
 
 	// InvitationID identifies an invitation. It is not the invitation's token:
 	// only Invite returns the token, once, and the store keeps only its hash.
+	// But it accepts the invitation for whoever signs in with the invited
+	// email (AcceptInvitationByID; Better Auth accepts by id alone), so show
+	// it only to members who may invite and to the invitee.
 	InvitationID string
 
 	// TeamID identifies a team within an organization; a type of its own so a
@@ -89,8 +92,8 @@ func Schema() orgstore.Schema {
 	s := orgstore.BetterAuth()
 	// The tenant root tenants names its organization in org_id.
 	s.Tenants = orgstore.TenantsTable{Table: "tenants", ID: "id", OrganizationID: "org_id"}
-	// ListMembers returns each member's name and email from the users table.
-	s.Users = orgstore.UsersTable{Table: "user", ID: "id", Name: "name", Email: "email"}
+	// ListMembers returns each member's name and email from the users table, and AcceptInvitationByID reads the signed-in user's email there.
+	s.Users = orgstore.UsersTable{Table: "user", ID: "id", Name: "name", Email: "email", EmailVerified: "emailVerified"}
 	return s
 }
 
@@ -168,4 +171,20 @@ func (m membersBySlug) Member(ctx context.Context, user, org string) (tenant.ID,
 		return "", fmt.Errorf("%w: %w", tenant.ErrForbidden, err)
 	}
 	return id, err
+}
+
+// BetterAuthSession returns tenant.Middleware's resolver of requests signed in
+// through Better Auth: it verifies Better Auth's session cookie (or bearer
+// token, with cfg.Bearer) with cfg.Secret, Better Auth's secret, and in one
+// query reads the session, its active organization, the user's membership and
+// the organization's tenant. A user removed from the organization that the
+// session still names is refused (403); an organization Better Auth made gets
+// its tenant on its first request. Put tenant.APIKey before it; the handler
+// finds the user with tenant.UserFrom. cfg.Query and cfg.Adopt are filled in
+// from this store's schema.
+func BetterAuthSession(s *Store, cfg tenant.BetterAuthSessionConfig) (*tenant.BetterAuthSessions, error) {
+	if s == nil {
+		return nil, errors.New("store: BetterAuthSession: nil *Store")
+	}
+	return s.BetterAuthSession(cfg)
 }
