@@ -49,6 +49,11 @@ type Config struct {
 	Migrations Migrations
 	// Store configures the organization store; off unless enabled.
 	Store Store
+	// Distribute is how the database spreads tables over nodes:
+	// DistributeNone (default, one PostgreSQL) or DistributeCitus.
+	Distribute string
+	// DistributePos locates distribute: (the file alone when defaulted).
+	DistributePos source.Pos
 	// Rules changes the severity of diagnostic rules by name.
 	Rules map[string]diag.Severity
 	// TableRules changes the severity of a rule for some tables only
@@ -151,6 +156,23 @@ const (
 // OnDeletePolicies lists the on_organization_delete values, in documentation order.
 var OnDeletePolicies = []string{OnDeleteDetach, OnDeleteCascade}
 
+// The distribute values: where the tables live.
+const (
+	// DistributeNone is one PostgreSQL server (or its replicas): the default.
+	DistributeNone = "none"
+	// DistributeCitus is a Citus cluster sharded by tenant: scoped tables are
+	// distributed by the tenant column and colocated, the tenant root and
+	// global tables are reference tables, and the policies and the tenant
+	// setter take the shapes Citus runs on its workers.
+	DistributeCitus = "citus"
+)
+
+// Distributions lists the distribute values, in documentation order.
+var Distributions = []string{DistributeNone, DistributeCitus}
+
+// Citus reports whether the project is distributed with Citus.
+func (c *Config) Citus() bool { return c.Distribute == DistributeCitus }
+
 // Store configures the organization store (store: in tenantc.yaml). Every
 // field has a default; the store is generated only when Enabled.
 type Store struct {
@@ -236,6 +258,7 @@ var defaults = Config{
 		Format: source.GolangMigrate,
 	},
 	StandardQueries: StandardQueries{Dir: "gen/queries"},
+	Distribute:      DistributeNone,
 	Store: Store{
 		Flavor:        FlavorNative,
 		Out:           "gen/store",
@@ -272,6 +295,7 @@ type fileConfig struct {
 	Global     []string             `yaml:"global"`
 	Migrations fileMigrations       `yaml:"migrations"`
 	Store      fileStore            `yaml:"store"`
+	Distribute string               `yaml:"distribute"`
 	Rules      map[string]yaml.Node `yaml:"rules"`
 	// StandardQueries is standard_queries: {dir: …}.
 	StandardQueries struct {
@@ -457,6 +481,7 @@ func load(dir, sqlcFile string) (*Config, error) {
 		cfg.Migrations.Format = f
 	}
 	loadStore(&cfg.Store, fc.Store, valueNode(root.Content[0], "store"), pos, &errs)
+	loadDistribute(&cfg, fc.Distribute, valueNode(root.Content[0], "distribute"), pos, &errs)
 	if len(fc.Rules) > 0 {
 		loadRules(&cfg, valueNode(root.Content[0], "rules"), pos, &errs)
 	}
@@ -465,6 +490,27 @@ func load(dir, sqlcFile string) (*Config, error) {
 		return nil, diag.ErrorList(errs)
 	}
 	return &cfg, nil
+}
+
+// loadDistribute applies distribute: (n, or the root mapping when absent).
+// The organization store is not made for Citus yet: its tables carry
+// triggers that Citus refuses on distributed tables, and its own queries
+// look members up across tenants, so the two are refused together rather
+// than half-distributed.
+func loadDistribute(cfg *Config, value string, n *yaml.Node, pos func(*yaml.Node) source.Pos, errs *diag.List) {
+	cfg.DistributePos = pos(n)
+	if value == "" {
+		return
+	}
+	if !slices.Contains(Distributions, value) {
+		errs.Errorf(pos(n), "unknown distribute %q (want none or citus)", value)
+		return
+	}
+	cfg.Distribute = value
+	if cfg.Citus() && cfg.Store.Enabled {
+		errs.Errorf(pos(n), "distribute: citus does not support the organization store (store.enabled: true) yet: "+
+			"its tables carry triggers Citus refuses on distributed tables; run the store on a plain PostgreSQL, or turn it off")
+	}
 }
 
 // loadRules reads rules:, whose entries are either a severity for the whole

@@ -45,6 +45,9 @@ type Config struct {
 	// the project as a whole is reported: tenantc.yaml, else the sqlc config,
 	// else the schema directory.
 	ProjectFile string
+	// Citus is true for distribute: citus: the tenant comparison takes the
+	// shape Citus accepts in a policy on a distributed table (no sub-select).
+	Citus bool
 }
 
 // KeyTypes are the tenant key types the policies know how to cast to.

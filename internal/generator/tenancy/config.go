@@ -25,6 +25,7 @@ func ConfigOf(cfg *config.Config, storeTables []catalog.Name) Config {
 	// store enabled the table stays required even when defaulted.
 	c.RootOptional = !cfg.TenantTablePos.IsValid() && !cfg.Store.Enabled
 	c.ProjectFile = projectFile(cfg)
+	c.Citus = cfg.Citus()
 	if cfg.Store.Enabled {
 		// The store's tables are global by configuration (or the tenant root).
 		c.Store = slices.Clone(storeTables)
