@@ -75,6 +75,11 @@ type Table struct {
 	PartitionBy string
 	// PartitionOf names the parent of a partition; nil otherwise.
 	PartitionOf *Name
+
+	// Distribution is how Citus distributes the table, from a
+	// create_distributed_table or create_reference_table call in the schema
+	// (or, for a live database, pg_dist_partition); nil for a local table.
+	Distribution *Distribution
 }
 
 // Column finds a column by name, or returns nil.

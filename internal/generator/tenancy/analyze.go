@@ -77,6 +77,9 @@ func Analyze(cat *catalog.Catalog, cfg Config) (*Model, diag.List) {
 			a.checkPolicies(t)
 		}
 	}
+	if cfg.Citus {
+		a.checkCitus() // citus.go
+	}
 	a.checkViews()
 	a.checkFunctions()
 	a.checkFunctionBodies()
@@ -303,7 +306,7 @@ func (a *analysis) checkScoped(t *Table) {
 		keys = append([]*catalog.Key{t.PrimaryKey}, keys...)
 	}
 	for _, k := range keys {
-		if slices.Contains(k.Columns, col.Name) {
+		if slices.Contains(k.Columns, col.Name) || a.cfg.Citus { // Citus refuses the key: citus-key-without-tenant
 			continue
 		}
 		what := "unique key"
