@@ -176,7 +176,8 @@ type ForeignKey struct {
 	RefColumns []string // resolved to the referenced primary key when omitted
 	// OnDelete and OnUpdate are the referential actions as SQL ("CASCADE",
 	// "SET NULL", "SET DEFAULT", "RESTRICT"); "" is NO ACTION. A fix that
-	// replaces the key must keep them.
+	// replaces the key must keep them. An ON DELETE SET NULL / SET DEFAULT
+	// limited to some columns keeps them: "SET NULL (project_id)".
 	OnDelete, OnUpdate string
 	Pos                source.Pos
 }

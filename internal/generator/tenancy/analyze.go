@@ -329,7 +329,11 @@ func (a *analysis) checkScoped(t *Table) {
 			continue
 		}
 		fix := compositeFK(t.Name, col.Name, fk, ref.Table, ref.TenantColumn.Name)
-		a.reportOn(t, rule.CrossTenantFK, fk.Pos, fmt.Sprintf("foreign key %s from %s to %s does not include %s: foreign-key checks ignore RLS, so a row can reference another tenant's row", fk.Name, t.Name, ref.Name, col.Name), fix)
+		what := "does not include " + col.Name
+		if slices.Contains(fk.Columns, col.Name) {
+			what = fmt.Sprintf("does not pair %s with %s.%s", col.Name, ref.Name, ref.TenantColumn.Name)
+		}
+		a.reportOn(t, rule.CrossTenantFK, fk.Pos, fmt.Sprintf("foreign key %s from %s to %s %s: foreign-key checks ignore RLS, so a row can reference another tenant's row", fk.Name, t.Name, ref.Name, what), fix)
 	}
 }
 

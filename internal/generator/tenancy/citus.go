@@ -227,8 +227,34 @@ func (a *analysis) checkCitusFKs(t *Table) {
 			continue
 		}
 		a.reportOn(t, rule.CitusFKAction, fk.Pos, fmt.Sprintf("foreign key %s of %s includes %s and has %s: Citus refuses them on a foreign key that includes the distribution column, since they would change a row's %s", fk.Name, t.Name, col, strings.Join(bad, " and "), col),
-			fmt.Sprintf("use ON DELETE CASCADE, RESTRICT or no action; to clear only the other columns on delete (PostgreSQL 15+): ON DELETE SET NULL (%s)", quoteList(slices.DeleteFunc(slices.Clone(fk.Columns), func(c string) bool { return c == col }))))
+			citusFKActionFix(t, fk, col))
 	}
+}
+
+// citusFKActionFix rewrites fk with the actions Citus accepts: ON UPDATE
+// left out (a row's tenant never changes: tenantc's trigger refuses it),
+// ON DELETE SET NULL / SET DEFAULT limited to the other columns of the key
+// (PostgreSQL 15+), or RESTRICT when there are none.
+func citusFKActionFix(t *Table, fk *catalog.ForeignKey, col string) string {
+	onDelete := fk.OnDelete
+	if strings.HasPrefix(onDelete, "SET ") && !setColumnsSpareTenant(onDelete, col) {
+		action, _, _ := strings.Cut(onDelete, " (")
+		others := slices.DeleteFunc(slices.Clone(fk.Columns), func(c string) bool { return c == col })
+		if len(others) == 0 {
+			onDelete = "RESTRICT"
+		} else {
+			onDelete = action + " (" + quoteList(others) + ")"
+		}
+	}
+	onUpdate := fk.OnUpdate
+	switch onUpdate {
+	case "SET NULL", "SET DEFAULT", "CASCADE":
+		onUpdate = ""
+	}
+	fixed := *fk
+	fixed.OnDelete, fixed.OnUpdate = onDelete, onUpdate
+	return fmt.Sprintf("ALTER TABLE %s DROP CONSTRAINT %s, ADD CONSTRAINT %s FOREIGN KEY (%s) REFERENCES %s (%s)%s;",
+		t.Name, catalog.QuoteIdent(fk.Name), catalog.QuoteIdent(fk.Name), quoteList(fk.Columns), fk.RefTable, quoteList(fk.RefColumns), fkActions(&fixed))
 }
 
 // setColumnsSpareTenant reports whether an action "SET NULL (a, b)" lists
@@ -261,7 +287,7 @@ func (a *analysis) checkCitusDistributions(anchor *Table) {
 		lit := sqlLiteral(t.Name.String())
 		switch {
 		case CitusReference(t) && d.Method != catalog.Reference:
-			a.reportOn(t, rule.CitusDistribution, d.Pos, fmt.Sprintf("%s is distributed by %s, but in Citus mode the %s is a reference table: every distributed table references it, and it is read without a tenant", t.Name, orNone(d.Column), t.Kind),
+			a.reportOn(t, rule.CitusDistribution, d.Pos, fmt.Sprintf("%s is distributed by %s, but in Citus mode %s is a reference table: every distributed table references it, and it is read without a tenant", t.Name, orNone(d.Column), referenceWhat(t)),
 				fmt.Sprintf("replace the call with SELECT create_reference_table(%s);\non a cluster that ran it: SELECT undistribute_table(%s, cascade_via_foreign_keys => true); SELECT create_reference_table(%s);", lit, lit, lit))
 		case CitusDistributed(t) && d.Method != catalog.Distributed:
 			a.reportOn(t, rule.CitusDistribution, d.Pos, fmt.Sprintf("scoped table %s is a reference table: every node holds every tenant's rows, and it cannot be colocated with the other scoped tables", t.Name),
@@ -298,6 +324,14 @@ func (a *analysis) colocationGroups() func(*Table) string {
 		return "own:" + t.Name.String()
 	}
 	return func(t *Table) string { return of(t.Table, 0) }
+}
+
+// referenceWhat names the kind of a table Citus mode makes a reference table.
+func referenceWhat(t *Table) string {
+	if t.Kind == Root {
+		return "the tenant table"
+	}
+	return "a global table"
 }
 
 func colocateArg(t, anchor *Table) string {
