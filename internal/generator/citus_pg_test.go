@@ -245,3 +245,40 @@ func TestCitusGoldenOnPostgres(t *testing.T) {
 		require.Empty(t, errs, "after down and up again")
 	})
 }
+
+// TestCitusStubsRefuse: the stubs refuse what Citus refuses, so that
+// TestCitusGoldenOnPostgres passing means something: a table distributed
+// before a table it references, a reference table referencing a
+// distributed one, a unique key without the distribution column, a foreign
+// key that does not pair the distribution columns, a second distribution,
+// and undistributing a table with foreign keys without the cascade.
+func TestCitusStubsRefuse(t *testing.T) {
+	db := pgtest.NewDatabase(t)
+	db.Exec(t, db.OwnerURL, citusStubs+`
+CREATE TABLE tenants (id uuid PRIMARY KEY, home uuid);
+CREATE TABLE projects (tenant_id uuid NOT NULL REFERENCES tenants, id uuid, PRIMARY KEY (tenant_id, id));
+CREATE TABLE tasks (tenant_id uuid NOT NULL REFERENCES tenants, id uuid, project_id uuid,
+    PRIMARY KEY (tenant_id, id), FOREIGN KEY (tenant_id, project_id) REFERENCES projects);
+CREATE TABLE swapped (tenant_id uuid NOT NULL, project_id uuid NOT NULL, PRIMARY KEY (tenant_id, project_id),
+    FOREIGN KEY (project_id, tenant_id) REFERENCES projects (tenant_id, id));
+CREATE TABLE loose (tenant_id uuid NOT NULL, id uuid PRIMARY KEY);`)
+	conn := pgtest.Connect(t, db.OwnerURL)
+	exec := func(sql string) error {
+		_, err := conn.Exec(context.Background(), sql)
+		return err
+	}
+	require.ErrorContains(t, exec(`SELECT create_distributed_table('projects', 'tenant_id')`), `referenced table "tenants" must be a distributed table or a reference table`)
+	require.NoError(t, exec(`SELECT create_reference_table('tenants')`))
+	require.ErrorContains(t, exec(`SELECT create_reference_table('tenants')`), "already distributed")
+	require.ErrorContains(t, exec(`SELECT create_distributed_table('tasks', 'tenant_id')`), `referenced table "projects"`)
+	require.NoError(t, exec(`SELECT create_distributed_table('projects', 'tenant_id')`))
+	require.ErrorContains(t, exec(`SELECT create_distributed_table('swapped', 'tenant_id', colocate_with => 'projects')`), "partition column in the same ordinal")
+	require.ErrorContains(t, exec(`SELECT create_distributed_table('tasks', 'tenant_id', colocate_with => 'none')`), "colocated")
+	require.ErrorContains(t, exec(`SELECT create_distributed_table('loose', 'tenant_id')`), "cannot have UNIQUE")
+	require.NoError(t, exec(`SELECT create_distributed_table('tasks', 'tenant_id', colocate_with => 'projects')`))
+	require.ErrorContains(t, exec(`ALTER TABLE tenants ADD FOREIGN KEY (id, home) REFERENCES projects; SELECT citus_stub_check_fks('tenants')`), "from reference tables")
+	require.ErrorContains(t, exec(`SELECT undistribute_table('tasks')`), "has a foreign key")
+	require.NoError(t, exec(`SELECT undistribute_table('tasks', cascade_via_foreign_keys => true)`))
+	assert.Empty(t, distributions(t, conn), "the cascade reaches every table the foreign keys connect")
+	require.ErrorContains(t, exec(`SELECT undistribute_table('tasks')`), "not distributed")
+}
