@@ -47,7 +47,7 @@ var tmpl = template.Must(template.ParseFS(templates.FS, "distribute.*.sql.tmpl")
 // and the schema does not distribute yet, in tenancy.CitusOrder.
 func Plan(m *tenancy.Model, opts Options) ([]Migration, error) {
 	ordered, _ := tenancy.CitusOrder(m) // cycles are errors of the analysis
-	anchor := tenancy.CitusAnchor(ordered)
+	anchor := tenancy.CitusAnchor(m, ordered)
 	versions := opts.Versions()
 	var out []Migration
 	for _, t := range ordered {

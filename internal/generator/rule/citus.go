@@ -19,6 +19,6 @@ var (
 		Summary: "Citus refuses ON DELETE SET NULL / SET DEFAULT and ON UPDATE SET NULL / SET DEFAULT / CASCADE on a foreign key that includes the distribution column: a row would change its tenant"}
 	CitusDistribution = Rule{Name: "citus-distribution-mismatch", Severity: diag.Error, Commands: Generate | Vet | Check,
 		Summary: "the schema distributes a table otherwise than tenantc's Citus layout: a scoped table not hash-distributed by the tenant column and colocated with the other scoped tables, or the tenant table or a global table not a reference table"}
-	CitusFKCycle = Rule{Name: "citus-fk-cycle", Severity: diag.Error, Commands: Generate | Vet,
-		Summary: "tables whose foreign keys form a cycle cannot be distributed one after the other: Citus refuses a foreign key from a table being distributed to one that is still local"}
+	CitusFKCycle = Rule{Name: "citus-fk-cycle", Severity: diag.Error, Commands: Generate | Vet | Check,
+		Summary: "tables not distributed yet whose foreign keys form a cycle cannot be distributed one after the other: Citus refuses a foreign key from a table being distributed to one that is still local"}
 )

@@ -81,13 +81,17 @@ func fkOrder(group []*Table) (ordered []*Table, cycles []CitusCycle) {
 	for _, t := range group {
 		in[t.Name] = true
 	}
+	for _, t := range group {
+		// A table the schema distributes already needs no migration: the
+		// tables that reference it need not wait for it (a cycle through
+		// it was closed after its distribution, which Citus accepted).
+		placed[t.Name] = t.Distribution != nil
+	}
+	waits := func(t *Table, fk *catalog.ForeignKey) bool {
+		return t.Distribution == nil && fk.RefTable != t.Name && in[fk.RefTable] && !placed[fk.RefTable]
+	}
 	ready := func(t *Table) bool {
-		for _, fk := range t.ForeignKeys {
-			if fk.RefTable != t.Name && in[fk.RefTable] && !placed[fk.RefTable] {
-				return false
-			}
-		}
-		return true
+		return !slices.ContainsFunc(t.ForeignKeys, func(fk *catalog.ForeignKey) bool { return waits(t, fk) })
 	}
 	rest := slices.Clone(group)
 	for len(rest) > 0 {
@@ -97,7 +101,7 @@ func fkOrder(group []*Table) (ordered []*Table, cycles []CitusCycle) {
 			// first table's key into the cycle, place it and go on.
 			t := rest[0]
 			for _, fk := range t.ForeignKeys {
-				if fk.RefTable != t.Name && in[fk.RefTable] && !placed[fk.RefTable] {
+				if waits(t, fk) {
 					cycles = append(cycles, CitusCycle{Table: t, FK: fk})
 					break
 				}
@@ -111,20 +115,37 @@ func fkOrder(group []*Table) (ordered []*Table, cycles []CitusCycle) {
 	return ordered, cycles
 }
 
-// CitusAnchor is the scoped table every other one is colocated with: the
-// first in CitusOrder that the schema already distributes by its tenant
-// column, else the first scoped table (which tenantc's first distribution
-// migration then distributes with Citus' default colocation). Already
-// distributed tables come first so that a later run, which may find a new
-// table earlier in the order, keeps the anchor of the earlier runs and its
-// migrations stay as they were. Nil without scoped tables.
-func CitusAnchor(ordered []*Table) *Table {
+// CitusAnchor is the scoped table every other one is colocated with. When
+// the schema distributes scoped tables by their tenant column already, it
+// is the table their colocation leads to: the first one's colocate_with
+// table, its colocate_with table, and so on, to the one that names none —
+// the anchor of the run that distributed them, whatever order a new table
+// gives the scoped tables now, so a later run colocates new tables as the
+// earlier ones did. Otherwise it is the first scoped table in CitusOrder,
+// which its migration distributes with Citus' default colocation. Nil
+// without scoped tables.
+func CitusAnchor(m *Model, ordered []*Table) *Table {
+	byTenant := func(t *Table) bool {
+		if !CitusDistributed(t) || t.Distribution == nil {
+			return false
+		}
+		d := t.Distribution
+		return d.Method == catalog.Distributed && d.Column == t.TenantColumn.Name
+	}
 	var first *Table
 	for _, t := range ordered {
 		if !CitusDistributed(t) {
 			continue
 		}
-		if d := t.Distribution; d != nil && d.Method == catalog.Distributed && d.Column == t.TenantColumn.Name {
+		if byTenant(t) {
+			for seen := map[*Table]bool{t: true}; t.Distribution.ColocateTable != nil; {
+				next := m.Table(*t.Distribution.ColocateTable)
+				if next == nil || seen[next] || !byTenant(next) {
+					break
+				}
+				seen[next] = true
+				t = next
+			}
 			return t
 		}
 		if first == nil {
@@ -157,7 +178,7 @@ func (a *analysis) checkCitus() {
 			}
 		}
 	}
-	a.checkCitusDistributions(CitusAnchor(ordered))
+	a.checkCitusDistributions(CitusAnchor(a.model, ordered))
 }
 
 // checkCitusKeys: Citus refuses a unique key of a distributed table without
