@@ -172,8 +172,15 @@ func (a *analysis) checkCitus() {
 		case CitusReference(t):
 			for _, fk := range t.ForeignKeys {
 				if ref := a.model.Table(fk.RefTable); ref != nil && ref.Kind == Scoped {
-					a.reportOn(t, rule.CitusReferenceFK, fk.Pos, fmt.Sprintf("foreign key %s from %s to %s: in Citus mode %s is a reference table (%s) and %s is distributed by %s; Citus refuses a foreign key from a reference table to a distributed one", fk.Name, t.Name, ref.Name, t.Name, t.Kind, ref.Name, ref.TenantColumn.Name),
-						fmt.Sprintf("drop it and check the reference in the application: ALTER TABLE %s DROP CONSTRAINT %s;\nor, if each row of %s belongs to one tenant, give it the %s column so that it is scoped and distributed too", t.Name, catalog.QuoteIdent(fk.Name), t.Name, a.cfg.Column))
+					fix := fmt.Sprintf("drop it and check the reference in the application: ALTER TABLE %s DROP CONSTRAINT %s;", t.Name, catalog.QuoteIdent(fk.Name))
+					switch {
+					case t.Kind == Root:
+					case t.Column(a.cfg.Column) != nil:
+						fix += fmt.Sprintf("\nor, if each row of %s belongs to its tenant, remove it from global: in %s so that it is scoped and distributed too", t.Name, a.configFile())
+					default:
+						fix += fmt.Sprintf("\nor, if each row of %s belongs to one tenant, give it the %s column so that it is scoped and distributed too", t.Name, a.cfg.Column)
+					}
+					a.reportOn(t, rule.CitusReferenceFK, fk.Pos, fmt.Sprintf("foreign key %s from %s to %s: in Citus mode %s is a reference table (%s) and %s is distributed by %s; Citus refuses a foreign key from a reference table to a distributed one", fk.Name, t.Name, ref.Name, t.Name, t.Kind, ref.Name, ref.TenantColumn.Name), fix)
 				}
 			}
 		}
