@@ -8,6 +8,9 @@
 //	tenancy.Analyze  catalog → tenancy model + located diagnostics
 //	store.Resolve    the store's tables and bridge, checked
 //	rls.Plan         model → one new migration per table that lacks its policies
+//	distribute.Plan  with distribute: citus, one new migration per table Citus
+//	                 does not distribute yet (after the RLS migrations, see
+//	                 distributionAfterRLS)
 //	store.Generate   the store's typed Go package (text/template)
 //
 // and, for a project with a sqlc config (gocode.go):
@@ -30,6 +33,7 @@ import (
 	"github.com/tenantc/tenantc/internal/generator/catalog"
 	"github.com/tenantc/tenantc/internal/generator/config"
 	"github.com/tenantc/tenantc/internal/generator/diag"
+	"github.com/tenantc/tenantc/internal/generator/distribute"
 	"github.com/tenantc/tenantc/internal/generator/migration"
 	"github.com/tenantc/tenantc/internal/generator/output"
 	"github.com/tenantc/tenantc/internal/generator/parse"
@@ -64,6 +68,9 @@ type Result struct {
 	// Migrations: the tenant root's policies may be on a table it creates.
 	StoreMigration *store.Migration
 	Migrations     []rls.Migration
+	// Distributions are the Citus distribution migrations planned in this
+	// run (distribute: citus), numbered with Migrations (distributionAfterRLS).
+	Distributions []distribute.Migration
 	// Files is the generated output; empty when Diagnostics has errors.
 	Files []output.File
 	// Prune lists the directories whose files that tenantc (or the sqlc run
@@ -130,16 +137,14 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		return res, err
 	}
 
-	res.Migrations, err = rls.Plan(res.Model, migOpts)
+	migFiles, err := planMigrations(res, migOpts)
 	if err != nil {
 		return res, err
 	}
 	if res.StoreMigration != nil {
 		res.Files = append(res.Files, res.StoreMigration.Files...)
 	}
-	for _, m := range res.Migrations {
-		res.Files = append(res.Files, m.Files...)
-	}
+	res.Files = append(res.Files, migFiles...)
 	if cfg.SQLCFile != "" {
 		if err := generateGo(ctx, opts.Dir, res, st.overrides); err != nil {
 			return res, err
@@ -164,6 +169,54 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		res.Files = append(res.Files, file)
 	}
 	return res, nil
+}
+
+// distributionAfterRLS is the one place that orders a run's Citus
+// distribution migrations relative to its row level security migrations:
+// true numbers the distributions after the RLS migrations, so that a
+// table's policy (replaced in Citus' shape when an earlier run wrote the
+// sub-select one, which Citus refuses on a distributed table) is in place
+// before create_distributed_table copies the table's policies to its
+// shards. Flipping it numbers the distributions first; nothing else changes.
+const distributionAfterRLS = true
+
+// planMigrations plans the run's RLS migrations and, in Citus mode, its
+// distribution migrations, in the order distributionAfterRLS gives, and
+// returns their files in that order; the second planner numbers its
+// versions after the first's files, so versions never collide.
+func planMigrations(res *Result, opts migration.Options) ([]output.File, error) {
+	planRLS := func(opts migration.Options) ([]output.File, error) {
+		var err error
+		res.Migrations, err = rls.Plan(res.Model, opts)
+		var files []output.File
+		for _, m := range res.Migrations {
+			files = append(files, m.Files...)
+		}
+		return files, err
+	}
+	planDist := func(opts migration.Options) ([]output.File, error) {
+		if !res.Config.Citus() {
+			return nil, nil
+		}
+		var err error
+		res.Distributions, err = distribute.Plan(res.Model, opts)
+		var files []output.File
+		for _, m := range res.Distributions {
+			files = append(files, m.Files...)
+		}
+		return files, err
+	}
+	first, second := planRLS, planDist
+	if !distributionAfterRLS {
+		first, second = planDist, planRLS
+	}
+	files, err := first(opts)
+	if err != nil {
+		return nil, err
+	}
+	opts.Existing = append(slices.Clone(opts.Existing), migration.Names(files)...)
+	more, err := second(opts)
+	return append(files, more...), err
 }
 
 // started is what begin hands the rest of a run.

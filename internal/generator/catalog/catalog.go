@@ -75,6 +75,11 @@ type Table struct {
 	PartitionBy string
 	// PartitionOf names the parent of a partition; nil otherwise.
 	PartitionOf *Name
+
+	// Distribution is how Citus distributes the table, from a
+	// create_distributed_table or create_reference_table call in the schema
+	// (or, for a live database, pg_dist_partition); nil for a local table.
+	Distribution *Distribution
 }
 
 // Column finds a column by name, or returns nil.
@@ -171,7 +176,8 @@ type ForeignKey struct {
 	RefColumns []string // resolved to the referenced primary key when omitted
 	// OnDelete and OnUpdate are the referential actions as SQL ("CASCADE",
 	// "SET NULL", "SET DEFAULT", "RESTRICT"); "" is NO ACTION. A fix that
-	// replaces the key must keep them.
+	// replaces the key must keep them. An ON DELETE SET NULL / SET DEFAULT
+	// limited to some columns keeps them: "SET NULL (project_id)".
 	OnDelete, OnUpdate string
 	Pos                source.Pos
 }

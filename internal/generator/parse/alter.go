@@ -365,6 +365,10 @@ func (b *builder) renameRelation(old, to catalog.Name) {
 		if t.PartitionOf != nil && *t.PartitionOf == old {
 			t.PartitionOf = &catalog.Name{Schema: to.Schema, Name: to.Name}
 		}
+		if d := t.Distribution; d != nil && d.ColocateTable != nil && *d.ColocateTable == old {
+			d.ColocateTable = &catalog.Name{Schema: to.Schema, Name: to.Name}
+			d.ColocateWith = to.String()
+		}
 	}
 	for _, v := range b.cat.Views {
 		for i, r := range v.Reads {
@@ -385,6 +389,9 @@ func (b *builder) renameColumn(t *catalog.Table, from, to string) {
 	}
 	c.Name = to
 	table := t.Name.Name
+	if d := t.Distribution; d != nil && d.Column == from {
+		d.Column = to // Citus keeps the column, not its name
+	}
 	if t.PrimaryKey != nil {
 		replace(t.PrimaryKey.Columns, from, to)
 	}

@@ -96,6 +96,15 @@ func (b *builder) addForeignKey(t *catalog.Table, c *pg_query.Constraint, recurs
 	}
 	fk := &catalog.ForeignKey{Name: name, Columns: cols, RefTable: ref, RefColumns: refCols, Pos: b.pos(c.GetLocation()),
 		OnDelete: catalog.FKAction(c.GetFkDelAction()), OnUpdate: catalog.FKAction(c.GetFkUpdAction())}
+	if set := sqlexpr.Strings(c.GetFkDelSetCols()); len(set) > 0 && fk.OnDelete != "" {
+		// ON DELETE SET NULL (col, …), PostgreSQL 15+: only those columns
+		// are cleared (Citus accepts it when they spare the tenant column).
+		q := make([]string, len(set))
+		for i, col := range set {
+			q[i] = catalog.QuoteIdent(col)
+		}
+		fk.OnDelete += " (" + strings.Join(q, ", ") + ")"
+	}
 	t.ForeignKeys = append(t.ForeignKeys, fk)
 	if recurse {
 		for _, p := range b.partitions(t) {

@@ -134,6 +134,8 @@ func (b *builder) apply(n *pg_query.Node) {
 		b.alterEnum(s.AlterEnumStmt)
 	case *pg_query.Node_CreateTrigStmt:
 		b.createTrigger(s.CreateTrigStmt)
+	case *pg_query.Node_SelectStmt:
+		b.selectStmt(s.SelectStmt) // Citus' distribution calls (distribute.go)
 	}
 }
 

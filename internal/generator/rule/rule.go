@@ -72,6 +72,8 @@ var All = []Rule{
 	TenantRoot, TenantColumnType, NullableTenant, TenantFK, TenantIndex,
 	KeyWithoutTenant, ScopedSerial, CrossTenantFK, IndirectlyOwned, Unclassified,
 	GlobalUnknown, GlobalTenantColumn, ViewInvoker, SecurityDefiner, FunctionSetsTenant, ForeignPolicy,
+	// distribute: citus (citus.go).
+	CitusKeyWithoutTenant, CitusReferenceFK, CitusLocalFK, CitusFKAction, CitusDistribution, CitusFKCycle,
 	// The query rules (query.go).
 	QueryTenantSetting, QueryFunctionSetsTenant, QuerySetConfig, QueryRoleChange, QueryDDL, QueryPatternFilter,
 	// The sqlc config (sqlc.go).

@@ -77,6 +77,9 @@ func Analyze(cat *catalog.Catalog, cfg Config) (*Model, diag.List) {
 			a.checkPolicies(t)
 		}
 	}
+	if cfg.Citus {
+		a.checkCitus() // citus.go
+	}
 	a.checkViews()
 	a.checkFunctions()
 	a.checkFunctionBodies()
@@ -303,7 +306,7 @@ func (a *analysis) checkScoped(t *Table) {
 		keys = append([]*catalog.Key{t.PrimaryKey}, keys...)
 	}
 	for _, k := range keys {
-		if slices.Contains(k.Columns, col.Name) {
+		if slices.Contains(k.Columns, col.Name) || a.cfg.Citus { // Citus refuses the key: citus-key-without-tenant
 			continue
 		}
 		what := "unique key"
@@ -326,7 +329,11 @@ func (a *analysis) checkScoped(t *Table) {
 			continue
 		}
 		fix := compositeFK(t.Name, col.Name, fk, ref.Table, ref.TenantColumn.Name)
-		a.reportOn(t, rule.CrossTenantFK, fk.Pos, fmt.Sprintf("foreign key %s from %s to %s does not include %s: foreign-key checks ignore RLS, so a row can reference another tenant's row", fk.Name, t.Name, ref.Name, col.Name), fix)
+		what := "does not include " + col.Name
+		if slices.Contains(fk.Columns, col.Name) {
+			what = fmt.Sprintf("does not pair %s with %s.%s", col.Name, ref.Name, ref.TenantColumn.Name)
+		}
+		a.reportOn(t, rule.CrossTenantFK, fk.Pos, fmt.Sprintf("foreign key %s from %s to %s %s: foreign-key checks ignore RLS, so a row can reference another tenant's row", fk.Name, t.Name, ref.Name, what), fix)
 	}
 }
 

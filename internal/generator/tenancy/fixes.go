@@ -84,6 +84,11 @@ func compositeFK(t catalog.Name, col string, fk *catalog.ForeignKey, ref *catalo
 func tenantFKColumns(fk *catalog.ForeignKey, col, refCol string) (cols, refCols []string) {
 	if i := slices.Index(fk.RefColumns, refCol); i >= 0 {
 		cols = slices.Clone(fk.Columns)
+		if j := slices.Index(cols, col); j >= 0 && j != i {
+			// The tenant column is in the key, paired with another column:
+			// swap, so that neither is lost nor named twice.
+			cols[j] = cols[i]
+		}
 		cols[i] = col
 		return cols, slices.Clone(fk.RefColumns)
 	}
