@@ -92,7 +92,7 @@ func (q fastQuerier) SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResul
 	if len(b.QueuedQueries) == 0 {
 		return failedBatch{err: errNoMoreResults, empty: true}
 	}
-	set := &pgx.QueuedQuery{SQL: setConfigSQL, Arguments: []any{q.db.setting, string(id)}}
+	set := &pgx.QueuedQuery{SQL: q.db.setSQL, Arguments: []any{q.db.setting, string(id)}}
 	br := q.db.pool.SendBatch(ctx, prepend(b, set)) // releases its connection on Close
 	return &headBatch{br: br, open: func() error {
 		_, err := br.Exec() // set_config
@@ -325,7 +325,7 @@ func (q txQuerier) sendBatchLocked(ctx context.Context, b *pgx.Batch) (pgx.Batch
 	}
 	head := []*pgx.QueuedQuery{{SQL: "BEGIN"}}
 	if q.t.id != "" {
-		head = append(head, &pgx.QueuedQuery{SQL: setConfigSQL, Arguments: []any{q.t.setting, string(q.t.id)}})
+		head = append(head, &pgx.QueuedQuery{SQL: q.t.setSQL, Arguments: []any{q.t.setting, string(q.t.id)}})
 	}
 	br := conn.SendBatch(ctx, prepend(b, head...))
 	return &headBatch{br: br, open: func() error { return q.t.openResults(br) }}, nil

@@ -40,7 +40,7 @@ func (q fastQuerier) batch(ctx context.Context, sql string, args []any) (*pgx.Ba
 		return nil, err
 	}
 	b := &pgx.Batch{QueuedQueries: make([]*pgx.QueuedQuery, 0, 2)}
-	b.Queue(setConfigSQL, q.db.setting, string(id))
+	b.Queue(q.db.setSQL, q.db.setting, string(id))
 	b.Queue(sql, args...)
 	return b, nil
 }
