@@ -128,6 +128,24 @@ destroys it instead. Session-level SET is never used: it would outlive the
 request on a pooled connection, and PgBouncer's transaction pooling does not
 support it.
 
+# Citus
+
+Citus does not send set_config to its workers: on a distributed table a
+tenant set that way sees no rows and writes none. It forwards SET LOCAL, and
+only with citus.propagate_set_commands = 'local'. With tenantc.yaml's
+distribute: citus the migrations create a function that does both,
+[DefaultSetterFunction], and [WithSetterFunction] makes a [DB] or [SQLDB] call
+it wherever it would call set_config: the same arguments in the same place
+of the same batch, so the round trips above do not change, and the setting
+is still transaction-local. It costs a few microseconds per transaction
+(about 1.13 times a fast-path get by key, see WithSetterFunction). [Verify]
+refuses a Citus database without it ([ErrCitusSetter]) and, with it, a
+function that is missing or that the role may not execute;
+[DB.SetterFunction] tells which way a DB sets the tenant. The function works
+on plain PostgreSQL too, so the Citus code path runs in every test.
+
+	db := tenant.NewDB(pool, tenant.WithSetterFunction(tenant.DefaultSetterFunction))
+
 # Query exec modes and PgBouncer
 
 Both scoped paths work in all five query exec modes ([pgx.QueryExecMode]),
