@@ -750,3 +750,77 @@ func TestWithSetterFunction(t *testing.T) {
 		}
 	}
 }
+
+// TestSetterFastPathErrors: with a setter function the fast path's batch is
+// BEGIN … COMMIT (see fastHead). A failing statement leaves that
+// transaction failed, and the runtime rolls it back before releasing the
+// connection: the connection is kept, not destroyed, with nothing of the
+// tenant left; the error costs one round trip more. A batch's results stop
+// at the caller's statements.
+func TestSetterFastPathErrors(t *testing.T) {
+	pdb := newSetterDatabase(t)
+	forEachMode(t, func(t *testing.T, mode pgx.QueryExecMode) {
+		var c counters
+		pool := newPool(t, pdb.AppURL, mode, 1, &c)
+		db := setterDB(pool)
+		q := db.Scope().Querier()
+		ctx := tenant.WithID(context.Background(), tenantA)
+		var pid int
+		require.NoError(t, pool.QueryRow(ctx, "SELECT pg_backend_pid()").Scan(&pid))
+		failing := map[string]func() error{
+			"Exec": func() error { _, err := q.Exec(ctx, "SELECT 1/0"); return err },
+			"Query": func() error {
+				rows, err := q.Query(ctx, "SELECT 1/0")
+				if err == nil {
+					for rows.Next() {
+					}
+					err = rows.Err()
+				}
+				return err
+			},
+			"QueryRow": func() error { return q.QueryRow(ctx, "SELECT 1/0").Scan(new(int)) },
+			"SendBatch": func() error {
+				b := &pgx.Batch{}
+				b.Queue("SELECT 1")
+				b.Queue("SELECT 1/0")
+				b.Queue("SELECT 1")
+				return q.SendBatch(ctx, b).Close()
+			},
+			"CopyFrom": func() error {
+				_, err := q.CopyFrom(ctx, pgx.Identifier{"items"}, []string{"tenant_id", "body"},
+					pgx.CopyFromRows([][]any{{string(tenantB), "planted"}}))
+				return err
+			},
+		}
+		for name, f := range failing {
+			assert.Error(t, f(), name) // warm-up: pgx describes a new statement first
+			c.reset()
+			assert.Error(t, f(), name)
+			switch mode {
+			case pgx.QueryExecModeExec, pgx.QueryExecModeSimpleProtocol:
+				assert.EqualValues(t, 2, c.trips.Load(), "%s: the batch, then ROLLBACK", name)
+			default:
+				// pgx drops a failed batch's statements from its caches, so it
+				// prepares them again and deallocates the old ones (before
+				// ROLLBACK here): round trips set_config's batch pays too.
+				t.Logf("%s: %d round trips", name, c.trips.Load())
+			}
+			var now int
+			require.NoError(t, pool.QueryRow(ctx, "SELECT pg_backend_pid()").Scan(&now))
+			assert.Equal(t, pid, now, "%s: the connection was replaced", name)
+			assert.Empty(t, settingsLeft(t, pool), name)
+		}
+		assert.Len(t, bodies(t, ctx, q, tenantA), itemsPerTenant)
+
+		b := &pgx.Batch{}
+		b.Queue("SELECT 1")
+		br := q.SendBatch(ctx, b)
+		_, err := br.Exec()
+		require.NoError(t, err)
+		_, err = br.Exec()
+		assert.ErrorContains(t, err, "no more results in batch", "the scope's COMMIT is not the caller's")
+		require.NoError(t, br.Close())
+		require.NoError(t, br.Close(), "Close twice")
+		assert.Empty(t, settingsLeft(t, pool))
+	})
+}
