@@ -14,6 +14,8 @@ import (
 // [set_config(setting, tenant, true), statement]. pgx runs a batch as one
 // implicit transaction ending at its Sync, so the statement sees the tenant,
 // the setting is gone when the batch ends, and it all costs one round trip.
+// With [WithSetterFunction] the batch is [BEGIN, the call, statement,
+// COMMIT], still one round trip (see there for why).
 //
 // Use it for statements that stand alone; use [Run] when several statements
 // must see one another's effects atomically. The returned Scope is shared and

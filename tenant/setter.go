@@ -24,26 +24,35 @@ const maxIdentifier = 63
 // WithSetterFunction makes the DB set the tenant by calling the function
 // name(setting text, tenant text) instead of set_config: the statement that
 // rides with each transaction's first statement becomes
-// SELECT name($1::text, $2::text), same arguments, same place in the batch,
-// so the fast path still costs one round trip and [Run] none more.
+// SELECT name($1::text, $2::text), with the same arguments. Use it on Citus
+// (tenantc.yaml distribute: citus), with [DefaultSetterFunction], which
+// tenantc's migrations create there.
 //
-// Use it on Citus (tenantc.yaml distribute: citus), with
-// [DefaultSetterFunction], which tenantc's migrations create there. Citus
-// does not forward set_config(…, true) to its workers, so a tenant would see
-// no rows of a distributed table; it forwards SET LOCAL, and only when
-// citus.propagate_set_commands is 'local', and that is what the function
-// does, both transaction-local, so the tenant still ends with the
-// transaction. [Verify] refuses a Citus database without this option
+// Citus does not forward set_config(…, true) to its workers, so a tenant
+// would see no rows of a distributed table. It forwards SET LOCAL, only
+// when citus.propagate_set_commands is 'local', and only inside a
+// transaction block; the function sets both, transaction-local, so the
+// tenant still ends with the transaction. The fast path ([DB.Scope]) has no
+// block of its own (a pgx batch is one implicit transaction, which Citus
+// does not count as a block), so with this option it sends BEGIN, the call,
+// the statements and COMMIT, all in its one batch: still one round trip.
+// When a statement fails, the server skips the rest, COMMIT too, and the
+// runtime sends ROLLBACK before the connection goes back to the pool: one
+// more round trip, on errors only. [Run] and [RunSQL] begin a transaction
+// anyway and change only the statement.
+//
+// [Verify] refuses a Citus database without this option
 // ([ErrCitusSetter]), and with it, a function that is missing, has another
-// signature, or that the role may not execute. The function works on plain
+// signature, or that the role may not execute. It all works on plain
 // PostgreSQL too, so one code path can be tested everywhere.
 //
 // What it costs, measured on plain PostgreSQL 15 on a shared 2-core machine
-// (BenchmarkSetter, a fast-path get of one row by key, pgx's statement cache
-// warm, the two ways alternating call by call): 1.05 to 1.29 times the
-// set_config call, median 1.13, about 5 to 10 µs more per transaction. That
-// is the plpgsql call and its EXECUTE, about 6 µs on the server against
-// 1.5 µs for set_config; the round trips and allocations are the same.
+// (BenchmarkSetter: a fast-path get of one row by key, pgx's statement cache
+// warm, the two ways alternating call by call): about 1.1 to 1.3 times the
+// set_config fast path, 10 to 20 µs more per call, and 59 allocations where
+// set_config takes 41. The plpgsql call and its EXECUTE take about 6 µs on
+// the server (1.5 µs for set_config); BEGIN and COMMIT the rest. In Run the
+// difference is the call's alone. The round trips are the same.
 //
 // name is one or two lower-case identifiers ([a-z_][a-z0-9_]*, up to 63
 // characters each), "function" or "schema.function"; a schema-qualified name
