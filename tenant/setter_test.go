@@ -8,6 +8,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -823,4 +824,66 @@ func TestSetterFastPathErrors(t *testing.T) {
 		require.NoError(t, br.Close(), "Close twice")
 		assert.Empty(t, settingsLeft(t, pool))
 	})
+}
+
+// TestSetterCancellation hammers the setter's fast path (whose batch is
+// BEGIN … COMMIT) with contexts cancelled at random moments, failing
+// statements mixed in: no call sees another tenant's rows, and no pooled
+// connection keeps a tenant or an open transaction.
+func TestSetterCancellation(t *testing.T) {
+	const (
+		workers  = 16
+		calls    = 150
+		maxConns = 2
+	)
+	pdb := newSetterDatabase(t)
+	pool := newSetterPool(t, pdb.AppURL, pgx.QueryExecModeCacheStatement, maxConns, nil)
+	db := setterDB(pool)
+	q := db.Scope().Querier()
+	var foreign, cancelled atomic.Int64
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			id := tenants[w%len(tenants)]
+			for i := range calls {
+				ctx, cancel := context.WithCancel(tenant.WithID(context.Background(), id))
+				if i%3 == 0 {
+					time.AfterFunc(time.Duration((w*7+i*13)%2000)*time.Microsecond, cancel)
+				}
+				var err error
+				if i%5 == 0 {
+					b := &pgx.Batch{}
+					b.Queue("SELECT count(*) FROM items WHERE tenant_id <> $1", string(id))
+					b.Queue("SELECT 1/0")
+					err = q.SendBatch(ctx, b).Close()
+				} else {
+					var other int64
+					err = q.QueryRow(ctx, "SELECT count(*) FROM items WHERE tenant_id <> $1", string(id)).Scan(&other)
+					foreign.Add(other)
+				}
+				if ctx.Err() != nil {
+					cancelled.Add(1)
+				} else if err != nil && i%5 != 0 {
+					t.Errorf("tenant %s: %v", id, err)
+				}
+				cancel()
+			}
+		})
+	}
+	wg.Wait()
+	assert.Zero(t, foreign.Load(), "rows of another tenant")
+	t.Logf("%d calls cancelled", cancelled.Load())
+	var conns []*pgxpool.Conn
+	for range maxConns {
+		c, err := pool.Acquire(context.Background())
+		require.NoError(t, err)
+		conns = append(conns, c)
+	}
+	for _, c := range conns {
+		var s string
+		require.NoError(t, c.QueryRow(context.Background(), "SELECT coalesce(current_setting('app.tenant_id', true), '')").Scan(&s))
+		assert.Empty(t, s)
+		assert.Equal(t, byte('I'), c.Conn().PgConn().TxStatus())
+		c.Release()
+	}
 }
