@@ -126,6 +126,14 @@ func TestCitusSetter(t *testing.T) {
 		_, err = q.Exec(ctx, "UPDATE items SET tenant_id = $1 WHERE tenant_id = $2", string(tenantB), string(tenantA))
 		assert.Error(t, err, "moving A's rows to B")
 
+		// A batch failing in the middle: its first write is undone on the
+		// worker too, and the connection is kept clean.
+		fb := &pgx.Batch{}
+		fb.Queue("INSERT INTO items (body) VALUES ('undone')")
+		fb.Queue("SELECT 1/0")
+		assert.Error(t, q.SendBatch(ctx, fb).Close())
+		assert.NotContains(t, bodies(t, ctx, q, tenantA), "undone")
+
 		// Nothing is left on the coordinator's connection, nor on the
 		// workers' connections Citus keeps for it: without a tenant the
 		// next statement sees no rows.
@@ -133,6 +141,14 @@ func TestCitusSetter(t *testing.T) {
 		var rows int
 		require.NoError(t, pool.QueryRow(context.Background(), "SELECT count(*) FROM items").Scan(&rows))
 		assert.Zero(t, rows, "a bare statement after the tenant's")
+	})
+
+	t.Run("a setter that does not propagate", func(t *testing.T) {
+		pdb.Exec(t, pdb.OwnerURL, `CREATE FUNCTION public.plain_setter(setting text, value text) RETURNS void
+			LANGUAGE sql AS $f$ SELECT set_config(setting, value, true) $f$;`)
+		db := tenant.NewDB(newPool(t, pdb.AppURL, pgx.QueryExecModeCacheStatement, 1, nil), tenant.WithSetterFunction("public.plain_setter"))
+		assert.ErrorContains(t, tenant.Verify(ctx, db), "never sets citus.propagate_set_commands")
+		assert.Empty(t, bodies(t, ctx, db.Scope().Querier(), tenantA), "what Verify warns of")
 	})
 
 	t.Run("database/sql", func(t *testing.T) {
