@@ -92,12 +92,14 @@ func (q fastQuerier) SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResul
 	if len(b.QueuedQueries) == 0 {
 		return failedBatch{err: errNoMoreResults, empty: true}
 	}
-	set := &pgx.QueuedQuery{SQL: setConfigSQL, Arguments: []any{q.db.setting, string(id)}}
-	br := q.db.pool.SendBatch(ctx, prepend(b, set)) // releases its connection on Close
-	return &headBatch{br: br, open: func() error {
-		_, err := br.Exec() // set_config
-		return err
-	}}
+	full := prepend(b, q.db.fastHead(id)...)
+	left := -1
+	if q.db.setter != "" {
+		full.Queue("COMMIT") // see fastHead
+		left = len(b.QueuedQueries)
+	}
+	br := q.db.sendFast(ctx, full)
+	return &headBatch{br: br, left: left, open: func() error { return q.db.readHead(br) }}
 }
 
 // CopyFrom inserts rowSrc's rows in one batch of INSERTs with ctx's tenant
@@ -231,6 +233,22 @@ type headBatch struct {
 	br   pgx.BatchResults
 	open func() error // nil once called
 	err  error        // open's
+	left int          // the caller's results not read yet, when statements of the scope's follow them (COMMIT); else -1
+}
+
+// next counts a result of the caller's, and refuses one more than they
+// queued: it would be the scope's COMMIT.
+func (b *headBatch) next() error {
+	if err := b.opened(); err != nil {
+		return err
+	}
+	switch {
+	case b.left == 0:
+		return errNoMoreResults
+	case b.left > 0:
+		b.left--
+	}
+	return nil
 }
 
 func (b *headBatch) opened() error {
@@ -242,21 +260,21 @@ func (b *headBatch) opened() error {
 }
 
 func (b *headBatch) Exec() (pgconn.CommandTag, error) {
-	if err := b.opened(); err != nil {
+	if err := b.next(); err != nil {
 		return pgconn.CommandTag{}, err
 	}
 	return b.br.Exec()
 }
 
 func (b *headBatch) Query() (pgx.Rows, error) {
-	if err := b.opened(); err != nil {
+	if err := b.next(); err != nil {
 		return errRows{err}, err
 	}
 	return b.br.Query()
 }
 
 func (b *headBatch) QueryRow() pgx.Row {
-	if err := b.opened(); err != nil {
+	if err := b.next(); err != nil {
 		return row{errRows{err}}
 	}
 	return b.br.QueryRow()
@@ -325,10 +343,10 @@ func (q txQuerier) sendBatchLocked(ctx context.Context, b *pgx.Batch) (pgx.Batch
 	}
 	head := []*pgx.QueuedQuery{{SQL: "BEGIN"}}
 	if q.t.id != "" {
-		head = append(head, &pgx.QueuedQuery{SQL: setConfigSQL, Arguments: []any{q.t.setting, string(q.t.id)}})
+		head = append(head, &pgx.QueuedQuery{SQL: q.t.setSQL, Arguments: []any{q.t.setting, string(q.t.id)}})
 	}
 	br := conn.SendBatch(ctx, prepend(b, head...))
-	return &headBatch{br: br, open: func() error { return q.t.openResults(br) }}, nil
+	return &headBatch{br: br, left: -1, open: func() error { return q.t.openResults(br) }}, nil
 }
 
 // CopyFrom: in a Run scope, rowSrc's rows as one batch of INSERTs on the

@@ -84,7 +84,7 @@ carries BEGIN and set_config in the same batch, and COMMIT follows fn. Counted
 on the wire after pgx's statement cache is warm (see the package's tests):
 
 	bare statement, no tenant            1
-	DB.Scope fast path                   1
+	DB.Scope fast path                   1   (with a setter function, see Citus)
 	Run with one statement               2   [BEGIN, set_config, statement], COMMIT
 	pgx.Tx: BEGIN, set_config, …, COMMIT 4
 	DB.Scope batch (SendBatch)           1   [set_config, q1, …, qn]
@@ -127,6 +127,28 @@ returns to the pool with no tenant; if it is returned inside a transaction
 destroys it instead. Session-level SET is never used: it would outlive the
 request on a pooled connection, and PgBouncer's transaction pooling does not
 support it.
+
+# Citus
+
+Citus does not send set_config to its workers: on a distributed table a
+tenant set that way sees no rows and writes none. It forwards SET LOCAL, and
+only with citus.propagate_set_commands = 'local' and inside a transaction
+block. With tenantc.yaml's distribute: citus the migrations create a
+function that sets both, [DefaultSetterFunction], and [WithSetterFunction]
+makes a [DB] or [SQLDB] call it wherever it would call set_config. Run and
+RunSQL open a transaction block anyway; the fast path, whose pgx batch is
+an implicit transaction but not a block, then sends [BEGIN, the call,
+statement, COMMIT] as its one batch. So the round trips above do not change
+(a failed statement adds a ROLLBACK), and the setting stays
+transaction-local. It costs 10 to 20 µs per fast-path call, about 1.2 times
+a get by key (see WithSetterFunction). [Verify] refuses a Citus database
+without it ([ErrCitusSetter]) and, with it, a function that is missing or
+that the role may not execute; [DB.SetterFunction] tells which way a DB
+sets the tenant. All of it works on plain PostgreSQL too, so the Citus code
+path runs in every test; on a real cluster, CITUS_URL runs the package's
+TestCitusSetter.
+
+	db := tenant.NewDB(pool, tenant.WithSetterFunction(tenant.DefaultSetterFunction))
 
 # Query exec modes and PgBouncer
 

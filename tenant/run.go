@@ -56,7 +56,7 @@ func Run(ctx context.Context, db *DB, fn func(ctx context.Context, s *Scope) err
 	if err != nil {
 		return err
 	}
-	return runTx(ctx, &txState{pool: db.pool, setting: db.setting, id: id}, kindTx, fn)
+	return runTx(ctx, &txState{pool: db.pool, setting: db.setting, setSQL: db.setSQL, id: id}, kindTx, fn)
 }
 
 func runTx(ctx context.Context, t *txState, kind scopeKind, fn func(context.Context, *Scope) error) (err error) {
@@ -84,6 +84,7 @@ func runTx(ctx context.Context, t *txState, kind scopeKind, fn func(context.Cont
 type txState struct {
 	pool    *pgxpool.Pool
 	setting string // unused by System
+	setSQL  string // the DB's statement that sets the tenant; unused by System
 	id      ID     // "" for System: nothing is set
 
 	mu      sync.Mutex
@@ -141,7 +142,7 @@ func (t *txState) start(sql string, args []any) *pgx.Batch {
 	b := &pgx.Batch{QueuedQueries: make([]*pgx.QueuedQuery, 0, 3)}
 	b.Queue("BEGIN")
 	if t.id != "" {
-		b.Queue(setConfigSQL, t.setting, string(t.id))
+		b.Queue(t.setSQL, t.setting, string(t.id))
 	}
 	b.Queue(sql, args...)
 	return b

@@ -32,22 +32,27 @@ var (
 type SQLDB struct {
 	db      *sql.DB
 	setting string
-	err     error // misconfiguration, reported by every use
+	setter  string // WithSetterFunction's name, "" for set_config
+	setSQL  string // the statement that sets the tenant
+	err     error  // misconfiguration, reported by every use
 }
 
 // NewSQLDB wraps db. Like [NewDB] it never fails: a nil db or an invalid
 // option makes every later use return the error instead.
 func NewSQLDB(db *sql.DB, opts ...Option) *SQLDB {
-	c := config{setting: DefaultSetting}
-	for _, o := range opts {
-		if o != nil {
-			o(&c)
-		}
-	}
+	c := newConfig(opts)
 	if db == nil && c.err == nil {
 		c.err = errors.New("tenant: NewSQLDB: nil *sql.DB")
 	}
-	return &SQLDB{db: db, setting: c.setting, err: c.err}
+	return &SQLDB{db: db, setting: c.setting, setter: c.setter, setSQL: c.setSQL(), err: c.err}
+}
+
+// SetterFunction is [DB.SetterFunction] for an SQLDB.
+func (db *SQLDB) SetterFunction() string {
+	if db == nil {
+		return ""
+	}
+	return db.setter
 }
 
 func (db *SQLDB) check() error {
@@ -129,7 +134,7 @@ func RunSQL(ctx context.Context, db *SQLDB, fn func(ctx context.Context, s *SQLS
 	if err != nil {
 		return err
 	}
-	if _, err := tx.ExecContext(ctx, setConfigSQL, db.setting, string(id)); err != nil {
+	if _, err := tx.ExecContext(ctx, db.setSQL, db.setting, string(id)); err != nil {
 		_ = tx.Rollback()
 		return err
 	}
@@ -300,6 +305,6 @@ func VerifySQL(ctx context.Context, db *SQLDB) error {
 		if !ok {
 			return fmt.Errorf("tenant: verify: the *sql.DB's driver connection is a %T, not pgx's stdlib: open it with sql.Open(\"pgx\", …) after importing github.com/jackc/pgx/v5/stdlib", dc)
 		}
-		return verify(ctx, c.Conn(), db.setting)
+		return verify(ctx, c.Conn(), db.setting, db.setter)
 	})
 }

@@ -122,21 +122,36 @@ func System(ctx context.Context, db *SystemDB, fn func(ctx context.Context, s *S
 // It also reports tenantc policies that do not read db's setting (a
 // WithSetting that differs from tenantc.yaml): those would show every
 // scoped query zero rows.
+//
+// And it checks how the tenant is set, against the database: on Citus (the
+// citus extension is installed) a DB without [WithSetterFunction] gets an
+// error matching [ErrCitusSetter], since set_config does not reach the
+// workers. With a setter function, it reports one that does not exist with
+// the signature (text, text), that the role may not execute (EXECUTE, and
+// USAGE on its schema), or, on Citus, that never mentions
+// citus.propagate_set_commands. [DB.SetterFunction] tells which way the DB
+// sets the tenant. All of it is the same single query.
 func Verify(ctx context.Context, db *DB) error {
 	if err := db.check(); err != nil {
 		return err
 	}
-	return verify(ctx, db.pool, db.setting)
+	return verify(ctx, db.pool, db.setting, db.setter)
 }
 
-// verify is Verify on q, a pool or (for [VerifySQL]) one connection.
+// verify is Verify on q, a pool or (for [VerifySQL]) one connection; setter
+// is the DB's setter function, "" for set_config.
 func verify(ctx context.Context, q interface {
 	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
-}, setting string) error {
+}, setting, setter string) error {
 	var f roleFacts
-	err := q.QueryRow(ctx, verifySQL, PolicyName, setting).Scan(&f.role, &f.super, &f.bypass,
+	var s setterFacts
+	schema, function, ok := strings.Cut(setter, ".")
+	if !ok {
+		schema, function = "", setter
+	}
+	err := q.QueryRow(ctx, verifySQL, PolicyName, setting, schema, function).Scan(&f.role, &f.super, &f.bypass,
 		&f.createRole, &f.replication, &f.bypassRoles, &f.serverRoles, &f.ownedTables, &f.otherSetting,
-		&f.defaults, &f.connSetting)
+		&f.defaults, &f.connSetting, &s.citus, &s.signature, &s.schema, &s.execute, &s.usage, &s.propagates)
 	if err != nil {
 		return fmt.Errorf("tenant: verify: %w", err)
 	}
@@ -151,6 +166,7 @@ func verify(ctx context.Context, q interface {
 		errs = append(errs, fmt.Errorf("tenant: the tenantc policies of %s do not read setting %q (check WithSetting against tenantc.yaml)",
 			limit(f.otherSetting), setting))
 	}
+	errs = append(errs, s.setterErrors(setting, setter)...)
 	return errors.Join(errs...)
 }
 
@@ -164,7 +180,12 @@ var ErrTenantDefault = errors.New("tenant: the tenant setting has a default, whi
 // or not it inherits their privileges. Role defaults apply to the role that
 // logged in (session_user), database defaults to every role. The last
 // column is the setting as this pooled connection has it outside any
-// transaction: what a fresh connection starts with.
+// transaction: what a fresh connection starts with. The columns after it
+// are about setting the tenant: whether the citus extension is installed,
+// and the setter function $3.$4(text, text) when one is named, found as a
+// call finds it: through the search_path when $3 is "", whose schemas
+// without USAGE do not count. (to_regprocedure would fail on such a schema
+// instead of answering.)
 const verifySQL = `
 SELECT r.rolname::text, r.rolsuper, r.rolbypassrls, r.rolcreaterole, r.rolreplication,
 	ARRAY(SELECT b.rolname::text || ' (' || concat_ws(', ',
@@ -201,8 +222,21 @@ SELECT r.rolname::text, r.rolsuper, r.rolbypassrls, r.rolcreaterole, r.rolreplic
 		AND lower(split_part(c, '=', 1)) = lower($2)
 		AND substr(c, strpos(c, '=') + 1) <> ''
 		ORDER BY 1),
-	pg_catalog.current_setting($2, true)
-FROM pg_catalog.pg_roles r WHERE r.rolname = current_user`
+	pg_catalog.current_setting($2, true),
+	EXISTS (SELECT FROM pg_catalog.pg_extension WHERE extname = 'citus'),
+	CASE WHEN f.oid IS NOT NULL THEN pg_catalog.format('%s.%s(%s)', f.pronamespace::pg_catalog.regnamespace,
+		pg_catalog.quote_ident(f.proname), pg_catalog.oidvectortypes(f.proargtypes)) END,
+	coalesce(f.pronamespace::pg_catalog.regnamespace::text, ''),
+	coalesce(pg_catalog.has_function_privilege(f.oid, 'EXECUTE'), false),
+	coalesce(pg_catalog.has_schema_privilege(f.pronamespace, 'USAGE'), false),
+	coalesce(strpos(f.prosrc || ' ' || coalesce(array_to_string(f.proconfig, ' '), ''), 'propagate_set_commands') > 0, false)
+FROM pg_catalog.pg_roles r
+LEFT JOIN pg_catalog.pg_proc f ON f.oid = (SELECT p.oid FROM pg_catalog.pg_proc p
+	JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
+	WHERE p.proname = $4::text AND p.pronargs = 2
+	AND p.proargtypes[0] = 'pg_catalog.text'::pg_catalog.regtype AND p.proargtypes[1] = 'pg_catalog.text'::pg_catalog.regtype
+	AND CASE WHEN $3::text = '' THEN pg_catalog.pg_function_is_visible(p.oid) ELSE n.nspname = $3::text END)
+WHERE r.rolname = current_user`
 
 // roleFacts is what verifySQL reads.
 type roleFacts struct {

@@ -84,7 +84,28 @@ func IDFrom(ctx context.Context) (ID, bool) {
 
 type config struct {
 	setting string
+	setter  string // function name for WithSetterFunction, "" for set_config
 	err     error
+}
+
+// newConfig applies opts to the defaults.
+func newConfig(opts []Option) config {
+	c := config{setting: DefaultSetting}
+	for _, o := range opts {
+		if o != nil {
+			o(&c)
+		}
+	}
+	return c
+}
+
+// setSQL is the statement that sets the tenant, with the setting's name as
+// $1 and the tenant as $2 (see setConfigSQL and WithSetterFunction).
+func (c config) setSQL() string {
+	if c.setter == "" {
+		return setConfigSQL
+	}
+	return setterSQL(c.setter)
 }
 
 // Option configures [NewDB].
@@ -131,25 +152,32 @@ func validSetting(name string) error {
 type DB struct {
 	pool    *pgxpool.Pool
 	setting string
-	err     error // misconfiguration, reported by every use
-	fast    Scope // returned by Scope: one per DB, so the fast path allocates no scope
+	setter  string // WithSetterFunction's name, "" for set_config
+	setSQL  string // the statement that sets the tenant: one text per DB, prepared once per connection
+	err     error  // misconfiguration, reported by every use
+	fast    Scope  // returned by Scope: one per DB, so the fast path allocates no scope
 }
 
 // NewDB wraps pool. It never fails: a nil pool or an invalid option makes
 // every later use of the DB return the error instead.
 func NewDB(pool *pgxpool.Pool, opts ...Option) *DB {
-	c := config{setting: DefaultSetting}
-	for _, o := range opts {
-		if o != nil {
-			o(&c)
-		}
-	}
+	c := newConfig(opts)
 	if pool == nil && c.err == nil {
 		c.err = errors.New("tenant: NewDB: nil pool")
 	}
-	db := &DB{pool: pool, setting: c.setting, err: c.err}
+	db := &DB{pool: pool, setting: c.setting, setter: c.setter, setSQL: c.setSQL(), err: c.err}
 	db.fast = Scope{kind: kindFast, db: db}
 	return db
+}
+
+// SetterFunction returns the function db sets the tenant with
+// ([WithSetterFunction]), or "" when it calls set_config: how the DB sets the
+// tenant, for a service to log next to [Verify]'s verdict at start-up.
+func (db *DB) SetterFunction() string {
+	if db == nil {
+		return ""
+	}
+	return db.setter
 }
 
 func (db *DB) check() error {
