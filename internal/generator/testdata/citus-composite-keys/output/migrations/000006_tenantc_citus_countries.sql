@@ -2,6 +2,11 @@
 -- migrate:up
 -- Citus: public.countries (global) becomes a reference table, a copy on every node, so that
 -- every shard of the distributed tables can reference and join it locally.
+-- Off for this migration's transaction: otherwise Citus turns the still local tables whose
+-- foreign keys reference this one into "Citus local tables", which can then be neither
+-- distributed nor colocated (measured on Citus 13.2). Every migration tool runs a file in
+-- a transaction; by hand, run it with psql -1.
+SET LOCAL citus.enable_local_reference_table_foreign_keys = off;
 SELECT create_reference_table('public.countries');
 
 -- migrate:down
