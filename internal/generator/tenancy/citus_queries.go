@@ -92,17 +92,37 @@ func checkRouting(m *Model, q *catalog.Query) diag.List {
 	}
 	u := routeClasses{}
 	pinned := map[string]bool{} // classes holding a value, by root, after all unions
-	for _, e := range r.Equalities {
-		if a, b := key(e.Left), key(e.Right); a != "" && b != "" {
-			u.union(a, b)
+	// tenantParam: the repositories fill every parameter a tenant column is
+	// compared with from the scope (sqlc types it tenant.ID), so all of them
+	// are one value, the scope's tenant, whatever their names or numbers.
+	tenantParam := func(param, col catalog.Operand) bool {
+		if param.Column != "" || (!strings.HasPrefix(param.Value, "$") && !strings.HasPrefix(param.Value, "@")) || col.Column == "" {
+			return false
 		}
+		i := resolve(col)
+		return i >= 0 && tables[i] != nil && tables[i].TenantColumn != nil &&
+			(tables[i].Kind == Scoped || tables[i].Kind == Root) && tables[i].TenantColumn.Name == col.Column
 	}
 	for _, e := range r.Equalities {
-		for _, op := range []catalog.Operand{e.Left, e.Right} {
-			if op.Column == "" {
-				pinned[u.find(key(op))] = true
+		a, b := key(e.Left), key(e.Right)
+		switch {
+		case tenantParam(e.Left, e.Right):
+			a = "=tenant"
+		case tenantParam(e.Right, e.Left):
+			b = "=tenant"
+		}
+		if a != "" && b != "" {
+			u.union(a, b)
+			for _, k := range []string{a, b} {
+				if strings.HasPrefix(k, "=") {
+					pinned[k] = true
+				}
 			}
 		}
+	}
+	// Keyed by class: unions may have moved the roots since.
+	for k := range pinned {
+		pinned[u.find(k)] = true
 	}
 
 	var diags diag.List

@@ -52,7 +52,9 @@ func TestCheckCitusQueries(t *testing.T) {
 
 		// Joins off the tenant column.
 		{"join on id only", "SELECT * FROM tasks t JOIN projects p ON p.id = t.project_id WHERE t.tenant_id = $1", []string{offJoin + ":public.projects"}},
-		{"two tenants", "SELECT * FROM tasks t, projects p WHERE t.tenant_id = $1 AND p.tenant_id = $2", []string{offJoin + ":public.projects"}},
+		// The repositories fill every tenant parameter from the scope: $1 and $2 are one tenant.
+		{"two tenant parameters", "SELECT * FROM tasks t, projects p WHERE t.tenant_id = $1 AND p.tenant_id = $2", nil},
+		{"two tenants", "SELECT * FROM tasks t, projects p WHERE t.tenant_id = $1 AND p.tenant_id = '7b0c6f5e-0000-4000-8000-000000000000'", []string{offJoin + ":public.projects"}},
 		{"self join", "SELECT * FROM tasks a JOIN tasks b ON b.project_id = a.project_id WHERE a.tenant_id = $1", []string{offJoin + ":public.tasks"}},
 		{"unpinned join", "SELECT * FROM tasks t JOIN projects p ON p.id = t.project_id", []string{fanOut + ":public.tasks", offJoin + ":public.projects"}},
 	} {
