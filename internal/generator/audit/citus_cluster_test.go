@@ -2,6 +2,7 @@ package audit_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -108,4 +109,82 @@ func TestCheckOnCitus(t *testing.T) {
 		}
 	}
 	assert.NotEmpty(t, only(res.Diagnostics, "probe-cross-tenant-read"), "projects without a tenant policy (sneaky aside) or tables without RLS leak: the probe sees it through the workers")
+}
+
+// citusShaped is a schema as tenantc's Citus mode lays it out: the tenant
+// table a reference table, the scoped tables distributed by tenant_id in one
+// colocation group, RLS forced with policies without a sub-select, and the
+// tenant setter.
+const citusShaped = `
+CREATE TABLE tenants (id uuid PRIMARY KEY, name text NOT NULL DEFAULT 'x');
+CREATE TABLE projects (tenant_id uuid NOT NULL DEFAULT NULLIF(current_setting('app.tenant_id', true), '')::uuid REFERENCES tenants (id),
+    id uuid NOT NULL, name text NOT NULL, PRIMARY KEY (tenant_id, id));
+CREATE TABLE tasks (tenant_id uuid NOT NULL DEFAULT NULLIF(current_setting('app.tenant_id', true), '')::uuid REFERENCES tenants (id),
+    id uuid NOT NULL, project_id uuid NOT NULL, title text NOT NULL, PRIMARY KEY (tenant_id, id));
+SELECT create_reference_table('tenants');
+SELECT create_distributed_table('projects', 'tenant_id');
+SELECT create_distributed_table('tasks', 'tenant_id', colocate_with => 'projects');
+-- Added once both are distributed: Citus refuses a foreign key from a local table to a distributed one.
+ALTER TABLE tasks ADD FOREIGN KEY (tenant_id, project_id) REFERENCES projects (tenant_id, id);
+ALTER TABLE tenants ENABLE ROW LEVEL SECURITY;
+ALTER TABLE tenants FORCE ROW LEVEL SECURITY;
+ALTER TABLE projects ENABLE ROW LEVEL SECURITY;
+ALTER TABLE projects FORCE ROW LEVEL SECURITY;
+ALTER TABLE tasks ENABLE ROW LEVEL SECURITY;
+ALTER TABLE tasks FORCE ROW LEVEL SECURITY;
+CREATE POLICY tenantc_tenant_isolation ON tenants AS PERMISSIVE FOR ALL
+    USING (id = NULLIF(current_setting('app.tenant_id', true), '')::uuid)
+    WITH CHECK (id = NULLIF(current_setting('app.tenant_id', true), '')::uuid);
+CREATE POLICY tenantc_tenant_isolation ON projects AS PERMISSIVE FOR ALL
+    USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::uuid)
+    WITH CHECK (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::uuid);
+CREATE POLICY tenantc_tenant_isolation ON tasks AS PERMISSIVE FOR ALL
+    USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::uuid)
+    WITH CHECK (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::uuid);
+`
+
+// TestProbeOnCitus: on a correctly laid-out Citus database the probe, going
+// through the setter, fills every table and finds nothing; the same probe
+// with set_config (what it did before) cannot even create its tenants on
+// the workers — a probe that had skipped those errors would have passed.
+func TestProbeOnCitus(t *testing.T) {
+	db := citustest.NewDatabase(t)
+	// One statement per batch: on Citus 13.2 "ALTER TABLE tenants ENABLE ROW
+	// LEVEL SECURITY; ALTER TABLE tenants FORCE ROW LEVEL SECURITY" in one
+	// simple-protocol batch failed ("cannot insert multiple commands into a
+	// prepared statement"); each alone works.
+	for _, stmt := range strings.Split(citusShaped, ";\n") {
+		if strings.TrimSpace(stmt) != "" {
+			db.Exec(t, db.OwnerURL, stmt)
+		}
+	}
+	db.Exec(t, db.OwnerURL, setterSQL)
+	// One statement at a time: through Citus, pgtest's GrantApp batch fails
+	// ("cannot insert multiple commands into a prepared statement").
+	for _, g := range []string{
+		"GRANT USAGE ON SCHEMA public TO " + db.App,
+		"GRANT SELECT, INSERT, UPDATE, DELETE ON tenants, projects, tasks TO " + db.App,
+		"GRANT EXECUTE ON FUNCTION public.tenantc_set_tenant(text, text) TO " + db.App,
+	} {
+		db.Exec(t, db.OwnerURL, g)
+	}
+	conn := pgtest.Connect(t, db.AdminURL)
+	ctx := context.Background()
+	cfg := config.Default()
+	cfg.Distribute = config.DistributeCitus
+
+	res, err := audit.Check(ctx, conn, audit.Options{Config: cfg, Role: db.App, Probe: true})
+	require.NoError(t, err)
+	for _, d := range res.Diagnostics {
+		t.Logf("through the setter: %s", d)
+	}
+	assert.Empty(t, only(res.Diagnostics, "citus-", "probe-"), "a tenantc-shaped Citus database: nothing to report")
+
+	// set_config does not reach the workers.
+	probed, err := audit.Probe(ctx, conn, res.Model, audit.ProbeOptions{Role: db.App})
+	require.NoError(t, err)
+	for _, d := range probed {
+		t.Logf("through set_config: %s", d)
+	}
+	assert.NotEmpty(t, only(probed, "probe-incomplete"), "with set_config the workers see no tenant")
 }
