@@ -11,7 +11,7 @@ var (
 	CitusFanOut = Rule{Name: "citus-fan-out", Severity: diag.Warning, Commands: Generate | Vet,
 		Summary: "on Citus a query on a scoped table without an equality on its tenant column runs on every shard (32 by default) instead of one: the policy filters the rows but does not route the query"}
 	CitusJoinOffTenant = Rule{Name: "citus-join-off-tenant", Severity: diag.Warning, Commands: Generate | Vet,
-		Summary: "on Citus a join of two scoped tables that does not equate their tenant columns is not a colocated join: Citus refuses it or repartitions rows across the cluster"}
+		Summary: "on Citus a join of two scoped tables that does not equate their tenant columns is not a colocated join: Citus refuses it (\"the query contains a join that requires repartitioning\") or, with citus.enable_repartition_joins, repartitions rows across the cluster"}
 
 	CitusNotConfigured = Rule{Name: "citus-not-configured", Severity: diag.Error, Commands: Check,
 		Summary: "the database has the citus extension but tenantc.yaml does not say distribute: citus: the runtime sets the tenant with set_config, which does not reach the workers, and the policies tenantc writes use a sub-select Citus refuses on distributed tables"}

@@ -168,7 +168,7 @@ func checkRouting(m *Model, q *catalog.Query) diag.List {
 			}
 			offJoin[i] = true
 			report(rule.CitusJoinOffTenant, i,
-				fmt.Sprintf("query %s joins %s (%s) with %s (%s) without equating their tenant columns: on Citus this is not a colocated join (one tenant's rows of both tables are on one shard only when the join says so), so Citus refuses it or moves rows between nodes",
+				fmt.Sprintf("query %s joins %s (%s) with %s (%s) without equating their tenant columns: on Citus this is not a colocated join (one tenant's rows of both tables are on one shard only when the join says so), so Citus refuses it (measured on 13.2: \"the query contains a join that requires repartitioning\") or, with citus.enable_repartition_joins, moves rows between nodes",
 					q.Name, r.Rels[i].Name, r.Rels[i].Visible, r.Rels[anchor].Name, r.Rels[anchor].Visible),
 				fmt.Sprintf("add AND %s = %s to the join condition (the tenant's rows match only their own tenant's anyway)", ref(i), ref(anchor)))
 		}
