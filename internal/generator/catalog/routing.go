@@ -29,7 +29,10 @@ type RoutedRel struct {
 	// value the row gets for the distribution column (tenantc's default fills
 	// it from the tenant setting): it needs no predicate.
 	Inserted bool
-	Pos      source.Pos
+	// Verb is what the statement does to the relation here, for messages:
+	// "reads", or "updates", "deletes from", "merges into" for a target.
+	Verb string
+	Pos  source.Pos
 }
 
 // Equality is "Left = Right" as a required condition of the statement.

@@ -90,6 +90,15 @@ func (w *routeWalker) level(m proto.Message, parent *routeScope) {
 	sc := &routeScope{parent: parent, level: w.levels}
 	w.levels++
 	_, insert := m.(*pg_query.InsertStmt)
+	verb := "reads"
+	switch m.(type) {
+	case *pg_query.UpdateStmt:
+		verb = "updates"
+	case *pg_query.DeleteStmt:
+		verb = "deletes from"
+	case *pg_query.MergeStmt:
+		verb = "merges into"
+	}
 	sqlexpr.Children(m, func(field string, c proto.Message) {
 		if field == "with_clause" {
 			w.visit(c, parent)
@@ -98,7 +107,7 @@ func (w *routeWalker) level(m proto.Message, parent *routeScope) {
 	sqlexpr.Children(m, func(field string, c proto.Message) {
 		switch field {
 		case "relation":
-			w.fromItem(c, sc, insert)
+			w.target(c, sc, insert, verb)
 		case "from_clause", "using_clause", "source_relation":
 			w.fromItem(c, sc, false)
 		}
@@ -117,6 +126,15 @@ func (w *routeWalker) level(m proto.Message, parent *routeScope) {
 	})
 }
 
+// target adds the target of INSERT, UPDATE, DELETE or MERGE to sc.
+func (w *routeWalker) target(m proto.Message, sc *routeScope, inserted bool, verb string) {
+	n := len(w.r.Rels)
+	w.fromItem(m, sc, inserted)
+	if len(w.r.Rels) > n {
+		w.r.Rels[n].Verb = verb
+	}
+}
+
 // fromItem adds one FROM item to sc; a join's ON terms are required
 // equalities of the level too, and its USING columns equal on both sides.
 func (w *routeWalker) fromItem(m proto.Message, sc *routeScope, inserted bool) {
@@ -128,7 +146,7 @@ func (w *routeWalker) fromItem(m proto.Message, sc *routeScope, inserted bool) {
 		if name.Schema == "" && !w.ctes[name.Name] {
 			name.Schema = "public"
 		}
-		rel := catalog.RoutedRel{Name: name, Visible: n.GetRelname(), Level: sc.level, Inserted: inserted, Pos: w.pos(n.GetLocation())}
+		rel := catalog.RoutedRel{Name: name, Visible: n.GetRelname(), Level: sc.level, Inserted: inserted, Verb: "reads", Pos: w.pos(n.GetLocation())}
 		if a := n.GetAlias(); a != nil {
 			item.visible, rel.Visible, rel.Aliased = a.GetAliasname(), a.GetAliasname(), true
 		}

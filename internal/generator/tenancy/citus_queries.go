@@ -1,6 +1,7 @@
 package tenancy
 
 import (
+	"cmp"
 	"fmt"
 	"strings"
 
@@ -180,8 +181,8 @@ func checkRouting(m *Model, q *catalog.Query) diag.List {
 		t := tables[i]
 		arg := strings.ToLower(t.TenantColumn.Name)
 		report(rule.CitusFanOut, i,
-			fmt.Sprintf("query %s reads %s without an equality on its tenant column %s: on Citus the policy filters the rows but does not route the query, so it runs on every shard (32 by default) instead of one",
-				q.Name, r.Rels[i].Name, t.TenantColumn.Name),
+			fmt.Sprintf("query %s %s %s without an equality on its tenant column %s: on Citus the policy filters the rows but does not route the query, so it runs on every shard (32 by default) instead of one",
+				q.Name, cmp.Or(r.Rels[i].Verb, "reads"), r.Rels[i].Name, t.TenantColumn.Name),
 			fmt.Sprintf("add AND %s = sqlc.arg(%s) to the WHERE clause (the repositories fill the tenant parameter from the scope, tenant.IDFrom(ctx)); or, if the query is meant to run on every shard, turn the rule off for the table: rules: {%s: {severity: off, tables: [%s]}}",
 				ref(i), arg, rule.CitusFanOut.Name, configTableName(t.Name)))
 	}
