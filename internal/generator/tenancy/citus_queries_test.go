@@ -7,7 +7,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/tenantc/tenantc/internal/generator/catalog"
+	"github.com/tenantc/tenantc/internal/generator/parse"
 	"github.com/tenantc/tenantc/internal/generator/rule"
+	"github.com/tenantc/tenantc/internal/generator/source"
 	"github.com/tenantc/tenantc/internal/generator/tenancy"
 )
 
@@ -81,4 +83,28 @@ func TestCheckCitusQueriesMessage(t *testing.T) {
 		"\tadd AND t.tenant_id = sqlc.arg(tenant_id) to the WHERE clause (the repositories fill the tenant parameter from the scope, tenant.IDFrom(ctx)); or, if the query is meant to run on every shard, turn the rule off for the table: rules: {citus-fan-out: {severity: off, tables: [tasks]}}", diags[0].String())
 	assert.Contains(t, diags[1].String(), "q.sql:3:6: warning: query ListTitles joins public.projects (p) with public.tasks (t) without equating their tenant columns")
 	assert.Contains(t, diags[1].String(), "add AND p.tenant_id = t.tenant_id to the join condition")
+}
+
+// FuzzCheckCitusQueries: whatever the query, the routing check neither
+// panics nor reports without a position and a fix.
+func FuzzCheckCitusQueries(f *testing.F) {
+	for _, s := range []string{
+		"SELECT * FROM tasks t JOIN projects p USING (tenant_id) WHERE t.tenant_id = @tenant_id",
+		"WITH x AS (DELETE FROM tasks WHERE id = $1 RETURNING *) SELECT * FROM x, projects p WHERE p.tenant_id = x.tenant_id",
+		"MERGE INTO tasks t USING projects p ON p.tenant_id = t.tenant_id WHEN MATCHED THEN DELETE",
+		"SELECT (SELECT count(*) FROM tasks WHERE tasks.tenant_id = projects.tenant_id) FROM projects WHERE tenant_id = sqlc.arg(tenant_id)",
+		"UPDATE tasks SET title = p.name FROM projects p WHERE p.id = tasks.project_id",
+		"INSERT INTO tasks SELECT * FROM tasks ON CONFLICT (tenant_id, id) DO UPDATE SET title = excluded.title",
+	} {
+		f.Add(s)
+	}
+	m := queryModel(&testing.T{})
+	f.Fuzz(func(t *testing.T, sql string) {
+		qs, _ := parse.Queries([]*source.File{source.NewFile("q.sql", source.Plain, "-- name: Q :exec\n"+sql)})
+		for _, d := range tenancy.CheckCitusQueries(m, qs) {
+			if !d.Pos.IsValid() || d.Fix == "" {
+				t.Fatalf("%v", d)
+			}
+		}
+	})
 }
