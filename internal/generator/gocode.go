@@ -37,6 +37,9 @@ func generateGo(ctx context.Context, dir string, res *Result, overrides severity
 	res.Diagnostics = append(res.Diagnostics, diags...)
 	if !diags.HasErrors() {
 		res.Diagnostics = append(res.Diagnostics, overrides.Apply(tenancy.CheckQueries(res.Model, userQueries))...)
+		if cfg.Citus() {
+			res.Diagnostics = append(res.Diagnostics, overrides.Apply(tenancy.CheckCitusQueries(res.Model, userQueries))...)
+		}
 	}
 	res.Diagnostics = append(res.Diagnostics, checkPlainPaths(dir, cfg)...)
 	blocks, err := tenantBlocks(dir, res, queryFiles)

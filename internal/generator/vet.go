@@ -59,6 +59,9 @@ func Vet(opts Options) (*Result, error) {
 		res.Diagnostics = append(res.Diagnostics, diags...)
 		if !diags.HasErrors() && res.Model != nil {
 			res.Diagnostics = append(res.Diagnostics, overrides.Apply(tenancy.CheckQueries(res.Model, queries))...)
+			if cfg.Citus() {
+				res.Diagnostics = append(res.Diagnostics, overrides.Apply(tenancy.CheckCitusQueries(res.Model, queries))...)
+			}
 			plain, err := vetPlainSQLC(opts.Dir, cfg, res, queryFiles, queries)
 			if err != nil {
 				return nil, err

@@ -53,6 +53,9 @@ type Result struct {
 	Catalog *catalog.Catalog
 	Live    *livecat.Live
 	Model   *tenancy.Model
+	// Citus is the coordinator's distribution metadata; nil without the
+	// citus extension.
+	Citus *livecat.Citus
 	// Role is the application role judged.
 	Role string
 	// Diagnostics are the findings, severities applied, sorted.
@@ -91,8 +94,15 @@ func Check(ctx context.Context, conn *pgx.Conn, opts Options) (*Result, error) {
 		return nil, fmt.Errorf("%w: %q", ErrUnknownRole, res.Role)
 	}
 
+	citus, err := livecat.ReadCitus(ctx, conn, res.Role)
+	if err != nil {
+		return nil, err
+	}
+	res.Citus = citus
+
 	model, diags := tenancy.Analyze(cat, tenancyConfig(cfg, cat))
 	res.Model = model
+	diags = append(diags, checkCitus(model, cfg, citus)...)
 	diags = append(diags, tenancy.CheckPolicies(model)...)
 	diags = append(diags, overrides.UnknownTables(cat)...)
 	a := &auditor{model: model, cat: cat, live: live, role: res.Role, cfg: cfg, connectedAs: connectedAs, freshValue: atConnect}
@@ -107,8 +117,14 @@ func Check(ctx context.Context, conn *pgx.Conn, opts Options) (*Result, error) {
 	case opts.Probe && a.canBypass(res.Role):
 		diags = append(diags, probeNotRun(res.Role, fmt.Sprintf("role %s ignores row level security, so every cross-tenant attempt would succeed whatever the policies say", res.Role),
 			"probe as the role your application connects as (--role APP_ROLE), one without BYPASSRLS or SUPERUSER"))
+	case opts.Probe && citusRefusal(citus, res.Role) != nil:
+		diags = append(diags, *citusRefusal(citus, res.Role))
 	case opts.Probe:
-		probed, err := Probe(ctx, conn, model, ProbeOptions{Role: res.Role, Store: StoreTables(cfg)})
+		setter, err := probeSetter(ctx, conn, cfg, citus, res.Role)
+		if err != nil {
+			return nil, err
+		}
+		probed, err := Probe(ctx, conn, model, ProbeOptions{Role: res.Role, Store: StoreTables(cfg), Setter: setter})
 		if err != nil {
 			return nil, err
 		}

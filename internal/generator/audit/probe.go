@@ -35,6 +35,11 @@ type ProbeOptions struct {
 	// also tries to write and read each as the application role, which must
 	// not be able to do either.
 	Store []catalog.Name
+	// Setter, when set, is the function the probe sets the tenant with
+	// (livecat.SetterFunction's name, called as setter(setting, tenant)),
+	// as the runtime does on Citus, where set_config does not reach the
+	// workers; empty means set_config.
+	Setter string
 }
 
 // ErrCannotBecome is returned when the connected role cannot SET ROLE to the
@@ -102,7 +107,7 @@ func Probe(ctx context.Context, conn *pgx.Conn, model *tenancy.Model, opts Probe
 			return nil, fmt.Errorf("%w %s from %s (%v): connect as %s, or grant %s to %s", ErrCannotBecome, role, current, err, role, role, current)
 		}
 	}
-	p := &prober{ctx: ctx, tx: tx, model: model, role: role,
+	p := &prober{ctx: ctx, tx: tx, model: model, role: role, setter: opts.Setter,
 		sampler: rows.Sampler{Catalog: model.Catalog, Prefix: "tenantc-probe-" + randomHex(4), Offset: randomOffset()}}
 	p.probe()
 	p.probeStore(opts.Store)
@@ -115,6 +120,8 @@ type prober struct {
 	tx    pgx.Tx
 	model *tenancy.Model
 	role  string
+	// setter is ProbeOptions.Setter.
+	setter string
 	// sampler makes up column values; its random prefix keeps them unique
 	// among the rows already there.
 	sampler rows.Sampler
@@ -160,6 +167,10 @@ func (p *prober) count(sql string) (int64, error) {
 
 // as sets the tenant setting for what follows in the transaction.
 func (p *prober) as(tenant string) error {
+	if p.setter != "" {
+		_, err := p.tx.Exec(p.ctx, "SELECT "+p.setter+"($1, $2)", p.model.Tenant.Setting, tenant)
+		return err
+	}
 	_, err := p.tx.Exec(p.ctx, "SELECT set_config($1, $2, true)", p.model.Tenant.Setting, tenant)
 	return err
 }

@@ -38,6 +38,10 @@ type Query struct {
 	// Patterns holds the pattern filters on columns in WHERE, JOIN … ON and
 	// HAVING clauses (sub-selects included).
 	Patterns []PatternFilter
+	// Routing holds the relations and required equalities a distributed
+	// database routes the statement by (see Routing); nil for a statement
+	// that reads no relation.
+	Routing *Routing
 }
 
 // QueryTable is a relation a query names.

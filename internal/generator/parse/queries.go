@@ -223,6 +223,7 @@ func analyzeQuery(q *catalog.Query, f *source.File, start int, stmt *pg_query.No
 		w.visit(top, nil, false)
 	}
 	w.finish()
+	q.Routing = routing(f, start, top)
 }
 
 // queryWalker collects the facts of one statement.

@@ -76,6 +76,8 @@ var All = []Rule{
 	CitusKeyWithoutTenant, CitusReferenceFK, CitusLocalFK, CitusFKAction, CitusDistribution, CitusFKCycle,
 	// The query rules (query.go).
 	QueryTenantSetting, QueryFunctionSetsTenant, QuerySetConfig, QueryRoleChange, QueryDDL, QueryPatternFilter,
+	// The Citus routing rules (citus.go).
+	CitusFanOut, CitusJoinOffTenant,
 	// The sqlc config (sqlc.go).
 	SQLCConfigIncomplete,
 	// The policy rules (policy.go).
@@ -90,6 +92,9 @@ var All = []Rule{
 	TenantSettingDefault, TenantSettingAtConnect, StoreTableAccess, BridgeMutable,
 	ProbeRead, ProbeInsert, ProbeUpdate, ProbeDelete, ProbeMove,
 	ProbeStoreWrite, ProbeStoreRead, ProbeIncomplete, ConnectionBypassesRLS,
+	// tenantc check on Citus (citus.go).
+	CitusNotConfigured, CitusMissing, CitusNotDistributed, CitusWrongColumn, CitusNotColocated,
+	CitusNotReference, CitusSubselectPolicy,
 }
 
 // Find returns the rule named name.
