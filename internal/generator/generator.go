@@ -7,6 +7,8 @@
 //	                 schema lacks it; the catalog is then parsed again with it
 //	tenancy.Analyze  catalog → tenancy model + located diagnostics
 //	store.Resolve    the store's tables and bridge, checked
+//	setter.Plan      distribute: citus: the tenant setter's migration, if the
+//	                 schema lacks it (before the RLS migrations)
 //	rls.Plan         model → one new migration per table that lacks its policies
 //	store.Generate   the store's typed Go package (text/template)
 //
@@ -34,6 +36,7 @@ import (
 	"github.com/tenantc/tenantc/internal/generator/output"
 	"github.com/tenantc/tenantc/internal/generator/parse"
 	"github.com/tenantc/tenantc/internal/generator/rls"
+	"github.com/tenantc/tenantc/internal/generator/setter"
 	"github.com/tenantc/tenantc/internal/generator/severity"
 	"github.com/tenantc/tenantc/internal/generator/source"
 	"github.com/tenantc/tenantc/internal/generator/store"
@@ -63,7 +66,11 @@ type Result struct {
 	// run; nil when the store is off or the schema has it. It comes before
 	// Migrations: the tenant root's policies may be on a table it creates.
 	StoreMigration *store.Migration
-	Migrations     []rls.Migration
+	// SetterMigration is the tenant setter's migration (distribute: citus)
+	// planned in this run; nil otherwise or when the schema has it. It comes
+	// before Migrations, whose policies read the setting it sets.
+	SetterMigration *setter.Migration
+	Migrations      []rls.Migration
 	// Files is the generated output; empty when Diagnostics has errors.
 	Files []output.File
 	// Prune lists the directories whose files that tenantc (or the sqlc run
@@ -130,12 +137,21 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		return res, err
 	}
 
+	if res.SetterMigration, err = setter.Plan(res.Model, migOpts); err != nil {
+		return res, err
+	}
+	if m := res.SetterMigration; m != nil {
+		migOpts.Existing = append(slices.Clone(migOpts.Existing), migration.Names(m.Files)...)
+	}
 	res.Migrations, err = rls.Plan(res.Model, migOpts)
 	if err != nil {
 		return res, err
 	}
 	if res.StoreMigration != nil {
 		res.Files = append(res.Files, res.StoreMigration.Files...)
+	}
+	if res.SetterMigration != nil {
+		res.Files = append(res.Files, res.SetterMigration.Files...)
 	}
 	for _, m := range res.Migrations {
 		res.Files = append(res.Files, m.Files...)

@@ -44,3 +44,32 @@ func citusSubselect(m *Model, t *Table, p *catalog.Policy) diag.List {
 	return diag.List{{Pos: p.Pos, Object: PolicyObject(t.Name, p.Name), Table: t.Name.String(), Severity: rule.CitusPolicySubselect.Severity,
 		Rule: rule.CitusPolicySubselect.Name, Message: msg, Fix: fix}}
 }
+
+// SetterFunction is the tenant setter's name (package setter plans it in
+// Citus mode, in the tenant root's schema): the runtime sets the tenant
+// through it. It switches the tenant by design, so checkFunctionBodies does
+// not report it; a query that calls it is reported all the same
+// (query-function-sets-tenant), as only the runtime may set the tenant.
+const SetterFunction = "tenantc_set_tenant"
+
+// isSetter reports whether f is the tenant setter of m: its name, and a body
+// that changes settings only as tenantc's does (SET LOCAL of
+// citus.propagate_set_commands, one EXECUTE, the search_path SET clause), so a
+// function of that name that does more is still reported.
+func isSetter(m *Model, f *catalog.Function) bool {
+	if !m.Tenant.Citus || f.Name != (catalog.Name{Schema: m.Tenant.Root.Schema, Name: SetterFunction}) {
+		return false
+	}
+	executes := 0
+	for _, c := range f.Body.Sets {
+		switch {
+		case c.Via == "SET LOCAL" && strings.EqualFold(c.Setting, "citus.propagate_set_commands"):
+		case c.Via == "SET clause" && strings.EqualFold(c.Setting, "search_path"):
+		case c.Via == "EXECUTE" && c.Setting == "":
+			executes++
+		default:
+			return false
+		}
+	}
+	return executes == 1
+}
