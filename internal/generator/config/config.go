@@ -360,7 +360,7 @@ func (s *stringList) UnmarshalYAML(n *yaml.Node) error {
 
 // knownKeys lists the keys each mapping of tenantc.yaml may hold.
 var knownKeys = map[string][]string{
-	"":                 {"version", "schema", "queries", "tenant", "global", "migrations", "store", "rules", "standard_queries"},
+	"":                 {"version", "schema", "queries", "tenant", "global", "migrations", "store", "distribute", "rules", "standard_queries"},
 	"standard_queries": {"dir"},
 	"tenant":           {"table", "column", "setting"},
 	"migrations":       {"dir", "format"},
