@@ -13,6 +13,10 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/tenantc/tenantc/internal/generator"
+	"github.com/tenantc/tenantc/internal/generator/audit"
+	"github.com/tenantc/tenantc/internal/generator/diag"
+	"github.com/tenantc/tenantc/internal/generator/output"
+	"github.com/tenantc/tenantc/internal/generator/rule"
 	"github.com/tenantc/tenantc/internal/pgtest"
 )
 
@@ -237,4 +241,61 @@ func TestCitusModeIsolationOnPostgres(t *testing.T) {
 		require.Error(t, err, "the tenant root's key cannot change either")
 		assert.Contains(t, err.Error(), "never moves to another tenant")
 	})
+}
+
+// TestCitusModeCheckOnPostgres follows a project that moves to distribute:
+// citus after its first migrations (golden case citus-policy-replaced): on
+// the database those migrations made, tenantc check in Citus mode reports
+// tenantc's (SELECT …) policies as citus-policy-subselect; after the
+// replacing migrations generate writes (setter first) it reports no error,
+// probe included, and vet on the written project finds no error either (the
+// setter is not a tenant switch of the user's).
+func TestCitusModeCheckOnPostgres(t *testing.T) {
+	ctx := context.Background()
+	root := filepath.Join("testdata", "citus-policy-replaced")
+	dir := t.TempDir()
+	require.NoError(t, os.CopyFS(dir, os.DirFS(filepath.Join(root, "input"))))
+	res, err := generator.Run(t.Context(), goldenOptions(root, dir))
+	require.NoError(t, err)
+	require.NotNil(t, res.SetterMigration)
+	require.Len(t, res.Migrations, 2)
+
+	db := pgtest.NewDatabase(t)
+	for _, f := range res.Sources { // the schema and the earlier, plain-mode migrations
+		db.Exec(t, db.OwnerURL, f.SQL)
+	}
+	db.GrantApp(t)
+	admin := pgtest.Connect(t, db.AdminURL)
+	errorsOf := func() (errs []string, subselect int) {
+		checked, err := audit.Check(ctx, admin, audit.Options{Config: res.Config, Role: db.App, Probe: true})
+		require.NoError(t, err)
+		for _, d := range checked.Diagnostics {
+			if d.Severity == diag.Error {
+				errs = append(errs, d.String())
+			}
+			if d.Rule == rule.CitusPolicySubselect.Name {
+				subselect++
+			}
+		}
+		return errs, subselect
+	}
+	errs, subselect := errorsOf()
+	assert.Equal(t, 2, subselect, "tenants' and projects' (SELECT …) policies: %v", errs)
+
+	ups, _ := migrationParts(res)
+	for _, up := range ups {
+		db.Exec(t, db.OwnerURL, up)
+	}
+	db.GrantApp(t)
+	errs, subselect = errorsOf()
+	assert.Empty(t, errs)
+	assert.Zero(t, subselect)
+
+	_, err = output.Write(dir, res.Files, res.Prune...)
+	require.NoError(t, err)
+	vetted, err := generator.Vet(generator.Options{Dir: dir})
+	require.NoError(t, err)
+	for _, d := range vetted.Diagnostics {
+		assert.NotEqual(t, diag.Error, d.Severity, "vet: %s", d)
+	}
 }
