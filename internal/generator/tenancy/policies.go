@@ -60,8 +60,8 @@ func (c *policyCheck) report(r rule.Rule, t *Table, p *catalog.Policy, msg, fix 
 }
 
 // TenantCurrent is the value tenantc's policies compare the tenant column with:
-// the setting, read once per query; empty or unset means no tenant. In Citus
-// mode it is the bare read: Citus refuses a policy with a sub-select on a
+// the setting, read once per query (the sub-select is an InitPlan); empty or
+// unset means no tenant. In Citus mode it is the bare read, once per row: Citus refuses a policy with a sub-select on a
 // distributed table ("unexpected non-SELECT command in SubLink"), and
 // current_setting being stable, the shards' planner still uses the comparison
 // as an index condition (measured on Citus 13.2, docs/ANCHORS.md §7).
