@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
@@ -297,5 +298,63 @@ func TestCitusModeCheckOnPostgres(t *testing.T) {
 	require.NoError(t, err)
 	for _, d := range vetted.Diagnostics {
 		assert.NotEqual(t, diag.Error, d.Severity, "vet: %s", d)
+	}
+}
+
+// TestMigrationToolsApplyCitusMode: sql-migrate's and tern's own packages
+// apply, revert and apply again the migrations Citus mode generates (the
+// setter and the DO blocks hold semicolons of their own: sql-migrate needs
+// its StatementBegin markers, tern runs each part whole), and tenantc check
+// --probe then finds nothing.
+func TestMigrationToolsApplyCitusMode(t *testing.T) {
+	for _, c := range []struct{ golden, tool, migrations string }{
+		{"read-sql-migrate", "sql-migrate", "db/migrations"},
+		{"read-tern", "tern", "db/migrations"},
+	} {
+		t.Run(c.tool, func(t *testing.T) {
+			t.Parallel()
+			tool := migrationTools[c.tool]
+			dir := t.TempDir()
+			require.NoError(t, os.CopyFS(dir, os.DirFS(filepath.Join("testdata", c.golden, "input"))))
+			require.NoError(t, os.WriteFile(filepath.Join(dir, "tenantc.yaml"), []byte("version: 1\ndistribute: citus\n"), 0o644))
+			res, err := generator.Run(t.Context(), generator.Options{Dir: dir})
+			require.NoError(t, err)
+			require.Equal(t, c.tool, string(res.Config.Migrations.Format))
+			require.NotNil(t, res.SetterMigration)
+			_, err = output.Write(dir, res.Files, res.Prune...)
+			require.NoError(t, err)
+			migDir := filepath.Join(dir, c.migrations)
+			entries, err := os.ReadDir(migDir)
+			require.NoError(t, err)
+			var migrations int
+			for _, e := range entries {
+				if strings.HasSuffix(e.Name(), ".sql") {
+					migrations++
+				}
+			}
+
+			db := pgtest.NewDatabase(t)
+			conn := pgtest.Connect(t, db.OwnerURL)
+			before := catalogSnapshot(t, conn)
+			protected := []string{"tenants", "projects", "tasks", "task_archive"}
+			require.Equal(t, migrations, tool.up(t, db.OwnerURL, migDir), "every migration applies")
+			requireProtected(t, conn, protected)
+			require.Equal(t, migrations, tool.down(t, db.OwnerURL, migDir), "every migration reverts")
+			require.Equal(t, before, withoutTable(catalogSnapshot(t, conn), tool.table), "down leaves the database as up found it")
+			require.Equal(t, migrations, tool.up(t, db.OwnerURL, migDir))
+			requireProtected(t, conn, protected)
+
+			db.GrantApp(t)
+			admin := pgtest.Connect(t, db.AdminURL)
+			checked, err := audit.Check(t.Context(), admin, audit.Options{Config: res.Config, Role: db.App, Probe: true})
+			require.NoError(t, err)
+			var errs []string
+			for _, d := range checked.Diagnostics {
+				if d.Severity == diag.Error {
+					errs = append(errs, d.String())
+				}
+			}
+			require.Empty(t, errs, "tenantc check --probe after %s up", c.tool)
+		})
 	}
 }
