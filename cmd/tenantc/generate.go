@@ -147,10 +147,13 @@ func tableCounts(res *generator.Result) string {
 }
 
 // newMigrations counts the migrations this run planned: one per table that
-// lacked its RLS, and the organization store's.
+// lacked its RLS, the organization store's and the tenant setter's.
 func newMigrations(res *generator.Result) int {
 	n := len(res.Migrations)
 	if res.StoreMigration != nil {
+		n++
+	}
+	if res.SetterMigration != nil {
 		n++
 	}
 	return n
@@ -161,6 +164,9 @@ func newMigrationFiles(res *generator.Result) int {
 	n := 0
 	if res.StoreMigration != nil {
 		n += len(res.StoreMigration.Files)
+	}
+	if res.SetterMigration != nil {
+		n += len(res.SetterMigration.Files)
 	}
 	for _, m := range res.Migrations {
 		n += len(m.Files)

@@ -7,10 +7,12 @@
 //	                 schema lacks it; the catalog is then parsed again with it
 //	tenancy.Analyze  catalog → tenancy model + located diagnostics
 //	store.Resolve    the store's tables and bridge, checked
+//	setter.Plan      distribute: citus: the tenant setter's migration, if the
+//	                 schema lacks it (before the RLS migrations)
 //	rls.Plan         model → one new migration per table that lacks its policies
 //	distribute.Plan  with distribute: citus, one new migration per table Citus
 //	                 does not distribute yet (after the RLS migrations, see
-//	                 distributionAfterRLS)
+//	                 planMigrations)
 //	store.Generate   the store's typed Go package (text/template)
 //
 // and, for a project with a sqlc config (gocode.go):
@@ -38,6 +40,7 @@ import (
 	"github.com/tenantc/tenantc/internal/generator/output"
 	"github.com/tenantc/tenantc/internal/generator/parse"
 	"github.com/tenantc/tenantc/internal/generator/rls"
+	"github.com/tenantc/tenantc/internal/generator/setter"
 	"github.com/tenantc/tenantc/internal/generator/severity"
 	"github.com/tenantc/tenantc/internal/generator/source"
 	"github.com/tenantc/tenantc/internal/generator/store"
@@ -67,9 +70,13 @@ type Result struct {
 	// run; nil when the store is off or the schema has it. It comes before
 	// Migrations: the tenant root's policies may be on a table it creates.
 	StoreMigration *store.Migration
-	Migrations     []rls.Migration
+	// SetterMigration is the tenant setter's migration (distribute: citus)
+	// planned in this run; nil otherwise or when the schema has it. It comes
+	// before Migrations, whose policies read the setting it sets.
+	SetterMigration *setter.Migration
+	Migrations      []rls.Migration
 	// Distributions are the Citus distribution migrations planned in this
-	// run (distribute: citus), numbered with Migrations (distributionAfterRLS).
+	// run (distribute: citus), numbered after Migrations (planMigrations).
 	Distributions []distribute.Migration
 	// Files is the generated output; empty when Diagnostics has errors.
 	Files []output.File
@@ -171,52 +178,51 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	return res, nil
 }
 
-// distributionAfterRLS is the one place that orders a run's Citus
-// distribution migrations relative to its row level security migrations:
-// true numbers the distributions after the RLS migrations, so that a
-// table's policy (replaced in Citus' shape when an earlier run wrote the
-// sub-select one, which Citus refuses on a distributed table) is in place
-// before create_distributed_table copies the table's policies to its
-// shards. Flipping it numbers the distributions first; nothing else changes.
-const distributionAfterRLS = true
-
-// planMigrations plans the run's RLS migrations and, in Citus mode, its
-// distribution migrations, in the order distributionAfterRLS gives, and
-// returns their files in that order; the second planner numbers its
-// versions after the first's files, so versions never collide.
+// planMigrations plans the run's migrations in the order they must apply and
+// returns their files in that order; each planner numbers its versions after
+// the files planned before it, so versions never collide:
+//
+//  1. the tenant setter (distribute: citus), which the policies' setting
+//     comes through;
+//  2. row level security, one migration per table;
+//  3. the Citus distributions (distribute: citus), one per table.
+//
+// RLS before distribution, as measured on Citus 13.2.2: create_distributed_table
+// copies a table's policies, FORCE and the tenant column's default to every
+// shard, while on a distributed table Citus refuses ALTER COLUMN … SET
+// DEFAULT on the distribution column ("cannot execute ALTER TABLE command
+// involving partition column"); and a policy an earlier run wrote in the
+// sub-select shape, which Citus refuses on a distributed table, is replaced
+// before the table is distributed.
 func planMigrations(res *Result, opts migration.Options) ([]output.File, error) {
-	planRLS := func(opts migration.Options) ([]output.File, error) {
-		var err error
-		res.Migrations, err = rls.Plan(res.Model, opts)
-		var files []output.File
-		for _, m := range res.Migrations {
-			files = append(files, m.Files...)
-		}
-		return files, err
+	var files []output.File
+	next := func(planned []output.File) {
+		files = append(files, planned...)
+		opts.Existing = append(slices.Clone(opts.Existing), migration.Names(planned)...)
 	}
-	planDist := func(opts migration.Options) ([]output.File, error) {
-		if !res.Config.Citus() {
-			return nil, nil
-		}
-		var err error
-		res.Distributions, err = distribute.Plan(res.Model, opts)
-		var files []output.File
-		for _, m := range res.Distributions {
-			files = append(files, m.Files...)
-		}
-		return files, err
-	}
-	first, second := planRLS, planDist
-	if !distributionAfterRLS {
-		first, second = planDist, planRLS
-	}
-	files, err := first(opts)
-	if err != nil {
+	var err error
+	if res.SetterMigration, err = setter.Plan(res.Model, opts); err != nil {
 		return nil, err
 	}
-	opts.Existing = append(slices.Clone(opts.Existing), migration.Names(files)...)
-	more, err := second(opts)
-	return append(files, more...), err
+	if m := res.SetterMigration; m != nil {
+		next(m.Files)
+	}
+	if res.Migrations, err = rls.Plan(res.Model, opts); err != nil {
+		return nil, err
+	}
+	for _, m := range res.Migrations {
+		next(m.Files)
+	}
+	if !res.Config.Citus() {
+		return files, nil
+	}
+	if res.Distributions, err = distribute.Plan(res.Model, opts); err != nil {
+		return nil, err
+	}
+	for _, m := range res.Distributions {
+		next(m.Files)
+	}
+	return files, nil
 }
 
 // started is what begin hands the rest of a run.

@@ -84,6 +84,8 @@ var All = []Rule{
 	RLSDisabled, RLSNotForced, TenantPolicyMissing, RLSWithoutPolicy, PolicyMissingCheck,
 	PolicyNotInitPlan, PolicyColumnCast, PolicyAlwaysTrue, PolicyOrBypass, PolicyNotMissingOK,
 	PolicyEmptySetting, MultiplePermissive, PolicyOtherSetting, TenantPolicyModified,
+	// distribute: citus (citus_policy.go).
+	CitusPolicySubselect,
 	// tenantc check's own rules (check.go).
 	AppSuperuser, AppBypassRLS, AppOwnsTable, AppExcessGrants,
 	DefinerSearchPath, DefinerExecutable, MatviewTenantData, ForeignTableData,

@@ -56,7 +56,7 @@ var KeyTypes = []string{"uuid", "bigint", "integer", "text"}
 // Analyze classifies every table of cat and reports what could let tenants cross.
 func Analyze(cat *catalog.Catalog, cfg Config) (*Model, diag.List) {
 	a := &analysis{cat: cat, cfg: cfg, model: &Model{Catalog: cat}}
-	a.model.Tenant = Tenant{Column: cfg.Column, Setting: cfg.Setting}
+	a.model.Tenant = Tenant{Column: cfg.Column, Setting: cfg.Setting, Citus: cfg.Citus}
 	if !a.resolveRoot() {
 		// Without a tenant key nothing else can be judged; say only that.
 		return a.model, a.diags
@@ -405,6 +405,7 @@ func (a *analysis) checkPolicies(t *Table) {
 		if p.Name == PolicyName {
 			continue
 		}
+		a.diags = append(a.diags, citusSubselect(a.model, t, p)...)
 		if p.Permissive {
 			a.reportOn(t, rule.ForeignPolicy, p.Pos, fmt.Sprintf("permissive policy %s on %s was not written by tenantc: it is OR-ed with the tenant policy, so any row it admits is visible across tenants", p.Name, t.Name),
 				fmt.Sprintf("DROP POLICY %s ON %s;  -- or make it AS RESTRICTIVE to only narrow access", catalog.QuoteIdent(p.Name), t.Name))

@@ -120,6 +120,9 @@ func switchFix(setting string) string {
 func (a *analysis) checkFunctionBodies() {
 	switches := tenantSwitches(a.cat, a.model.Tenant.Setting)
 	for _, f := range a.cat.Functions {
+		if isSetter(a.model, f) {
+			continue // switches the tenant by design: the runtime's setter
+		}
 		if r, ok := switches[f]; ok {
 			a.report(rule.FunctionSetsTenant, f.Pos, fmt.Sprintf("function %s switches the tenant: it %s; a query (or trigger, or another function) that calls it runs the rest of its transaction as whichever tenant the function picks", f.Name, r),
 				switchFix(a.model.Tenant.Setting))

@@ -41,6 +41,10 @@ type Tenant struct {
 	Setting string
 	// Type is the SQL type of the tenant key: uuid, bigint, integer or text.
 	Type string
+	// Citus is true for distribute: citus (Config.Citus): the policies
+	// compare the column with the setting without the (SELECT …) wrapper,
+	// which Citus refuses in a policy on a distributed table.
+	Citus bool
 }
 
 // Table is one table of the catalog with its classification.

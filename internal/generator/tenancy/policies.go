@@ -60,9 +60,23 @@ func (c *policyCheck) report(r rule.Rule, t *Table, p *catalog.Policy, msg, fix 
 }
 
 // TenantCurrent is the value tenantc's policies compare the tenant column with:
-// the setting, read once per query; empty or unset means no tenant.
+// the setting, read once per query (the sub-select is an InitPlan); empty or
+// unset means no tenant. In Citus mode it is the bare read, once per row: Citus refuses a policy with a sub-select on a
+// distributed table ("unexpected non-SELECT command in SubLink"), and
+// current_setting being stable, the shards' planner still uses the comparison
+// as an index condition (measured on Citus 13.2, docs/ANCHORS.md §7).
 func TenantCurrent(tn Tenant) string {
-	return fmt.Sprintf("(SELECT NULLIF(current_setting('%s', true), '')::%s)", strings.ReplaceAll(tn.Setting, "'", "''"), tn.Type)
+	read := TenantRead(tn)
+	if tn.Citus {
+		return read
+	}
+	return "(SELECT " + read + ")"
+}
+
+// TenantRead is the read of the tenant setting as a value of the key's type,
+// without any wrapper: the default of a scoped table's tenant column.
+func TenantRead(tn Tenant) string {
+	return fmt.Sprintf("NULLIF(current_setting('%s', true), '')::%s", strings.ReplaceAll(tn.Setting, "'", "''"), tn.Type)
 }
 
 // tenantPolicySQL is the policy tenantc writes for t, for fixes.
@@ -156,6 +170,10 @@ func (c *policyCheck) protected(t *Table) {
 
 	for _, p := range infos {
 		before := len(c.diags)
+		if p.Name == PolicyName {
+			// The user's policies are reported by Analyze, for generate too.
+			c.diags = append(c.diags, citusSubselect(c.model, t, p.Policy)...)
+		}
 		c.policy(t, p, infos)
 		c.otherSetting(t, p)
 		if p.Name == PolicyName && !slices.ContainsFunc(c.diags[before:], func(d diag.Diagnostic) bool { return d.Severity == diag.Error }) {
@@ -207,7 +225,13 @@ func (c *policyCheck) policy(t *Table, p *policyInfo, infos []*policyInfo) {
 	}
 	has := func(f func(catalog.PolicyFacts) bool) bool { return slices.ContainsFunc(facts, f) }
 	free := p.Permissive && isolated(p, infos)
-	rewrite := fmt.Sprintf("compare the bare column with the setting read once, e.g.\nALTER POLICY %s ON %s USING (%s = %s)", pn, tn, qcol, current)
+	// In Citus mode the setting is read per row, not once: Citus refuses the
+	// sub-select that would make it an InitPlan (TenantCurrent).
+	rewritePrefix := "compare the bare column with the setting read once, e.g.\n"
+	if c.model.Tenant.Citus {
+		rewritePrefix = "compare the bare column with the setting, e.g.\n"
+	}
+	rewrite := rewritePrefix + fmt.Sprintf("ALTER POLICY %s ON %s USING (%s = %s)", pn, tn, qcol, current)
 	if p.Check != "" || p.Command == "insert" {
 		rewrite += fmt.Sprintf(" WITH CHECK (%s = %s)", qcol, current)
 	}
@@ -259,9 +283,11 @@ func (c *policyCheck) policy(t *Table, p *policyInfo, infos []*policyInfo) {
 	}
 	if has(func(f catalog.PolicyFacts) bool { return f.ReadsSetting && !f.MissingOK }) {
 		c.report(rule.PolicyNotMissingOK, t, p.Policy, fmt.Sprintf("policy %s on %s calls current_setting('%s') without missing_ok: with no tenant set, queries fail with an error instead of returning no rows", p.Name, t.Name, setting),
-			fmt.Sprintf("pass missing_ok: current_setting('%s', true); in full:\n%s", setting, strings.TrimPrefix(rewrite, "compare the bare column with the setting read once, e.g.\n")))
+			fmt.Sprintf("pass missing_ok: current_setting('%s', true); in full:\n%s", setting, strings.TrimPrefix(rewrite, rewritePrefix)))
 	}
-	if has(func(f catalog.PolicyFacts) bool { return f.ReadsSetting && !f.InitPlan }) {
+	// Not in Citus mode: there a read outside a sub-select is the only shape
+	// Citus accepts, and citus-policy-subselect reports the other one.
+	if !c.model.Tenant.Citus && has(func(f catalog.PolicyFacts) bool { return f.ReadsSetting && !f.InitPlan }) {
 		c.report(rule.PolicyNotInitPlan, t, p.Policy, fmt.Sprintf("policy %s on %s calls current_setting('%s') outside a sub-select: it is evaluated for every row instead of once per query", p.Name, t.Name, setting),
 			fmt.Sprintf("wrap the read in (SELECT …): %s = %s", qcol, current))
 	}
@@ -346,8 +372,11 @@ func (c *policyCheck) tenantPredicates(t *Table) []string {
 	col := catalog.QuoteIdent(t.TenantColumn.Name) + " = "
 	cur := TenantCurrent(c.model.Tenant)
 	forms := []string{col + cur}
-	if short, ok := strings.CutSuffix(cur, "::text)"); ok {
-		forms = append(forms, col+short+")")
+	if short, ok := strings.CutSuffix(TenantRead(c.model.Tenant), "::text"); ok {
+		if !c.model.Tenant.Citus {
+			short = "(SELECT " + short + ")"
+		}
+		forms = append(forms, col+short)
 	}
 	var out []string
 	for _, f := range forms {
