@@ -75,7 +75,7 @@ func TestCheckOnCitus(t *testing.T) {
 	} else {
 		res, err = audit.Check(ctx, conn, audit.Options{Config: clusterConfig(), Role: db.App})
 		require.NoError(t, err)
-		assert.Contains(t, only(res.Diagnostics, "citus-"), "citus-subselect-policy policy sneaky on public.projects")
+		assert.Contains(t, only(res.Diagnostics, "citus-"), "citus-policy-subselect policy sneaky on public.projects")
 	}
 
 	// tenantc.yaml without distribute: citus on a Citus database: an error.
