@@ -267,7 +267,7 @@ func check(t *testing.T, d *pgtest.DB, citus bool) {
 	got = findings()
 	joined := strings.Join(got, "\n")
 	require.Contains(t, joined, "citus-not-colocated", "the table outside the tenant colocation group")
-	require.Contains(t, joined, "citus-subselect-policy", "the coordinator-only sub-select policy")
+	require.Contains(t, joined, "citus-policy-subselect policy sneaky", "the coordinator-only sub-select policy")
 	t.Logf("check after the hand-made changes:\n%s", joined)
 }
 
