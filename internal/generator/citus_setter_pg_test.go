@@ -5,7 +5,6 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
@@ -323,38 +322,7 @@ func TestMigrationToolsApplyCitusMode(t *testing.T) {
 			require.NotNil(t, res.SetterMigration)
 			_, err = output.Write(dir, res.Files, res.Prune...)
 			require.NoError(t, err)
-			migDir := filepath.Join(dir, c.migrations)
-			entries, err := os.ReadDir(migDir)
-			require.NoError(t, err)
-			var migrations int
-			for _, e := range entries {
-				if strings.HasSuffix(e.Name(), ".sql") {
-					migrations++
-				}
-			}
-
-			db := pgtest.NewDatabase(t)
-			conn := pgtest.Connect(t, db.OwnerURL)
-			before := catalogSnapshot(t, conn)
-			protected := []string{"tenants", "projects", "tasks", "task_archive"}
-			require.Equal(t, migrations, tool.up(t, db.OwnerURL, migDir), "every migration applies")
-			requireProtected(t, conn, protected)
-			require.Equal(t, migrations, tool.down(t, db.OwnerURL, migDir), "every migration reverts")
-			require.Equal(t, before, withoutTable(catalogSnapshot(t, conn), tool.table), "down leaves the database as up found it")
-			require.Equal(t, migrations, tool.up(t, db.OwnerURL, migDir))
-			requireProtected(t, conn, protected)
-
-			db.GrantApp(t)
-			admin := pgtest.Connect(t, db.AdminURL)
-			checked, err := audit.Check(t.Context(), admin, audit.Options{Config: res.Config, Role: db.App, Probe: true})
-			require.NoError(t, err)
-			var errs []string
-			for _, d := range checked.Diagnostics {
-				if d.Severity == diag.Error {
-					errs = append(errs, d.String())
-				}
-			}
-			require.Empty(t, errs, "tenantc check --probe after %s up", c.tool)
+			upDownUpCheck(t, tool, c.tool, filepath.Join(dir, c.migrations), res.Config, citusStubs)
 		})
 	}
 }

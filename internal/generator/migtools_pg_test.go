@@ -17,6 +17,7 @@ import (
 
 	"github.com/tenantc/tenantc/internal/generator"
 	"github.com/tenantc/tenantc/internal/generator/audit"
+	"github.com/tenantc/tenantc/internal/generator/config"
 	"github.com/tenantc/tenantc/internal/generator/diag"
 	"github.com/tenantc/tenantc/internal/generator/output"
 	"github.com/tenantc/tenantc/internal/pgtest"
@@ -101,39 +102,7 @@ func TestMigrationToolsApply(t *testing.T) {
 			require.Equal(t, c.migrations, res.Config.Migrations.Dir, "tenantc writes into the user's directory")
 			_, err = output.Write(dir, res.Files, res.Prune...)
 			require.NoError(t, err)
-			migDir := filepath.Join(dir, c.migrations)
-			entries, err := os.ReadDir(migDir)
-			require.NoError(t, err)
-			var migrations int
-			for _, e := range entries {
-				if strings.HasSuffix(e.Name(), ".sql") {
-					migrations++
-				}
-			}
-
-			db := pgtest.NewDatabase(t)
-			conn := pgtest.Connect(t, db.OwnerURL)
-			before := catalogSnapshot(t, conn)
-			protected := []string{"tenants", "projects", "tasks", "task_archive"}
-
-			require.Equal(t, migrations, tool.up(t, db.OwnerURL, migDir), "every migration applies")
-			requireProtected(t, conn, protected)
-			require.Equal(t, migrations, tool.down(t, db.OwnerURL, migDir), "every migration reverts")
-			require.Equal(t, before, withoutTable(catalogSnapshot(t, conn), tool.table), "down leaves the database as up found it")
-			require.Equal(t, migrations, tool.up(t, db.OwnerURL, migDir))
-			requireProtected(t, conn, protected)
-
-			db.GrantApp(t)
-			admin := pgtest.Connect(t, db.AdminURL)
-			checked, err := audit.Check(context.Background(), admin, audit.Options{Config: res.Config, Role: db.App, Probe: true})
-			require.NoError(t, err)
-			var errs []string
-			for _, d := range checked.Diagnostics {
-				if d.Severity == diag.Error {
-					errs = append(errs, d.String())
-				}
-			}
-			require.Empty(t, errs, "tenantc check --probe after %s up", c.tool)
+			upDownUpCheck(t, tool, c.tool, filepath.Join(dir, c.migrations), res.Config, "")
 		})
 	}
 }
@@ -157,4 +126,47 @@ ORDER BY c.relname`)
 // bookkeeping table, which migrating down keeps.
 func withoutTable(snapshot []string, table string) []string {
 	return slices.DeleteFunc(snapshot, func(line string) bool { return strings.Contains(line, table) })
+}
+
+// upDownUpCheck applies every migration of migDir with tool, reverts them all
+// (the database must be as up found it), applies them again, and runs
+// tenantc check --probe as the app role: no errors. setup, if any, runs as
+// the owner first (citusStubs, for Citus mode's distribution calls).
+func upDownUpCheck(t *testing.T, tool migrationTool, name, migDir string, cfg *config.Config, setup string) {
+	t.Helper()
+	entries, err := os.ReadDir(migDir)
+	require.NoError(t, err)
+	var migrations int
+	for _, e := range entries {
+		if strings.HasSuffix(e.Name(), ".sql") {
+			migrations++
+		}
+	}
+
+	db := pgtest.NewDatabase(t)
+	if setup != "" {
+		db.Exec(t, db.OwnerURL, setup)
+	}
+	conn := pgtest.Connect(t, db.OwnerURL)
+	before := catalogSnapshot(t, conn)
+	protected := []string{"tenants", "projects", "tasks", "task_archive"}
+
+	require.Equal(t, migrations, tool.up(t, db.OwnerURL, migDir), "every migration applies")
+	requireProtected(t, conn, protected)
+	require.Equal(t, migrations, tool.down(t, db.OwnerURL, migDir), "every migration reverts")
+	require.Equal(t, before, withoutTable(catalogSnapshot(t, conn), tool.table), "down leaves the database as up found it")
+	require.Equal(t, migrations, tool.up(t, db.OwnerURL, migDir))
+	requireProtected(t, conn, protected)
+
+	db.GrantApp(t)
+	admin := pgtest.Connect(t, db.AdminURL)
+	checked, err := audit.Check(context.Background(), admin, audit.Options{Config: cfg, Role: db.App, Probe: true})
+	require.NoError(t, err)
+	var errs []string
+	for _, d := range checked.Diagnostics {
+		if d.Severity == diag.Error {
+			errs = append(errs, d.String())
+		}
+	}
+	require.Empty(t, errs, "tenantc check --probe after %s up", name)
 }
