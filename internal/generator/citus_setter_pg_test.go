@@ -35,6 +35,7 @@ func citusModeDB(t *testing.T) (db *pgtest.DB, a, b string) {
 	require.NoError(t, err)
 	require.NotNil(t, res.SetterMigration, "distribute: citus plans the tenant setter")
 	db = pgtest.NewDatabase(t)
+	db.Exec(t, db.OwnerURL, citusStubs) // Citus' distribution calls, on plain PostgreSQL
 	for _, f := range res.Sources {
 		db.Exec(t, db.OwnerURL, f.SQL)
 	}
@@ -261,6 +262,7 @@ func TestCitusModeCheckOnPostgres(t *testing.T) {
 	require.Len(t, res.Migrations, 2)
 
 	db := pgtest.NewDatabase(t)
+	db.Exec(t, db.OwnerURL, citusStubs)
 	for _, f := range res.Sources { // the schema and the earlier, plain-mode migrations
 		db.Exec(t, db.OwnerURL, f.SQL)
 	}
