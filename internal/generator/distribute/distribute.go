@@ -16,7 +16,6 @@ package distribute
 
 import (
 	"bytes"
-	"regexp"
 	"strings"
 	"text/template"
 
@@ -65,7 +64,7 @@ func Plan(m *tenancy.Model, opts Options) ([]Migration, error) {
 			}
 		}
 		version := versions.Next()
-		files, err := render(&d, opts, version+"_tenantc_citus_"+fileName(t.Name))
+		files, err := render(&d, opts, version+"_tenantc_citus_"+migration.TableFileName(t.Name))
 		if err != nil {
 			return nil, err
 		}
@@ -97,17 +96,3 @@ func render(d *data, opts Options, base string) ([]output.File, error) {
 // literal quotes s as an SQL string literal: a table name as regclass text
 // reads it ('public."Mixed"'), a column name as Citus compares it.
 func literal(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
-
-var unsafeFileChars = regexp.MustCompile(`[^a-z0-9_]+`)
-
-// fileName turns a table name into a file-name part as package rls does:
-// public tables by their name, others prefixed with their schema.
-func fileName(n catalog.Name) string {
-	clean := func(s string) string {
-		return strings.Trim(unsafeFileChars.ReplaceAllString(strings.ToLower(s), "_"), "_")
-	}
-	if n.Schema == "public" {
-		return clean(n.Name)
-	}
-	return clean(n.Schema) + "_" + clean(n.Name)
-}

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/tenantc/tenantc/internal/generator/catalog"
 	"github.com/tenantc/tenantc/internal/generator/output"
 	"github.com/tenantc/tenantc/internal/generator/source"
 )
@@ -185,4 +186,19 @@ func ExistingFiles(dir string) ([]string, error) {
 		names[i] = e.Name()
 	}
 	return names, nil
+}
+
+var unsafeFileChars = regexp.MustCompile(`[^a-z0-9_]+`)
+
+// TableFileName turns a table name into the part of a migration's file name
+// that names it: public tables by their name, others prefixed with their
+// schema; lower case, anything but letters, digits and _ folded to _.
+func TableFileName(n catalog.Name) string {
+	clean := func(s string) string {
+		return strings.Trim(unsafeFileChars.ReplaceAllString(strings.ToLower(s), "_"), "_")
+	}
+	if n.Schema == "public" {
+		return clean(n.Name)
+	}
+	return clean(n.Schema) + "_" + clean(n.Name)
 }

@@ -8,7 +8,6 @@ package rls
 import (
 	"bytes"
 	"fmt"
-	"regexp"
 	"strings"
 	"text/template"
 
@@ -47,7 +46,7 @@ func Plan(m *tenancy.Model, opts Options) ([]Migration, error) {
 			continue
 		}
 		version := versions.Next()
-		files, err := render(d, opts, version+"_tenantc_rls_"+fileName(t.Name))
+		files, err := render(d, opts, version+"_tenantc_rls_"+migration.TableFileName(t.Name))
 		if err != nil {
 			return nil, err
 		}
@@ -190,18 +189,4 @@ func render(d *desired, opts Options, base string) ([]output.File, error) {
 		return nil, err
 	}
 	return migration.Files(opts, base, up.String(), down.String()), nil
-}
-
-var unsafeFileChars = regexp.MustCompile(`[^a-z0-9_]+`)
-
-// fileName turns a table name into a file-name part: public tables by their name,
-// others prefixed with their schema.
-func fileName(n catalog.Name) string {
-	clean := func(s string) string {
-		return strings.Trim(unsafeFileChars.ReplaceAllString(strings.ToLower(s), "_"), "_")
-	}
-	if n.Schema == "public" {
-		return clean(n.Name)
-	}
-	return clean(n.Schema) + "_" + clean(n.Name)
 }
