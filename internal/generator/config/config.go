@@ -80,6 +80,14 @@ type Config struct {
 	UserMigrations []UserMigrationDir
 	GlobalPos      []source.Pos
 	RulePos        map[string]source.Pos
+
+	// Scoped lists the tables declared scoped (scoped:); those without the
+	// tenant column get backfill migrations, configured by Backfill.
+	Scoped   []ScopedTable
+	Backfill Backfill
+	// Roles configures the roles-and-grants migration; off unless roles: is
+	// present.
+	Roles Roles
 }
 
 // Tenant says how the schema names a tenant.
@@ -259,6 +267,8 @@ var defaults = Config{
 	},
 	StandardQueries: StandardQueries{Dir: "gen/queries"},
 	Distribute:      DistributeNone,
+	Backfill:        Backfill{BatchSize: DefaultBatchSize},
+	Roles:           Roles{App: DefaultAppRole, System: DefaultSystemRole, Create: true},
 	Store: Store{
 		Flavor:        FlavorNative,
 		Out:           "gen/store",
@@ -360,7 +370,7 @@ func (s *stringList) UnmarshalYAML(n *yaml.Node) error {
 
 // knownKeys lists the keys each mapping of tenantc.yaml may hold.
 var knownKeys = map[string][]string{
-	"":                 {"version", "schema", "queries", "tenant", "global", "migrations", "store", "rules", "standard_queries", "distribute"},
+	"":                 {"version", "schema", "queries", "tenant", "global", "scoped", "backfill", "roles", "migrations", "store", "rules", "standard_queries", "distribute"},
 	"standard_queries": {"dir"},
 	"tenant":           {"table", "column", "setting"},
 	"migrations":       {"dir", "format"},
@@ -480,6 +490,7 @@ func load(dir, sqlcFile string) (*Config, error) {
 		}
 		cfg.Migrations.Format = f
 	}
+	loadAdopt(&cfg, root.Content[0], pos, &errs)
 	loadStore(&cfg.Store, fc.Store, valueNode(root.Content[0], "store"), pos, &errs)
 	loadDistribute(&cfg, fc.Distribute, valueNode(root.Content[0], "distribute"), pos, &errs)
 	if len(fc.Rules) > 0 {
