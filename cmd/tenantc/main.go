@@ -6,6 +6,7 @@
 //	tenantc generate [--check] [--dir DIR] [--rule NAME=SEVERITY]...
 //	tenantc vet [--dir DIR] [--format text|json|sarif] [--rule NAME=SEVERITY]...
 //	tenantc check --database-url URL --role APP_ROLE [--format text|json|sarif] [--probe] [--dir DIR]
+//	tenantc demo --database-url URL [--keep]
 //	tenantc rules
 //	tenantc version
 //	tenantc help [command]

@@ -234,12 +234,15 @@ func (r *run) requests(ctx context.Context) error {
 			got = append(got, fmt.Sprintf("%s (%s)", p.Name, plural(int(p.Tasks), "task")))
 		}
 		slices.Sort(got)
-		desc := fmt.Sprintf("%s: %s%s", plural(len(got), "project"), names(got), note)
-		if code != http.StatusOK {
+		pass := code == http.StatusOK && slices.Equal(got, want)
+		desc := fmt.Sprintf("%s: %s", plural(len(got), "project"), names(got))
+		switch {
+		case code != http.StatusOK:
 			desc = status(code)
+		case pass:
+			desc += note
 		}
-		r.t.allowed(actor, "GET /projects", desc, code == http.StatusOK && slices.Equal(got, want),
-			fmt.Sprintf("%s: %s", plural(len(want), "project"), names(want)))
+		r.t.allowed(actor, "GET /projects", desc, pass, fmt.Sprintf("%s: %s", plural(len(want), "project"), names(want)))
 		return nil
 	}
 	if err := list("alice@acme", "alice", acme, acmeSees, ""); err != nil {

@@ -25,8 +25,8 @@ type scratch struct {
 	adminURL string
 	admin    *pgx.Conn
 
-	name                string // the database
-	owner, app, system  string // the roles
+	name               string // the database
+	owner, app, system string // the roles
 	passwords          map[string]string
 	createdRoles       []string
 	createdDB          bool
@@ -37,15 +37,20 @@ type scratch struct {
 type adminRights struct {
 	user                                    string
 	superuser, createDB, createRole, bypass bool
+	serverVersion                           int // server_version_num
 }
 
-// missing returns the attributes a non-superuser lacks for the demo:
-// CREATEDB for the database, CREATEROLE for the roles, and BYPASSRLS, which
-// a role must hold to create the system role with it (PostgreSQL 16+; on
-// 15 only a superuser can).
-func (r adminRights) missing() []string {
+// refusal says why the role cannot run the demo, or "" when it can: it
+// creates a database (CREATEDB) and three roles (CREATEROLE), one of them
+// BYPASSRLS, which before PostgreSQL 16 only a superuser may create and
+// from 16 on a CREATEROLE role that holds BYPASSRLS itself.
+func (r adminRights) refusal() string {
 	if r.superuser {
-		return nil
+		return ""
+	}
+	name := pgx.Identifier{r.user}.Sanitize()
+	if r.serverVersion < 160000 {
+		return fmt.Sprintf("role %q is not a superuser: the demo creates a scratch database and three roles, one of them BYPASSRLS (the system role), and before PostgreSQL 16 only a superuser can create a BYPASSRLS role; connect as a superuser", r.user)
 	}
 	var m []string
 	if !r.createDB {
@@ -57,7 +62,11 @@ func (r adminRights) missing() []string {
 	if !r.bypass {
 		m = append(m, "BYPASSRLS")
 	}
-	return m
+	if len(m) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("role %q lacks %s: the demo creates a scratch database (CREATEDB) and three roles (CREATEROLE), one of them BYPASSRLS (which only a role holding it may give); connect as a superuser, or as a superuser run: ALTER ROLE %s %s",
+		r.user, strings.Join(m, ", "), name, strings.Join(m, " "))
 }
 
 // openScratch connects to adminURL and checks what its role may do; nothing
@@ -74,16 +83,16 @@ func openScratch(ctx context.Context, adminURL string) (*scratch, error) {
 		return nil, fmt.Errorf("connect: %w", err)
 	}
 	var r adminRights
-	err = conn.QueryRow(ctx, `SELECT rolname, rolsuper, rolcreatedb, rolcreaterole, rolbypassrls
-		FROM pg_catalog.pg_roles WHERE rolname = current_user`).Scan(&r.user, &r.superuser, &r.createDB, &r.createRole, &r.bypass)
+	err = conn.QueryRow(ctx, `SELECT rolname, rolsuper, rolcreatedb, rolcreaterole, rolbypassrls,
+		current_setting('server_version_num')::int
+		FROM pg_catalog.pg_roles WHERE rolname = current_user`).Scan(&r.user, &r.superuser, &r.createDB, &r.createRole, &r.bypass, &r.serverVersion)
 	if err != nil {
 		conn.Close(context.WithoutCancel(ctx))
 		return nil, fmt.Errorf("read the connected role's attributes: %w", err)
 	}
-	if m := r.missing(); len(m) > 0 {
+	if why := r.refusal(); why != "" {
 		conn.Close(context.WithoutCancel(ctx))
-		return nil, fmt.Errorf("role %q lacks %s: the demo creates a scratch database (CREATEDB) and three roles (CREATEROLE), one of them BYPASSRLS; connect as a superuser, or grant them: ALTER ROLE %s %s",
-			r.user, strings.Join(m, ", "), pgx.Identifier{r.user}.Sanitize(), strings.Join(m, " "))
+		return nil, errors.New(why)
 	}
 	id := pgurl.RandomHex(4)
 	s := &scratch{

@@ -1,10 +1,10 @@
 // Package golden is the one -update flag of tenantc's golden tests and the
 // comparison they share. Only the test packages that keep golden files import
-// it (internal/generator and internal/generator/report), so only their test
-// binaries accept -update; the command that rewrites every golden file names
-// them:
+// it (internal/generator, internal/generator/report and internal/demo), so
+// only their test binaries accept -update; the command that rewrites every
+// golden file names them:
 //
-//	go test ./internal/generator/ ./internal/generator/report/ -update
+//	go test ./internal/generator/ ./internal/generator/report/ ./internal/demo/ -update
 package golden
 
 import (
