@@ -33,7 +33,7 @@ func demoRun(t *testing.T, opts Options) (string, error) {
 	var roles []string
 	opts.AdminURL = pgtest.AdminURL(t)
 	opts.Out = &out
-	opts.created = func(d string, r []string) { db, roles = d, r }
+	opts.created = func(d string, r, _ []string) { db, roles = d, r }
 	err := Run(context.Background(), opts)
 	if db != "" {
 		requireGone(t, opts.AdminURL, db, roles)
@@ -61,7 +61,7 @@ func TestTranscript(t *testing.T) {
 	out, err := demoRun(t, Options{})
 	require.NoError(t, err, out)
 	assert.Contains(t, out, "11 of 11 attempts to cross tenants were refused")
-	assert.NotContains(t, out, "FAIL")
+	assert.NotContains(t, out, "  FAIL ")
 	assert.True(t, strings.HasSuffix(out, "\nThe scratch database and its three roles were dropped.\n"), out)
 	golden.File(t, "testdata/transcript.txt", []byte(out))
 
@@ -128,7 +128,7 @@ func TestCancelMidwayDropsEverything(t *testing.T) {
 	var roles []string
 	admin := pgtest.AdminURL(t)
 	err := Run(ctx, Options{AdminURL: admin, Out: &out,
-		created: func(d string, r []string) { db, roles = d, r },
+		created: func(d string, r, _ []string) { db, roles = d, r },
 		step: func(name string) {
 			if name == "requests" {
 				cancel()
@@ -160,7 +160,7 @@ func TestAdminWithoutRights(t *testing.T) {
 	called := false
 	var out bytes.Buffer
 	err := Run(context.Background(), Options{AdminURL: db.OwnerURL, Out: &out,
-		created: func(string, []string) { called = true }})
+		created: func(string, []string, []string) { called = true }})
 	require.Error(t, err)
 	assert.False(t, called, "nothing may be created")
 	assert.Empty(t, out.String())
@@ -211,4 +211,64 @@ func TestExampleFiles(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, string(onDisk), string(embedded), f)
 	}
+}
+
+// TestKeepLeavesTheDatabase: --keep leaves the database and roles, prints
+// how to reach and drop them and no password; the printed DROP statements
+// remove them.
+func TestKeepLeavesTheDatabase(t *testing.T) {
+	var out bytes.Buffer
+	var db string
+	var roles []string
+	var passwords []string
+	admin := pgtest.AdminURL(t)
+	err := Run(context.Background(), Options{AdminURL: admin, Keep: true, Out: &out,
+		created: func(d string, r, p []string) { db, roles, passwords = d, r, p },
+	})
+	require.NoError(t, err, out.String())
+	require.NotEmpty(t, db)
+	conn := pgtest.Connect(t, admin)
+	t.Cleanup(func() {
+		_, _ = conn.Exec(context.Background(), "DROP DATABASE IF EXISTS "+db+" WITH (FORCE)")
+		_, _ = conn.Exec(context.Background(), "DROP ROLE IF EXISTS "+strings.Join(roles, ", "))
+	})
+	var n int
+	require.NoError(t, conn.QueryRow(context.Background(), "SELECT count(*) FROM pg_catalog.pg_database WHERE datname = $1", db).Scan(&n))
+	require.Equal(t, 1, n, "--keep keeps the database")
+	text := out.String()
+	assert.Contains(t, text, "Kept the scratch database "+db)
+	assert.NotContains(t, text, "were dropped")
+	require.Len(t, passwords, 3)
+	for _, p := range passwords {
+		require.Len(t, p, 32)
+		assert.NotContains(t, text, p, "a role's password was printed")
+	}
+
+	// Run the printed DROP statements, as the admin.
+	var drops []string
+	for _, l := range strings.Split(text, "\n") {
+		if l = strings.TrimSpace(l); strings.HasPrefix(l, "DROP ") {
+			drops = append(drops, l)
+		}
+	}
+	require.Len(t, drops, 2, text)
+	for _, d := range drops {
+		_, err := conn.Exec(context.Background(), d)
+		require.NoError(t, err, d)
+	}
+	requireGone(t, admin, db, roles)
+}
+
+// TestDropReconnects: a context that ends while the
+// roles are being created (pgx then closes the admin connection) still
+// leaves nothing behind: drop connects again.
+func TestDropReconnects(t *testing.T) {
+	admin := pgtest.AdminURL(t)
+	s, err := openScratch(context.Background(), admin)
+	require.NoError(t, err)
+	require.NoError(t, s.create(context.Background()))
+	roles := append([]string(nil), s.createdRoles...)
+	require.NoError(t, s.admin.Close(context.Background()), "as pgx does when a query's context ends")
+	require.NoError(t, s.drop(context.Background()))
+	requireGone(t, admin, s.name, roles)
 }

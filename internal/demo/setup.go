@@ -198,11 +198,19 @@ func who(role string) string {
 func (s *scratch) drop(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
 	defer cancel()
+	if s.admin.IsClosed() && (s.createdDB || len(s.createdRoles) > 0) {
+		// pgx closes a connection whose query a cancelled context
+		// interrupted (Ctrl-C during a CREATE): connect again to clean up.
+		cfg, err := pgx.ParseConfig(s.adminURL)
+		if err != nil {
+			return err
+		}
+		if s.admin, err = pgx.ConnectConfig(ctx, cfg); err != nil {
+			return fmt.Errorf("connect again: %w", err)
+		}
+	}
 	defer s.admin.Close(ctx)
 	var errs []error
-	if s.admin.IsClosed() {
-		return errors.New("the admin connection is closed")
-	}
 	if s.createdDB {
 		// FORCE: connections left open (a pool's, a killed request's) would
 		// make DROP DATABASE fail.
