@@ -62,6 +62,11 @@ func Run(ctx context.Context, opts Options) (err error) {
 	if opts.Out == nil {
 		opts.Out = io.Discard
 	}
+	if opts.AdminURL == "" {
+		// pgx would fall back to PGHOST, PGUSER…: the demo creates roles,
+		// so it takes only the server it was pointed at.
+		return errors.New("no admin URL")
+	}
 	s, err := openScratch(ctx, opts.AdminURL)
 	if err != nil {
 		return err
@@ -76,12 +81,19 @@ func Run(ctx context.Context, opts Options) (err error) {
 			}
 			return
 		}
+		dropped := fmt.Sprintf("\nThe scratch database and its %s were dropped.\n", spelled(len(s.createdRoles), "role"))
+		if !s.createdDB {
+			dropped = fmt.Sprintf("\nThe %s created were dropped.\n", spelled(len(s.createdRoles), "role"))
+		}
+		created := s.createdDB || len(s.createdRoles) > 0
 		if dropErr := s.drop(ctx); dropErr != nil {
 			err = errors.Join(err, fmt.Errorf("clean up: %w (drop them by hand: DROP DATABASE IF EXISTS %s WITH (FORCE); DROP ROLE IF EXISTS %s)",
 				dropErr, s.name, strings.Join([]string{s.owner, s.app, s.system}, ", ")))
 			return
 		}
-		fmt.Fprintln(opts.Out, "\nThe scratch database and its three roles were dropped.")
+		if created {
+			fmt.Fprint(opts.Out, dropped)
+		}
 	}()
 	step := func(name string) error {
 		if opts.step != nil {
@@ -107,35 +119,22 @@ func Run(ctx context.Context, opts Options) (err error) {
 	r.t.printf("A scratch database with three roles: the owner, which runs the migrations; the\napplication role (no BYPASSRLS, owns nothing); the system role (BYPASSRLS), for the store.\n")
 	r.t.printf("✓ what a member may do, done; ✗ what crosses tenants, refused; FAIL: isolation did not hold.\n")
 
-	if err := step("migrate"); err != nil {
-		return err
-	}
-	if err := r.migrate(ctx, opts.afterMigrate); err != nil {
-		return err
-	}
-	if err := step("connect"); err != nil {
-		return err
-	}
-	if err := r.connect(ctx); err != nil {
-		return err
-	}
-	if err := step("organizations"); err != nil {
-		return err
-	}
-	if err := r.organizations(ctx); err != nil {
-		return err
-	}
-	if err := step("requests"); err != nil {
-		return err
-	}
-	if err := r.requests(ctx); err != nil {
-		return err
-	}
-	if err := step("sql"); err != nil {
-		return err
-	}
-	if err := r.sqlAttacks(ctx); err != nil {
-		return err
+	for _, st := range []struct {
+		name string
+		run  func(context.Context) error
+	}{
+		{"migrate", func(ctx context.Context) error { return r.migrate(ctx, opts.afterMigrate) }},
+		{"connect", r.connect},
+		{"organizations", r.organizations},
+		{"requests", r.requests},
+		{"sql", r.sqlAttacks},
+	} {
+		if err := step(st.name); err != nil {
+			return err
+		}
+		if err := st.run(ctx); err != nil {
+			return err
+		}
 	}
 
 	t := r.t

@@ -65,3 +65,15 @@ func names(list []string) string {
 	}
 	return strings.Join(list, ", ")
 }
+
+// spelled writes n thing(s) with n in words up to three, for prose.
+func spelled(n int, thing string) string {
+	if n >= 1 && n <= 3 {
+		w := []string{"one", "two", "three"}[n-1]
+		if n == 1 {
+			return w + " " + thing
+		}
+		return w + " " + thing + "s"
+	}
+	return plural(n, thing)
+}

@@ -88,10 +88,10 @@ func (r *run) organizations(ctx context.Context) error {
 		len(members) == 2, "2 members: Alice and Carol")
 
 	_, err = orgs.ListMembers(ctx, "bob", r.acme.ID, "", 10)
-	r.t.attack("bob", "lists Acme's members", refusal(err, orgstore.ErrNotMember, "not a member"),
+	r.t.attack("bob", "lists Acme's members", outcome(err, orgstore.ErrNotMember, "not a member"),
 		errors.Is(err, orgstore.ErrNotMember), "refused: not a member")
 	_, _, err = orgs.Invite(ctx, "bob", r.acme.ID, store.NewInvitation{Email: "mallory@evil.test"})
-	r.t.attack("bob", "invites mallory@evil.test to Acme", refusal(err, orgstore.ErrNotMember, "not a member"),
+	r.t.attack("bob", "invites mallory@evil.test to Acme", outcome(err, orgstore.ErrNotMember, "not a member"),
 		errors.Is(err, orgstore.ErrNotMember), "refused: not a member")
 	return nil
 }
@@ -105,8 +105,8 @@ func memberOf(ok bool, org string) string {
 	return "not a member of " + org
 }
 
-// refusal describes the outcome of an attempt that must fail with want.
-func refusal(err, want error, why string) string {
+// outcome describes an attempt that must fail with want.
+func outcome(err, want error, why string) string {
 	switch {
 	case err == nil:
 		return "allowed"
