@@ -66,7 +66,8 @@ generated store, invites a member, sends requests through tenant.Middleware to
 handlers on the generated repositories, tries to cross tenants over HTTP and
 in SQL, and prints what each tenant saw and what was refused. Then it drops
 the database and roles (also on failure and Ctrl-C); --keep leaves them. URL
-connects as a superuser, or a role with CREATEDB, CREATEROLE and BYPASSRLS.
+connects as a superuser or, on PostgreSQL 16+, a role with CREATEDB, CREATEROLE
+and BYPASSRLS.
 Exit 0 when isolation held, 1 when it did not, 2 when the demo could not run.`,
 	"version": `Usage: tenantc version
 

@@ -20,7 +20,7 @@ import (
 // run.
 func runDemo(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("demo", stderr)
-	dbURL := fs.String("database-url", "", "admin PostgreSQL URL: a superuser, or a role with CREATEDB, CREATEROLE and BYPASSRLS (default: $DATABASE_URL)")
+	dbURL := fs.String("database-url", "", "admin PostgreSQL URL: a superuser or, on PostgreSQL 16+, a role with CREATEDB, CREATEROLE and BYPASSRLS (default: $DATABASE_URL)")
 	keep := fs.Bool("keep", false, "keep the scratch database and roles, and print how to connect and drop them")
 	if err := parseFlags(fs, args); err != nil {
 		return err

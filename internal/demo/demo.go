@@ -21,8 +21,8 @@ var ErrIsolation = errors.New("tenant isolation did not hold")
 
 // Options are tenantc demo's flags.
 type Options struct {
-	// AdminURL connects as a superuser, or as a role with CREATEDB,
-	// CREATEROLE and BYPASSRLS.
+	// AdminURL connects as a superuser or, on PostgreSQL 16+, as a role
+	// with CREATEDB, CREATEROLE and BYPASSRLS.
 	AdminURL string
 	// Keep leaves the scratch database and roles and prints how to reach
 	// and drop them.
