@@ -41,6 +41,13 @@ func goldenCases(t *testing.T) map[string]func(t *testing.T) string {
 	cases := map[string]func(t *testing.T) string{
 		"example": exampleProject,
 	}
+	// The schema Better Auth 1.7.25's own migrator makes, beside the app's
+	// tables: its tables are named as Better Auth's and the store's.
+	cases["better-auth"] = func(t *testing.T) string {
+		dir := t.TempDir()
+		require.NoError(t, os.CopyFS(filepath.Join(dir, "schema"), os.DirFS("../testdata/store-better-auth-1.7.25/input/schema")))
+		return dir
+	}
 	for _, name := range []string{"blog", "blog-accounts"} {
 		cases[name] = func(t *testing.T) string { return copyDir(t, filepath.Join("testdata", name, "input"), nil) }
 	}

@@ -454,7 +454,7 @@ func classify(m *tenancy.Model, cfg *config.Config, flavor string) []Table {
 		}
 	}
 	slices.SortStableFunc(out, func(a, b Table) int {
-		return cmp.Or(cmp.Compare(a.Class, b.Class), cmp.Compare(depth[a.Name], depth[b.Name]), cmp.Compare(a.Name, b.Name))
+		return cmp.Or(cmp.Compare(a.Class, b.Class), cmp.Compare(depth[a.Name], depth[b.Name]), cmp.Compare(sortKey(a.Name), sortKey(b.Name)), cmp.Compare(a.Name, b.Name))
 	})
 	return out
 }
@@ -571,4 +571,10 @@ func migrationsNote(cfg *config.Config) string {
 		return fmt.Sprintf("Your schema paths hold\n# migrations of several tools, %s: tenantc keeps its own\n# directory; name one of them here to put its migrations there.", strings.Join(dirs, ", "))
 	}
 	return "The default: a directory of its\n# own, which generate reads back as part of the schema."
+}
+
+// sortKey orders names as a reader looks them up: "teamMember" among the
+// t's, not before every unquoted name.
+func sortKey(name string) string {
+	return strings.ToLower(strings.ReplaceAll(name, `"`, ""))
 }

@@ -167,7 +167,7 @@ func (p *Proposal) Render() []byte {
 		b.WriteString("# lack it, on a populated database. Uncomment to set:\n")
 		b.WriteString("# backfill:\n")
 		block(&b, []line{
-			{"#   default_tenant: 1", fmt.Sprintf("the key of the %s row that rows with no scoped parent get", p.Root)},
+			{"#   default_tenant: " + exampleKey(p.KeyType), fmt.Sprintf("the key of the %s row that rows with no scoped parent get", p.Root)},
 			{"#   batch_size: 10000", "rows per UPDATE, each batch committed on its own so row locks stay short (the default)"},
 		})
 	}
@@ -282,4 +282,16 @@ func columnNote(p *Proposal) string {
 		return fmt.Sprintf("%s has no single-column primary key for it to reference", p.Root)
 	}
 	return fmt.Sprintf("references %s (%s), %s", p.Root, catalogIdent(p.Key), p.KeyType)
+}
+
+// exampleKey is a tenant key of type typ for the commented backfill: block,
+// to be replaced by the user's own.
+func exampleKey(typ string) string {
+	switch typ {
+	case "bigint", "integer":
+		return "1"
+	case "uuid":
+		return "00000000-0000-0000-0000-000000000001"
+	}
+	return "default"
 }
