@@ -48,7 +48,7 @@ func goldenCases(t *testing.T) map[string]func(t *testing.T) string {
 		require.NoError(t, os.CopyFS(filepath.Join(dir, "schema"), os.DirFS("../testdata/store-better-auth-1.7.25/input/schema")))
 		return dir
 	}
-	for _, name := range []string{"blog", "blog-accounts"} {
+	for _, name := range []string{"blog", "blog-accounts", "blog-goose"} {
 		cases[name] = func(t *testing.T) string { return copyDir(t, filepath.Join("testdata", name, "input"), nil) }
 	}
 	for _, name := range sqlcExamples {

@@ -560,7 +560,7 @@ func migrationsNote(cfg *config.Config) string {
 	}
 	for _, u := range cfg.UserMigrations {
 		if u.Dir == cfg.Migrations.Dir {
-			return fmt.Sprintf("Detected: your own %s migrations are in\n# %s; tenantc's follow yours there, numbered after them, in %s's format.", u.Tool, u.Dir, u.Tool)
+			return fmt.Sprintf("Detected: your own %s migrations are in %s; tenantc's follow yours there, numbered after them, in %s's format.", u.Tool, u.Dir, u.Tool)
 		}
 	}
 	if len(cfg.UserMigrations) > 1 {
@@ -568,9 +568,9 @@ func migrationsNote(cfg *config.Config) string {
 		for i, u := range cfg.UserMigrations {
 			dirs[i] = fmt.Sprintf("%s (%s)", u.Dir, u.Tool)
 		}
-		return fmt.Sprintf("Your schema paths hold\n# migrations of several tools, %s: tenantc keeps its own\n# directory; name one of them here to put its migrations there.", strings.Join(dirs, ", "))
+		return fmt.Sprintf("Your schema paths hold migrations of several tools, %s: tenantc keeps its own directory; name one of them here to put its migrations there.", strings.Join(dirs, ", "))
 	}
-	return "The default: a directory of its\n# own, which generate reads back as part of the schema."
+	return "The default: a directory of its own, which generate reads back as part of the schema."
 }
 
 // sortKey orders names as a reader looks them up: "teamMember" among the

@@ -185,7 +185,8 @@ func (p *Proposal) Render() []byte {
 		})
 	}
 
-	b.WriteString("\n# Where tenantc writes its migrations. " + p.MigrationsNote + "\n")
+	b.WriteString("\n")
+	comment(&b, "Where tenantc writes its migrations. "+p.MigrationsNote)
 	b.WriteString("migrations:\n")
 	fmt.Fprintf(&b, "  dir: %s\n", yamlString(p.Migrations.Dir))
 	fmt.Fprintf(&b, "  format: %s\n", yamlString(string(p.Migrations.Format)))
