@@ -15,12 +15,10 @@ import (
 
 var catalogIdent = catalog.QuoteIdent
 
-// written are the top-level keys of tenantc.yaml init writes itself; keep
-// carries every other one over from the file replaced.
-var written = []string{"version", "tenant", "global", "scoped", "backfill", "roles", "migrations"}
-
 // keep reads the sections of the replaced tenantc.yaml that init does not
-// write, and its backfill: and roles:, into p, as YAML text.
+// write (every top-level key but version, tenant, global, scoped and
+// migrations, which the proposal says itself), and its backfill: and roles:,
+// into p, as YAML text.
 func keep(p *Proposal, existing []byte) error {
 	if existing == nil {
 		return nil
