@@ -78,6 +78,22 @@ func TestGolden(t *testing.T) {
 			cfg, err := config.Load(dir)
 			require.NoError(t, err, "the proposed tenantc.yaml does not load")
 			require.Equal(t, config.FileName, cfg.File)
+
+			// What the comments offer loads too, once uncommented: the
+			// undecided tables under either list, backfill:, roles:, store:.
+			for _, list := range []string{"scoped", "global"} {
+				require.NoError(t, os.WriteFile(filepath.Join(dir, config.FileName), uncomment(file, list), 0o644))
+				cfg, err := config.Load(dir)
+				require.NoError(t, err, "uncommented under %s:", list)
+				require.True(t, cfg.Roles.Enabled)
+				require.NotEmpty(t, cfg.Backfill.DefaultTenant)
+				require.Equal(t, config.DefaultBatchSize, cfg.Backfill.BatchSize)
+				declared := len(cfg.Scoped)
+				if list == "global" {
+					declared = len(cfg.Global)
+				}
+				require.Equal(t, strings.Count(string(file), "\n  # - ")/2+strings.Count(sectionOf(file, list), "\n  - "), declared, "entries under %s:", list)
+			}
 		})
 	}
 	entries, err := os.ReadDir("testdata")
@@ -158,4 +174,42 @@ func sqlcModuleDir(t *testing.T) string {
 	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "github.com/sqlc-dev/sqlc").Output()
 	require.NoError(t, err)
 	return strings.TrimSpace(string(out))
+}
+
+// uncomment returns file with the undecided tables of list uncommented, and
+// the commented backfill:, roles: and store: blocks.
+func uncomment(file []byte, list string) []byte {
+	var out []string
+	section := ""
+	for _, l := range strings.Split(string(file), "\n") {
+		switch {
+		case l == "global:" || l == "scoped:":
+			section = strings.TrimSuffix(l, ":")
+		case l == "" || !strings.HasPrefix(l, " ") && !strings.HasPrefix(l, "#   "):
+			if !strings.HasPrefix(l, "# backfill:") && !strings.HasPrefix(l, "# roles:") && !strings.HasPrefix(l, "# store:") {
+				section = ""
+			}
+		}
+		switch {
+		case section == list && strings.HasPrefix(l, "  # - "):
+			l = "  - " + strings.TrimPrefix(l, "  # - ")
+		case strings.HasPrefix(l, "# backfill:"), strings.HasPrefix(l, "# roles:"), strings.HasPrefix(l, "# store:"):
+			l = strings.TrimPrefix(l, "# ")
+			section = "block"
+		case section == "block" && strings.HasPrefix(l, "#   "):
+			l = strings.TrimPrefix(l, "# ")
+		}
+		out = append(out, l)
+	}
+	return []byte(strings.Join(out, "\n"))
+}
+
+// sectionOf is the text of a top-level list of file, its key line included.
+func sectionOf(file []byte, list string) string {
+	_, after, ok := strings.Cut(string(file), "\n"+list+":")
+	if !ok {
+		return ""
+	}
+	section, _, _ := strings.Cut(after, "\n\n")
+	return section
 }
