@@ -60,6 +60,12 @@ func runInit(args []string, stdout, stderr io.Writer) error {
 		return &exitError{code: 1, msg: "tenantc init: " + err.Error()}
 	}
 	p, err := initconfig.Propose(initconfig.Input{Catalog: cat, Config: cfg, Existing: existing, From: from})
+	if errors.As(err, &list) { // the tenant root of the file replaced cannot be one
+		for _, d := range list {
+			fmt.Fprintln(stderr, d)
+		}
+		return &exitError{code: 1, msg: fmt.Sprintf("tenantc init: %d error(s); nothing was written", diag.List(list).Count(diag.Error))}
+	}
 	if err != nil {
 		return &exitError{code: 1, msg: "tenantc init: " + err.Error()}
 	}

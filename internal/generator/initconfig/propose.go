@@ -160,9 +160,6 @@ func Propose(in Input) (*Proposal, error) {
 		if rt.PrimaryKey != nil && len(rt.PrimaryKey.Columns) == 1 {
 			p.Key = rt.PrimaryKey.Columns[0]
 		}
-		if p.Configured {
-			p.RootReason = "kept from the tenantc.yaml replaced"
-		}
 	} else {
 		// A stand-in root, so tenancy.Analyze classifies the schema as it
 		// will once the root is added: the tables with the column scoped,
@@ -175,14 +172,27 @@ func Propose(in Input) (*Proposal, error) {
 		cat = &stand
 		if !p.Configured {
 			p.RootReason = "proposed: no table is named like a tenant (tenants, organizations, accounts, workspaces, …) and referenced by the others"
+			if n := carrying(in.Catalog, p.Column); n > 0 {
+				p.RootReason += fmt.Sprintf("; %d of the tables carry %s already", n, p.Column)
+			}
 		}
 	}
 
 	global := slices.Clone(cfg.Global)
-	model, _ := tenancy.Analyze(cat, tenancy.Config{
+	model, diags := tenancy.Analyze(cat, tenancy.Config{
 		Root: p.Root, Column: p.Column, Setting: p.Setting, Global: global, Store: storeTables,
-		File: config.FileName, ProjectFile: config.FileName,
+		File: cmp.Or(cfg.File, config.FileName), ProjectFile: config.FileName,
+		RootPos: cfg.TenantTablePos, GlobalPos: cfg.GlobalPos,
 	})
+	if len(model.Tables) == 0 && len(cat.Tables) > 0 {
+		// Analyze judged nothing: the root cannot be one (tenant.table of the
+		// file replaced has no single-column key of a type tenantc supports).
+		// A proposal without the tables would say nothing about them.
+		if err := diags.Err(); err != nil {
+			return nil, err
+		}
+		return nil, fmt.Errorf("tenant table %s cannot be the tenant root", p.Root)
+	}
 	p.Tables = classify(model, cfg, flavor)
 	p.MigrationsNote = migrationsNote(cfg)
 	return p, nil
@@ -220,8 +230,8 @@ func findRoot(cat *catalog.Catalog, storeTables []catalog.Name) (*rootCandidate,
 	var best *rootCandidate
 	for _, t := range cat.Tables {
 		w := tenantWord(t.Name.Name)
-		if w < 0 || t.PartitionOf != nil || slices.Contains(storeTables, t.Name) || t.PrimaryKey == nil || len(t.PrimaryKey.Columns) != 1 {
-			continue
+		if w < 0 || t.PartitionOf != nil || slices.Contains(storeTables, t.Name) || !slices.Contains(tenancy.KeyTypes, keyTypeOf(t)) {
+			continue // not a name, a key or a key type a tenant root can have
 		}
 		c := &rootCandidate{t: t, word: w, columns: map[string]int{}}
 		for _, r := range cat.Tables {
@@ -577,4 +587,15 @@ func migrationsNote(cfg *config.Config) string {
 // t's, not before every unquoted name.
 func sortKey(name string) string {
 	return strings.ToLower(strings.ReplaceAll(name, `"`, ""))
+}
+
+// carrying counts the tables (partitions aside) that have column.
+func carrying(cat *catalog.Catalog, column string) int {
+	n := 0
+	for _, t := range cat.Tables {
+		if t.PartitionOf == nil && t.Column(column) != nil {
+			n++
+		}
+	}
+	return n
 }
