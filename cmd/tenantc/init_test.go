@@ -185,3 +185,19 @@ func TestInitDatabaseURL(t *testing.T) {
 	require.NotContains(t, stdout+stderr, db.Name)
 	require.Empty(t, dirNames(t, dir))
 }
+
+// TestInitFileFlag: with -f, the project is the sqlc config's directory, and
+// tenantc.yaml is written there; the goose project's own migrations
+// directory becomes tenantc's.
+func TestInitFileFlag(t *testing.T) {
+	dir := t.TempDir()
+	copyPath(t, filepath.Join(initGoldens, "blog-goose", "input"), dir)
+	code, _, stderr := runInitIn(t, "-f", filepath.Join(dir, "sqlc.yaml"))
+	require.Equal(t, 0, code, stderr)
+	got, err := os.ReadFile(filepath.Join(dir, "tenantc.yaml"))
+	require.NoError(t, err)
+	want, err := os.ReadFile(filepath.Join(initGoldens, "blog-goose", "tenantc.yaml"))
+	require.NoError(t, err)
+	require.Equal(t, string(want), string(got))
+	require.Contains(t, string(got), "migrations:\n  dir: db/migrations\n  format: goose\n")
+}

@@ -251,7 +251,9 @@ func findRoot(cat *catalog.Catalog, storeTables []catalog.Name) (*rootCandidate,
 			continue
 		}
 		slices.Sort(c.referrers)
-		if best == nil || len(c.referrers) > len(best.referrers) || (len(c.referrers) == len(best.referrers) && c.word < best.word) {
+		// Most referrers, then the earlier word, then the name: the same
+		// answer whatever order the catalog lists the tables in.
+		if best == nil || cmp.Or(cmp.Compare(len(best.referrers), len(c.referrers)), cmp.Compare(c.word, best.word), cmp.Compare(configName(c.t.Name), configName(best.t.Name))) < 0 {
 			best = c
 		}
 	}
