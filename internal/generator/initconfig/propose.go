@@ -160,6 +160,11 @@ func Propose(in Input) (*Proposal, error) {
 		if rt.PrimaryKey != nil && len(rt.PrimaryKey.Columns) == 1 {
 			p.Key = rt.PrimaryKey.Columns[0]
 		}
+		if root == nil && !p.Configured {
+			// Named after the column the tables carry, but no foreign key
+			// references it yet.
+			p.RootReason = fmt.Sprintf("found: %s is named like a tenant; no foreign key references it yet, and %d of the tables carry %s", p.Root, carrying(in.Catalog, p.Column), p.Column)
+		}
 	} else {
 		// A stand-in root, so tenancy.Analyze classifies the schema as it
 		// will once the root is added: the tables with the column scoped,

@@ -123,3 +123,19 @@ CREATE TABLE files (id uuid PRIMARY KEY, org_id uuid NOT NULL);
 		require.Equal(t, initconfig.Unclassified, got["customers"].Class)
 	})
 }
+
+// TestRootWithoutForeignKeys: a tenants table nothing references yet, with
+// tables carrying tenant_id but no foreign key, is still the root: those
+// tables are scoped (generate then asks for the foreign keys).
+func TestRootWithoutForeignKeys(t *testing.T) {
+	p, got := classes(t, project(t, `
+CREATE TABLE tenants (id uuid PRIMARY KEY);
+CREATE TABLE notes (tenant_id uuid NOT NULL, id uuid NOT NULL, PRIMARY KEY (tenant_id, id));
+CREATE TABLE files (id uuid PRIMARY KEY);
+`))
+	require.True(t, p.Found)
+	require.Equal(t, "tenants", p.Root)
+	require.Equal(t, "found: tenants is named like a tenant; no foreign key references it yet, and 1 of the tables carry tenant_id", p.RootReason)
+	require.Equal(t, initconfig.Scoped, got["notes"].Class)
+	require.Equal(t, initconfig.Unclassified, got["files"].Class)
+}
