@@ -427,9 +427,12 @@ func classify(m *tenancy.Model, cfg *config.Config, flavor string) []Table {
 			e.Class, e.Reason = Scoped, "has "+m.Tenant.Column
 		case tenancy.Owned:
 			e.Class, e.Via = Owned, viaOf(t)
-			parts := make([]string, len(t.Path)-1)
-			for i, n := range t.Path[1:] {
-				parts[i] = configName(n)
+			var parts []string
+			for _, n := range t.Path[1:] {
+				parts = append(parts, configName(n))
+			}
+			if last := t.Path[len(t.Path)-1]; last != m.Tenant.Root {
+				parts = append(parts, configName(m.Tenant.Root)) // through the scoped table's tenant column
 			}
 			e.Reason = "→ " + strings.Join(parts, " → ") + ": tenantc writes its backfill"
 			depth[e.Name] = len(t.Path)

@@ -76,7 +76,7 @@ CREATE TABLE invoices (id uuid PRIMARY KEY, billed_tenant uuid NOT NULL REFERENC
 		require.Equal(t, w.Via, got[name].Via, name)
 	}
 	require.Len(t, got, len(want))
-	require.Equal(t, "→ tasks → projects: tenantc writes its backfill", got["notes"].Reason)
+	require.Equal(t, "→ tasks → projects → tenants: tenantc writes its backfill", got["notes"].Reason)
 	require.Equal(t, "referenced by notes, projects; no path to a tenant: shared by every tenant — move it to scoped: if each tenant should have its own rows", got["labels"].Reason)
 
 	require.NoError(t, os.WriteFile(filepath.Join(dir, config.FileName), p.Render(), 0o644))
