@@ -17,6 +17,7 @@ type command struct {
 }
 
 var commands = []command{
+	{"init", "propose a commented tenantc.yaml for an existing schema: the tenant root and every table's class", runInit},
 	{"generate", "generate row level security migrations for the schema", runGenerate},
 	{"vet", "check the schema's row level security and the queries, from the SQL alone", runVet},
 	{"check", "audit a live database: row level security, roles, grants; --probe tries to cross tenants", runCheck},
@@ -40,6 +41,14 @@ security migrations every tenant table lacks, the standard queries, sqlc's code
 and the tenant-scoped repositories. Every diagnostic is printed; any error
 writes nothing. 'tenantc rules' lists the rules --rule and tenantc.yaml's
 rules: name.`,
+	"init": `Usage: tenantc init [--dir DIR | -f SQLC_CONFIG] [--database-url URL] [--dry-run] [--force]
+
+Reads the project's schema as generate does (or, with --database-url, a live
+database's), finds the tenant root and column or proposes them, and writes a
+commented tenantc.yaml that lists every table as scoped, scoped through
+foreign keys (backfilled), global or undecided, each with the reason. An
+existing tenantc.yaml is replaced only with --force; --dry-run prints the
+file and writes nothing. Review the file, then run tenantc generate.`,
 	"vet": `Usage: tenantc vet [--dir DIR | -f SQLC_CONFIG] [--format text|json|sarif] [--rule NAME=SEVERITY]...
 
 Judges the schema, the migrations directory and the queries as the SQL says,

@@ -3,6 +3,7 @@
 //
 // Usage:
 //
+//	tenantc init [--dir DIR] [--database-url URL] [--dry-run] [--force]
 //	tenantc generate [--check] [--dir DIR] [--rule NAME=SEVERITY]...
 //	tenantc vet [--dir DIR] [--format text|json|sarif] [--rule NAME=SEVERITY]...
 //	tenantc check --database-url URL --role APP_ROLE [--format text|json|sarif] [--probe] [--dir DIR]

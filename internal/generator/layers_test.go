@@ -50,6 +50,9 @@ var layers = map[string]int{
 	"internal/generator/repo":   5,
 	"internal/generator/report": 5,
 	"internal/generator/audit":  5,
+	// initconfig proposes tenantc.yaml from a catalog, classifying with
+	// tenancy and naming the store's tables.
+	"internal/generator/initconfig": 5,
 
 	"internal/generator": 6,
 }

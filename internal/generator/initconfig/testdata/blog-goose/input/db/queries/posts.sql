@@ -1,0 +1,2 @@
+-- name: ListPosts :many
+SELECT * FROM posts ORDER BY id;
