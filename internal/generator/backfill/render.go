@@ -85,10 +85,16 @@ func (p *plan) columnsDown() string {
 func (p *plan) procedure() string {
 	var b strings.Builder
 	cn := catalog.QuoteIdent(p.col)
-	n := strconv.Itoa(p.opts.Backfill.BatchSize)
 	root := p.m.Tenant.Root.String()
 	fmt.Fprintf(&b, "CREATE OR REPLACE PROCEDURE %s()\n    LANGUAGE plpgsql AS $tenantc$\n", p.proc)
-	b.WriteString("DECLARE\n    missing bigint;\n    filled bigint;\nBEGIN\n")
+	b.WriteString("DECLARE\n    missing bigint;\n    filled bigint;\n")
+	for i, t := range p.tables {
+		if k := keysetColumn(t); k != "" {
+			typ := fmt.Sprintf("%s.%s%%TYPE", t.Name, catalog.QuoteIdent(k))
+			fmt.Fprintf(&b, "    lo_%d %s;\n    hi_%d %s;\n", i, typ, i, typ)
+		}
+	}
+	b.WriteString("BEGIN\n")
 	var needDefault []string // rows that would get the default tenant
 	for _, t := range p.tables {
 		switch {
@@ -125,29 +131,26 @@ func (p *plan) procedure() string {
 		fmt.Fprintf(&b, "            USING HINT = 'give them a %s or delete them, or set backfill.default_tenant in tenantc.yaml for them and generate again';\n", raiseText(t.via.Columns[0]))
 		b.WriteString("    END IF;\n")
 	}
-	for _, t := range p.tables {
+	for i, t := range p.tables {
 		tn := t.Name.String()
-		pick := func(cond string) string {
-			return fmt.Sprintf("r.ctid = ANY (ARRAY(SELECT ctid FROM %s WHERE %s IS NULL%s LIMIT %s))", tn, cn, cond, n)
-		}
+		batch := p.batcher(t, i)
 		switch {
 		case t.via == nil:
 			fmt.Fprintf(&b, "    -- %s: every row to the default tenant.\n", tn)
-			p.loop(&b, fmt.Sprintf("UPDATE %s AS r SET %s = %s\n        WHERE %s", tn, cn, p.dflt, pick("")))
+			batch(&b, p.dflt, "", "", "")
 		case t.toRoot:
 			vc := catalog.QuoteIdent(t.via.Columns[0])
 			fmt.Fprintf(&b, "    -- %s: the tenant its %s names.\n", tn, t.via.Columns[0])
-			p.loop(&b, fmt.Sprintf("UPDATE %s AS r SET %s = r.%s\n        WHERE %s", tn, cn, vc, pick(" AND "+vc+" IS NOT NULL")))
+			batch(&b, "r."+vc, "", "", " AND r."+vc+" IS NOT NULL")
 		default:
 			vc := catalog.QuoteIdent(t.via.Columns[0])
 			pc := catalog.QuoteIdent(t.parentCol)
 			fmt.Fprintf(&b, "    -- %s: the tenant of its %s row (%s).\n", tn, t.parent.Name, t.via.Columns[0])
-			p.loop(&b, fmt.Sprintf("UPDATE %s AS r SET %s = p.%s\n        FROM %s AS p\n        WHERE p.%s = r.%s AND p.%s IS NOT NULL\n          AND %s",
-				tn, cn, pc, t.parent.Name, catalog.QuoteIdent(t.via.RefColumns[0]), vc, pc, pick(" AND "+vc+" IS NOT NULL")))
+			batch(&b, "p."+pc, t.parent.Name.String(), fmt.Sprintf("p.%s = r.%s AND p.%s IS NOT NULL AND ", catalog.QuoteIdent(t.via.RefColumns[0]), vc, pc), " AND r."+vc+" IS NOT NULL")
 		}
 		if t.via != nil && p.dflt != "" && !t.Column(t.via.Columns[0]).NotNull {
 			fmt.Fprintf(&b, "    -- %s: rows with no %s to the default tenant.\n", tn, t.via.Columns[0])
-			p.loop(&b, fmt.Sprintf("UPDATE %s AS r SET %s = %s\n        WHERE %s", tn, cn, p.dflt, pick(" AND "+catalog.QuoteIdent(t.via.Columns[0])+" IS NULL")))
+			batch(&b, p.dflt, "", "", " AND r."+catalog.QuoteIdent(t.via.Columns[0])+" IS NULL")
 		}
 		fmt.Fprintf(&b, "    SELECT count(*) INTO missing FROM %s WHERE %s IS NULL;\n", tn, cn)
 		b.WriteString("    IF missing > 0 THEN\n")
@@ -159,9 +162,48 @@ func (p *plan) procedure() string {
 	return b.String()
 }
 
-// loop repeats update, committing each batch, until it changes no row.
-func (p *plan) loop(b *strings.Builder, update string) {
-	fmt.Fprintf(b, "    LOOP\n        %s;\n        GET DIAGNOSTICS filled = ROW_COUNT;\n        COMMIT;\n        EXIT WHEN filled = 0;\n    END LOOP;\n", update)
+// keysetColumn is the column a table's batches walk: its single-column
+// primary key, or "" when it has none (the batches then pick rows by ctid).
+func keysetColumn(t *table) string {
+	if pk := t.PrimaryKey; pk != nil && len(pk.Columns) == 1 {
+		return pk.Columns[0]
+	}
+	return ""
+}
+
+// batcher returns what writes one fill of table t (the i-th): an UPDATE
+// that sets the column to set (an expression of r, the row, and p, the row
+// of from when from is not ""; join is p's conditions, ending in "AND "),
+// for the rows still without a tenant that cond (" AND …") admits, batch by
+// batch, each committed. With a single-column primary key the batches are
+// windows of batch_size keys, found through its index, so each costs the
+// same however far the fill has come; without one, a batch is the next
+// batch_size rows a scan finds without a tenant, which rescans the rows
+// filled before it (about N²/batch_size row visits in all).
+func (p *plan) batcher(t *table, i int) func(b *strings.Builder, set, from, join, cond string) {
+	tn, cn := t.Name.String(), catalog.QuoteIdent(p.col)
+	n := strconv.Itoa(p.opts.Backfill.BatchSize)
+	return func(b *strings.Builder, set, from, join, cond string) {
+		update := fmt.Sprintf("UPDATE %s AS r SET %s = %s", tn, cn, set)
+		if from != "" {
+			update += fmt.Sprintf("\n        FROM %s AS p", from)
+		}
+		k := keysetColumn(t)
+		if k == "" {
+			fmt.Fprintf(b, "    LOOP\n        %s\n        WHERE %sr.ctid = ANY (ARRAY(SELECT ctid FROM %s AS r WHERE r.%s IS NULL%s LIMIT %s));\n", update, join, tn, cn, cond, n)
+			b.WriteString("        GET DIAGNOSTICS filled = ROW_COUNT;\n        COMMIT;\n        EXIT WHEN filled = 0;\n    END LOOP;\n")
+			return
+		}
+		kq := catalog.QuoteIdent(k)
+		lo, hi := fmt.Sprintf("lo_%d", i), fmt.Sprintf("hi_%d", i)
+		fmt.Fprintf(b, "    SELECT %s INTO %s FROM %s ORDER BY %s LIMIT 1;\n", kq, lo, tn, kq)
+		fmt.Fprintf(b, "    WHILE %s IS NOT NULL LOOP\n", lo)
+		fmt.Fprintf(b, "        SELECT s.%s INTO %s FROM (SELECT %s FROM %s WHERE %s >= %s ORDER BY %s LIMIT %s) s ORDER BY s.%s DESC LIMIT 1;\n", kq, hi, kq, tn, kq, lo, kq, n, kq)
+		fmt.Fprintf(b, "        %s\n        WHERE %sr.%s BETWEEN %s AND %s AND r.%s IS NULL%s;\n", update, join, kq, lo, hi, cn, cond)
+		b.WriteString("        COMMIT;\n")
+		fmt.Fprintf(b, "        SELECT %s INTO %s FROM %s WHERE %s > %s ORDER BY %s LIMIT 1;\n", kq, lo, tn, kq, hi, kq)
+		b.WriteString("    END LOOP;\n")
+	}
 }
 
 func (p *plan) fillUp() string {

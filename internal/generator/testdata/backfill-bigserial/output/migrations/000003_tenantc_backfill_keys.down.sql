@@ -33,6 +33,14 @@ CREATE OR REPLACE PROCEDURE public.tenantc_backfill()
 DECLARE
     missing bigint;
     filled bigint;
+    lo_0 public.posts.id%TYPE;
+    hi_0 public.posts.id%TYPE;
+    lo_1 public.comments.id%TYPE;
+    hi_1 public.comments.id%TYPE;
+    lo_2 public.tags.id%TYPE;
+    hi_2 public.tags.id%TYPE;
+    lo_4 public.attachments.id%TYPE;
+    hi_4 public.attachments.id%TYPE;
 BEGIN
     -- Rows with no scoped parent get backfill.default_tenant, which must be a tenant.
     IF (EXISTS (SELECT FROM public.posts WHERE tenant_id IS NULL)
@@ -43,12 +51,13 @@ BEGIN
             USING HINT = 'insert that tenant first, in a migration before this one, or set backfill.default_tenant in tenantc.yaml to an existing tenant and generate again';
     END IF;
     -- public.posts: every row to the default tenant.
-    LOOP
+    SELECT id INTO lo_0 FROM public.posts ORDER BY id LIMIT 1;
+    WHILE lo_0 IS NOT NULL LOOP
+        SELECT s.id INTO hi_0 FROM (SELECT id FROM public.posts WHERE id >= lo_0 ORDER BY id LIMIT 500) s ORDER BY s.id DESC LIMIT 1;
         UPDATE public.posts AS r SET tenant_id = 1
-        WHERE r.ctid = ANY (ARRAY(SELECT ctid FROM public.posts WHERE tenant_id IS NULL LIMIT 500));
-        GET DIAGNOSTICS filled = ROW_COUNT;
+        WHERE r.id BETWEEN lo_0 AND hi_0 AND r.tenant_id IS NULL;
         COMMIT;
-        EXIT WHEN filled = 0;
+        SELECT id INTO lo_0 FROM public.posts WHERE id > hi_0 ORDER BY id LIMIT 1;
     END LOOP;
     SELECT count(*) INTO missing FROM public.posts WHERE tenant_id IS NULL;
     IF missing > 0 THEN
@@ -56,14 +65,14 @@ BEGIN
             USING HINT = 'rows were inserted while it ran, or their parent has none: CALL it again once the application writes the tenant';
     END IF;
     -- public.comments: the tenant of its public.posts row (post_id).
-    LOOP
+    SELECT id INTO lo_1 FROM public.comments ORDER BY id LIMIT 1;
+    WHILE lo_1 IS NOT NULL LOOP
+        SELECT s.id INTO hi_1 FROM (SELECT id FROM public.comments WHERE id >= lo_1 ORDER BY id LIMIT 500) s ORDER BY s.id DESC LIMIT 1;
         UPDATE public.comments AS r SET tenant_id = p.tenant_id
         FROM public.posts AS p
-        WHERE p.id = r.post_id AND p.tenant_id IS NOT NULL
-          AND r.ctid = ANY (ARRAY(SELECT ctid FROM public.comments WHERE tenant_id IS NULL AND post_id IS NOT NULL LIMIT 500));
-        GET DIAGNOSTICS filled = ROW_COUNT;
+        WHERE p.id = r.post_id AND p.tenant_id IS NOT NULL AND r.id BETWEEN lo_1 AND hi_1 AND r.tenant_id IS NULL AND r.post_id IS NOT NULL;
         COMMIT;
-        EXIT WHEN filled = 0;
+        SELECT id INTO lo_1 FROM public.comments WHERE id > hi_1 ORDER BY id LIMIT 1;
     END LOOP;
     SELECT count(*) INTO missing FROM public.comments WHERE tenant_id IS NULL;
     IF missing > 0 THEN
@@ -71,12 +80,13 @@ BEGIN
             USING HINT = 'rows were inserted while it ran, or their parent has none: CALL it again once the application writes the tenant';
     END IF;
     -- public.tags: every row to the default tenant.
-    LOOP
+    SELECT id INTO lo_2 FROM public.tags ORDER BY id LIMIT 1;
+    WHILE lo_2 IS NOT NULL LOOP
+        SELECT s.id INTO hi_2 FROM (SELECT id FROM public.tags WHERE id >= lo_2 ORDER BY id LIMIT 500) s ORDER BY s.id DESC LIMIT 1;
         UPDATE public.tags AS r SET tenant_id = 1
-        WHERE r.ctid = ANY (ARRAY(SELECT ctid FROM public.tags WHERE tenant_id IS NULL LIMIT 500));
-        GET DIAGNOSTICS filled = ROW_COUNT;
+        WHERE r.id BETWEEN lo_2 AND hi_2 AND r.tenant_id IS NULL;
         COMMIT;
-        EXIT WHEN filled = 0;
+        SELECT id INTO lo_2 FROM public.tags WHERE id > hi_2 ORDER BY id LIMIT 1;
     END LOOP;
     SELECT count(*) INTO missing FROM public.tags WHERE tenant_id IS NULL;
     IF missing > 0 THEN
@@ -87,8 +97,7 @@ BEGIN
     LOOP
         UPDATE public.post_tags AS r SET tenant_id = p.tenant_id
         FROM public.posts AS p
-        WHERE p.id = r.post_id AND p.tenant_id IS NOT NULL
-          AND r.ctid = ANY (ARRAY(SELECT ctid FROM public.post_tags WHERE tenant_id IS NULL AND post_id IS NOT NULL LIMIT 500));
+        WHERE p.id = r.post_id AND p.tenant_id IS NOT NULL AND r.ctid = ANY (ARRAY(SELECT ctid FROM public.post_tags AS r WHERE r.tenant_id IS NULL AND r.post_id IS NOT NULL LIMIT 500));
         GET DIAGNOSTICS filled = ROW_COUNT;
         COMMIT;
         EXIT WHEN filled = 0;
@@ -99,22 +108,23 @@ BEGIN
             USING HINT = 'rows were inserted while it ran, or their parent has none: CALL it again once the application writes the tenant';
     END IF;
     -- public.attachments: the tenant of its public.comments row (comment_id).
-    LOOP
+    SELECT id INTO lo_4 FROM public.attachments ORDER BY id LIMIT 1;
+    WHILE lo_4 IS NOT NULL LOOP
+        SELECT s.id INTO hi_4 FROM (SELECT id FROM public.attachments WHERE id >= lo_4 ORDER BY id LIMIT 500) s ORDER BY s.id DESC LIMIT 1;
         UPDATE public.attachments AS r SET tenant_id = p.tenant_id
         FROM public.comments AS p
-        WHERE p.id = r.comment_id AND p.tenant_id IS NOT NULL
-          AND r.ctid = ANY (ARRAY(SELECT ctid FROM public.attachments WHERE tenant_id IS NULL AND comment_id IS NOT NULL LIMIT 500));
-        GET DIAGNOSTICS filled = ROW_COUNT;
+        WHERE p.id = r.comment_id AND p.tenant_id IS NOT NULL AND r.id BETWEEN lo_4 AND hi_4 AND r.tenant_id IS NULL AND r.comment_id IS NOT NULL;
         COMMIT;
-        EXIT WHEN filled = 0;
+        SELECT id INTO lo_4 FROM public.attachments WHERE id > hi_4 ORDER BY id LIMIT 1;
     END LOOP;
     -- public.attachments: rows with no comment_id to the default tenant.
-    LOOP
+    SELECT id INTO lo_4 FROM public.attachments ORDER BY id LIMIT 1;
+    WHILE lo_4 IS NOT NULL LOOP
+        SELECT s.id INTO hi_4 FROM (SELECT id FROM public.attachments WHERE id >= lo_4 ORDER BY id LIMIT 500) s ORDER BY s.id DESC LIMIT 1;
         UPDATE public.attachments AS r SET tenant_id = 1
-        WHERE r.ctid = ANY (ARRAY(SELECT ctid FROM public.attachments WHERE tenant_id IS NULL AND comment_id IS NULL LIMIT 500));
-        GET DIAGNOSTICS filled = ROW_COUNT;
+        WHERE r.id BETWEEN lo_4 AND hi_4 AND r.tenant_id IS NULL AND r.comment_id IS NULL;
         COMMIT;
-        EXIT WHEN filled = 0;
+        SELECT id INTO lo_4 FROM public.attachments WHERE id > hi_4 ORDER BY id LIMIT 1;
     END LOOP;
     SELECT count(*) INTO missing FROM public.attachments WHERE tenant_id IS NULL;
     IF missing > 0 THEN

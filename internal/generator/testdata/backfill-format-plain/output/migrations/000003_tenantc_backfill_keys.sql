@@ -53,6 +53,8 @@ DROP PROCEDURE IF EXISTS public.tenantc_backfill();
 -- DECLARE
 --     missing bigint;
 --     filled bigint;
+--     lo_0 public.notes.id%TYPE;
+--     hi_0 public.notes.id%TYPE;
 -- BEGIN
 --     -- Rows with no scoped parent get backfill.default_tenant, which must be a tenant.
 --     IF (EXISTS (SELECT FROM public.notes WHERE tenant_id IS NULL))
@@ -61,12 +63,13 @@ DROP PROCEDURE IF EXISTS public.tenantc_backfill();
 --             USING HINT = 'insert that tenant first, in a migration before this one, or set backfill.default_tenant in tenantc.yaml to an existing tenant and generate again';
 --     END IF;
 --     -- public.notes: every row to the default tenant.
---     LOOP
+--     SELECT id INTO lo_0 FROM public.notes ORDER BY id LIMIT 1;
+--     WHILE lo_0 IS NOT NULL LOOP
+--         SELECT s.id INTO hi_0 FROM (SELECT id FROM public.notes WHERE id >= lo_0 ORDER BY id LIMIT 2) s ORDER BY s.id DESC LIMIT 1;
 --         UPDATE public.notes AS r SET tenant_id = 7
---         WHERE r.ctid = ANY (ARRAY(SELECT ctid FROM public.notes WHERE tenant_id IS NULL LIMIT 2));
---         GET DIAGNOSTICS filled = ROW_COUNT;
+--         WHERE r.id BETWEEN lo_0 AND hi_0 AND r.tenant_id IS NULL;
 --         COMMIT;
---         EXIT WHEN filled = 0;
+--         SELECT id INTO lo_0 FROM public.notes WHERE id > hi_0 ORDER BY id LIMIT 1;
 --     END LOOP;
 --     SELECT count(*) INTO missing FROM public.notes WHERE tenant_id IS NULL;
 --     IF missing > 0 THEN
@@ -77,8 +80,7 @@ DROP PROCEDURE IF EXISTS public.tenantc_backfill();
 --     LOOP
 --         UPDATE public.note_items AS r SET tenant_id = p.tenant_id
 --         FROM public.notes AS p
---         WHERE p.id = r.note_id AND p.tenant_id IS NOT NULL
---           AND r.ctid = ANY (ARRAY(SELECT ctid FROM public.note_items WHERE tenant_id IS NULL AND note_id IS NOT NULL LIMIT 2));
+--         WHERE p.id = r.note_id AND p.tenant_id IS NOT NULL AND r.ctid = ANY (ARRAY(SELECT ctid FROM public.note_items AS r WHERE r.tenant_id IS NULL AND r.note_id IS NOT NULL LIMIT 2));
 --         GET DIAGNOSTICS filled = ROW_COUNT;
 --         COMMIT;
 --         EXIT WHEN filled = 0;

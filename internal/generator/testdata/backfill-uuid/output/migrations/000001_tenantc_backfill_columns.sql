@@ -31,6 +31,12 @@ CREATE OR REPLACE PROCEDURE public.tenantc_backfill()
 DECLARE
     missing bigint;
     filled bigint;
+    lo_0 public.accounts.id%TYPE;
+    hi_0 public.accounts.id%TYPE;
+    lo_1 public.tasks.id%TYPE;
+    hi_1 public.tasks.id%TYPE;
+    lo_2 public.task_notes.id%TYPE;
+    hi_2 public.task_notes.id%TYPE;
 BEGIN
     -- Rows with no scoped parent get backfill.default_tenant, which must be a tenant.
     IF (EXISTS (SELECT FROM public.labels WHERE tenant_id IS NULL))
@@ -39,12 +45,13 @@ BEGIN
             USING HINT = 'insert that tenant first, in a migration before this one, or set backfill.default_tenant in tenantc.yaml to an existing tenant and generate again';
     END IF;
     -- public.accounts: the tenant its org names.
-    LOOP
+    SELECT id INTO lo_0 FROM public.accounts ORDER BY id LIMIT 1;
+    WHILE lo_0 IS NOT NULL LOOP
+        SELECT s.id INTO hi_0 FROM (SELECT id FROM public.accounts WHERE id >= lo_0 ORDER BY id LIMIT 10000) s ORDER BY s.id DESC LIMIT 1;
         UPDATE public.accounts AS r SET tenant_id = r.org
-        WHERE r.ctid = ANY (ARRAY(SELECT ctid FROM public.accounts WHERE tenant_id IS NULL AND org IS NOT NULL LIMIT 10000));
-        GET DIAGNOSTICS filled = ROW_COUNT;
+        WHERE r.id BETWEEN lo_0 AND hi_0 AND r.tenant_id IS NULL AND r.org IS NOT NULL;
         COMMIT;
-        EXIT WHEN filled = 0;
+        SELECT id INTO lo_0 FROM public.accounts WHERE id > hi_0 ORDER BY id LIMIT 1;
     END LOOP;
     SELECT count(*) INTO missing FROM public.accounts WHERE tenant_id IS NULL;
     IF missing > 0 THEN
@@ -52,14 +59,14 @@ BEGIN
             USING HINT = 'rows were inserted while it ran, or their parent has none: CALL it again once the application writes the tenant';
     END IF;
     -- public.tasks: the tenant of its public.projects row (project_id).
-    LOOP
+    SELECT id INTO lo_1 FROM public.tasks ORDER BY id LIMIT 1;
+    WHILE lo_1 IS NOT NULL LOOP
+        SELECT s.id INTO hi_1 FROM (SELECT id FROM public.tasks WHERE id >= lo_1 ORDER BY id LIMIT 10000) s ORDER BY s.id DESC LIMIT 1;
         UPDATE public.tasks AS r SET tenant_id = p.tenant_id
         FROM public.projects AS p
-        WHERE p.id = r.project_id AND p.tenant_id IS NOT NULL
-          AND r.ctid = ANY (ARRAY(SELECT ctid FROM public.tasks WHERE tenant_id IS NULL AND project_id IS NOT NULL LIMIT 10000));
-        GET DIAGNOSTICS filled = ROW_COUNT;
+        WHERE p.id = r.project_id AND p.tenant_id IS NOT NULL AND r.id BETWEEN lo_1 AND hi_1 AND r.tenant_id IS NULL AND r.project_id IS NOT NULL;
         COMMIT;
-        EXIT WHEN filled = 0;
+        SELECT id INTO lo_1 FROM public.tasks WHERE id > hi_1 ORDER BY id LIMIT 1;
     END LOOP;
     SELECT count(*) INTO missing FROM public.tasks WHERE tenant_id IS NULL;
     IF missing > 0 THEN
@@ -67,14 +74,14 @@ BEGIN
             USING HINT = 'rows were inserted while it ran, or their parent has none: CALL it again once the application writes the tenant';
     END IF;
     -- public.task_notes: the tenant of its public.tasks row (task_id).
-    LOOP
+    SELECT id INTO lo_2 FROM public.task_notes ORDER BY id LIMIT 1;
+    WHILE lo_2 IS NOT NULL LOOP
+        SELECT s.id INTO hi_2 FROM (SELECT id FROM public.task_notes WHERE id >= lo_2 ORDER BY id LIMIT 10000) s ORDER BY s.id DESC LIMIT 1;
         UPDATE public.task_notes AS r SET tenant_id = p.tenant_id
         FROM public.tasks AS p
-        WHERE p.id = r.task_id AND p.tenant_id IS NOT NULL
-          AND r.ctid = ANY (ARRAY(SELECT ctid FROM public.task_notes WHERE tenant_id IS NULL AND task_id IS NOT NULL LIMIT 10000));
-        GET DIAGNOSTICS filled = ROW_COUNT;
+        WHERE p.id = r.task_id AND p.tenant_id IS NOT NULL AND r.id BETWEEN lo_2 AND hi_2 AND r.tenant_id IS NULL AND r.task_id IS NOT NULL;
         COMMIT;
-        EXIT WHEN filled = 0;
+        SELECT id INTO lo_2 FROM public.task_notes WHERE id > hi_2 ORDER BY id LIMIT 1;
     END LOOP;
     SELECT count(*) INTO missing FROM public.task_notes WHERE tenant_id IS NULL;
     IF missing > 0 THEN
@@ -84,7 +91,7 @@ BEGIN
     -- public.labels: every row to the default tenant.
     LOOP
         UPDATE public.labels AS r SET tenant_id = '00000000-0000-0000-0000-00000000000a'
-        WHERE r.ctid = ANY (ARRAY(SELECT ctid FROM public.labels WHERE tenant_id IS NULL LIMIT 10000));
+        WHERE r.ctid = ANY (ARRAY(SELECT ctid FROM public.labels AS r WHERE r.tenant_id IS NULL LIMIT 10000));
         GET DIAGNOSTICS filled = ROW_COUNT;
         COMMIT;
         EXIT WHEN filled = 0;
