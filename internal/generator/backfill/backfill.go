@@ -144,6 +144,12 @@ func Plan(m *tenancy.Model, opts Options) ([]Migration, diag.List, error) {
 		if t.Column(p.col) != nil || t.Kind == tenancy.Root {
 			continue // scoped already: nothing to backfill
 		}
+		if why := unsupported(t); why != "" {
+			diags.Add(diag.Diagnostic{Pos: e.Pos, Severity: diag.Error, Rule: rule.BackfillUnsupported.Name, Table: t.Name.String(),
+				Message: fmt.Sprintf("scoped: %s %s: its backfill is not supported", t.Name, why),
+				Fix:     fmt.Sprintf("remove it from scoped: and add %s to it by hand", p.col)})
+			continue
+		}
 		bt := &table{Table: t, entry: e}
 		p.pending[t.Name] = bt
 		p.tables = append(p.tables, bt)
@@ -169,6 +175,17 @@ func Plan(m *tenancy.Model, opts Options) ([]Migration, diag.List, error) {
 	}
 	p.planKeys()
 	return p.render(), diags, nil
+}
+
+// unsupported says why a table cannot be backfilled, or returns "".
+func unsupported(t *tenancy.Table) string {
+	switch {
+	case t.Store:
+		return "is a table of the organization store, which keeps its own tables global"
+	case t.PartitionBy != "" || t.PartitionOf != nil:
+		return "is partitioned (or a partition)"
+	}
+	return ""
 }
 
 // checkDefault checks backfill.default_tenant against the root key's type.

@@ -2,6 +2,7 @@ package backfill
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -66,14 +67,48 @@ func (p *plan) columnsUp() string {
 		fmt.Fprintf(&b, "ALTER TABLE %s DROP CONSTRAINT IF EXISTS %s,\n    ADD CONSTRAINT %s FOREIGN KEY (%s) REFERENCES %s (%s) NOT VALID;\n",
 			t.Name, fk, fk, cn, root, catalog.QuoteIdent(p.m.Tenant.Key))
 	}
+	if f := p.forced(); len(f) > 0 {
+		b.WriteString("\n-- The fill reads these tables, whose policies would hide every row from it (FORCE makes\n")
+		b.WriteString("-- the owner obey them): the owner, who runs the migrations, reads past them until step 3\n")
+		b.WriteString("-- forces them again. The application role, which owns nothing, obeys them throughout.\n")
+		for _, n := range f {
+			fmt.Fprintf(&b, "ALTER TABLE %s NO FORCE ROW LEVEL SECURITY;\n", n)
+		}
+	}
 	begin, end := migration.StatementMarkers(p.opts.Migrations.Format)
 	fmt.Fprintf(&b, "\n-- Step 2 calls it; step 3 drops it.\n%s%s%s\n", begin, p.procedure(), end)
 	return b.String()
 }
 
+// forced lists the tables the fill reads that have row level security
+// forced: the scoped parents, and the tenant root when the fill checks the
+// default tenant.
+func (p *plan) forced() []catalog.Name {
+	var out []catalog.Name
+	add := func(t *catalog.Table) {
+		if t != nil && t.RLSForced && !slices.Contains(out, t.Name) {
+			out = append(out, t.Name)
+		}
+	}
+	if p.dflt != "" {
+		add(p.m.Catalog.Table(p.m.Tenant.Root))
+	}
+	for _, t := range p.tables {
+		if t.parent != nil && !t.toRoot {
+			if _, pending := p.pending[t.parent.Name]; !pending {
+				add(t.parent)
+			}
+		}
+	}
+	return out
+}
+
 func (p *plan) columnsDown() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "DROP PROCEDURE IF EXISTS %s();\n", p.proc)
+	for _, n := range p.forced() {
+		fmt.Fprintf(&b, "ALTER TABLE %s FORCE ROW LEVEL SECURITY;\n", n)
+	}
 	for i := len(p.tables) - 1; i >= 0; i-- {
 		fmt.Fprintf(&b, "ALTER TABLE %s DROP COLUMN IF EXISTS %s;\n", p.tables[i].Name, catalog.QuoteIdent(p.col))
 	}
@@ -190,7 +225,7 @@ func (p *plan) batcher(t *table, i int) func(b *strings.Builder, set, from, join
 		}
 		k := keysetColumn(t)
 		if k == "" {
-			fmt.Fprintf(b, "    LOOP\n        %s\n        WHERE %sr.ctid = ANY (ARRAY(SELECT ctid FROM %s AS r WHERE r.%s IS NULL%s LIMIT %s));\n", update, join, tn, cn, cond, n)
+			fmt.Fprintf(b, "    LOOP\n        %s\n        WHERE %sr.ctid = ANY (ARRAY(SELECT ctid FROM %s AS r WHERE r.%s IS NULL%s LIMIT %s))\n          AND r.%s IS NULL%s;\n", update, join, tn, cn, cond, n, cn, cond)
 			b.WriteString("        GET DIAGNOSTICS filled = ROW_COUNT;\n        COMMIT;\n        EXIT WHEN filled = 0;\n    END LOOP;\n")
 			return
 		}
@@ -290,12 +325,21 @@ func (p *plan) keysUp() string {
 			fmt.Fprintf(&b, "CREATE INDEX IF NOT EXISTS %s ON %s (%s);\n", catalog.QuoteIdent(ix.name), ix.t.Name, tenancy.QuoteList(ix.cols))
 		}
 	}
+	if f := p.forced(); len(f) > 0 {
+		b.WriteString("\n-- The tables step 1 let the owner read past: their policies bind it again.\n")
+		for _, n := range f {
+			fmt.Fprintf(&b, "ALTER TABLE %s FORCE ROW LEVEL SECURITY;\n", n)
+		}
+	}
 	fmt.Fprintf(&b, "\nDROP PROCEDURE IF EXISTS %s();\n", p.proc)
 	return b.String()
 }
 
 func (p *plan) keysDown() string {
 	var b strings.Builder
+	for _, n := range p.forced() {
+		fmt.Fprintf(&b, "ALTER TABLE %s NO FORCE ROW LEVEL SECURITY;\n", n)
+	}
 	for _, ix := range p.indexes {
 		fmt.Fprintf(&b, "DROP INDEX IF EXISTS %s;\n", catalog.Name{Schema: ix.t.Name.Schema, Name: ix.name})
 	}

@@ -97,7 +97,8 @@ BEGIN
     LOOP
         UPDATE public.post_tags AS r SET tenant_id = p.tenant_id
         FROM public.posts AS p
-        WHERE p.id = r.post_id AND p.tenant_id IS NOT NULL AND r.ctid = ANY (ARRAY(SELECT ctid FROM public.post_tags AS r WHERE r.tenant_id IS NULL AND r.post_id IS NOT NULL LIMIT 500));
+        WHERE p.id = r.post_id AND p.tenant_id IS NOT NULL AND r.ctid = ANY (ARRAY(SELECT ctid FROM public.post_tags AS r WHERE r.tenant_id IS NULL AND r.post_id IS NOT NULL LIMIT 500))
+          AND r.tenant_id IS NULL AND r.post_id IS NOT NULL;
         GET DIAGNOSTICS filled = ROW_COUNT;
         COMMIT;
         EXIT WHEN filled = 0;

@@ -50,7 +50,8 @@ BEGIN
     LOOP
         UPDATE public.note_items AS r SET tenant_id = p.tenant_id
         FROM public.notes AS p
-        WHERE p.id = r.note_id AND p.tenant_id IS NOT NULL AND r.ctid = ANY (ARRAY(SELECT ctid FROM public.note_items AS r WHERE r.tenant_id IS NULL AND r.note_id IS NOT NULL LIMIT 2));
+        WHERE p.id = r.note_id AND p.tenant_id IS NOT NULL AND r.ctid = ANY (ARRAY(SELECT ctid FROM public.note_items AS r WHERE r.tenant_id IS NULL AND r.note_id IS NOT NULL LIMIT 2))
+          AND r.tenant_id IS NULL AND r.note_id IS NOT NULL;
         GET DIAGNOSTICS filled = ROW_COUNT;
         COMMIT;
         EXIT WHEN filled = 0;

@@ -154,7 +154,8 @@ BEGIN
     -- public.labels: every row to the default tenant.
     LOOP
         UPDATE public.labels AS r SET tenant_id = '00000000-0000-0000-0000-00000000000a'
-        WHERE r.ctid = ANY (ARRAY(SELECT ctid FROM public.labels AS r WHERE r.tenant_id IS NULL LIMIT 10000));
+        WHERE r.ctid = ANY (ARRAY(SELECT ctid FROM public.labels AS r WHERE r.tenant_id IS NULL LIMIT 10000))
+          AND r.tenant_id IS NULL;
         GET DIAGNOSTICS filled = ROW_COUNT;
         COMMIT;
         EXIT WHEN filled = 0;
