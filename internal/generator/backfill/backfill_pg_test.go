@@ -3,6 +3,7 @@ package backfill_test
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -13,6 +14,7 @@ import (
 	_ "github.com/golang-migrate/migrate/v4/database/pgx/v5" // golang-migrate's pgx5:// driver
 	_ "github.com/golang-migrate/migrate/v4/source/file"     // and its file:// source
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx", for sql-migrate
 	ternmigrate "github.com/jackc/tern/v2/migrate"
 	sqlmigrate "github.com/rubenv/sql-migrate"
@@ -189,6 +191,8 @@ func TestBackfillPopulated(t *testing.T) {
 			require.NoError(t, admin.QueryRow(t.Context(), "SELECT count(DISTINCT xmin::text) FROM tasks").Scan(&batches))
 			require.Equal(t, (1000+6)/7, batches, "1000 tasks filled in batches of 7, each its own transaction")
 
+			requireCrossTenantRefused(t, admin)
+
 			tl.down(t, db.OwnerURL, migDir)
 			require.Equal(t, shape, without(shapeOf(t, admin), tl.table), "down restores the shape")
 			require.Equal(t, data, dataOf(t, admin), "down keeps the data")
@@ -233,6 +237,26 @@ func TestBackfillDefaultTenantMissing(t *testing.T) {
 	err := tern(t, db.OwnerURL, filepath.Join(dir, "migrations")).Migrate(context.Background())
 	require.Error(t, err)
 	require.Contains(t, err.Error(), "backfill.default_tenant 3 is not a row of public.tenants")
+}
+
+// requireCrossTenantRefused: after the backfill, the composite foreign keys
+// refuse a row of one tenant that references another's, even from a
+// superuser, whom RLS does not stop (foreign-key checks ignore RLS anyway).
+// Project 1 is tenant 2's, project 2 tenant 1's; task 2 is in project 3
+// (tenant 2's), label 1 in project 2 (tenant 1's).
+func requireCrossTenantRefused(t *testing.T, conn *pgx.Conn) {
+	t.Helper()
+	for _, sql := range []string{
+		"INSERT INTO tasks (tenant_id, id, project_id, title) VALUES (1, 5001, 1, 'into another tenant''s project')",
+		"INSERT INTO tasks (tenant_id, id, project_id, parent_id, title) VALUES (1, 5002, 2, 2, 'child of another tenant''s task')",
+		"INSERT INTO task_comments (tenant_id, id, task_id, body) VALUES (1, 5003, 2, 'on another tenant''s task')",
+		"INSERT INTO task_labels (tenant_id, task_id, label_id) VALUES (2, 2, 1)",
+	} {
+		_, err := conn.Exec(t.Context(), sql)
+		var pe *pgconn.PgError
+		require.True(t, errors.As(err, &pe), "%s: want a foreign-key violation, got %v", sql, err)
+		require.Equal(t, "23503", pe.Code, sql)
+	}
 }
 
 // expectedTenants computes each row's tenant from the data before the
