@@ -79,10 +79,11 @@ type table struct {
 
 // plan is everything the three migrations are rendered from.
 type plan struct {
-	m       *tenancy.Model
-	opts    Options
-	col     string
-	tables  []*table // parents first
+	m    *tenancy.Model // the schema before the backfill
+	opts Options
+	col  string // tenant.column
+	// tables get the column, parents first; pending indexes them by name.
+	tables  []*table
 	pending map[catalog.Name]*table
 	fks     []*fkSwap
 	keys    []*keySwap
@@ -112,11 +113,13 @@ type keySwap struct {
 	indexOld string // for an index: the name qualified with the schema
 }
 
+// newIndex is an index step 3 creates on t: unique when a composite foreign
+// key needs it (plan.uniques), plain when it only leads with the column
+// (plan.indexes).
 type newIndex struct {
-	t      *catalog.Table
-	name   string
-	cols   []string
-	unique bool
+	t    *catalog.Table
+	name string
+	cols []string
 }
 
 var uuidPattern = regexp.MustCompile(`^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$`)
@@ -235,9 +238,12 @@ func (p *plan) scopedAfter(n catalog.Name) (string, bool) {
 }
 
 // resolveVia finds the foreign key t takes its tenant through: scoped[].via,
-// or the first single-column foreign key to a scoped table or the root
-// (the first hop of the path tenancy reports for indirectly-owned tables);
-// none means the default tenant, which must then be set.
+// or else its first single-column foreign key to a table that is scoped
+// (already, or by this backfill) or to the root, as adopt.go documents
+// scoped: — the first hop of a path to a tenant, like the one tenancy
+// reports for indirectly-owned tables, chosen in declaration order rather
+// than by the shortest path so that the choice is plain to see in the
+// schema; none means the default tenant, which must then be set.
 func (p *plan) resolveVia(t *table) diag.List {
 	var diags diag.List
 	e := t.entry
@@ -427,7 +433,7 @@ func (p *plan) planKeys() {
 		if slices.ContainsFunc(after[ref.Name], func(k []string) bool { return sameSet(k, sw.refCols) }) {
 			continue
 		}
-		p.uniques = append(p.uniques, &newIndex{t: ref, name: tenancy.UniqueKeyName(ref, sw.refCols), cols: sw.refCols, unique: true})
+		p.uniques = append(p.uniques, &newIndex{t: ref, name: tenancy.UniqueKeyName(ref, sw.refCols), cols: sw.refCols})
 		after[ref.Name] = append(after[ref.Name], sw.refCols)
 	}
 	for _, bt := range p.tables {
