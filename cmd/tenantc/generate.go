@@ -149,7 +149,7 @@ func tableCounts(res *generator.Result) string {
 // newMigrations counts the migrations this run planned: one per table that
 // lacked its RLS, the organization store's and the tenant setter's.
 func newMigrations(res *generator.Result) int {
-	n := len(res.Migrations)
+	n := len(res.Migrations) + len(res.Backfills)
 	if res.StoreMigration != nil {
 		n++
 	}
@@ -169,6 +169,9 @@ func newMigrationFiles(res *generator.Result) int {
 		n += len(res.SetterMigration.Files)
 	}
 	for _, m := range res.Migrations {
+		n += len(m.Files)
+	}
+	for _, m := range res.Backfills {
 		n += len(m.Files)
 	}
 	return n

@@ -5,6 +5,9 @@
 //	parse.Files      pg_query_go parse trees → catalog (plain Go values)
 //	store.Plan       with the store enabled: the store's migration, if the
 //	                 schema lacks it; the catalog is then parsed again with it
+//	backfill.Plan    with scoped: tables that lack the tenant column: the
+//	                 migrations that add, fill and key it on a populated
+//	                 database; the catalog is then parsed again with them
 //	tenancy.Analyze  catalog → tenancy model + located diagnostics
 //	store.Resolve    the store's tables and bridge, checked
 //	setter.Plan      distribute: citus: the tenant setter's migration, if the
@@ -32,6 +35,7 @@ import (
 	"path/filepath"
 	"slices"
 
+	"github.com/tenantc/tenantc/internal/generator/backfill"
 	"github.com/tenantc/tenantc/internal/generator/catalog"
 	"github.com/tenantc/tenantc/internal/generator/config"
 	"github.com/tenantc/tenantc/internal/generator/diag"
@@ -70,6 +74,10 @@ type Result struct {
 	// run; nil when the store is off or the schema has it. It comes before
 	// Migrations: the tenant root's policies may be on a table it creates.
 	StoreMigration *store.Migration
+	// Backfills are the backfill migrations of the scoped: tables that lack
+	// the tenant column (columns, fill, keys), planned in this run; after
+	// StoreMigration, before Migrations, whose policies need the column.
+	Backfills []backfill.Migration
 	// SetterMigration is the tenant setter's migration (distribute: citus)
 	// planned in this run; nil otherwise or when the schema has it. It comes
 	// before Migrations, whose policies read the setting it sets.
@@ -128,6 +136,27 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		}
 		diags = append(diags, storeDiags...)
 	}
+	if len(cfg.Scoped) > 0 && !diags.HasErrors() {
+		var bfDiags diag.List
+		res.Backfills, bfDiags, err = planBackfill(res, migOpts)
+		if err != nil {
+			return res, err
+		}
+		if len(res.Backfills) > 0 {
+			// As after the store's migration: the rest of the run sees the
+			// tables with their tenant column, keyed, as the next run will.
+			ups := slices.Clone(res.Sources)
+			if m := res.StoreMigration; m != nil {
+				ups = append(ups, m.Up)
+			}
+			for _, m := range res.Backfills {
+				ups = append(ups, m.Up)
+				migOpts.Existing = append(slices.Clone(migOpts.Existing), migration.Names(m.Files)...)
+			}
+			res.Catalog, diags = parse.Files(ups)
+		}
+		diags = append(diags, bfDiags...)
+	}
 	res.Diagnostics = append(res.Diagnostics, diags...)
 	var project *store.Project
 	if !diags.HasErrors() {
@@ -150,6 +179,9 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	}
 	if res.StoreMigration != nil {
 		res.Files = append(res.Files, res.StoreMigration.Files...)
+	}
+	for _, m := range res.Backfills {
+		res.Files = append(res.Files, m.Files...)
 	}
 	res.Files = append(res.Files, migFiles...)
 	if cfg.SQLCFile != "" {
@@ -176,6 +208,17 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		res.Files = append(res.Files, file)
 	}
 	return res, nil
+}
+
+// planBackfill plans the backfill migrations over the tenancy of the schema
+// as it is, before them: the analysis's findings on that schema are not
+// reported (the tables being backfilled are still indirectly owned or
+// unclassified in it); the analysis after the backfill reports its own.
+func planBackfill(res *Result, migOpts migration.Options) ([]backfill.Migration, diag.List, error) {
+	cfg := res.Config
+	before, _ := tenancy.Analyze(res.Catalog, tenancy.ConfigOf(cfg, store.Owned(cfg)))
+	return backfill.Plan(before, backfill.Options{Scoped: cfg.Scoped, Backfill: cfg.Backfill,
+		Citus: cfg.Citus(), Migrations: migOpts})
 }
 
 // planMigrations plans the run's migrations in the order they must apply and

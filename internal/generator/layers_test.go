@@ -44,6 +44,7 @@ var layers = map[string]int{
 	"internal/generator/distribute": 4,
 	"internal/generator/setter":     4,
 	"internal/generator/store":      4,
+	"internal/generator/backfill":   4,
 	"internal/generator/sqlcrun":    4,
 	"internal/generator/livecat":    4,
 

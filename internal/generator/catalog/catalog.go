@@ -165,7 +165,10 @@ func builtinType(name string) bool { return strings.Contains(name, " ") || !need
 type Key struct {
 	Name    string
 	Columns []string
-	Pos     source.Pos
+	// Index is true for a unique index (CREATE UNIQUE INDEX), false for a
+	// constraint: they are dropped and re-created by different statements.
+	Index bool
+	Pos   source.Pos
 }
 
 // ForeignKey is a FOREIGN KEY constraint.

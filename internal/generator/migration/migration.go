@@ -63,6 +63,37 @@ func Files(opts Options, base, up, down string) []output.File {
 	}
 }
 
+// FilesNoTransaction is Files for a migration whose up part must run outside
+// a transaction block (a CALL of a procedure that commits as it goes), marked
+// so in each tool's own way: goose "-- +goose NO TRANSACTION", dbmate
+// "transaction:false", sql-migrate "notransaction", tern "---- tern:
+// disable-tx ----". golang-migrate has no marker and needs none: it sends a
+// file as one Exec, and a file of one statement runs outside any transaction
+// block. A plain file is run by hand, by psql for instance, which commits
+// each statement as it goes.
+func FilesNoTransaction(opts Options, base, up, down string) []output.File {
+	up, down = withNewline(up), withNewline(down)
+	one := func(content string) []output.File {
+		return []output.File{{Path: opts.Dir + "/" + base + ".sql", Content: []byte(Header + content)}}
+	}
+	switch opts.Format {
+	case source.Goose:
+		return one("-- +goose NO TRANSACTION\n-- +goose Up\n" + up + "\n-- +goose Down\n" + down)
+	case source.Dbmate:
+		return one("-- migrate:up transaction:false\n" + up + "\n-- migrate:down transaction:false\n" + down)
+	case source.SQLMigrate:
+		base = strings.Replace(base, "_", "-", 1)
+		return one("-- +migrate Up notransaction\n" + up + "\n-- +migrate Down notransaction\n" + down)
+	case source.Tern:
+		return one(TernNoTransaction + "\n" + up + "\n" + source.TernSeparator + "\n" + down)
+	}
+	return Files(opts, base, up, down)
+}
+
+// TernNoTransaction is tern's marker of a migration it must not wrap in a
+// transaction (tern v2's disableTxPattern: the whole line).
+const TernNoTransaction = "---- tern: disable-tx ----"
+
 // StatementMarkers are the annotations the format wants around a statement
 // holding semicolons of its own (a function body): goose and sql-migrate split
 // a migration at every line ending in a semicolon otherwise. begin ends in a

@@ -1,6 +1,7 @@
 package migration
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -112,4 +113,42 @@ func TestFiles(t *testing.T) {
 		require.Equal(t, c.want, got, "%s", c.format)
 		require.Len(t, Names(files), len(files))
 	}
+}
+
+// TestFilesNoTransaction: a no-transaction migration carries each tool's
+// marker (golang-migrate and plain need none) and reads back as the up and
+// down parts that went in, the marker being a comment to the parser.
+func TestFilesNoTransaction(t *testing.T) {
+	for format, marker := range map[source.Format]string{
+		source.Goose:         "-- +goose NO TRANSACTION\n-- +goose Up\n",
+		source.Dbmate:        "-- migrate:up transaction:false\n",
+		source.SQLMigrate:    "-- +migrate Up notransaction\n",
+		source.Tern:          TernNoTransaction + "\n",
+		source.GolangMigrate: "",
+		source.Plain:         "",
+	} {
+		files := FilesNoTransaction(Options{Dir: "m", Format: format}, "000002_fill", "CALL p();", "SELECT 1;")
+		up := files[0]
+		require.Contains(t, string(up.Content), Header+marker, format)
+		require.Equal(t, "CALL p();", trimmed(source.Parse(up.Path, up.Content).SQL), format)
+		switch format {
+		case source.Plain: // no down part a tool would run
+		case source.GolangMigrate:
+			require.Equal(t, Header+"SELECT 1;\n", string(files[1].Content))
+		default:
+			require.Equal(t, "SELECT 1;", trimmed(source.Down(up.Path, up.Content)), format)
+		}
+	}
+}
+
+// trimmed drops blank and comment lines: the parser blanks what is not the
+// part's SQL, and a marker is a comment.
+func trimmed(s string) string {
+	var lines []string
+	for _, l := range strings.Split(s, "\n") {
+		if l = strings.TrimSpace(l); l != "" && !strings.HasPrefix(l, "--") {
+			lines = append(lines, l)
+		}
+	}
+	return strings.Join(lines, "\n")
 }

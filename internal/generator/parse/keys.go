@@ -167,7 +167,7 @@ func (b *builder) findIndexIn(n catalog.Name) (*catalog.Table, *catalog.Index) {
 func (b *builder) addIndex(t *catalog.Table, ix *catalog.Index, recurse bool) {
 	t.Indexes = append(t.Indexes, ix)
 	if ix.Unique {
-		t.Uniques = append(t.Uniques, &catalog.Key{Name: ix.Name, Columns: slices.Clone(ix.Columns), Pos: ix.Pos})
+		t.Uniques = append(t.Uniques, &catalog.Key{Name: ix.Name, Columns: slices.Clone(ix.Columns), Index: true, Pos: ix.Pos})
 	}
 	if recurse {
 		for _, p := range b.partitions(t) {
@@ -211,7 +211,7 @@ func (b *builder) copyIndex(dst, src *catalog.Table, ix *catalog.Index) *catalog
 				pos = k.Pos
 			}
 		}
-		dst.Uniques = append(dst.Uniques, &catalog.Key{Name: name, Columns: slices.Clone(ix.Columns), Pos: pos})
+		dst.Uniques = append(dst.Uniques, &catalog.Key{Name: name, Columns: slices.Clone(ix.Columns), Index: !isConstraint, Pos: pos})
 	}
 	return n
 }

@@ -74,6 +74,8 @@ var All = []Rule{
 	GlobalUnknown, GlobalTenantColumn, ViewInvoker, SecurityDefiner, FunctionSetsTenant, ForeignPolicy,
 	// distribute: citus (citus.go).
 	CitusKeyWithoutTenant, CitusReferenceFK, CitusLocalFK, CitusFKAction, CitusDistribution, CitusFKCycle,
+	// The backfill migrations of scoped: tables (backfill.go).
+	BackfillUnknownTable, BackfillVia, BackfillCycle, BackfillDefaultTenant, BackfillUnsupported,
 	// The query rules (query.go).
 	QueryTenantSetting, QueryFunctionSetsTenant, QuerySetConfig, QueryRoleChange, QueryDDL, QueryPatternFilter,
 	// The Citus routing rules (citus.go).

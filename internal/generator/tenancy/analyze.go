@@ -313,10 +313,10 @@ func (a *analysis) checkScoped(t *Table) {
 		if k == t.PrimaryKey {
 			what = "primary key"
 		}
-		fix := fmt.Sprintf("make it (%s, %s)", cn, quoteList(k.Columns))
+		fix := fmt.Sprintf("make it (%s, %s)", cn, QuoteList(k.Columns))
 		if lookupKey(k) {
 			fix = fmt.Sprintf("if %s is looked up before the tenant is known (an API key, a session token, a login email), keep it globally unique and mark the table in %s:\n  rules: {%s: {severity: off, tables: [%s]}}\notherwise make it (%s, %s)",
-				k.Columns[0], a.configFile(), rule.KeyWithoutTenant.Name, configTableName(t.Name), cn, quoteList(k.Columns))
+				k.Columns[0], a.configFile(), rule.KeyWithoutTenant.Name, configTableName(t.Name), cn, QuoteList(k.Columns))
 		}
 		a.reportOn(t, rule.KeyWithoutTenant, k.Pos, fmt.Sprintf("%s %s of %s (%s) does not include %s: a duplicate-key error tells one tenant that another has that value", what, k.Name, t.Name, strings.Join(k.Columns, ", "), col.Name), fix)
 	}
@@ -325,7 +325,7 @@ func (a *analysis) checkScoped(t *Table) {
 		if ref == nil || ref.Kind != Scoped {
 			continue
 		}
-		if sameTenantFK(fk, col.Name, ref.TenantColumn.Name) {
+		if SameTenantFK(fk, col.Name, ref.TenantColumn.Name) {
 			continue
 		}
 		fix := compositeFK(t.Name, col.Name, fk, ref.Table, ref.TenantColumn.Name)
@@ -482,18 +482,18 @@ func HasLeadingIndex(t *catalog.Table, col string) bool {
 	})
 }
 
-// hasKeyOn reports whether cols (in any order) are exactly a primary or unique key,
+// HasKeyOn reports whether cols (in any order) are exactly a primary or unique key,
 // as a foreign key's target must be.
-func hasKeyOn(t *catalog.Table, cols []string) bool {
+func HasKeyOn(t *catalog.Table, cols []string) bool {
 	same := func(k *catalog.Key) bool {
 		return len(k.Columns) == len(cols) && !slices.ContainsFunc(cols, func(c string) bool { return !slices.Contains(k.Columns, c) })
 	}
 	return (t.PrimaryKey != nil && same(t.PrimaryKey)) || slices.ContainsFunc(t.Uniques, same)
 }
 
-// sameTenantFK reports whether the foreign key pairs the tenant columns of both
+// SameTenantFK reports whether the foreign key pairs the tenant columns of both
 // tables, which keeps the referenced row inside the same tenant.
-func sameTenantFK(fk *catalog.ForeignKey, col, refCol string) bool {
+func SameTenantFK(fk *catalog.ForeignKey, col, refCol string) bool {
 	for i, c := range fk.Columns {
 		if c == col && i < len(fk.RefColumns) && fk.RefColumns[i] == refCol {
 			return true
@@ -512,9 +512,9 @@ func TenantIndexName(t *catalog.Table, col string) string {
 	return name
 }
 
-// quoteList renders key columns as SQL; expression elements, kept in
+// QuoteList renders key columns as SQL; expression elements, kept in
 // parentheses by the catalog, are already SQL.
-func quoteList(cols []string) string {
+func QuoteList(cols []string) string {
 	q := make([]string, len(cols))
 	for i, c := range cols {
 		if strings.HasPrefix(c, "(") {

@@ -162,7 +162,7 @@ func (a *analysis) checkCitus() {
 	for _, c := range cycles {
 		a.reportOn(c.Table, rule.CitusFKCycle, c.FK.Pos, fmt.Sprintf("foreign key %s from %s to %s closes a cycle of foreign keys: Citus distributes one table after the other and refuses a foreign key from the table it distributes to one that is still local", c.FK.Name, c.Table.Name, c.FK.RefTable),
 			fmt.Sprintf("drop it before the distribution migrations and add it back after them:\nALTER TABLE %s DROP CONSTRAINT %s;\n-- … the distribution migrations …\nALTER TABLE %s ADD CONSTRAINT %s FOREIGN KEY (%s) REFERENCES %s (%s)%s;",
-				c.Table.Name, catalog.QuoteIdent(c.FK.Name), c.Table.Name, catalog.QuoteIdent(c.FK.Name), quoteList(c.FK.Columns), c.FK.RefTable, quoteList(c.FK.RefColumns), fkActions(c.FK)))
+				c.Table.Name, catalog.QuoteIdent(c.FK.Name), c.Table.Name, catalog.QuoteIdent(c.FK.Name), QuoteList(c.FK.Columns), c.FK.RefTable, QuoteList(c.FK.RefColumns), FKActions(c.FK)))
 	}
 	for _, t := range a.model.Tables {
 		switch {
@@ -202,10 +202,10 @@ func (a *analysis) checkCitusKeys(t *Table) {
 		if slices.Contains(k.Columns, col) {
 			continue
 		}
-		what, fix := "unique key", fmt.Sprintf("make it (%s, %s)", cn, quoteList(k.Columns))
+		what, fix := "unique key", fmt.Sprintf("make it (%s, %s)", cn, QuoteList(k.Columns))
 		if k == t.PrimaryKey {
 			what = "primary key"
-			fix = fmt.Sprintf("make it PRIMARY KEY (%s, %s), and every foreign key to it (%s, …)", cn, quoteList(k.Columns), cn)
+			fix = fmt.Sprintf("make it PRIMARY KEY (%s, %s), and every foreign key to it (%s, …)", cn, QuoteList(k.Columns), cn)
 		}
 		if lookupKey(k) {
 			fix += fmt.Sprintf(";\nif %s is looked up before the tenant is known (an API key, a token, a login email), keep that lookup in a global table, which Citus makes a reference table and can keep unique:\n  CREATE TABLE %s_lookup (%s %s PRIMARY KEY, %s %s NOT NULL REFERENCES %s);\nand declare it in global: in %s",
@@ -271,7 +271,7 @@ func citusFKActionFix(t *Table, fk *catalog.ForeignKey, col string) string {
 		if len(others) == 0 {
 			onDelete = "RESTRICT"
 		} else {
-			onDelete = action + " (" + quoteList(others) + ")"
+			onDelete = action + " (" + QuoteList(others) + ")"
 		}
 	}
 	onUpdate := fk.OnUpdate
@@ -282,7 +282,7 @@ func citusFKActionFix(t *Table, fk *catalog.ForeignKey, col string) string {
 	fixed := *fk
 	fixed.OnDelete, fixed.OnUpdate = onDelete, onUpdate
 	return fmt.Sprintf("ALTER TABLE %s DROP CONSTRAINT %s, ADD CONSTRAINT %s FOREIGN KEY (%s) REFERENCES %s (%s)%s;",
-		t.Name, catalog.QuoteIdent(fk.Name), catalog.QuoteIdent(fk.Name), quoteList(fk.Columns), fk.RefTable, quoteList(fk.RefColumns), fkActions(&fixed))
+		t.Name, catalog.QuoteIdent(fk.Name), catalog.QuoteIdent(fk.Name), QuoteList(fk.Columns), fk.RefTable, QuoteList(fk.RefColumns), FKActions(&fixed))
 }
 
 // setColumnsSpareTenant reports whether an action "SET NULL (a, b)" lists

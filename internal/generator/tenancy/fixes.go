@@ -66,22 +66,22 @@ func (a *analysis) ownedFix(t *Table) string {
 // that includes the tenant columns of both sides, keeping its name and its
 // referential actions; the referenced table gets the key it needs first.
 func compositeFK(t catalog.Name, col string, fk *catalog.ForeignKey, ref *catalog.Table, refCol string) string {
-	cols, refCols := tenantFKColumns(fk, col, refCol)
+	cols, refCols := TenantFKColumns(fk, col, refCol)
 	var b strings.Builder
-	if !hasKeyOn(ref, refCols) {
+	if !HasKeyOn(ref, refCols) {
 		// An index, not a constraint, so that the fixes of two foreign keys to
 		// one table can both run: IF NOT EXISTS makes the second a no-op.
-		fmt.Fprintf(&b, "CREATE UNIQUE INDEX IF NOT EXISTS %s ON %s (%s);\n", catalog.QuoteIdent(uniqueKeyName(ref, refCols)), ref.Name, quoteList(refCols))
+		fmt.Fprintf(&b, "CREATE UNIQUE INDEX IF NOT EXISTS %s ON %s (%s);\n", catalog.QuoteIdent(UniqueKeyName(ref, refCols)), ref.Name, QuoteList(refCols))
 	}
 	fmt.Fprintf(&b, "ALTER TABLE %s DROP CONSTRAINT %s, ADD CONSTRAINT %s FOREIGN KEY (%s) REFERENCES %s (%s)%s;",
-		t, catalog.QuoteIdent(fk.Name), catalog.QuoteIdent(fk.Name), quoteList(cols), ref.Name, quoteList(refCols), fkActions(fk))
+		t, catalog.QuoteIdent(fk.Name), catalog.QuoteIdent(fk.Name), QuoteList(cols), ref.Name, QuoteList(refCols), FKActions(fk))
 	return b.String()
 }
 
-// tenantFKColumns pairs the tenant columns in a foreign key: where the key
+// TenantFKColumns pairs the tenant columns in a foreign key: where the key
 // already references the tenant column of the other side, through another
 // column, that column becomes the tenant column; otherwise both lead.
-func tenantFKColumns(fk *catalog.ForeignKey, col, refCol string) (cols, refCols []string) {
+func TenantFKColumns(fk *catalog.ForeignKey, col, refCol string) (cols, refCols []string) {
 	if i := slices.Index(fk.RefColumns, refCol); i >= 0 {
 		cols = slices.Clone(fk.Columns)
 		if j := slices.Index(cols, col); j >= 0 && j != i {
@@ -95,8 +95,8 @@ func tenantFKColumns(fk *catalog.ForeignKey, col, refCol string) (cols, refCols 
 	return append([]string{col}, fk.Columns...), append([]string{refCol}, fk.RefColumns...)
 }
 
-// fkActions renders the referential actions of fk as SQL, e.g. " ON DELETE CASCADE".
-func fkActions(fk *catalog.ForeignKey) string {
+// FKActions renders the referential actions of fk as SQL, e.g. " ON DELETE CASCADE".
+func FKActions(fk *catalog.ForeignKey) string {
 	var s string
 	if fk.OnDelete != "" {
 		s += " ON DELETE " + fk.OnDelete
@@ -115,7 +115,7 @@ func tenantIndexFix(t *Table, col string) string {
 	fix := fmt.Sprintf("CREATE INDEX ON %s (%s);", t.Name, cn)
 	if pk := t.PrimaryKey; pk != nil {
 		cols := append([]string{col}, slices.DeleteFunc(slices.Clone(pk.Columns), func(c string) bool { return c == col })...)
-		fix += fmt.Sprintf("\nor lead the primary key with it: PRIMARY KEY (%s)", quoteList(cols))
+		fix += fmt.Sprintf("\nor lead the primary key with it: PRIMARY KEY (%s)", QuoteList(cols))
 	}
 	return fix
 }
@@ -130,8 +130,8 @@ func (t *Table) foreignKeyTo(ref catalog.Name) *catalog.ForeignKey {
 	return nil
 }
 
-// uniqueKeyName is PostgreSQL's default name for a unique key on cols.
-func uniqueKeyName(t *catalog.Table, cols []string) string {
+// UniqueKeyName is PostgreSQL's default name for a unique key on cols.
+func UniqueKeyName(t *catalog.Table, cols []string) string {
 	name := t.Name.Name + "_" + strings.Join(cols, "_") + "_key"
 	if len(name) > 63 {
 		name = name[:63]
