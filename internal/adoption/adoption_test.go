@@ -19,10 +19,14 @@ import (
 	"github.com/tenantc/tenantc/internal/generator/audit"
 	"github.com/tenantc/tenantc/internal/generator/diag"
 	"github.com/tenantc/tenantc/internal/generator/output"
+	"github.com/tenantc/tenantc/internal/generator/sqlcrun"
 	"github.com/tenantc/tenantc/internal/pgtest"
 )
 
-func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
+func TestMain(m *testing.M) {
+	sqlcrun.Child() // this test binary is also the sqlc child of the generate runs below
+	os.Exit(pgtest.Main(m))
+}
 
 // The blog as its team wrote it, before tenancy: golang-migrate migrations,
 // bigserial ids, a self-reference (comment replies) and a join table.
@@ -80,32 +84,17 @@ INSERT INTO post_tags SELECT p, 1 + (p + k) % 50 FROM generate_series(1, 2000) p
 INSERT INTO attachments (post_id, url) SELECT CASE WHEN a <= 900 THEN 1 + a % 2000 END, 'https://cdn.example.com/' || a FROM generate_series(1, 1000) a;
 `
 
-// tenantcYAML is the configuration after the user reviewed it: what
-// `tenantc init` proposes, with the tables that belong to a customer declared
-// scoped and the existing rows given to the first customer.
-const tenantcYAML = `version: 1
-schema: [migrations]
-migrations: {dir: migrations, format: golang-migrate}
-tenant: {table: tenants, column: tenant_id}
-global: [users]
-scoped:
-  - posts                         # root-level: the default tenant
-  - {table: comments, via: post_id}
-  - tags
-  - post_tags                     # through post_id
-  - attachments                   # through post_id; site-wide ones: the default tenant
-backfill:
-  default_tenant: 1
-  batch_size: 700
-`
-
 // TestAdoptPopulatedBlog is the adoption, step by step:
 //
 //  1. the project: the blog's migrations, applied by golang-migrate, and its
 //     traffic;
-//  2. (tenantc init, which proposes the tenantc.yaml below);
-//  3. the user edits tenantc.yaml: scoped tables, the default tenant;
-//  4. tenantc generate writes the backfill and RLS migrations;
+//  2. tenantc init proposes tenantc.yaml (sqlc.yaml names the migrations as
+//     the schema): the root tenants, users global, the other tables
+//     undecided with a via: suggestion each (init_test.go);
+//  3. the user reviews it: the undecided tables declared scoped as init
+//     suggested, the existing rows given to the first customer;
+//  4. tenantc generate writes the backfill and RLS migrations (and sqlc's
+//     code with the repositories);
 //  5. golang-migrate applies them, as a non-superuser owner;
 //
 // then every row has the tenant its FK path gives it (computed by the test
@@ -130,8 +119,10 @@ func TestAdoptPopulatedBlog(t *testing.T) {
 	want := expectedTenants(t, admin)
 	shape, data := shapeOf(t, admin), dataOf(t, admin)
 
-	// 2. [tenantc init goes here.] 3. The reviewed tenantc.yaml.
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "tenantc.yaml"), []byte(tenantcYAML), 0o644))
+	// 2. tenantc init proposes tenantc.yaml; 3. the user reviews it.
+	proposed := initProject(t, dir)
+	t.Logf("tenantc init proposed:\n%s", proposed)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "tenantc.yaml"), []byte(review(t, proposed)), 0o644))
 
 	// 4. tenantc generate.
 	res, err := generator.Run(ctx, generator.Options{Dir: dir})
