@@ -13,6 +13,8 @@
 //	distribute.Plan  with distribute: citus, one new migration per table Citus
 //	                 does not distribute yet (after the RLS migrations, see
 //	                 planMigrations)
+//	roles.Plan       roles: in tenantc.yaml: the roles-and-grants migration,
+//	                 once (after every other migration)
 //	store.Generate   the store's typed Go package (text/template)
 //
 // and, for a project with a sqlc config (gocode.go):
@@ -40,6 +42,7 @@ import (
 	"github.com/tenantc/tenantc/internal/generator/output"
 	"github.com/tenantc/tenantc/internal/generator/parse"
 	"github.com/tenantc/tenantc/internal/generator/rls"
+	"github.com/tenantc/tenantc/internal/generator/roles"
 	"github.com/tenantc/tenantc/internal/generator/setter"
 	"github.com/tenantc/tenantc/internal/generator/severity"
 	"github.com/tenantc/tenantc/internal/generator/source"
@@ -78,6 +81,12 @@ type Result struct {
 	// Distributions are the Citus distribution migrations planned in this
 	// run (distribute: citus), numbered after Migrations (planMigrations).
 	Distributions []distribute.Migration
+	// Roles are the roles-and-grants migrations planned in this run
+	// (roles: in tenantc.yaml), numbered last (planMigrations).
+	Roles []roles.Migration
+	// storeBefore is the catalog before this run's store migration, to tell
+	// the store's tables it creates.
+	storeBefore *catalog.Catalog
 	// Files is the generated output; empty when Diagnostics has errors.
 	Files []output.File
 	// Prune lists the directories whose files that tenantc (or the sqlc run
@@ -123,6 +132,7 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 			// The rest of the run sees the schema the store's migration makes,
 			// as the next run will read it from the migrations directory
 			// (parsing again reports the same diagnostics as the first time).
+			res.storeBefore = res.Catalog
 			res.Catalog, diags = parse.Files(append(slices.Clone(res.Sources), m.Up))
 			migOpts.Existing = append(slices.Clone(st.existing), migration.Names(m.Files)...)
 		}
@@ -185,7 +195,9 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 //  1. the tenant setter (distribute: citus), which the policies' setting
 //     comes through;
 //  2. row level security, one migration per table;
-//  3. the Citus distributions (distribute: citus), one per table.
+//  3. the Citus distributions (distribute: citus), one per table;
+//  4. the roles and their grants (roles:), last: they grant on every table
+//     the earlier migrations leave, and EXECUTE on the setter.
 //
 // RLS before distribution, as measured on Citus 13.2.2: create_distributed_table
 // copies a table's policies, FORCE and the tenant column's default to every
@@ -213,16 +225,39 @@ func planMigrations(res *Result, opts migration.Options) ([]output.File, error) 
 	for _, m := range res.Migrations {
 		next(m.Files)
 	}
-	if !res.Config.Citus() {
-		return files, nil
+	if res.Config.Citus() {
+		if res.Distributions, err = distribute.Plan(res.Model, opts); err != nil {
+			return nil, err
+		}
+		for _, m := range res.Distributions {
+			next(m.Files)
+		}
 	}
-	if res.Distributions, err = distribute.Plan(res.Model, opts); err != nil {
+	if res.Roles, err = roles.Plan(res.Model, rolesOptions(res, opts)); err != nil {
 		return nil, err
 	}
-	for _, m := range res.Distributions {
+	for _, m := range res.Roles {
 		next(m.Files)
 	}
 	return files, nil
+}
+
+// rolesOptions is what the roles planner needs of this run: tenantc's
+// functions the application calls (the Citus setter, in the schema or planned
+// before), and the store's tables this run's store migration creates.
+func rolesOptions(res *Result, opts migration.Options) roles.Options {
+	o := roles.Options{Roles: res.Config.Roles, Migrations: opts}
+	if res.Model.Tenant.Citus {
+		o.Functions = append(o.Functions, setter.Function(res.Model))
+	}
+	if res.StoreMigration != nil {
+		for _, t := range res.Model.Tables {
+			if t.Store && t.Kind != tenancy.Root && res.storeBefore.Table(t.Name) == nil {
+				o.StoreCreated = append(o.StoreCreated, t.Name)
+			}
+		}
+	}
+	return o
 }
 
 // started is what begin hands the rest of a run.
