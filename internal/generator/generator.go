@@ -84,9 +84,6 @@ type Result struct {
 	// Roles are the roles-and-grants migrations planned in this run
 	// (roles: in tenantc.yaml), numbered last (planMigrations).
 	Roles []roles.Migration
-	// storeBefore is the catalog before this run's store migration, to tell
-	// the store's tables it creates.
-	storeBefore *catalog.Catalog
 	// Files is the generated output; empty when Diagnostics has errors.
 	Files []output.File
 	// Prune lists the directories whose files that tenantc (or the sqlc run
@@ -132,7 +129,6 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 			// The rest of the run sees the schema the store's migration makes,
 			// as the next run will read it from the migrations directory
 			// (parsing again reports the same diagnostics as the first time).
-			res.storeBefore = res.Catalog
 			res.Catalog, diags = parse.Files(append(slices.Clone(res.Sources), m.Up))
 			migOpts.Existing = append(slices.Clone(st.existing), migration.Names(m.Files)...)
 		}
@@ -244,7 +240,7 @@ func planMigrations(res *Result, opts migration.Options) ([]output.File, error) 
 
 // rolesOptions is what the roles planner needs of this run: tenantc's
 // functions the application calls (the Citus setter, in the schema or planned
-// before), and the store's tables this run's store migration creates.
+// before), and, when this run plans a store migration, the store's tables.
 func rolesOptions(res *Result, opts migration.Options) roles.Options {
 	o := roles.Options{Roles: res.Config.Roles, Migrations: opts}
 	if res.Model.Tenant.Citus {
@@ -252,8 +248,8 @@ func rolesOptions(res *Result, opts migration.Options) roles.Options {
 	}
 	if res.StoreMigration != nil {
 		for _, t := range res.Model.Tables {
-			if t.Store && t.Kind != tenancy.Root && res.storeBefore.Table(t.Name) == nil {
-				o.StoreCreated = append(o.StoreCreated, t.Name)
+			if t.Store && t.Kind != tenancy.Root {
+				o.StoreMigrated = append(o.StoreMigrated, t.Name)
 			}
 		}
 	}

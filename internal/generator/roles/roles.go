@@ -13,8 +13,9 @@
 // between a new table and the next generate in which the application is
 // refused). The one exception is the organization store: tables a store
 // migration creates after the roles migration got the default privileges
-// too, so that run also writes tenantc_roles_store, which revokes them from
-// the application role.
+// too (and a global table the store takes over kept its grants), so the run
+// that plans a store migration also writes tenantc_roles_store, which
+// revokes them from the application role.
 package roles
 
 import (
@@ -45,11 +46,13 @@ type Options struct {
 	// Functions are tenantc's functions the application calls (the Citus
 	// tenant setter), present in the schema or planned before this one.
 	Functions []catalog.Name
-	// StoreCreated are the store's tables this run's store migration
-	// creates; with a roles migration already in the directory they get
-	// tenantc_roles_store.
-	StoreCreated []catalog.Name
-	Migrations   migration.Options
+	// StoreMigrated are the store's tables when this run plans a store
+	// migration (none otherwise); with a roles migration already in the
+	// directory they get tenantc_roles_store: the tables it creates got the
+	// default privileges, and a global table it makes the store's (users)
+	// kept the roles migration's grants.
+	StoreMigrated []catalog.Name
+	Migrations    migration.Options
 }
 
 // Migration is one planned migration.
@@ -78,8 +81,8 @@ func Exists(names []string) string {
 }
 
 // Plan returns the migrations the roles need: tenantc_roles when the
-// directory lacks it, tenantc_roles_store when it has it and this run's store
-// migration creates tables; none when roles: is absent or the model has no
+// directory lacks it, tenantc_roles_store when it has it and this run plans
+// a store migration; none when roles: is absent or the model has no
 // tenant root.
 func Plan(m *tenancy.Model, opts Options) ([]Migration, error) {
 	if !opts.Roles.Enabled || m == nil || m.Tenant.Key == "" {
@@ -96,7 +99,7 @@ func Plan(m *tenancy.Model, opts Options) ([]Migration, error) {
 		}
 		return []Migration{m}, nil
 	}
-	d.StoreTables = quoted(opts.StoreCreated)
+	d.StoreTables = quoted(opts.StoreMigrated)
 	if len(d.StoreTables) == 0 {
 		return nil, nil
 	}

@@ -57,6 +57,18 @@ func newEnv(t *testing.T, name, rolesYAML, app, system, preSQL string) *env {
 	head, _, ok := strings.Cut(string(cfg), "\nroles:")
 	require.True(t, ok, "the case's tenantc.yaml ends with roles:")
 	require.NoError(t, os.WriteFile(cfgPath, []byte(head+"\n"+rolesYAML+"\n"), 0o644))
+	// The case's own migrations (an earlier run's) name the default roles.
+	rename := strings.NewReplacer("app_user", app, "app_system", system)
+	require.NoError(t, filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".sql") {
+			return err
+		}
+		b, err := os.ReadFile(path)
+		if err == nil {
+			err = os.WriteFile(path, []byte(rename.Replace(string(b))), 0o644)
+		}
+		return err
+	}))
 	res, err := generator.Run(t.Context(), generator.Options{Dir: dir})
 	require.NoError(t, err)
 
@@ -230,6 +242,34 @@ func TestRolesAttack(t *testing.T) {
 	var roles int
 	require.NoError(t, sys.QueryRow(ctx, "SELECT count(*) FROM pg_roles WHERE rolname IN ($1, $2)", app, system).Scan(&roles))
 	assert.Equal(t, 2, roles, "down drops no role")
+}
+
+// TestRolesStoreLater: the store enabled after the roles migration ran. Its
+// tables got the default privileges and users (global before) kept its
+// grants; tenantc_roles_store, after the store's migration, leaves the
+// application role nothing on any of them, and the system role their rows.
+func TestRolesStoreLater(t *testing.T) {
+	t.Parallel()
+	app, system := roleNames()
+	e := newEnv(t, "roles-store-later", "roles: {app: "+app+", system: "+system+"}", app, system,
+		"CREATE ROLE "+system+" LOGIN BYPASSRLS")
+	require.Len(t, e.ups, 2, "the store's migration and tenantc_roles_store")
+	admin := pgtest.Connect(t, e.db.AdminURL)
+	ctx := context.Background()
+	var granted bool
+	require.NoError(t, admin.QueryRow(ctx, "SELECT has_table_privilege($1, 'users', 'SELECT')", app).Scan(&granted))
+	require.True(t, granted, "before: users is a global table, granted by the roles migration")
+	require.NoError(t, e.up())
+	for _, table := range []string{"users", "organizations", "members", "teams", "team_members", "invitations", "organization_roles"} {
+		var appAny, sysDML bool
+		require.NoError(t, admin.QueryRow(ctx, `SELECT has_table_privilege($1, $3, 'SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER'),
+			has_table_privilege($2, $3, 'SELECT') AND has_table_privilege($2, $3, 'INSERT') AND has_table_privilege($2, $3, 'UPDATE') AND has_table_privilege($2, $3, 'DELETE')`,
+			app, system, table).Scan(&appAny, &sysDML))
+		assert.False(t, appAny, "%s: nothing for the application role", table)
+		assert.True(t, sysDML, "%s: DML for the system role", table)
+	}
+	_, err := e.as(app).Exec(ctx, "SELECT * FROM members")
+	assert.Equal(t, "42501", sqlstate(err), "the application reads no store table: %v", err)
 }
 
 // snapshot lists the grants and default privileges of the database, ACLs
