@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -16,6 +17,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/tenantc/tenantc/internal/generator"
+	"github.com/tenantc/tenantc/internal/generator/audit"
+	"github.com/tenantc/tenantc/internal/generator/config"
+	"github.com/tenantc/tenantc/internal/generator/diag"
 	"github.com/tenantc/tenantc/internal/generator/source"
 	"github.com/tenantc/tenantc/internal/pgtest"
 	"github.com/tenantc/tenantc/internal/pgurl"
@@ -438,5 +442,103 @@ func TestRolesNoPassword(t *testing.T) {
 			assert.NotContains(t, strings.ToUpper(code), "PASSWORD", "%s sets a password", path)
 			return nil
 		}))
+	}
+}
+
+// checkRoles runs tenantc check on e's database as the superuser, with the
+// case's tenantc.yaml (roles: included, so roles.app is the role judged).
+func (e *env) check(probe bool, edit func(*config.Config)) diag.List {
+	e.t.Helper()
+	cfg := *e.res.Config
+	if edit != nil {
+		edit(&cfg)
+	}
+	res, err := audit.Check(context.Background(), pgtest.Connect(e.t, e.db.AdminURL), audit.Options{Config: &cfg, Probe: probe})
+	require.NoError(e.t, err)
+	require.Equal(e.t, e.app, res.Role, "check judges roles.app")
+	return res.Diagnostics
+}
+
+// TestRolesCheckClean: a database set up by the generated roles migration
+// gives tenantc check, probe included, no finding at all.
+func TestRolesCheckClean(t *testing.T) {
+	t.Parallel()
+	for _, name := range []string{"roles-store", "roles-bigserial", "roles-default"} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			app, system := roleNames()
+			e := newEnv(t, name, "roles: {app: "+app+", system: "+system+"}", app, system, "CREATE ROLE "+system+" LOGIN BYPASSRLS")
+			require.NoError(t, e.up())
+			assert.Empty(t, e.check(true, nil))
+		})
+	}
+}
+
+// TestRolesCheckMutations: one change at a time to a database the roles
+// migration set up, and check reports exactly its rule, on its object, with
+// a fix.
+func TestRolesCheckMutations(t *testing.T) {
+	t.Parallel()
+	for _, m := range []struct {
+		name, kase, sql string
+		edit            func(cfg *config.Config, fresh string)
+		code            string
+		objects         []string
+	}{
+		{name: "app role lacks INSERT", kase: "roles-store", sql: "REVOKE INSERT ON projects FROM {app}",
+			code: "role-grant-missing", objects: []string{"public.projects"}},
+		{name: "app role lacks DML on a global table", kase: "roles-bigserial", sql: "REVOKE SELECT, UPDATE ON tags FROM {app}",
+			code: "role-grant-missing", objects: []string{"public.tags"}},
+		{name: "system role lacks DELETE on a store table", kase: "roles-store", sql: "REVOKE DELETE ON members FROM {sys}",
+			code: "role-grant-missing", objects: []string{"public.members"}},
+		{name: "app role lacks USAGE on a bigserial's sequence", kase: "roles-bigserial", sql: "REVOKE USAGE ON SEQUENCE posts_id_seq FROM {app}",
+			code: "role-grant-missing", objects: []string{"sequence public.posts_id_seq"}},
+		{name: "app role lacks USAGE on an identity's sequence", kase: "roles-bigserial", sql: "REVOKE USAGE ON SEQUENCE comments_id_seq FROM {app}",
+			code: "role-grant-missing", objects: []string{"sequence public.comments_id_seq"}},
+		{name: "app role lacks USAGE on the schema", kase: "roles-store", sql: "REVOKE USAGE ON SCHEMA public FROM {app}, PUBLIC",
+			code: "role-grant-missing", objects: []string{"schema public"}},
+		{name: "no default privileges for later tables", kase: "roles-store",
+			sql:  "ALTER DEFAULT PRIVILEGES FOR ROLE {owner} IN SCHEMA public REVOKE INSERT ON TABLES FROM {app}",
+			code: "role-default-privileges-missing", objects: []string{"default privileges for role {owner} in schema public"}},
+		{name: "no default privileges for later sequences", kase: "roles-bigserial",
+			sql:  "ALTER DEFAULT PRIVILEGES FOR ROLE {owner} IN SCHEMA public REVOKE USAGE ON SEQUENCES FROM {app}",
+			code: "role-default-privileges-missing", objects: []string{"default privileges for role {owner} in schema public"}},
+		{name: "default privileges give TRUNCATE", kase: "roles-store",
+			sql:  "ALTER DEFAULT PRIVILEGES FOR ROLE {owner} IN SCHEMA public GRANT TRUNCATE ON TABLES TO {app}",
+			code: "app-role-excess-grants", objects: []string{"default privileges for role {owner} in schema public"}},
+		{name: "system role without BYPASSRLS", kase: "roles-store", sql: "ALTER ROLE {sys} NOBYPASSRLS",
+			code: "system-role-not-bypassrls", objects: []string{"role {sys}"}},
+		{name: "system role missing", kase: "roles-default", edit: func(cfg *config.Config, fresh string) { cfg.Roles.System = fresh },
+			code: "system-role-missing", objects: []string{"role {fresh}"}},
+		{name: "app role can SET ROLE to the system role", kase: "roles-default", sql: "GRANT {sys} TO {app}",
+			code: "app-role-bypassrls", objects: []string{"role {app}"}},
+	} {
+		t.Run(m.name, func(t *testing.T) {
+			t.Parallel()
+			app, system := roleNames()
+			e := newEnv(t, m.kase, "roles: {app: "+app+", system: "+system+"}", app, system, "CREATE ROLE "+system+" LOGIN BYPASSRLS")
+			require.NoError(t, e.up())
+			fresh, _ := roleNames()
+			r := strings.NewReplacer("{app}", app, "{sys}", system, "{owner}", e.db.Owner, "{fresh}", fresh)
+			if m.sql != "" {
+				e.db.Exec(t, e.db.AdminURL, r.Replace(m.sql))
+			}
+			var edit func(*config.Config)
+			if m.edit != nil {
+				edit = func(cfg *config.Config) { m.edit(cfg, fresh) }
+			}
+			diags := e.check(false, edit)
+			var codes, objects []string
+			for _, d := range diags {
+				codes = append(codes, d.Rule)
+				objects = append(objects, d.Object)
+				assert.NotEmpty(t, d.Fix, "%v", d)
+			}
+			for i := range m.objects {
+				m.objects[i] = r.Replace(m.objects[i])
+			}
+			assert.Equal(t, []string{m.code}, slices.Compact(codes), "%v", diags)
+			assert.ElementsMatch(t, m.objects, slices.Compact(objects), "%v", diags)
+		})
 	}
 }
