@@ -31,6 +31,7 @@ package generator
 
 import (
 	"context"
+	"path"
 	"path/filepath"
 	"slices"
 
@@ -240,9 +241,17 @@ func planMigrations(res *Result, opts migration.Options) ([]output.File, error) 
 
 // rolesOptions is what the roles planner needs of this run: tenantc's
 // functions the application calls (the Citus setter, in the schema or planned
-// before), and, when this run plans a store migration, the store's tables.
+// before), when this run plans a store migration the store's tables, and the
+// up part of the newest roles migration (which roles it was written for).
 func rolesOptions(res *Result, opts migration.Options) roles.Options {
 	o := roles.Options{Roles: res.Config.Roles, Migrations: opts}
+	if prior := roles.Exists(opts.Existing); prior != "" {
+		for _, f := range res.Sources {
+			if path.Base(filepath.ToSlash(f.Path)) == prior {
+				o.PriorUp = f.SQL
+			}
+		}
+	}
 	if res.Model.Tenant.Citus {
 		o.Functions = append(o.Functions, setter.Function(res.Model))
 	}

@@ -7,8 +7,9 @@
 // tables of the tenancy model, and sets the default privileges that give the
 // tables and sequences the migration role creates later the same grants.
 //
-// It is planned once: a migrations directory that holds tenantc_roles gets
-// no other, since the default privileges cover what later migrations create
+// It is planned once — again only when roles: names other roles than the
+// newest tenantc_roles of the directory was written for: a migrations
+// directory that holds tenantc_roles gets no other, since the default privileges cover what later migrations create
 // (at CREATE TABLE time, whichever tool or person runs them, with no window
 // between a new table and the next generate in which the application is
 // refused). The one exception is the organization store: tables a store
@@ -52,7 +53,11 @@ type Options struct {
 	// default privileges, and a global table it makes the store's (users)
 	// kept the roles migration's grants.
 	StoreMigrated []catalog.Name
-	Migrations    migration.Options
+	// PriorUp is the up part of the newest roles migration in the
+	// directory, "" without one: when it was written for other roles than
+	// roles: names now, a new roles migration is planned for them.
+	PriorUp    string
+	Migrations migration.Options
 }
 
 // Migration is one planned migration.
@@ -69,15 +74,38 @@ var tmpl = template.Must(template.New("roles").Funcs(template.FuncMap{"join": st
 // migrations directory, in every format's spelling.
 var existingName = regexp.MustCompile(`^\d+[_-]` + Name + `(\.up)?\.sql$`)
 
-// Exists reports whether the migrations directory (names) holds the roles
-// migration already.
+// Exists returns the newest roles migration among the file names of the
+// migrations directory (names, in version order), "" when there is none.
 func Exists(names []string) string {
+	last := ""
 	for _, n := range names {
 		if existingName.MatchString(n) {
-			return n
+			last = n
 		}
 	}
-	return ""
+	return last
+}
+
+// priorRoles reads the role names an earlier roles migration was written
+// for, from its up part: the constants its role blocks declare.
+var (
+	priorApp    = regexp.MustCompile(`(?m)^\s*app constant text := '((?:[^']|'')*)';`)
+	priorSystem = regexp.MustCompile(`(?m)^\s*sys constant text := '((?:[^']|'')*)';`)
+)
+
+// priorNames returns the application and system roles (system "" for none)
+// of an earlier roles migration's up part; ok is false when up names no
+// application role (not a migration this package wrote).
+func priorNames(up string) (app, system string, ok bool) {
+	m := priorApp.FindStringSubmatch(up)
+	if m == nil {
+		return "", "", false
+	}
+	app = strings.ReplaceAll(m[1], "''", "'")
+	if m := priorSystem.FindStringSubmatch(up); m != nil {
+		system = strings.ReplaceAll(m[1], "''", "'")
+	}
+	return app, system, true
 }
 
 // Plan returns the migrations the roles need: tenantc_roles when the
@@ -92,6 +120,15 @@ func Plan(m *tenancy.Model, opts Options) ([]Migration, error) {
 	start, end := migration.StatementMarkers(opts.Migrations.Format)
 	d.StatementBegin, d.StatementEnd = start, end
 	prior := Exists(opts.Migrations.Existing)
+	if app, system, ok := priorNames(opts.PriorUp); prior != "" && ok && (app != opts.Roles.App || system != opts.Roles.System) {
+		// roles: names other roles than the newest roles migration did: a
+		// new one for them (the earlier roles keep what they were granted).
+		d.Replaces, d.PriorApp, d.PriorSystem = prior, catalog.QuoteIdent(app), system
+		if system != "" {
+			d.PriorSystem = catalog.QuoteIdent(system)
+		}
+		prior = ""
+	}
 	if prior == "" {
 		m, err := render(d, opts.Migrations, Name, "roles")
 		if err != nil {
@@ -148,6 +185,9 @@ type data struct {
 	Functions      []string
 	// Migration is the existing roles migration's file (tenantc_roles_store).
 	Migration string
+	// Replaces is the earlier roles migration this one follows because
+	// roles: changed; PriorApp and PriorSystem the roles it named.
+	Replaces, PriorApp, PriorSystem string
 
 	StatementBegin, StatementEnd string
 }
