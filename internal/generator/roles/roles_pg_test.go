@@ -553,3 +553,24 @@ func TestRolesCheckMutations(t *testing.T) {
 		})
 	}
 }
+
+// TestRolesRenamed: roles: renamed after the roles migration ran; the new
+// roles migration sets up the roles named now, and check, judging them, finds
+// nothing.
+func TestRolesRenamed(t *testing.T) {
+	t.Parallel()
+	oldApp, oldSystem := roleNames()
+	app, system := roleNames()
+	t.Cleanup(func() {
+		_, err := pgtest.Connect(t, pgtest.AdminURL(t)).Exec(context.Background(), "DROP ROLE IF EXISTS "+app+", "+system)
+		assert.NoError(t, err)
+	})
+	// The case's earlier migration names app_user and app_system: newEnv
+	// renames them to the old names, and roles: names the new ones.
+	e := newEnv(t, "roles-renamed", "roles: {app: "+app+", system: "+system+"}", oldApp, oldSystem,
+		"CREATE ROLE "+oldSystem+" LOGIN BYPASSRLS; CREATE ROLE "+system+" LOGIN BYPASSRLS")
+	require.Len(t, e.ups, 1, "one new roles migration")
+	require.NoError(t, e.up())
+	e.app = app
+	assert.Empty(t, e.check(true, nil))
+}
