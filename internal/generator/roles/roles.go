@@ -172,6 +172,8 @@ type data struct {
 	// regclass[] for the role checks.
 	Tables      []string
 	TablesArray string
+	// SchemasArray is the schemas of Tables and StoreTables as a text[].
+	SchemasArray string
 	// StoreTables are the store's tables present in the schema.
 	StoreTables []string
 	// AppSchemas are the schemas of Tables; SystemSchemas those of the
@@ -227,6 +229,13 @@ func newData(m *tenancy.Model, opts Options) *data {
 			d.AppSchemas = append(d.AppSchemas, s)
 		}
 	}
+	var schemaNames []string
+	for _, n := range append(slices.Clone(app), store...) {
+		if lit := literal(n.Schema); !slices.Contains(schemaNames, lit) {
+			schemaNames = append(schemaNames, lit)
+		}
+	}
+	d.SchemasArray = "ARRAY[" + strings.Join(schemaNames, ", ") + "]::text[]"
 	if d.System != "" {
 		for _, n := range store {
 			if s := catalog.QuoteIdent(n.Schema); !slices.Contains(d.AppSchemas, s) && !slices.Contains(d.SystemSchemas, s) {

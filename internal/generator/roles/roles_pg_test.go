@@ -318,6 +318,7 @@ func TestRolesUnsafeAppRole(t *testing.T) {
 		{"member of the migration role", "CREATE ROLE %app LOGIN; GRANT %owner TO %app",
 			[]string{"it is a member of %owner, so it can SET ROLE to it", "REVOKE %owner FROM %app;"}},
 		{"superuser", "CREATE ROLE %app LOGIN SUPERUSER", []string{"it is a superuser", "ALTER ROLE %app NOSUPERUSER;"}},
+		{"owns the schema", "CREATE ROLE %app LOGIN; ALTER SCHEMA public OWNER TO %app; GRANT USAGE, CREATE ON SCHEMA public TO %owner", []string{"it owns schema public", "ALTER SCHEMA public OWNER TO %owner;"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()

@@ -39,7 +39,7 @@ $tenantc$;
 -- them: no SUPERUSER, no BYPASSRLS, no CREATEROLE (before PostgreSQL 16 it could
 -- grant itself any role), no REPLICATION (a replication connection streams every
 -- row), no membership in a role that bypasses RLS or owns the tables, and owner
--- of none of them. An existing role that fails any of this stops the migration:
+-- of none of them, of their schemas or of the database. An existing role that fails any of this stops the migration:
 -- granting to an unsafe role must not succeed.
 DO $tenantc$
 DECLARE
@@ -90,6 +90,18 @@ BEGIN
     LOOP
         problems := array_append(problems, format('it is a member of %s, so it can SET ROLE to it', names));
         fixes := array_append(fixes, format('REVOKE %I FROM %I;', names, app));
+    END LOOP;
+    -- An owner of the database owns schema public (PostgreSQL 15), and an
+    -- owner of a schema can create objects in it that shadow the tables'.
+    IF EXISTS (SELECT 1 FROM pg_catalog.pg_database WHERE datname = current_database() AND datdba = r.oid) THEN
+        problems := array_append(problems, format('it owns the database %s', current_database()));
+        fixes := array_append(fixes, format('ALTER DATABASE %I OWNER TO %I;', current_database(), current_user));
+    END IF;
+    FOR names IN
+        SELECT n.nspname FROM pg_catalog.pg_namespace n WHERE n.nspowner = r.oid AND n.nspname = ANY (ARRAY['public']::text[]) ORDER BY 1
+    LOOP
+        problems := array_append(problems, format('it owns schema %s', names));
+        fixes := array_append(fixes, format('ALTER SCHEMA %I OWNER TO %I;', names, current_user));
     END LOOP;
     SELECT string_agg(c.oid::regclass::text, ', ' ORDER BY c.oid::regclass::text) INTO names
         FROM pg_catalog.pg_class c WHERE c.relowner = r.oid AND c.oid = ANY (ARRAY['public.plans', 'public.tenants', 'public.comments', 'public.projects', 'public.tasks']::regclass[]);
