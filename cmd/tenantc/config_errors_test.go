@@ -18,7 +18,7 @@ func TestConfigErrorsPrinted(t *testing.T) {
 		{
 			name:    "unknown key",
 			yaml:    "version: 1\nschema: [schema]\nglobals: [plans]\n",
-			message: `tenantc.yaml:3:1: error: unknown key "globals" in tenantc.yaml (known keys here: version, schema, queries, tenant, global, migrations, store, rules, standard_queries, distribute)`,
+			message: `tenantc.yaml:3:1: error: unknown key "globals" in tenantc.yaml (known keys here: version, schema, queries, tenant, global, scoped, backfill, roles, migrations, store, rules, standard_queries, distribute)`,
 		},
 		{
 			name:    "unknown migrations format",
