@@ -39,8 +39,9 @@ $tenantc$;
 -- them: no SUPERUSER, no BYPASSRLS, no CREATEROLE (before PostgreSQL 16 it could
 -- grant itself any role), no REPLICATION (a replication connection streams every
 -- row), no membership in a role that bypasses RLS or owns the tables, and owner
--- of none of them, of their schemas or of the database. An existing role that fails any of this stops the migration:
--- granting to an unsafe role must not succeed.
+-- of none of them, of their schemas or of the database. An existing role that
+-- fails any of this stops the migration: granting to an unsafe role must not
+-- succeed.
 DO $tenantc$
 DECLARE
     app constant text := 'app_user';
@@ -138,11 +139,12 @@ REVOKE TRUNCATE, REFERENCES, TRIGGER ON TABLE
 
 -- Tables and sequences the migration role creates later in these schemas get
 -- the same grants when they are created (the default privileges of the role
--- that creates them: run every migration as the same role). The store's
--- tables a later store migration creates would get them too: tenantc then
--- writes a tenantc_roles_store migration after it that revokes them from
--- app_user (and its row level security, forced with no policy for app_user,
--- refuses every row meanwhile).
+-- that creates them: run every migration as the same role), so no grant
+-- migration is needed per new table. The organization store's tables, if the
+-- store is enabled later, would get them too: tenantc then writes
+-- tenantc_roles_store after the store's migration, taking them back from
+-- app_user (meanwhile their row level security, forced with no policy for
+-- app_user, refuses every row).
 ALTER DEFAULT PRIVILEGES FOR ROLE CURRENT_USER IN SCHEMA public
     GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO app_user, app_system;
 ALTER DEFAULT PRIVILEGES FOR ROLE CURRENT_USER IN SCHEMA public
