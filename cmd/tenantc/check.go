@@ -43,7 +43,7 @@ func runCheck(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("check", stderr)
 	dbURL := fs.String("database-url", "", "PostgreSQL URL of the database to check (default: $DATABASE_URL)")
 	format := fs.String("format", "text", "output format: "+strings.Join(report.Formats, ", "))
-	role := fs.String("role", "", "the application role to judge and probe as (default: the connected role)")
+	role := fs.String("role", "", "the application role to judge and probe as (default: roles.app of tenantc.yaml when it has roles:, else the connected role)")
 	dir := fs.String("dir", ".", "project directory; its tenantc.yaml, if any, names the tenant table, column, setting and global tables")
 	probe := fs.Bool("probe", false, "also try cross-tenant reads and writes as the application role, in a transaction that is rolled back")
 	var schemas schemaFlags

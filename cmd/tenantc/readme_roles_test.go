@@ -12,6 +12,11 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/tenantc/tenantc/internal/checktest"
+	"github.com/tenantc/tenantc/internal/generator/audit"
+	"github.com/tenantc/tenantc/internal/generator/config"
+	"github.com/tenantc/tenantc/internal/generator/migration"
+	"github.com/tenantc/tenantc/internal/generator/roles"
+	"github.com/tenantc/tenantc/internal/generator/source"
 	"github.com/tenantc/tenantc/internal/pgtest"
 	"github.com/tenantc/tenantc/internal/pgurl"
 )
@@ -77,6 +82,28 @@ func TestReadmeRoles(t *testing.T) {
 	assert.Equal(t, 1, seen)
 	require.NoError(t, pgtest.Connect(t, at(user)).QueryRow(ctx, "SELECT count(*) FROM tenants").Scan(&seen))
 	assert.Equal(t, 0, seen, "the application role with no tenant set sees no tenant")
+
+	// The same setup judged as a project with roles: (its matrix included)
+	// has no finding; nor has it once the generated roles migration ran on it
+	// (the roles exist: the migration checks them and grants).
+	project := checktest.Project(t, repoRoot)
+	cfg := *project.Config
+	cfg.Roles = config.Roles{Enabled: true, App: user, System: system, Create: true}
+	matrix := func(when string) {
+		t.Helper()
+		res, err := audit.Check(ctx, pgtest.Connect(t, adminURL), audit.Options{Config: &cfg, Probe: true})
+		require.NoError(t, err)
+		assert.Equal(t, user, res.Role, "roles.app is judged")
+		assert.Empty(t, res.Diagnostics, "%s", when)
+	}
+	matrix("README's blocks, judged with roles:")
+	planned, err := roles.Plan(project.Model, roles.Options{Roles: cfg.Roles, Migrations: migration.Options{Dir: "m", Format: source.GolangMigrate}})
+	require.NoError(t, err)
+	require.Len(t, planned, 1)
+	require.Len(t, planned[0].Files, 2)
+	_, err = ownerConn.PgConn().Exec(ctx, string(planned[0].Files[0].Content)).ReadAll()
+	require.NoError(t, err, "the roles migration, as the migration role")
+	matrix("README's blocks and the roles migration")
 }
 
 // TestReadmeCheckShowsRole: the README's check example names the

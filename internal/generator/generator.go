@@ -16,6 +16,8 @@
 //	distribute.Plan  with distribute: citus, one new migration per table Citus
 //	                 does not distribute yet (after the RLS migrations, see
 //	                 planMigrations)
+//	roles.Plan       roles: in tenantc.yaml: the roles-and-grants migration,
+//	                 once (after every other migration)
 //	store.Generate   the store's typed Go package (text/template)
 //
 // and, for a project with a sqlc config (gocode.go):
@@ -32,6 +34,7 @@ package generator
 
 import (
 	"context"
+	"path"
 	"path/filepath"
 	"slices"
 
@@ -44,6 +47,7 @@ import (
 	"github.com/tenantc/tenantc/internal/generator/output"
 	"github.com/tenantc/tenantc/internal/generator/parse"
 	"github.com/tenantc/tenantc/internal/generator/rls"
+	"github.com/tenantc/tenantc/internal/generator/roles"
 	"github.com/tenantc/tenantc/internal/generator/setter"
 	"github.com/tenantc/tenantc/internal/generator/severity"
 	"github.com/tenantc/tenantc/internal/generator/source"
@@ -86,6 +90,9 @@ type Result struct {
 	// Distributions are the Citus distribution migrations planned in this
 	// run (distribute: citus), numbered after Migrations (planMigrations).
 	Distributions []distribute.Migration
+	// Roles are the roles-and-grants migrations planned in this run
+	// (roles: in tenantc.yaml), numbered last (planMigrations).
+	Roles []roles.Migration
 	// Files is the generated output; empty when Diagnostics has errors.
 	Files []output.File
 	// Prune lists the directories whose files that tenantc (or the sqlc run
@@ -228,7 +235,9 @@ func planBackfill(res *Result, migOpts migration.Options) ([]backfill.Migration,
 //  1. the tenant setter (distribute: citus), which the policies' setting
 //     comes through;
 //  2. row level security, one migration per table;
-//  3. the Citus distributions (distribute: citus), one per table.
+//  3. the Citus distributions (distribute: citus), one per table;
+//  4. the roles and their grants (roles:), last: they grant on every table
+//     the earlier migrations leave, and EXECUTE on the setter.
 //
 // RLS before distribution, as measured on Citus 13.2.2: create_distributed_table
 // copies a table's policies, FORCE and the tenant column's default to every
@@ -256,16 +265,47 @@ func planMigrations(res *Result, opts migration.Options) ([]output.File, error) 
 	for _, m := range res.Migrations {
 		next(m.Files)
 	}
-	if !res.Config.Citus() {
-		return files, nil
+	if res.Config.Citus() {
+		if res.Distributions, err = distribute.Plan(res.Model, opts); err != nil {
+			return nil, err
+		}
+		for _, m := range res.Distributions {
+			next(m.Files)
+		}
 	}
-	if res.Distributions, err = distribute.Plan(res.Model, opts); err != nil {
+	if res.Roles, err = roles.Plan(res.Model, rolesOptions(res, opts)); err != nil {
 		return nil, err
 	}
-	for _, m := range res.Distributions {
+	for _, m := range res.Roles {
 		next(m.Files)
 	}
 	return files, nil
+}
+
+// rolesOptions is what the roles planner needs of this run: tenantc's
+// functions the application calls (the Citus setter, in the schema or planned
+// before), when this run plans a store migration the store's tables, and the
+// up part of the newest roles migration (which roles it was written for).
+func rolesOptions(res *Result, opts migration.Options) roles.Options {
+	o := roles.Options{Roles: res.Config.Roles, Migrations: opts}
+	if prior := roles.Exists(opts.Existing); prior != "" {
+		for _, f := range res.Sources {
+			if path.Base(filepath.ToSlash(f.Path)) == prior {
+				o.PriorUp = f.SQL
+			}
+		}
+	}
+	if res.Model.Tenant.Citus {
+		o.Functions = append(o.Functions, setter.Function(res.Model))
+	}
+	if res.StoreMigration != nil {
+		for _, t := range res.Model.Tables {
+			if t.Store && t.Kind != tenancy.Root {
+				o.StoreMigrated = append(o.StoreMigrated, t.Name)
+			}
+		}
+	}
+	return o
 }
 
 // started is what begin hands the rest of a run.

@@ -51,6 +51,9 @@ func TestGoldenOnPostgres(t *testing.T) {
 			if res.Config.Citus() {
 				return // its distribution calls need Citus: TestCitusGoldenOnPostgres
 			}
+			if res.Config.Roles.Enabled {
+				return // its roles are cluster-wide and need CREATEROLE: internal/generator/roles's tests
+			}
 			createServiceRoles(t, res.Config.Store.ServiceRoles)
 			db := pgtest.NewDatabase(t)
 			for _, f := range res.Sources {

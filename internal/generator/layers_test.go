@@ -43,6 +43,7 @@ var layers = map[string]int{
 	"internal/generator/rls":        4,
 	"internal/generator/distribute": 4,
 	"internal/generator/setter":     4,
+	"internal/generator/roles":      4,
 	"internal/generator/store":      4,
 	"internal/generator/backfill":   4,
 	"internal/generator/sqlcrun":    4,

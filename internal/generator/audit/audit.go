@@ -38,7 +38,8 @@ type Options struct {
 	// means the defaults, as for a project without tenantc.yaml.
 	Config *config.Config
 	// Role is the application role, the one the rules about roles and the
-	// probe are about; empty means the connected role (current_user).
+	// probe are about; empty means Config's roles.app when tenantc.yaml has
+	// roles:, else the connected role (current_user).
 	Role string
 	// Schemas are the schemas to read; none means every non-system schema.
 	Schemas []string
@@ -73,6 +74,11 @@ func Check(ctx context.Context, conn *pgx.Conn, opts Options) (*Result, error) {
 	cfg := opts.Config
 	if cfg == nil {
 		cfg = config.Default()
+	}
+	if opts.Role == "" && cfg.Roles.Enabled {
+		// The project names its application role: judge that one, as
+		// --role would, not the connected role.
+		opts.Role = cfg.Roles.App
 	}
 	overrides := severity.Merge(cfg, opts.Rules)
 	if err := overrides.Unknown().Err(); err != nil {

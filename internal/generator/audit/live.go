@@ -41,6 +41,7 @@ func (a *auditor) rules() diag.List {
 	a.roleEscapes()
 	a.rewriteRules()
 	a.settingDefaults()
+	a.roleMatrix()
 	a.storeAccess()
 	a.bridge()
 	a.atConnect()

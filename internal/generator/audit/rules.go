@@ -17,6 +17,7 @@ var roleDependent = map[string]bool{
 	rule.AppCreateRole.Name: true, rule.AppReplication.Name: true, rule.AppServerFiles.Name: true,
 	rule.TenantSettingDefault.Name: true, rule.TenantSettingAtConnect.Name: true,
 	rule.StoreTableAccess.Name: true, rule.BridgeMutable.Name: true,
+	rule.RoleGrantMissing.Name: true, rule.RoleDefaultPrivilegesMissing.Name: true,
 }
 
 // Superseded lists, for check, the findings that a more precise finding makes

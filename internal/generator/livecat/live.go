@@ -59,6 +59,66 @@ type Live struct {
 	// give a new session of the database read: those of this database and
 	// those of every database.
 	Settings []*RoleSetting
+	// Sequences are the sequences of the schemas read, in creation order.
+	Sequences []*Sequence
+	// DefaultPrivileges are the ALTER DEFAULT PRIVILEGES entries of the
+	// database read (pg_default_acl): for every schema or for one of those
+	// read.
+	DefaultPrivileges []*DefaultPrivilege
+}
+
+// Sequence is a sequence with its privileges and the tables that draw from
+// it: a serial column's default (nextval), an identity column, or any
+// column default calling nextval on it.
+type Sequence struct {
+	Name   catalog.Name
+	Owner  string
+	Grants []Grant
+	// Tables are the tables whose columns use it, sorted.
+	Tables []catalog.Name
+}
+
+// DefaultPrivilege is one pg_default_acl entry: the privileges the objects
+// of one kind that Role creates get when they are created.
+type DefaultPrivilege struct {
+	// Role is the creating role the entry is for (FOR ROLE).
+	Role string
+	// Schema is the schema of an IN SCHEMA entry; "" for every schema.
+	Schema string
+	// Kind is the object kind: "r" tables, "S" sequences, "f" functions,
+	// "T" types, "n" schemas.
+	Kind   string
+	Grants []Grant
+}
+
+// DefaultGrants returns the privileges a kind of object (as in
+// DefaultPrivilege.Kind) that role creates in schema gets: the entry for
+// every schema (or, without one, PostgreSQL's built-in default — the owner
+// alone for tables and sequences) plus the schema's own entry. The owner's
+// own privileges are left out.
+func (l *Live) DefaultGrants(role, schema, kind string) []Grant {
+	var out []Grant
+	for _, d := range l.DefaultPrivileges {
+		if d.Role != role || d.Kind != kind || d.Schema != "" && d.Schema != schema {
+			continue
+		}
+		for _, g := range d.Grants {
+			if g.Grantee != role {
+				out = append(out, g)
+			}
+		}
+	}
+	return out
+}
+
+// Sequence finds a sequence by name, or returns nil.
+func (l *Live) Sequence(n catalog.Name) *Sequence {
+	for _, s := range l.Sequences {
+		if s.Name == n {
+			return s
+		}
+	}
+	return nil
 }
 
 // Schema is a schema with its owner and privileges.
@@ -333,6 +393,15 @@ func FunctionObject(f *Function) string {
 
 // RoleObject names a role.
 func RoleObject(name string) string { return "role " + catalog.QuoteIdent(name) }
+
+// SequenceObject names a sequence: sequence public.posts_id_seq.
+func SequenceObject(n catalog.Name) string { return "sequence " + n.String() }
+
+// DefaultPrivilegesObject names the default privileges of the objects role
+// creates in schema.
+func DefaultPrivilegesObject(role, schema string) string {
+	return "default privileges for role " + catalog.QuoteIdent(role) + " in schema " + catalog.QuoteIdent(schema)
+}
 
 // SchemaObject names a schema.
 func SchemaObject(name string) string { return "schema " + catalog.QuoteIdent(name) }

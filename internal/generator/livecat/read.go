@@ -44,7 +44,7 @@ func Read(ctx context.Context, conn *pgx.Conn, schemas []string) (*catalog.Catal
 	for _, step := range []func() error{
 		r.session, func() error { return r.schemas(schemas) }, r.roles, r.relations, r.columns, r.partitionKeys,
 		r.indexes, r.foreignKeys, r.policies, r.triggers, r.viewReads, r.functions, r.functionBodies, r.enums, r.grants,
-		r.rewriteRules, r.roleSettings, r.columnGrants, r.inactiveTriggers,
+		r.rewriteRules, r.roleSettings, r.columnGrants, r.inactiveTriggers, r.sequences, r.defaultPrivileges,
 	} {
 		if err := step(); err != nil {
 			return nil, nil, fmt.Errorf("livecat: %w", err)

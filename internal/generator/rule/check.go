@@ -63,6 +63,17 @@ var (
 	TenantSettingAtConnect = Rule{Name: "tenant-setting-at-connect", Severity: diag.Error, Commands: Check,
 		Summary: "a fresh connection of the application already has the tenant setting (options=-c …, PGOPTIONS): a statement run outside tenant.Run sees that tenant's rows instead of none"}
 
+	// The roles of tenantc.yaml's roles: and what each may do: the matrix
+	// the roles migration (package roles) grants, checked on the database.
+	RoleGrantMissing = Rule{Name: "role-grant-missing", Severity: diag.Error, Commands: Check,
+		Summary: "a role named in roles: lacks what the application needs: DML on the tenant root, a scoped or a global table (the system role: on the store's tables too), USAGE on a sequence one of them draws from, or USAGE on their schema: its queries fail with permission denied"}
+	RoleDefaultPrivilegesMissing = Rule{Name: "role-default-privileges-missing", Severity: diag.Warning, Commands: Check,
+		Summary: "the owner of the tables has no default privileges that give a role named in roles: DML on the tables (or USAGE on the sequences) it creates later in the schema: the next migration's table is refused to the application until someone grants it"}
+	SystemRoleMissing = Rule{Name: "system-role-missing", Severity: diag.Error, Commands: Check,
+		Summary: "the system role named in roles: does not exist: tenant.System and the organization store cannot connect"}
+	SystemRoleNotBypassRLS = Rule{Name: "system-role-not-bypassrls", Severity: diag.Error, Commands: Check,
+		Summary: "the system role named in roles: has no BYPASSRLS: under the policies, with no tenant set, tenant.System and the organization store see no row"}
+
 	// The organization store's tables and the tenant bridge: only the store's
 	// BYPASSRLS role may touch them.
 	StoreTableAccess = Rule{Name: "store-table-app-access", Severity: diag.Error, Commands: Check,

@@ -93,7 +93,9 @@ var All = []Rule{
 	DefinerSearchPath, DefinerExecutable, MatviewTenantData, ForeignTableData,
 	TenantColumnNoRLS,
 	AppCreateRole, AppReplication, AppServerFiles, ProtectedTableRule,
-	TenantSettingDefault, TenantSettingAtConnect, StoreTableAccess, BridgeMutable,
+	TenantSettingDefault, TenantSettingAtConnect,
+	RoleGrantMissing, RoleDefaultPrivilegesMissing, SystemRoleMissing, SystemRoleNotBypassRLS,
+	StoreTableAccess, BridgeMutable,
 	ProbeRead, ProbeInsert, ProbeUpdate, ProbeDelete, ProbeMove,
 	ProbeStoreWrite, ProbeStoreRead, ProbeIncomplete, ConnectionBypassesRLS,
 	// tenantc check on Citus (citus.go).
