@@ -2,7 +2,6 @@ package initconfig_test
 
 import (
 	"bytes"
-	"flag"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -16,10 +15,9 @@ import (
 	"github.com/tenantc/tenantc/internal/generator/config"
 	"github.com/tenantc/tenantc/internal/generator/initconfig"
 	"github.com/tenantc/tenantc/internal/generator/sqlcrun"
+	"github.com/tenantc/tenantc/internal/golden"
 	"github.com/tenantc/tenantc/internal/pgtest"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files")
 
 func TestMain(m *testing.M) {
 	sqlcrun.Child() // this test binary is also the sqlc child of the generate runs below
@@ -71,8 +69,8 @@ func TestGolden(t *testing.T) {
 			file, summary := propose(t, dir)
 			again, _ := propose(t, dir)
 			require.Equal(t, string(file), string(again), "a second proposal differs")
-			golden(t, filepath.Join("testdata", name, "tenantc.yaml"), file)
-			golden(t, filepath.Join("testdata", name, "stderr.txt"), []byte(summary))
+			golden.File(t, filepath.Join("testdata", name, "tenantc.yaml"), file)
+			golden.File(t, filepath.Join("testdata", name, "stderr.txt"), []byte(summary))
 
 			require.NoError(t, os.WriteFile(filepath.Join(dir, config.FileName), file, 0o644))
 			cfg, err := config.Load(dir)
@@ -114,18 +112,6 @@ func propose(t *testing.T, dir string) ([]byte, string) {
 	p, err := initconfig.Propose(initconfig.Input{Catalog: cat, Config: cfg, From: initconfig.FromFiles(cfg)})
 	require.NoError(t, err)
 	return p.Render(), p.Summary()
-}
-
-func golden(t *testing.T, path string, got []byte) {
-	t.Helper()
-	if *update {
-		require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))
-		require.NoError(t, os.WriteFile(path, got, 0o644))
-		return
-	}
-	want, err := os.ReadFile(path)
-	require.NoError(t, err, "run with -update to create it")
-	require.Equal(t, string(want), string(got), "%s differs (run with -update and read the diff)", path)
 }
 
 // exampleProject copies this repository's schema/, queries/ and sqlc.yaml,
