@@ -418,7 +418,7 @@ ORDER BY i.indexrelid`, r.nsOIDs)
 			if constraint {
 				pos = Pos(ConstraintObject(t.Name, name))
 			}
-			t.Uniques = append(t.Uniques, &catalog.Key{Name: name, Columns: slices.Clone(ix.Columns), Pos: pos})
+			t.Uniques = append(t.Uniques, &catalog.Key{Name: name, Columns: slices.Clone(ix.Columns), Index: !constraint, Pos: pos})
 		}
 		return nil
 	})
