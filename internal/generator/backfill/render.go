@@ -146,8 +146,7 @@ func (p *plan) procedure() string {
 		// tenant, and has nothing to do.
 		fmt.Fprintf(&b, "    -- Rows with no scoped parent get backfill.default_tenant, which must be a tenant.\n")
 		fmt.Fprintf(&b, "    IF (%s)\n        AND NOT EXISTS (SELECT FROM %s WHERE %s = %s) THEN\n", strings.Join(needDefault, "\n        OR "), root, catalog.QuoteIdent(p.m.Tenant.Key), p.dflt)
-		fmt.Fprintf(&b, "        RAISE EXCEPTION 'tenantc backfill: backfill.default_tenant %s is not a row of %s'\n", raiseText(p.opts.Backfill.DefaultTenant), raiseText(root))
-		fmt.Fprintf(&b, "            USING HINT = 'insert that tenant first, in a migration before this one, or set backfill.default_tenant in tenantc.yaml to an existing tenant and generate again';\n")
+		fmt.Fprintf(&b, "        RAISE EXCEPTION 'tenantc backfill: backfill.default_tenant %s is not a row of %s: insert that tenant first, in a migration before this one, or set backfill.default_tenant in tenantc.yaml to an existing tenant and generate again';\n", raiseText(p.opts.Backfill.DefaultTenant), raiseText(root))
 		b.WriteString("    END IF;\n")
 	}
 	first := true
@@ -162,10 +161,11 @@ func (p *plan) procedure() string {
 		vc := catalog.QuoteIdent(t.via.Columns[0])
 		fmt.Fprintf(&b, "    SELECT count(*) INTO missing FROM %s WHERE %s IS NULL;\n", t.Name, vc)
 		b.WriteString("    IF missing > 0 THEN\n")
-		fmt.Fprintf(&b, "        RAISE EXCEPTION 'tenantc backfill: %% rows of %s have no %s, so no tenant', missing\n", raiseText(t.Name.String()), raiseText(t.via.Columns[0]))
-		fmt.Fprintf(&b, "            USING HINT = 'give them a %s or delete them, or set backfill.default_tenant in tenantc.yaml for them and generate again';\n", raiseText(t.via.Columns[0]))
+		fmt.Fprintf(&b, "        RAISE EXCEPTION 'tenantc backfill: %% rows of %s have no %s, so no tenant: give them a %s or delete them, or set backfill.default_tenant in tenantc.yaml for them and generate again', missing;\n", raiseText(t.Name.String()), raiseText(t.via.Columns[0]), raiseText(t.via.Columns[0]))
 		b.WriteString("    END IF;\n")
 	}
+	// The fix is in each message, not a HINT: migration tools print the
+	// error's message alone.
 	for i, t := range p.tables {
 		tn := t.Name.String()
 		batch := p.batcher(t, i)
@@ -189,8 +189,7 @@ func (p *plan) procedure() string {
 		}
 		fmt.Fprintf(&b, "    SELECT count(*) INTO missing FROM %s WHERE %s IS NULL;\n", tn, cn)
 		b.WriteString("    IF missing > 0 THEN\n")
-		fmt.Fprintf(&b, "        RAISE EXCEPTION 'tenantc backfill: %% rows of %s are still without a tenant', missing\n", raiseText(tn))
-		b.WriteString("            USING HINT = 'rows were inserted while it ran, or their parent has none: CALL it again once the application writes the tenant';\n")
+		fmt.Fprintf(&b, "        RAISE EXCEPTION 'tenantc backfill: %% rows of %s are still without a tenant: rows were inserted while it ran, or their parent has none; run this migration again once the application writes the tenant', missing;\n", raiseText(tn))
 		b.WriteString("    END IF;\n")
 	}
 	b.WriteString("END\n$tenantc$;")

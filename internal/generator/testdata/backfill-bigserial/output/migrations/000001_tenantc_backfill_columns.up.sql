@@ -47,8 +47,7 @@ BEGIN
         OR EXISTS (SELECT FROM public.tags WHERE tenant_id IS NULL)
         OR EXISTS (SELECT FROM public.attachments WHERE tenant_id IS NULL AND comment_id IS NULL))
         AND NOT EXISTS (SELECT FROM public.tenants WHERE id = 1) THEN
-        RAISE EXCEPTION 'tenantc backfill: backfill.default_tenant 1 is not a row of public.tenants'
-            USING HINT = 'insert that tenant first, in a migration before this one, or set backfill.default_tenant in tenantc.yaml to an existing tenant and generate again';
+        RAISE EXCEPTION 'tenantc backfill: backfill.default_tenant 1 is not a row of public.tenants: insert that tenant first, in a migration before this one, or set backfill.default_tenant in tenantc.yaml to an existing tenant and generate again';
     END IF;
     -- public.posts: every row to the default tenant.
     SELECT id INTO lo_0 FROM public.posts ORDER BY id LIMIT 1;
@@ -61,8 +60,7 @@ BEGIN
     END LOOP;
     SELECT count(*) INTO missing FROM public.posts WHERE tenant_id IS NULL;
     IF missing > 0 THEN
-        RAISE EXCEPTION 'tenantc backfill: % rows of public.posts are still without a tenant', missing
-            USING HINT = 'rows were inserted while it ran, or their parent has none: CALL it again once the application writes the tenant';
+        RAISE EXCEPTION 'tenantc backfill: % rows of public.posts are still without a tenant: rows were inserted while it ran, or their parent has none; run this migration again once the application writes the tenant', missing;
     END IF;
     -- public.comments: the tenant of its public.posts row (post_id).
     SELECT id INTO lo_1 FROM public.comments ORDER BY id LIMIT 1;
@@ -76,8 +74,7 @@ BEGIN
     END LOOP;
     SELECT count(*) INTO missing FROM public.comments WHERE tenant_id IS NULL;
     IF missing > 0 THEN
-        RAISE EXCEPTION 'tenantc backfill: % rows of public.comments are still without a tenant', missing
-            USING HINT = 'rows were inserted while it ran, or their parent has none: CALL it again once the application writes the tenant';
+        RAISE EXCEPTION 'tenantc backfill: % rows of public.comments are still without a tenant: rows were inserted while it ran, or their parent has none; run this migration again once the application writes the tenant', missing;
     END IF;
     -- public.tags: every row to the default tenant.
     SELECT id INTO lo_2 FROM public.tags ORDER BY id LIMIT 1;
@@ -90,8 +87,7 @@ BEGIN
     END LOOP;
     SELECT count(*) INTO missing FROM public.tags WHERE tenant_id IS NULL;
     IF missing > 0 THEN
-        RAISE EXCEPTION 'tenantc backfill: % rows of public.tags are still without a tenant', missing
-            USING HINT = 'rows were inserted while it ran, or their parent has none: CALL it again once the application writes the tenant';
+        RAISE EXCEPTION 'tenantc backfill: % rows of public.tags are still without a tenant: rows were inserted while it ran, or their parent has none; run this migration again once the application writes the tenant', missing;
     END IF;
     -- public.post_tags: the tenant of its public.posts row (post_id).
     LOOP
@@ -105,8 +101,7 @@ BEGIN
     END LOOP;
     SELECT count(*) INTO missing FROM public.post_tags WHERE tenant_id IS NULL;
     IF missing > 0 THEN
-        RAISE EXCEPTION 'tenantc backfill: % rows of public.post_tags are still without a tenant', missing
-            USING HINT = 'rows were inserted while it ran, or their parent has none: CALL it again once the application writes the tenant';
+        RAISE EXCEPTION 'tenantc backfill: % rows of public.post_tags are still without a tenant: rows were inserted while it ran, or their parent has none; run this migration again once the application writes the tenant', missing;
     END IF;
     -- public.attachments: the tenant of its public.comments row (comment_id).
     SELECT id INTO lo_4 FROM public.attachments ORDER BY id LIMIT 1;
@@ -129,8 +124,7 @@ BEGIN
     END LOOP;
     SELECT count(*) INTO missing FROM public.attachments WHERE tenant_id IS NULL;
     IF missing > 0 THEN
-        RAISE EXCEPTION 'tenantc backfill: % rows of public.attachments are still without a tenant', missing
-            USING HINT = 'rows were inserted while it ran, or their parent has none: CALL it again once the application writes the tenant';
+        RAISE EXCEPTION 'tenantc backfill: % rows of public.attachments are still without a tenant: rows were inserted while it ran, or their parent has none; run this migration again once the application writes the tenant', missing;
     END IF;
 END
 $tenantc$;

@@ -61,8 +61,7 @@ BEGIN
     -- Rows with no scoped parent get backfill.default_tenant, which must be a tenant.
     IF (EXISTS (SELECT FROM public.notes WHERE tenant_id IS NULL))
         AND NOT EXISTS (SELECT FROM public.tenants WHERE id = 7) THEN
-        RAISE EXCEPTION 'tenantc backfill: backfill.default_tenant 7 is not a row of public.tenants'
-            USING HINT = 'insert that tenant first, in a migration before this one, or set backfill.default_tenant in tenantc.yaml to an existing tenant and generate again';
+        RAISE EXCEPTION 'tenantc backfill: backfill.default_tenant 7 is not a row of public.tenants: insert that tenant first, in a migration before this one, or set backfill.default_tenant in tenantc.yaml to an existing tenant and generate again';
     END IF;
     -- public.notes: every row to the default tenant.
     SELECT id INTO lo_0 FROM public.notes ORDER BY id LIMIT 1;
@@ -75,8 +74,7 @@ BEGIN
     END LOOP;
     SELECT count(*) INTO missing FROM public.notes WHERE tenant_id IS NULL;
     IF missing > 0 THEN
-        RAISE EXCEPTION 'tenantc backfill: % rows of public.notes are still without a tenant', missing
-            USING HINT = 'rows were inserted while it ran, or their parent has none: CALL it again once the application writes the tenant';
+        RAISE EXCEPTION 'tenantc backfill: % rows of public.notes are still without a tenant: rows were inserted while it ran, or their parent has none; run this migration again once the application writes the tenant', missing;
     END IF;
     -- public.note_items: the tenant of its public.notes row (note_id).
     LOOP
@@ -90,8 +88,7 @@ BEGIN
     END LOOP;
     SELECT count(*) INTO missing FROM public.note_items WHERE tenant_id IS NULL;
     IF missing > 0 THEN
-        RAISE EXCEPTION 'tenantc backfill: % rows of public.note_items are still without a tenant', missing
-            USING HINT = 'rows were inserted while it ran, or their parent has none: CALL it again once the application writes the tenant';
+        RAISE EXCEPTION 'tenantc backfill: % rows of public.note_items are still without a tenant: rows were inserted while it ran, or their parent has none; run this migration again once the application writes the tenant', missing;
     END IF;
 END
 $tenantc$;

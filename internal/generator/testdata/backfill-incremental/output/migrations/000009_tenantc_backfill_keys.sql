@@ -63,8 +63,7 @@ BEGIN
     END LOOP;
     SELECT count(*) INTO missing FROM public.note_links WHERE tenant_id IS NULL;
     IF missing > 0 THEN
-        RAISE EXCEPTION 'tenantc backfill: % rows of public.note_links are still without a tenant', missing
-            USING HINT = 'rows were inserted while it ran, or their parent has none: CALL it again once the application writes the tenant';
+        RAISE EXCEPTION 'tenantc backfill: % rows of public.note_links are still without a tenant: rows were inserted while it ran, or their parent has none; run this migration again once the application writes the tenant', missing;
     END IF;
 END
 $tenantc$;

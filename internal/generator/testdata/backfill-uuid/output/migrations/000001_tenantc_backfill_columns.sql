@@ -41,8 +41,7 @@ BEGIN
     -- Rows with no scoped parent get backfill.default_tenant, which must be a tenant.
     IF (EXISTS (SELECT FROM public.labels WHERE tenant_id IS NULL))
         AND NOT EXISTS (SELECT FROM public.tenants WHERE id = '00000000-0000-0000-0000-00000000000a') THEN
-        RAISE EXCEPTION 'tenantc backfill: backfill.default_tenant 00000000-0000-0000-0000-00000000000a is not a row of public.tenants'
-            USING HINT = 'insert that tenant first, in a migration before this one, or set backfill.default_tenant in tenantc.yaml to an existing tenant and generate again';
+        RAISE EXCEPTION 'tenantc backfill: backfill.default_tenant 00000000-0000-0000-0000-00000000000a is not a row of public.tenants: insert that tenant first, in a migration before this one, or set backfill.default_tenant in tenantc.yaml to an existing tenant and generate again';
     END IF;
     -- public.accounts: the tenant its org names.
     SELECT id INTO lo_0 FROM public.accounts ORDER BY id LIMIT 1;
@@ -55,8 +54,7 @@ BEGIN
     END LOOP;
     SELECT count(*) INTO missing FROM public.accounts WHERE tenant_id IS NULL;
     IF missing > 0 THEN
-        RAISE EXCEPTION 'tenantc backfill: % rows of public.accounts are still without a tenant', missing
-            USING HINT = 'rows were inserted while it ran, or their parent has none: CALL it again once the application writes the tenant';
+        RAISE EXCEPTION 'tenantc backfill: % rows of public.accounts are still without a tenant: rows were inserted while it ran, or their parent has none; run this migration again once the application writes the tenant', missing;
     END IF;
     -- public.tasks: the tenant of its public.projects row (project_id).
     SELECT id INTO lo_1 FROM public.tasks ORDER BY id LIMIT 1;
@@ -70,8 +68,7 @@ BEGIN
     END LOOP;
     SELECT count(*) INTO missing FROM public.tasks WHERE tenant_id IS NULL;
     IF missing > 0 THEN
-        RAISE EXCEPTION 'tenantc backfill: % rows of public.tasks are still without a tenant', missing
-            USING HINT = 'rows were inserted while it ran, or their parent has none: CALL it again once the application writes the tenant';
+        RAISE EXCEPTION 'tenantc backfill: % rows of public.tasks are still without a tenant: rows were inserted while it ran, or their parent has none; run this migration again once the application writes the tenant', missing;
     END IF;
     -- public.task_notes: the tenant of its public.tasks row (task_id).
     SELECT id INTO lo_2 FROM public.task_notes ORDER BY id LIMIT 1;
@@ -85,8 +82,7 @@ BEGIN
     END LOOP;
     SELECT count(*) INTO missing FROM public.task_notes WHERE tenant_id IS NULL;
     IF missing > 0 THEN
-        RAISE EXCEPTION 'tenantc backfill: % rows of public.task_notes are still without a tenant', missing
-            USING HINT = 'rows were inserted while it ran, or their parent has none: CALL it again once the application writes the tenant';
+        RAISE EXCEPTION 'tenantc backfill: % rows of public.task_notes are still without a tenant: rows were inserted while it ran, or their parent has none; run this migration again once the application writes the tenant', missing;
     END IF;
     -- public.labels: every row to the default tenant.
     LOOP
@@ -99,8 +95,7 @@ BEGIN
     END LOOP;
     SELECT count(*) INTO missing FROM public.labels WHERE tenant_id IS NULL;
     IF missing > 0 THEN
-        RAISE EXCEPTION 'tenantc backfill: % rows of public.labels are still without a tenant', missing
-            USING HINT = 'rows were inserted while it ran, or their parent has none: CALL it again once the application writes the tenant';
+        RAISE EXCEPTION 'tenantc backfill: % rows of public.labels are still without a tenant: rows were inserted while it ran, or their parent has none; run this migration again once the application writes the tenant', missing;
     END IF;
 END
 $tenantc$;
