@@ -1,16 +1,20 @@
 package generator
 
 import (
+	"slices"
+
 	"github.com/tenantc/tenantc/internal/generator/config"
 	"github.com/tenantc/tenantc/internal/generator/diag"
+	"github.com/tenantc/tenantc/internal/generator/migration"
 	"github.com/tenantc/tenantc/internal/generator/parse"
 	"github.com/tenantc/tenantc/internal/generator/store"
 	"github.com/tenantc/tenantc/internal/generator/tenancy"
 )
 
 // Vet judges the project in opts.Dir as its SQL stands, without a database and
-// without writing or planning anything: the schema files and the migrations
-// directory are parsed, tenancy.Analyze classifies the tables,
+// without writing anything: the schema files and the migrations directory are
+// parsed (with the backfill migrations of scoped: tables that lack the tenant
+// column, planned in memory), tenancy.Analyze classifies the tables,
 // tenancy.CheckPolicies judges their row level security as the SQL leaves it
 // (a table whose migration generate has not written yet has none), and, with a
 // sqlc config, tenancy.CheckQueries judges the queries. Rule severities follow
@@ -40,6 +44,24 @@ func Vet(opts Options) (*Result, error) {
 
 	var diags diag.List
 	res.Catalog, diags = parse.Files(res.Sources)
+	if len(cfg.Scoped) > 0 && !diags.HasErrors() {
+		// The scoped: tables that lack the tenant column are judged as
+		// generate will leave them, with their backfill, in memory only: as
+		// they stand they would be reported indirectly-owned, with a fix by
+		// hand that the backfill migrations already are.
+		bf, bfDiags, err := planBackfill(res, migration.Options{Dir: st.migDir, Format: cfg.Migrations.Format, Existing: st.existing})
+		if err != nil {
+			return nil, err
+		}
+		if len(bf) > 0 {
+			ups := slices.Clone(res.Sources)
+			for _, m := range bf {
+				ups = append(ups, m.Up)
+			}
+			res.Catalog, diags = parse.Files(ups)
+		}
+		diags = append(diags, bfDiags...)
+	}
 	res.Diagnostics = append(res.Diagnostics, diags...)
 	if !diags.HasErrors() {
 		// Vet does not plan the store's migration: a schema that lacks the
