@@ -23,6 +23,9 @@ import (
 	"github.com/tenantc/tenantc/internal/pgtest"
 )
 
+// blogTables are the blog's tables, the tenant root among them.
+var blogTables = []string{"tenants", "users", "posts", "comments", "tags", "post_tags", "attachments"}
+
 func TestMain(m *testing.M) {
 	sqlcrun.Child() // this test binary is also the sqlc child of the generate runs below
 	os.Exit(pgtest.Main(m))
@@ -117,7 +120,7 @@ func TestAdoptPopulatedBlog(t *testing.T) {
 	require.NoError(t, newMigrate(t, db.OwnerURL, migDir).Up())
 	db.Exec(t, db.OwnerURL, traffic)
 	want := expectedTenants(t, admin)
-	shape, data := shapeOf(t, admin), dataOf(t, admin)
+	shape, data := pgtest.Shape(t, admin, "schema_migrations"), pgtest.Digests(t, admin, blogTables...)
 
 	// 2. tenantc init proposes tenantc.yaml; 3. the user reviews it.
 	proposed := initProject(t, dir)
@@ -159,8 +162,8 @@ func TestAdoptPopulatedBlog(t *testing.T) {
 
 	// Down to the blog's own migrations: its shape and data as they were.
 	require.NoError(t, newMigrate(t, db.OwnerURL, migDir).Migrate(2))
-	require.Equal(t, shape, shapeOf(t, admin), "down restores the blog's shape")
-	require.Equal(t, data, dataOf(t, admin), "down keeps the blog's data")
+	require.Equal(t, shape, pgtest.Shape(t, admin, "schema_migrations"), "down restores the blog's shape")
+	require.Equal(t, data, pgtest.Digests(t, admin, blogTables...), "down keeps the blog's data")
 
 	// And up again: the same tenants.
 	require.NoError(t, newMigrate(t, db.OwnerURL, migDir).Up())
@@ -318,7 +321,7 @@ func requireSQLState(t *testing.T, err error, code string, msgAndArgs ...any) {
 // attachments.
 func expectedTenants(t *testing.T, conn *pgx.Conn) map[string]int64 {
 	t.Helper()
-	rows, err := conn.Query(t.Context(), `
+	want := pgtest.KeyedInts(t, conn, `
 WITH RECURSIVE thread AS (
     SELECT id, post_id AS root_post FROM comments WHERE parent_id IS NULL
     UNION ALL SELECT c.id, t.root_post FROM comments c JOIN thread t ON c.parent_id = t.id
@@ -329,70 +332,16 @@ UNION ALL SELECT 'posts ' || id, tenant FROM post_tenant
 UNION ALL SELECT 'tags ' || id, 1 FROM tags
 UNION ALL SELECT 'post_tags ' || x.post_id || ' ' || x.tag_id, pt.tenant FROM post_tags x JOIN post_tenant pt ON pt.id = x.post_id
 UNION ALL SELECT 'attachments ' || a.id, coalesce(pt.tenant, 1) FROM attachments a LEFT JOIN post_tenant pt ON pt.id = a.post_id`)
-	require.NoError(t, err)
-	want := map[string]int64{}
-	for rows.Next() {
-		var k string
-		var v int64
-		require.NoError(t, rows.Scan(&k, &v))
-		want[k] = v
-	}
-	require.NoError(t, rows.Err())
 	require.Len(t, want, 5000+2000+50+4000+1000, "every row of the scoped tables")
 	return want
 }
 
 func requireTenants(t *testing.T, conn *pgx.Conn, want map[string]int64) {
 	t.Helper()
-	rows, err := conn.Query(t.Context(), `
+	require.Equal(t, want, pgtest.KeyedInts(t, conn, `
 SELECT 'comments ' || id, tenant_id FROM comments
 UNION ALL SELECT 'posts ' || id, tenant_id FROM posts
 UNION ALL SELECT 'tags ' || id, tenant_id FROM tags
 UNION ALL SELECT 'post_tags ' || post_id || ' ' || tag_id, tenant_id FROM post_tags
-UNION ALL SELECT 'attachments ' || id, tenant_id FROM attachments`)
-	require.NoError(t, err)
-	got := map[string]int64{}
-	for rows.Next() {
-		var k string
-		var v *int64
-		require.NoError(t, rows.Scan(&k, &v))
-		require.NotNil(t, v, "%s has no tenant", k)
-		got[k] = *v
-	}
-	require.NoError(t, rows.Err())
-	require.Equal(t, want, got)
-}
-
-// shapeOf lists the public schema's columns, constraints (with their
-// referential actions), indexes, routines and RLS flags, but for
-// golang-migrate's bookkeeping table.
-func shapeOf(t *testing.T, conn *pgx.Conn) []string {
-	t.Helper()
-	rows, err := conn.Query(t.Context(), `
-SELECT x FROM (
-    SELECT format('column %s.%s %s notnull=%s default=%s', c.relname, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull, pg_get_expr(d.adbin, d.adrelid))
-    FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
-    LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
-    WHERE c.relnamespace = 'public'::regnamespace AND c.relkind = 'r' AND a.attnum > 0 AND NOT a.attisdropped
-    UNION ALL SELECT format('constraint %s %s %s', conrelid::regclass, conname, pg_get_constraintdef(oid)) FROM pg_constraint WHERE connamespace = 'public'::regnamespace
-    UNION ALL SELECT format('index %s', indexdef) FROM pg_indexes WHERE schemaname = 'public'
-    UNION ALL SELECT format('routine %s', oid::regprocedure) FROM pg_proc WHERE pronamespace = 'public'::regnamespace
-    UNION ALL SELECT format('rls %s %s %s', relname, relrowsecurity, relforcerowsecurity) FROM pg_class WHERE relnamespace = 'public'::regnamespace AND relkind = 'r'
-) s(x) WHERE x NOT LIKE '%schema_migrations%' ORDER BY x`)
-	require.NoError(t, err)
-	out, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	require.NoError(t, err)
-	return out
-}
-
-// dataOf is every row of the blog's tables, as text.
-func dataOf(t *testing.T, conn *pgx.Conn) map[string]string {
-	t.Helper()
-	out := map[string]string{}
-	for _, table := range []string{"tenants", "users", "posts", "comments", "tags", "post_tags", "attachments"} {
-		var s string
-		require.NoError(t, conn.QueryRow(t.Context(), "SELECT md5(string_agg(r::text, ',' ORDER BY r::text)) FROM "+table+" r").Scan(&s))
-		out[table] = s
-	}
-	return out
+UNION ALL SELECT 'attachments ' || id, tenant_id FROM attachments`))
 }

@@ -27,6 +27,9 @@ import (
 
 func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
 
+// appTables are the test application's tables, the tenant root among them.
+var appTables = []string{"tenants", "projects", "tasks", "task_comments", "labels", "task_labels"}
+
 // schema is an application with two tenants' worth of projects (scoped
 // already) and, without the tenant column, what hangs off them: tasks
 // (children, self-referencing), task_comments (grandchildren), labels and the
@@ -182,7 +185,7 @@ func TestBackfillPopulated(t *testing.T) {
 			db.Exec(t, db.OwnerURL, schema+seed)
 			admin := pgtest.Connect(t, db.AdminURL) // a superuser: RLS hides nothing from it
 			want := expectedTenants(t, admin)
-			shape, data := shapeOf(t, admin), dataOf(t, admin)
+			shape, data := pgtest.Shape(t, admin), pgtest.Digests(t, admin, appTables...)
 
 			migDir := filepath.Join(dir, "migrations")
 			tl.up(t, db.OwnerURL, migDir)
@@ -194,8 +197,8 @@ func TestBackfillPopulated(t *testing.T) {
 			requireCrossTenantRefused(t, admin)
 
 			tl.down(t, db.OwnerURL, migDir)
-			require.Equal(t, shape, without(shapeOf(t, admin), tl.table), "down restores the shape")
-			require.Equal(t, data, dataOf(t, admin), "down keeps the data")
+			require.Equal(t, shape, pgtest.Shape(t, admin, tl.table), "down restores the shape")
+			require.Equal(t, data, pgtest.Digests(t, admin, appTables...), "down keeps the data")
 
 			tl.up(t, db.OwnerURL, migDir)
 			requireTenants(t, admin, want)
@@ -265,7 +268,7 @@ func requireCrossTenantRefused(t *testing.T, conn *pgx.Conn) {
 // parent chain, which the seed keeps in one project).
 func expectedTenants(t *testing.T, conn *pgx.Conn) map[string]int64 {
 	t.Helper()
-	rows, err := conn.Query(t.Context(), `
+	want := pgtest.KeyedInts(t, conn, `
 WITH RECURSIVE chain AS (
     SELECT id, id AS root FROM tasks WHERE parent_id IS NULL
     UNION ALL SELECT t.id, c.root FROM tasks t JOIN chain c ON t.parent_id = c.id
@@ -278,80 +281,16 @@ UNION ALL SELECT 'task_comments ' || c.id, tt.tenant_id FROM task_comments c JOI
 UNION ALL SELECT 'labels ' || l.id, p.tenant_id FROM labels l JOIN projects p ON p.id = l.project_id
 UNION ALL SELECT 'task_labels ' || x.task_id || ' ' || x.label_id, tt.tenant_id FROM task_labels x JOIN task_tenant tt ON tt.id = x.task_id
 UNION ALL SELECT 'projects ' || id, tenant_id FROM projects`)
-	require.NoError(t, err)
-	want := map[string]int64{}
-	for rows.Next() {
-		var k string
-		var v int64
-		require.NoError(t, rows.Scan(&k, &v))
-		want[k] = v
-	}
-	require.NoError(t, rows.Err())
 	require.Len(t, want, 10+1000+2000+30+2000, "every row has a tenant by its FK path")
 	return want
 }
 
 func requireTenants(t *testing.T, conn *pgx.Conn, want map[string]int64) {
 	t.Helper()
-	rows, err := conn.Query(t.Context(), `
+	require.Equal(t, want, pgtest.KeyedInts(t, conn, `
 SELECT 'tasks ' || id, tenant_id FROM tasks
 UNION ALL SELECT 'task_comments ' || id, tenant_id FROM task_comments
 UNION ALL SELECT 'labels ' || id, tenant_id FROM labels
 UNION ALL SELECT 'task_labels ' || task_id || ' ' || label_id, tenant_id FROM task_labels
-UNION ALL SELECT 'projects ' || id, tenant_id FROM projects`)
-	require.NoError(t, err)
-	got := map[string]int64{}
-	for rows.Next() {
-		var k string
-		var v *int64
-		require.NoError(t, rows.Scan(&k, &v))
-		require.NotNil(t, v, "%s has no tenant", k)
-		got[k] = *v
-	}
-	require.NoError(t, rows.Err())
-	require.Equal(t, want, got)
-}
-
-// shapeOf lists the columns, constraints (with their referential actions)
-// and indexes of the public schema's tables, and its routines.
-func shapeOf(t *testing.T, conn *pgx.Conn) []string {
-	t.Helper()
-	rows, err := conn.Query(t.Context(), `
-SELECT x FROM (
-    SELECT format('column %s.%s %s notnull=%s default=%s', c.relname, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull, pg_get_expr(d.adbin, d.adrelid))
-    FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
-    LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
-    WHERE c.relnamespace = 'public'::regnamespace AND c.relkind = 'r' AND a.attnum > 0 AND NOT a.attisdropped
-    UNION ALL SELECT format('constraint %s %s %s', conrelid::regclass, conname, pg_get_constraintdef(oid)) FROM pg_constraint WHERE connamespace = 'public'::regnamespace
-    UNION ALL SELECT format('index %s', indexdef) FROM pg_indexes WHERE schemaname = 'public'
-    UNION ALL SELECT format('routine %s', oid::regprocedure) FROM pg_proc WHERE pronamespace = 'public'::regnamespace
-    UNION ALL SELECT format('rls %s %s %s', relname, relrowsecurity, relforcerowsecurity) FROM pg_class WHERE relnamespace = 'public'::regnamespace AND relkind = 'r'
-) s(x) ORDER BY x`)
-	require.NoError(t, err)
-	out, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	require.NoError(t, err)
-	return out
-}
-
-// dataOf is every row of the application's tables, as text.
-func dataOf(t *testing.T, conn *pgx.Conn) map[string]string {
-	t.Helper()
-	out := map[string]string{}
-	for _, table := range []string{"tenants", "projects", "tasks", "task_comments", "labels", "task_labels"} {
-		var s string
-		require.NoError(t, conn.QueryRow(t.Context(), fmt.Sprintf("SELECT md5(string_agg(r::text, ',' ORDER BY r::text)) FROM %s r", table)).Scan(&s))
-		out[table] = s
-	}
-	return out
-}
-
-// without drops the lines about a tool's bookkeeping table.
-func without(shape []string, table string) []string {
-	var out []string
-	for _, l := range shape {
-		if !strings.Contains(l, table) {
-			out = append(out, l)
-		}
-	}
-	return out
+UNION ALL SELECT 'projects ' || id, tenant_id FROM projects`))
 }
