@@ -25,9 +25,15 @@ import (
 	"time"
 
 	"github.com/tenantc/tenantc/internal/benchkit"
+	"github.com/tenantc/tenantc/internal/generator/sqlcrun"
 )
 
-func main() { os.Exit(run()) }
+func main() {
+	// Prepare runs tenantc generate, which re-executes this binary to run
+	// sqlc; in that child this runs sqlc and exits.
+	sqlcrun.Child()
+	os.Exit(run())
+}
 
 func run() (code int) {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
