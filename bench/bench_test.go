@@ -3,7 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"flag"
+	"fmt"
 	"math/rand/v2"
 	"os"
 	"strings"
@@ -200,5 +202,75 @@ func benchOp(b *testing.B, op benchkit.Op) {
 				}
 			}
 		})
+	}
+}
+
+// TestRunScale makes a tiny RunScale: two sizes, both exec modes, every op;
+// the report has every cell, one round trip per call in both modes, and the
+// flatness table.
+func TestRunScale(t *testing.T) {
+	url := pgtest.AdminURL(t)
+	rep, err := benchkit.RunScale(context.Background(), url, "..", benchkit.ScaleConfig{
+		Rows: []int{400, 800}, Tenants: 20,
+		Run: benchkit.Config{Duration: 40 * time.Millisecond, Warmup: 10 * time.Millisecond, Rounds: 2},
+	})
+	require.NoError(t, err)
+	require.Len(t, rep.Runs, 4) // 2 sizes × 2 exec modes
+	for _, run := range rep.Runs {
+		require.Len(t, run.Report.Results, 2*len(benchkit.Ops), "%d rows, %s", run.Rows, run.Mode) // tenantc and plain
+		for _, r := range run.Report.Results {
+			require.Positive(t, r.Calls, "%d rows %s: %s %s made no calls", run.Rows, run.Mode, r.Variant, r.Op)
+			require.Equal(t, 1.0, r.RoundTrips, "%d rows %s: round trips of %s %s", run.Rows, run.Mode, r.Variant, r.Op)
+		}
+	}
+	var out bytes.Buffer
+	require.NoError(t, rep.Write(&out))
+	require.Contains(t, out.String(), "flatness")
+	require.Contains(t, out.String(), "exec")
+}
+
+// TestPlansAtScale: on 100 000 rows of 1000 tenants, spread over the heap,
+// every generated statement under the policy keeps the plan of the
+// hand-written one on the table without RLS — an index scan with tenant_id
+// in its Index Cond, never a sequential scan — and the policy's setting is
+// read once, in an InitPlan, not per row in a Filter. Both plan cache modes:
+// the generic plan pgx's default exec mode ends up running, and the custom
+// plan of QueryExecModeExec (PgBouncer's).
+func TestPlansAtScale(t *testing.T) {
+	if testing.Short() {
+		t.Skip("seeds 100 000 rows")
+	}
+	url := pgtest.AdminURL(t)
+	ctx := context.Background()
+	e, err := benchkit.Prepare(ctx, url, "..", benchkit.Options{Tenants: 1000, Projects: 100, MaxConns: 2})
+	require.NoError(t, err)
+	t.Cleanup(func() { require.NoError(t, e.Close()) })
+	k := e.Keys[len(e.Keys)/2]
+	for _, op := range benchkit.Ops {
+		for _, mode := range []string{benchkit.GenericPlan, benchkit.CustomPlan} {
+			for _, rls := range []bool{true, false} {
+				plan, err := e.ExplainJSON(ctx, op, rls, mode, k)
+				require.NoError(t, err)
+				dump, _ := json.MarshalIndent(plan, "", " ")
+				what := fmt.Sprintf("%s, %s, rls %v:\n%s", op, mode, rls, dump)
+				var tenantIndex, initPlan bool
+				plan.Walk(func(n benchkit.PlanNode) {
+					require.NotEqual(t, "Seq Scan", n.NodeType, what)
+					require.NotEqual(t, "Bitmap Heap Scan", n.NodeType, what)
+					require.NotContains(t, n.Filter, "current_setting", "the setting is evaluated per row: "+what)
+					require.NotContains(t, n.IndexCond, "current_setting", what)
+					if strings.HasSuffix(n.NodeType, "Index Scan") || n.NodeType == "Index Only Scan" {
+						if strings.Contains(n.IndexCond, "tenant_id") {
+							tenantIndex = true
+						}
+					}
+					if n.ParentRelation == "InitPlan" {
+						initPlan = true
+					}
+				})
+				require.True(t, tenantIndex, "no index scan on tenant_id: "+what)
+				require.Equal(t, rls, initPlan, "the policy's setting is read in an InitPlan exactly when RLS applies: "+what)
+			}
+		}
 	}
 }

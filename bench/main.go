@@ -4,6 +4,10 @@
 //
 //	go run ./bench --database-url postgres://postgres@127.0.0.1:5432/postgres
 //
+// After the runtime report it measures RLS at scale (--scale): the same
+// calls on 100 000 and 1 000 000 rows of 1000 tenants, in pgx's default and
+// PgBouncer's exec mode, and how the ratios move between the sizes.
+//
 // It runs from the repository root (or --dir) and needs a superuser URL
 // (--database-url, else DATABASE_URL): it creates a throwaway database and two
 // non-superuser roles, and drops them when it ends, also after an error or
@@ -51,6 +55,8 @@ func run() (code int) {
 		variants = fs.String("variants", strings.Join(benchkit.VariantNames, ","), "variants to run (plain always runs)")
 		explain  = fs.Bool("explain", false, "add EXPLAIN ANALYZE of the RLS and plain queries to the report")
 		prepOnly = fs.Bool("prepare-only", false, "create and seed the database, print its URLs and how to drop it, and exit: nothing is measured or dropped")
+		scale    = fs.String("scale", "100000,1000000", "RLS at scale: rows of projects, comma-separated, one database each (none to skip)")
+		scaleTen = fs.Int("scale-tenants", 1000, "RLS at scale: tenants the rows are spread over")
 	)
 	if err := fs.Parse(os.Args[1:]); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -84,6 +90,17 @@ func run() (code int) {
 			return 2
 		}
 		cfg.Callers = append(cfg.Callers, n)
+	}
+	var scaleRows []int
+	if *scale != "none" && *scale != "" {
+		for _, c := range strings.Split(*scale, ",") {
+			n, err := strconv.Atoi(strings.TrimSpace(c))
+			if err != nil || n <= 0 || *scaleTen <= 0 || n%*scaleTen != 0 {
+				fmt.Fprintf(os.Stderr, "bench: --scale: %q is not a positive multiple of --scale-tenants (%d)\n", c, *scaleTen)
+				return 2
+			}
+			scaleRows = append(scaleRows, n)
+		}
 	}
 	if *conns <= 0 || *conns > 1<<16 || *page <= 0 || *page > 1<<20 || *tenants <= 0 || *projects <= 0 {
 		fmt.Fprintln(os.Stderr, "bench: --conns, --page-size, --tenants and --projects must be positive")
@@ -125,6 +142,30 @@ func run() (code int) {
 		return 1
 	}
 	if err := rep.Write(os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		return 1
+	}
+	if len(scaleRows) == 0 {
+		return 0
+	}
+
+	// RLS at scale: the same calls on bigger tables, in both exec modes.
+	// Each size gets a database of its own, dropped before the next.
+	scaleCfg := cfg
+	scaleCfg.Variants, scaleCfg.Callers, scaleCfg.Explain = nil, nil, false
+	srep, err := benchkit.RunScale(ctx, url, *dir, benchkit.ScaleConfig{
+		Rows: scaleRows, Tenants: *scaleTen, Run: scaleCfg,
+		Options: benchkit.Options{MaxConns: int32(*conns), PageSize: int32(*page), Log: os.Stderr},
+	})
+	if err != nil {
+		if ctx.Err() != nil {
+			err = fmt.Errorf("interrupted: %w", err)
+		}
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		return 1
+	}
+	fmt.Println()
+	if err := srep.Write(os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		return 1
 	}

@@ -366,3 +366,27 @@ func withUserDB(admin string, user *url.Userinfo, db string) string {
 	u, _ := pgurl.With(admin, user, db)
 	return u
 }
+
+// InExecMode returns a view of e whose Pool and DB are a new pool of the
+// application role in exec mode mode, with e's MaxConns; the database, keys
+// and the rest are e's. Closing the view closes its pool only; e still
+// drops the database. QueryExecModeExec is what runs behind PgBouncer in
+// transaction mode before 1.21: no prepared statements, every statement
+// parsed and planned on each call.
+func (e *Env) InExecMode(ctx context.Context, mode pgx.QueryExecMode) (*Env, error) {
+	cfg, err := pgxpool.ParseConfig(e.AppURL)
+	if err != nil {
+		return nil, fmt.Errorf("benchkit: %w", err)
+	}
+	cfg.MaxConns = e.Options.MaxConns
+	cfg.ConnConfig.DefaultQueryExecMode = mode
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("benchkit: application pool in exec mode %s: %w", mode, err)
+	}
+	return &Env{
+		Options: e.Options, Name: e.Name, Owner: e.Owner, App: e.App, AdminURL: e.AdminURL, AppURL: e.AppURL,
+		Pool: pool, DB: tenant.NewDB(pool), Keys: e.Keys, Tenants: e.Tenants,
+		Server: e.Server, TLS: e.TLS, Stale: e.Stale,
+	}, nil
+}

@@ -8,6 +8,8 @@ package benchkit
 //	SELECT * FROM bench_plain_projects WHERE tenant_id = $1 AND id = $2;
 //	-- name: ListPlainProjects :many
 //	SELECT * FROM bench_plain_projects WHERE tenant_id = $1 ORDER BY id LIMIT $2;
+//	-- name: CountPlainProjects :one
+//	SELECT count(*) FROM bench_plain_projects WHERE tenant_id = $1;
 //
 // run on the bare pool. The model mirrors the generated db.Project, with the
 // same Go type for every column (tenant_id as tenant.ID, as tenantc's sqlc
@@ -112,4 +114,16 @@ func (q *PlainQueries) ListPlainProjects(ctx context.Context, arg ListPlainProje
 		return nil, err
 	}
 	return items, nil
+}
+
+const countPlainProjects = `-- name: CountPlainProjects :one
+SELECT count(*) FROM bench_plain_projects
+WHERE tenant_id = $1
+`
+
+func (q *PlainQueries) CountPlainProjects(ctx context.Context, tenantID tenant.ID) (int64, error) {
+	row := q.db.QueryRow(ctx, countPlainProjects, tenantID)
+	var count int64
+	err := row.Scan(&count)
+	return count, err
 }

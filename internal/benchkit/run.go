@@ -86,6 +86,17 @@ type Result struct {
 	Mean       time.Duration
 	PerSec     float64 // Calls / Elapsed
 	RoundTrips float64 // per call, from RoundTrips
+	// Turns are the same figures for each turn alone: the ratios to plain
+	// are taken turn by turn (plain's turn r against the variant's turn r,
+	// minutes apart at most) and reported as min / median / max, so a
+	// reader sees how much of a ratio is the machine's noise.
+	Turns []Turn
+}
+
+// Turn is what one turn of a cell measured.
+type Turn struct {
+	P50    time.Duration
+	PerSec float64
 }
 
 // VariantInfo describes a variant in the report.
@@ -172,6 +183,7 @@ func Run(ctx context.Context, e *Env, cfg Config) (*Report, error) {
 			}
 			samples := make([][]time.Duration, len(variants))
 			elapsed := make([]time.Duration, len(variants))
+			turns := make([][]Turn, len(variants))
 			for r := range cfg.Rounds {
 				for j := range variants {
 					i := (j + r) % len(variants)
@@ -182,10 +194,13 @@ func Run(ctx context.Context, e *Env, cfg Config) (*Report, error) {
 					}
 					samples[i] = append(samples[i], s...)
 					elapsed[i] += d
+					turns[i] = append(turns[i], turnOf(s, d))
 				}
 			}
 			for i, v := range variants {
-				rep.Results = append(rep.Results, result(v.Name, op, callers, samples[i], elapsed[i], trips))
+				r := result(v.Name, op, callers, samples[i], elapsed[i], trips)
+				r.Turns = turns[i]
+				rep.Results = append(rep.Results, r)
 			}
 		}
 	}
@@ -277,6 +292,16 @@ func result(variant string, op Op, callers int, samples []time.Duration, elapsed
 	return r
 }
 
+// turnOf sums up one turn; samples are not yet sorted.
+func turnOf(samples []time.Duration, elapsed time.Duration) Turn {
+	sorted := slices.Sorted(slices.Values(samples))
+	t := Turn{P50: percentile(sorted, 0.50)}
+	if elapsed > 0 {
+		t.PerSec = float64(len(samples)) / elapsed.Seconds()
+	}
+	return t
+}
+
 // percentile returns the nearest-rank p-quantile of sorted.
 func percentile(sorted []time.Duration, p float64) time.Duration {
 	if len(sorted) == 0 {
@@ -331,9 +356,17 @@ func (r *Report) Write(w io.Writer) error {
 
 	fmt.Fprintf(ew, "\nround trips per call (counted on the socket, %d calls after %d warm-up calls)\n", roundTripCalls, roundTripCalls)
 	tw = tabwriter.NewWriter(ew, 0, 0, 2, ' ', 0)
-	fmt.Fprintf(tw, "  variant\t%s\t%s\n", GetByID, List)
+	fmt.Fprint(tw, "  variant")
+	for _, op := range r.ops() {
+		fmt.Fprintf(tw, "\t%s", op)
+	}
+	fmt.Fprintln(tw)
 	for _, v := range r.Variants {
-		fmt.Fprintf(tw, "  %s\t%s\t%s\n", v.Name, fmtTrips(r.trips(v.Name, GetByID)), fmtTrips(r.trips(v.Name, List)))
+		fmt.Fprintf(tw, "  %s", v.Name)
+		for _, op := range r.ops() {
+			fmt.Fprintf(tw, "\t%s", fmtTrips(r.trips(v.Name, op)))
+		}
+		fmt.Fprintln(tw)
 	}
 	tw.Flush()
 
@@ -353,28 +386,86 @@ func (r *Report) Write(w io.Writer) error {
 		fmt.Fprintf(ew, "\nplan: %s\n%s", p.Name, p.Text)
 	}
 
-	fmt.Fprintln(ew, "\nratios vs plain (a): p50 = variant p50 / plain p50 (lower is better), calls/s = variant calls/s / plain calls/s (higher is better)")
-	tw = tabwriter.NewWriter(ew, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "op\tcallers\tvariant\tp50 ×\tcalls/s ×\t")
+	fmt.Fprintf(ew, "\nratios vs plain (a), turn by turn over %d turns (median, min–max): p50 = variant p50 / plain p50 (lower is better),\n"+
+		"calls/s = variant calls/s / plain calls/s (higher is better)\n", r.Rounds)
+	r.writeRatios(ew)
+
+	return ew.err
+}
+
+// writeRatios prints the ratio of every variant to plain in every op ×
+// callers cell, as median and range of the turn-by-turn ratios.
+func (r *Report) writeRatios(w io.Writer) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "op\tcallers\tvariant\tp50 ×\tmin–max\tcalls/s ×\tmin–max\t")
 	first := true
 	for _, base := range r.Results {
 		if base.Variant != Plain {
 			continue
 		}
 		if !first {
-			fmt.Fprintln(tw, "\t\t\t\t\t")
+			fmt.Fprintln(tw, "\t\t\t\t\t\t\t")
 		}
 		first = false
 		for _, res := range r.Results {
 			if res.Op != base.Op || res.Callers != base.Callers || res.Variant == Plain {
 				continue
 			}
-			fmt.Fprintf(tw, "%s\t%d\t%s\t%.2f\t%.2f\t\n", res.Op, res.Callers, res.Variant,
-				ratio(float64(res.P50), float64(base.P50)), ratio(res.PerSec, base.PerSec))
+			p50, perSec := TurnRatios(res, base)
+			fmt.Fprintf(tw, "%s\t%d\t%s\t%.2f\t%s\t%.2f\t%s\t\n", res.Op, res.Callers, res.Variant,
+				p50.Median, p50.Range(), perSec.Median, perSec.Range())
 		}
 	}
 	tw.Flush()
-	return ew.err
+}
+
+// Spread is the median, minimum and maximum of a set of ratios.
+type Spread struct{ Min, Median, Max float64 }
+
+// Range prints "min–max".
+func (s Spread) Range() string { return fmt.Sprintf("%.2f–%.2f", s.Min, s.Max) }
+
+// SpreadOf returns the spread of xs (NaN for none). The median of an even
+// count is the mean of the middle two.
+func SpreadOf(xs []float64) Spread {
+	if len(xs) == 0 {
+		return Spread{math.NaN(), math.NaN(), math.NaN()}
+	}
+	s := slices.Sorted(slices.Values(xs))
+	med := s[len(s)/2]
+	if len(s)%2 == 0 {
+		med = (s[len(s)/2-1] + s[len(s)/2]) / 2
+	}
+	return Spread{Min: s[0], Median: med, Max: s[len(s)-1]}
+}
+
+// TurnRatios returns the spread of v's turn-by-turn p50 and calls/s ratios
+// to base's (turn r against turn r).
+func TurnRatios(v, base Result) (p50, perSec Spread) {
+	var ps, qs []float64
+	for i := range min(len(v.Turns), len(base.Turns)) {
+		ps = append(ps, ratio(float64(v.Turns[i].P50), float64(base.Turns[i].P50)))
+		qs = append(qs, ratio(v.Turns[i].PerSec, base.Turns[i].PerSec))
+	}
+	return SpreadOf(ps), SpreadOf(qs)
+}
+
+// ops are the ops in the results, in order.
+func (r *Report) ops() []Op {
+	var ops []Op
+	for _, res := range r.Results {
+		if !slices.Contains(ops, res.Op) {
+			ops = append(ops, res.Op)
+		}
+	}
+	if len(ops) == 0 {
+		for _, t := range r.RoundTrips {
+			if !slices.Contains(ops, t.Op) {
+				ops = append(ops, t.Op)
+			}
+		}
+	}
+	return ops
 }
 
 func (r *Report) trips(variant string, op Op) float64 {

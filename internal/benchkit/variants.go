@@ -20,10 +20,11 @@ type Op string
 const (
 	GetByID Op = "GetByID" // one project by (tenant, id)
 	List    Op = "List"    // the first PageSize projects of a tenant, ORDER BY id
+	Count   Op = "Count"   // count(*) of a tenant's projects
 )
 
-// Ops are both operations, in report order.
-var Ops = []Op{GetByID, List}
+// Ops are every operation, in report order.
+var Ops = []Op{GetByID, List, Count}
 
 // Variant names, in report order.
 const (
@@ -44,7 +45,8 @@ var VariantNames = []string{Tenantc, TenantcRun, Plain, Naive, PlainBatch}
 
 // Variant is one way of making the calls. Do runs one call and checks its
 // result: a GetByID must find exactly the project asked for, a List must
-// return a full page, and every row must belong to the tenant asked for.
+// return a full page, every row must belong to the tenant asked for, and a
+// Count must be the tenant's number of projects.
 type Variant struct {
 	Name  string
 	About string // what it sends, for the report
@@ -65,15 +67,20 @@ func (e *Env) Variants(pool *pgxpool.Pool) []Variant {
 	plainBatch := NewPlain(tdb.Scope().Querier())
 	page := e.Options.PageSize
 	want := min(int(page), e.Options.Projects)
+	count := int64(e.Options.Projects)
 
 	return []Variant{{
 		Name:  Tenantc,
 		About: "db.NewProjectsRepo(tdb.Scope()).GetProject / .ListProjects: one batch [set_config, query] on projects (RLS)",
 		do: func(ctx context.Context, op Op, k Key) error {
 			ctx = tenant.WithID(ctx, k.Tenant)
-			if op == GetByID {
+			switch op {
+			case GetByID:
 				p, err := fast.GetProject(ctx, k.ID)
 				return checkOne(Tenantc, k, p.TenantID, p.ID, err)
+			case Count:
+				n, err := fast.CountProjects(ctx)
+				return checkCount(Tenantc, k.Tenant, count, n, err)
 			}
 			ps, err := fast.ListProjects(ctx, page)
 			return checkPage(Tenantc, k.Tenant, want, ps, err, generatedTenant)
@@ -83,13 +90,21 @@ func (e *Env) Variants(pool *pgxpool.Pool) []Variant {
 		About: "tenant.Run + the same repository call: batch [BEGIN, set_config, query], then COMMIT",
 		do: func(ctx context.Context, op Op, k Key) error {
 			ctx = tenant.WithID(ctx, k.Tenant)
-			if op == GetByID {
+			switch op {
+			case GetByID:
 				var p db.Project
 				err := tenant.Run(ctx, tdb, func(ctx context.Context, s *tenant.Scope) (err error) {
 					p, err = db.NewProjectsRepo(s).GetProject(ctx, k.ID)
 					return err
 				})
 				return checkOne(TenantcRun, k, p.TenantID, p.ID, err)
+			case Count:
+				var n int64
+				err := tenant.Run(ctx, tdb, func(ctx context.Context, s *tenant.Scope) (err error) {
+					n, err = db.NewProjectsRepo(s).CountProjects(ctx)
+					return err
+				})
+				return checkCount(TenantcRun, k.Tenant, count, n, err)
 			}
 			var ps []db.Project
 			err := tenant.Run(ctx, tdb, func(ctx context.Context, s *tenant.Scope) (err error) {
@@ -102,9 +117,13 @@ func (e *Env) Variants(pool *pgxpool.Pool) []Variant {
 		Name:  Plain,
 		About: "(a) hand-written sqlc-style query, WHERE tenant_id = $1, on bench_plain_projects (no RLS), bare pool",
 		do: func(ctx context.Context, op Op, k Key) error {
-			if op == GetByID {
+			switch op {
+			case GetByID:
 				p, err := plain.GetPlainProject(ctx, GetPlainProjectParams{TenantID: k.Tenant, ID: k.ID})
 				return checkOne(Plain, k, p.TenantID, p.ID, err)
+			case Count:
+				n, err := plain.CountPlainProjects(ctx, k.Tenant)
+				return checkCount(Plain, k.Tenant, count, n, err)
 			}
 			ps, err := plain.ListPlainProjects(ctx, ListPlainProjectsParams{TenantID: k.Tenant, PageSize: page})
 			return checkPage(Plain, k.Tenant, want, ps, err, plainTenant)
@@ -122,12 +141,19 @@ func (e *Env) Variants(pool *pgxpool.Pool) []Variant {
 				return fmt.Errorf("%s %s: set_config: %w", Naive, op, err)
 			}
 			q := db.New(tx)
-			if op == GetByID {
+			switch op {
+			case GetByID:
 				p, err := q.GetProject(ctx, db.GetProjectParams{TenantID: k.Tenant, ID: k.ID})
 				if err == nil {
 					err = tx.Commit(ctx)
 				}
 				return checkOne(Naive, k, p.TenantID, p.ID, err)
+			case Count:
+				n, err := q.CountProjects(ctx, k.Tenant)
+				if err == nil {
+					err = tx.Commit(ctx)
+				}
+				return checkCount(Naive, k.Tenant, count, n, err)
 			}
 			ps, err := q.ListProjects(ctx, db.ListProjectsParams{TenantID: k.Tenant, PageSize: page})
 			if err == nil {
@@ -140,9 +166,13 @@ func (e *Env) Variants(pool *pgxpool.Pool) []Variant {
 		About: "split: (a)'s query on bench_plain_projects (no RLS), sent through tdb.Scope(): batch [set_config, query]",
 		do: func(ctx context.Context, op Op, k Key) error {
 			ctx = tenant.WithID(ctx, k.Tenant)
-			if op == GetByID {
+			switch op {
+			case GetByID:
 				p, err := plainBatch.GetPlainProject(ctx, GetPlainProjectParams{TenantID: k.Tenant, ID: k.ID})
 				return checkOne(PlainBatch, k, p.TenantID, p.ID, err)
+			case Count:
+				n, err := plainBatch.CountPlainProjects(ctx, k.Tenant)
+				return checkCount(PlainBatch, k.Tenant, count, n, err)
 			}
 			ps, err := plainBatch.ListPlainProjects(ctx, ListPlainProjectsParams{TenantID: k.Tenant, PageSize: page})
 			return checkPage(PlainBatch, k.Tenant, want, ps, err, plainTenant)
@@ -162,6 +192,19 @@ func checkOne(variant string, k Key, gotTenant tenant.ID, gotID pgtype.UUID, err
 	if gotTenant != k.Tenant || gotID != k.ID {
 		return fmt.Errorf("%s GetByID(tenant %s, id %s): got project %s of tenant %s",
 			variant, k.Tenant, uuidString(k.ID), uuidString(gotID), gotTenant)
+	}
+	return nil
+}
+
+// checkCount fails a Count that returned an error or another number than
+// the tenant's seeded projects: a count that sees other tenants' rows, or
+// none, measures the wrong thing.
+func checkCount(variant string, t tenant.ID, want, got int64, err error) error {
+	if err != nil {
+		return fmt.Errorf("%s Count(tenant %s): %w", variant, t, err)
+	}
+	if got != want {
+		return fmt.Errorf("%s Count(tenant %s): %d projects, want %d", variant, t, got, want)
 	}
 	return nil
 }
