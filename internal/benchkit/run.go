@@ -12,6 +12,8 @@ import (
 	"sync"
 	"text/tabwriter"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // Config says what Run measures and for how long. Zero fields take the
@@ -86,6 +88,11 @@ type Result struct {
 	Mean       time.Duration
 	PerSec     float64 // Calls / Elapsed
 	RoundTrips float64 // per call, from RoundTrips
+	// ClientCPU and ServerCPU are the CPU time per measured call of this
+	// process and of the application role's backends (see cpuMeter);
+	// ServerCPU is -1 when the server is not on this machine. At many
+	// callers on few cores, calls/s follows their sum.
+	ClientCPU, ServerCPU time.Duration
 	// Turns are the same figures for each turn alone: the ratios to plain
 	// are taken turn by turn (plain's turn r against the variant's turn r,
 	// minutes apart at most) and reported as min / median / max, so a
@@ -169,6 +176,14 @@ func Run(ctx context.Context, e *Env, cfg Config) (*Report, error) {
 		}
 	}
 
+	meter := &cpuMeter{role: e.App}
+	if admin, err := pgx.Connect(ctx, e.AdminURL); err == nil {
+		defer admin.Close(context.WithoutCancel(ctx))
+		meter.admin = admin
+	} else {
+		fmt.Fprintf(cfg.Progress, "benchkit: no server CPU figures: %v\n", err)
+	}
+
 	turn := cfg.Duration / time.Duration(cfg.Rounds)
 	seed := cfg.Seed
 	for _, op := range cfg.Ops {
@@ -184,13 +199,30 @@ func Run(ctx context.Context, e *Env, cfg Config) (*Report, error) {
 			samples := make([][]time.Duration, len(variants))
 			elapsed := make([]time.Duration, len(variants))
 			turns := make([][]Turn, len(variants))
+			clientCPU := make([]time.Duration, len(variants))
+			serverCPU := make([]time.Duration, len(variants))
 			for r := range cfg.Rounds {
 				for j := range variants {
 					i := (j + r) % len(variants)
 					seed++
+					c0, err := meter.read(ctx)
+					if err != nil {
+						return nil, err
+					}
 					s, d, err := e.drive(ctx, variants[i], op, callers, turn, seed, true)
 					if err != nil {
 						return nil, err
+					}
+					c1, err := meter.read(ctx)
+					if err != nil {
+						return nil, err
+					}
+					client, server := c1.since(c0)
+					clientCPU[i] += client
+					if server < 0 || serverCPU[i] < 0 {
+						serverCPU[i] = -1
+					} else {
+						serverCPU[i] += server
 					}
 					samples[i] = append(samples[i], s...)
 					elapsed[i] += d
@@ -200,6 +232,7 @@ func Run(ctx context.Context, e *Env, cfg Config) (*Report, error) {
 			for i, v := range variants {
 				r := result(v.Name, op, callers, samples[i], elapsed[i], trips)
 				r.Turns = turns[i]
+				r.ClientCPU, r.ServerCPU = perCall(clientCPU[i], r.Calls), perCall(serverCPU[i], r.Calls)
 				rep.Results = append(rep.Results, r)
 			}
 		}
@@ -292,6 +325,14 @@ func result(variant string, op Op, callers int, samples []time.Duration, elapsed
 	return r
 }
 
+// perCall divides total by calls; -1 (unknown) stays -1.
+func perCall(total time.Duration, calls int) time.Duration {
+	if total < 0 || calls == 0 {
+		return -1
+	}
+	return total / time.Duration(calls)
+}
+
 // turnOf sums up one turn; samples are not yet sorted.
 func turnOf(samples []time.Duration, elapsed time.Duration) Turn {
 	sorted := slices.Sorted(slices.Values(samples))
@@ -372,13 +413,14 @@ func (r *Report) Write(w io.Writer) error {
 
 	fmt.Fprintln(ew, "\nresults")
 	tw = tabwriter.NewWriter(ew, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "variant\top\tcallers\tp50\tp99\tcalls/s\tround trips\tmean\t")
+	fmt.Fprintln(tw, "variant\top\tcallers\tp50\tp99\tcalls/s\tround trips\tmean\tclient cpu\tserver cpu\t")
 	for i, res := range r.Results {
 		if i > 0 && (res.Op != r.Results[i-1].Op || res.Callers != r.Results[i-1].Callers) {
-			fmt.Fprintln(tw, "\t\t\t\t\t\t\t\t")
+			fmt.Fprintln(tw, "\t\t\t\t\t\t\t\t\t\t")
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%.0f\t%s\t%s\t\n",
-			res.Variant, res.Op, res.Callers, fmtDur(res.P50), fmtDur(res.P99), res.PerSec, fmtTrips(res.RoundTrips), fmtDur(res.Mean))
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%.0f\t%s\t%s\t%s\t%s\t\n",
+			res.Variant, res.Op, res.Callers, fmtDur(res.P50), fmtDur(res.P99), res.PerSec, fmtTrips(res.RoundTrips), fmtDur(res.Mean),
+			fmtCPU(res.ClientCPU), fmtCPU(res.ServerCPU))
 	}
 	tw.Flush()
 
@@ -386,11 +428,55 @@ func (r *Report) Write(w io.Writer) error {
 		fmt.Fprintf(ew, "\nplan: %s\n%s", p.Name, p.Text)
 	}
 
+	fmt.Fprintln(ew, "\nCPU per call, client (this process) and server (the app role's backends), and the difference to plain (a):\n"+
+		"where a gap in calls/s at many callers goes, when client and server share the cores")
+	r.writeCPU(ew)
+
 	fmt.Fprintf(ew, "\nratios vs plain (a), turn by turn over %d turns (median, min–max): p50 = variant p50 / plain p50 (lower is better),\n"+
 		"calls/s = variant calls/s / plain calls/s (higher is better)\n", r.Rounds)
 	r.writeRatios(ew)
 
 	return ew.err
+}
+
+// writeCPU prints each variant's CPU per call next to plain's.
+func (r *Report) writeCPU(w io.Writer) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "op\tcallers\tvariant\tclient\tserver\ttotal\tΔ client\tΔ server\tΔ total\t")
+	first := true
+	for _, base := range r.Results {
+		if base.Variant != Plain {
+			continue
+		}
+		if !first {
+			fmt.Fprintln(tw, "\t\t\t\t\t\t\t\t\t")
+		}
+		first = false
+		for _, res := range r.Results {
+			if res.Op != base.Op || res.Callers != base.Callers {
+				continue
+			}
+			total, baseTotal := cpuSum(res), cpuSum(base)
+			fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", res.Op, res.Callers, res.Variant,
+				fmtCPU(res.ClientCPU), fmtCPU(res.ServerCPU), fmtCPU(total),
+				fmtDelta(res.ClientCPU, base.ClientCPU), fmtDelta(res.ServerCPU, base.ServerCPU), fmtDelta(total, baseTotal))
+		}
+	}
+	tw.Flush()
+}
+
+func cpuSum(r Result) time.Duration {
+	if r.ClientCPU < 0 || r.ServerCPU < 0 {
+		return -1
+	}
+	return r.ClientCPU + r.ServerCPU
+}
+
+func fmtDelta(a, b time.Duration) string {
+	if a < 0 || b < 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%+.1fµs", float64(a-b)/float64(time.Microsecond))
 }
 
 // writeRatios prints the ratio of every variant to plain in every op ×
@@ -506,6 +592,14 @@ func ratio(a, b float64) float64 {
 
 func fmtDur(d time.Duration) string {
 	return fmt.Sprintf("%.1fµs", float64(d)/float64(time.Microsecond))
+}
+
+// fmtCPU prints a CPU time per call; -1 is unknown.
+func fmtCPU(d time.Duration) string {
+	if d < 0 {
+		return "-"
+	}
+	return fmtDur(d)
 }
 
 func fmtTrips(t float64) string {
