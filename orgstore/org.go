@@ -498,5 +498,7 @@ func isPrimaryKey(err error) bool {
 }
 
 // isBadID reports an id the column's type cannot hold ("x" for a uuid
-// column): such an id names nothing, and is treated like an unknown one.
-func isBadID(err error) bool { return pgCode(err) == "22P02" }
+// column): such an id names nothing, and is treated like an unknown one. A
+// tenant.ID argument pgx cannot encode as the column's type fails the same
+// way before it is sent (tenant.ErrKeyType).
+func isBadID(err error) bool { return pgCode(err) == "22P02" || errors.Is(err, tenant.ErrKeyType) }

@@ -393,8 +393,10 @@ var invalidInputCodes = map[string]bool{
 }
 
 // invalidInput reports whether err is PostgreSQL refusing a value as input,
-// as opposed to an outage, a missing table or a broken query.
+// or pgx refusing a tenant.ID argument for its parameter's type before
+// sending it (ErrKeyType), as opposed to an outage, a missing table or a
+// broken query.
 func invalidInput(err error) bool {
 	var pgErr *pgconn.PgError
-	return errors.As(err, &pgErr) && invalidInputCodes[pgErr.Code]
+	return errors.As(err, &pgErr) && invalidInputCodes[pgErr.Code] || errors.Is(err, ErrKeyType)
 }

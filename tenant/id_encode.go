@@ -1,6 +1,7 @@
 package tenant
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 
@@ -20,6 +21,12 @@ import (
 // An ID that is not a uuid, or not an integer, is an error before anything
 // is sent, as the server would have refused it; "" is one too, never NULL.
 
+// ErrKeyType is matched (errors.Is) by the error of a statement one of whose
+// tenant.ID arguments cannot be read as its parameter's type: a uuid or an
+// integer. pgx finds it before sending anything; it means what SQLSTATE
+// 22P02 from the server means: the value names no row.
+var ErrKeyType = errors.New("tenant: the ID cannot be read as the parameter's type")
+
 // UUIDValue returns id as a uuid, read the way PostgreSQL reads one. It
 // implements pgtype.UUIDValuer.
 func (id ID) UUIDValue() (pgtype.UUID, error) {
@@ -27,7 +34,7 @@ func (id ID) UUIDValue() (pgtype.UUID, error) {
 	if !canonicalUUID(s) {
 		c, ok := parseUUID(s)
 		if !ok {
-			return pgtype.UUID{}, fmt.Errorf("tenant: ID %q is not a uuid", s)
+			return pgtype.UUID{}, fmt.Errorf("%w: ID %q is not a uuid", ErrKeyType, s)
 		}
 		s = c
 	}
@@ -50,7 +57,7 @@ func (id ID) UUIDValue() (pgtype.UUID, error) {
 func (id ID) Int64Value() (pgtype.Int8, error) {
 	n, err := strconv.ParseInt(string(id), 10, 64)
 	if err != nil {
-		return pgtype.Int8{}, fmt.Errorf("tenant: ID %q is not a 64-bit integer", string(id))
+		return pgtype.Int8{}, fmt.Errorf("%w: ID %q is not a 64-bit integer", ErrKeyType, string(id))
 	}
 	return pgtype.Int8{Int64: n, Valid: true}, nil
 }
