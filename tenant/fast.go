@@ -42,13 +42,34 @@ func (q fastQuerier) batch(ctx context.Context, sql string, args []any) (*pgx.Ba
 	if err := checkArgs(args); err != nil {
 		return nil, err
 	}
-	b := &pgx.Batch{QueuedQueries: make([]*pgx.QueuedQuery, 0, 4)}
-	b.QueuedQueries = append(b.QueuedQueries, q.db.fastHead(id)...)
-	b.Queue(sql, args...)
-	if q.db.setter != "" {
-		b.Queue("COMMIT")
+	return q.db.statementBatch(id, sql, args), nil
+}
+
+// oneStatement is a fast-path batch and everything it points to, allocated
+// at once: building it piece by piece (the batch, its slice, two queued
+// queries, the argument slice) cost five allocations more per call.
+type oneStatement struct {
+	batch      pgx.Batch
+	queued     [4]*pgx.QueuedQuery
+	head, stmt pgx.QueuedQuery
+	begin, end pgx.QueuedQuery // BEGIN and COMMIT, with a setter function
+	setArgs    [2]any
+}
+
+// statementBatch is the batch of one statement: fastHead's, then sql.
+func (db *DB) statementBatch(id ID, sql string, args []any) *pgx.Batch {
+	o := &oneStatement{}
+	o.setArgs = [2]any{db.settingArg, string(id)}
+	o.head = pgx.QueuedQuery{SQL: db.setSQL, Arguments: o.setArgs[:]}
+	o.stmt = pgx.QueuedQuery{SQL: sql, Arguments: args}
+	o.batch.QueuedQueries = o.queued[:0]
+	if db.setter == "" {
+		o.batch.QueuedQueries = append(o.batch.QueuedQueries, &o.head, &o.stmt)
+		return &o.batch
 	}
-	return b, nil
+	o.begin, o.end = pgx.QueuedQuery{SQL: "BEGIN"}, pgx.QueuedQuery{SQL: "COMMIT"}
+	o.batch.QueuedQueries = append(o.batch.QueuedQueries, &o.begin, &o.head, &o.stmt, &o.end)
+	return &o.batch
 }
 
 // fastHead is what the fast path queues before the caller's statements:
@@ -61,7 +82,7 @@ func (q fastQuerier) batch(ctx context.Context, sql string, args []any) (*pgx.Ba
 // an implicit block. BEGIN and COMMIT ride in the same batch, so it is
 // still one round trip.
 func (db *DB) fastHead(id ID) []*pgx.QueuedQuery {
-	set := &pgx.QueuedQuery{SQL: db.setSQL, Arguments: []any{db.setting, string(id)}}
+	set := &pgx.QueuedQuery{SQL: db.setSQL, Arguments: []any{db.settingArg, string(id)}}
 	if db.setter == "" {
 		return []*pgx.QueuedQuery{set}
 	}

@@ -154,8 +154,11 @@ type DB struct {
 	setting string
 	setter  string // WithSetterFunction's name, "" for set_config
 	setSQL  string // the statement that sets the tenant: one text per DB, prepared once per connection
-	err     error  // misconfiguration, reported by every use
-	fast    Scope  // returned by Scope: one per DB, so the fast path allocates no scope
+	// settingArg is setting as an interface value, boxed once here rather
+	// than on every fast-path call.
+	settingArg any
+	err        error // misconfiguration, reported by every use
+	fast       Scope // returned by Scope: one per DB, so the fast path allocates no scope
 }
 
 // NewDB wraps pool. It never fails: a nil pool or an invalid option makes
@@ -165,7 +168,7 @@ func NewDB(pool *pgxpool.Pool, opts ...Option) *DB {
 	if pool == nil && c.err == nil {
 		c.err = errors.New("tenant: NewDB: nil pool")
 	}
-	db := &DB{pool: pool, setting: c.setting, setter: c.setter, setSQL: c.setSQL(), err: c.err}
+	db := &DB{pool: pool, setting: c.setting, settingArg: c.setting, setter: c.setter, setSQL: c.setSQL(), err: c.err}
 	db.fast = Scope{kind: kindFast, db: db}
 	return db
 }
