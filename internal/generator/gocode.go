@@ -62,7 +62,8 @@ func generateGo(ctx context.Context, dir string, res *Result, overrides severity
 	crudDir := cfg.StandardQueries.Dir
 	written := map[string]bool{}
 
-	in := sqlcrun.Input{ConfigName: cfg.SQLCFile, Dir: dir, Overrides: tenantOverrides(res.Model), Blocks: []sqlcrun.Block{}}
+	in := sqlcrun.Input{ConfigName: cfg.SQLCFile, Dir: dir, Blocks: []sqlcrun.Block{}}
+	in.Overrides, in.TenantColumns = tenantOverrides(res.Model, userQueries)
 	if in.Config, err = os.ReadFile(filepath.Join(dir, cfg.SQLCFile)); err != nil {
 		return err
 	}
@@ -159,21 +160,103 @@ func readQueries(dir string, paths []string) ([]*source.File, error) {
 // tenantOverrides makes sqlc type every tenant column, and the tenant key, as the
 // runtime's tenant.ID, so repositories can hand the scope's tenant to any query
 // without conversion, and so a tenant id is never confused with another uuid.
-func tenantOverrides(m *tenancy.Model) []map[string]any {
+// columns names each of those columns, "schema.table.column"; overrides is
+// what sqlc is given for them.
+//
+// sqlc-gen-go matches every column of every query against every override,
+// so one override per tenant table made a 500-table app's generate take 77
+// seconds (issue 15). Where one glob, "schema.*.column", types exactly the
+// columns one override per table would, it replaces them (globOverrides).
+func tenantOverrides(m *tenancy.Model, queries []*catalog.Query) (overrides []map[string]any, columns []string) {
 	goType := repo.RuntimePath + ".ID"
-	var out []map[string]any
 	seen := map[string]bool{}
 	for _, t := range m.Tables {
 		if (t.Kind != tenancy.Scoped && t.Kind != tenancy.Root) || t.TenantColumn == nil {
 			continue
 		}
-		col := overrideName(t.Name, t.TenantColumn.Name)
-		if !seen[col] {
+		if col := overrideName(t.Name, t.TenantColumn.Name); !seen[col] {
 			seen[col] = true
-			out = append(out, map[string]any{"column": col, "go_type": goType})
+			columns = append(columns, col)
 		}
 	}
+	globs := globOverrides(m, queries, columns)
+	done := map[string]bool{}
+	for _, col := range columns {
+		name := col
+		if g, ok := globs[col]; ok {
+			name = g
+		}
+		if !done[name] {
+			done[name] = true
+			overrides = append(overrides, map[string]any{"column": name, "go_type": goType})
+		}
+	}
+	return overrides, columns
+}
+
+// globOverrides returns, for the tenant columns a glob may stand for, that
+// glob: "schema.*.column" for a column name that at least two of the tenant
+// columns of the schema share, when sqlc would apply the glob to no other
+// column — every table of the schema with a column of that name is a tenant
+// table, the schema has no view (whose columns the catalog does not list),
+// and, for public, no query reads a relation of its own (a CTE, a sub-select,
+// a function), whose columns sqlc puts in public.
+func globOverrides(m *tenancy.Model, queries []*catalog.Query, columns []string) map[string]string {
+	if overrideForm == perColumn {
+		return nil
+	}
+	tenantCol := map[string]bool{}
+	count := map[[2]string]int{} // schema, column → tenant columns
+	for _, c := range columns {
+		tenantCol[c] = true
+		p := strings.Split(c, ".")
+		count[[2]string{p[0], p[2]}]++
+	}
+	unsafe := map[[2]string]bool{}
+	for _, t := range m.Catalog.Tables {
+		for _, c := range t.Columns {
+			if !tenantCol[overrideName(t.Name, c.Name)] {
+				unsafe[[2]string{t.Name.Schema, c.Name}] = true
+			}
+		}
+	}
+	views := map[string]bool{}
+	for _, v := range m.Catalog.Views {
+		views[v.Name.Schema] = true
+	}
+	derived := slices.ContainsFunc(queries, func(q *catalog.Query) bool { return q.Derived })
+	out := map[string]string{}
+	for _, c := range columns {
+		p := strings.Split(c, ".")
+		key := [2]string{p[0], p[2]}
+		if count[key] < 2 || !globSafe(p[0]) || !globSafe(p[2]) {
+			continue
+		}
+		if overrideForm != globUnguarded && (unsafe[key] || views[p[0]] || (p[0] == "public" && derived)) {
+			continue
+		}
+		out[c] = p[0] + ".*." + p[2]
+	}
 	return out
+}
+
+// overrideForm is how tenantOverrides names the tenant columns. Only tests
+// change it: to show that the glob types exactly the columns one override
+// per table types (perColumn), and that without globOverrides' conditions it
+// would not (globUnguarded).
+var overrideForm = globWhereSafe
+
+const (
+	globWhereSafe = iota
+	perColumn
+	globUnguarded
+)
+
+// globSafe reports whether name reads as itself in an sqlc column pattern,
+// where . separates the parts and *, ? and \ are pattern characters (a quote
+// would be one sqlc keeps).
+func globSafe(name string) bool {
+	return name != "" && !strings.ContainsAny(name, `.*?\"`)
 }
 
 func overrideName(n catalog.Name, col string) string {

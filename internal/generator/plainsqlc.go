@@ -24,7 +24,7 @@ func checkPlainSQLC(cfg *config.Config, in sqlcrun.Input) diag.List {
 	crudDir := cleanSlash(cfg.StandardQueries.Dir)
 	var diags diag.List
 	for _, b := range in.Blocks {
-		add := sqlcrun.Additions{Overrides: in.Overrides, Block: b.Index}
+		add := sqlcrun.Additions{Overrides: in.Overrides, TenantColumns: in.TenantColumns, Block: b.Index}
 		for _, f := range b.Schema {
 			if path.Dir(cleanSlash(f.Path)) == migDir {
 				add.MigrationsDir = migDir
@@ -50,7 +50,8 @@ func vetPlainSQLC(dir string, cfg *config.Config, res *Result, queryFiles []*sou
 	if cfg.SQLCFile == "" || res.Model == nil {
 		return nil, nil
 	}
-	in := sqlcrun.Input{ConfigName: cfg.SQLCFile, Overrides: tenantOverrides(res.Model)}
+	in := sqlcrun.Input{ConfigName: cfg.SQLCFile}
+	in.Overrides, in.TenantColumns = tenantOverrides(res.Model, queries)
 	var err error
 	if in.Config, err = os.ReadFile(filepath.Join(dir, cfg.SQLCFile)); err != nil {
 		return nil, err

@@ -23,6 +23,11 @@ type Query struct {
 	// names of the statement's CTEs are not relations and are left out. A name may
 	// be a view.
 	Tables []QueryTable
+	// Derived is set when the statement reads a relation of its own: a CTE,
+	// a sub-select or a function in FROM. sqlc names such a relation's
+	// columns as those of a table of the default schema, public, so a
+	// column override "public.*.col" would type them too.
+	Derived bool
 
 	// Settings holds the calls of set_config and current_setting, and SHOW.
 	Settings []SettingCall

@@ -217,6 +217,7 @@ func analyzeQuery(q *catalog.Query, f *source.File, start int, stmt *pg_query.No
 		}
 		return true
 	})
+	q.Derived = len(w.ctes) > 0
 	top := sqlexpr.Unwrap(stmt)
 	w.statement(top)
 	if top != nil {
@@ -525,12 +526,15 @@ func (w *queryWalker) fromItem(m proto.Message, sc *queryScope, written bool) {
 			w.visit(q, sc, true)
 		}
 	case *pg_query.RangeSubselect:
+		w.q.Derived = true
 		w.visit(n.GetSubquery(), sc, false)
 		sc.rels = append(sc.rels, scopeRel{visible: n.GetAlias().GetAliasname(), aliased: true})
 	case *pg_query.RangeFunction:
+		w.q.Derived = true
 		w.visit(n, sc, false)
 		sc.rels = append(sc.rels, scopeRel{visible: n.GetAlias().GetAliasname(), aliased: true})
-	default:
+	default: // XMLTABLE, JSON_TABLE, …
+		w.q.Derived = true
 		w.visit(n, sc, false)
 		sc.rels = append(sc.rels, scopeRel{aliased: true})
 	}

@@ -6,6 +6,7 @@ import (
 	"path"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -28,6 +29,9 @@ type Additions struct {
 	// Overrides are tenantc's overrides ([Input.Overrides]): column and
 	// go_type.
 	Overrides []map[string]any
+	// TenantColumns are the columns Overrides type ([Input.TenantColumns]):
+	// the entry must type each, with tenantc's overrides or its own.
+	TenantColumns []string
 	// Block is the entry's index in the config's list (sql: or packages:),
 	// as [Block.Index].
 	Block int
@@ -92,10 +96,13 @@ func CheckAligned(config []byte, configName string, add Additions) diag.List {
 		_, gen := mappingValue(entry, "gen")
 		_, overrideParent = mappingValue(gen, "go")
 	}
-	var lacking []map[string]any
-	for _, ours := range add.Overrides {
-		if !overridden(root, overrideParent, ours["column"].(string)) {
-			lacking = append(lacking, ours)
+	var lacking []map[string]any // of add.Overrides, those for a column the entry does not type
+	for _, col := range add.TenantColumns {
+		if overridden(root, overrideParent, col) {
+			continue
+		}
+		if o := coveringOverride(add.Overrides, col); o != nil && !slices.ContainsFunc(lacking, func(l map[string]any) bool { return l["column"] == o["column"] }) {
+			lacking = append(lacking, o)
 		}
 	}
 	if len(lacking) > 0 {

@@ -11,7 +11,8 @@ var tenantAdditions = Additions{MigrationsDir: "gen/migrations", StandardQueries
 	Overrides: []map[string]any{
 		{"column": "public.tenants.id", "go_type": "github.com/tenantc/tenantc/tenant.ID"},
 		{"column": "app.notes.tenant_id", "go_type": "github.com/tenantc/tenantc/tenant.ID"},
-	}}
+	},
+	TenantColumns: []string{"public.tenants.id", "app.notes.tenant_id"}}
 
 // TestCheckAligned: one warning per entry, at the first thing missing, whose
 // fix is what the entry lacks, in the config's own language; nothing for an
@@ -82,4 +83,31 @@ packages:
 	add := tenantAdditions
 	add.Block = 1
 	assert.Len(t, CheckAligned(mysqlFirst, "sqlc.yaml", add), 1, "the postgresql entry after it is judged")
+}
+
+// TestCheckAlignedGlob: where tenantc types the tenant columns of a schema
+// with one glob, an entry that types each column its own way is aligned,
+// and the fix for one that lacks any is the glob.
+func TestCheckAlignedGlob(t *testing.T) {
+	add := Additions{
+		Overrides: []map[string]any{
+			{"column": "public.tenants.id", "go_type": "github.com/tenantc/tenantc/tenant.ID"},
+			{"column": "public.*.tenant_id", "go_type": "github.com/tenantc/tenantc/tenant.ID"},
+		},
+		TenantColumns: []string{"public.tenants.id", "public.notes.tenant_id", "public.tasks.tenant_id"},
+	}
+	entry := func(overrides string) []byte {
+		return []byte("version: '2'\nsql:\n  - schema: s\n    gen: {go: {overrides: [" + overrides + "]}}\n")
+	}
+	for name, ovs := range map[string]string{
+		"glob":       `{column: "tenants.id", go_type: x}, {column: "public.*.tenant_id", go_type: x}`,
+		"per column": `{column: "tenants.id", go_type: x}, {column: "notes.tenant_id", go_type: x}, {column: "public.tasks.tenant_id", go_type: x}`,
+	} {
+		assert.Empty(t, CheckAligned(entry(ovs), "sqlc.yaml", add), name)
+	}
+	diags := CheckAligned(entry(`{column: "tenants.id", go_type: x}, {column: "notes.tenant_id", go_type: x}`), "sqlc.yaml", add)
+	require.Len(t, diags, 1)
+	assert.Contains(t, diags[0].Message, "does not type public.*.tenant_id as")
+	assert.Contains(t, diags[0].Fix, `- column: "public.*.tenant_id"`)
+	assert.NotContains(t, diags[0].Fix, "public.tenants.id")
 }

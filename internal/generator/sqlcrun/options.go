@@ -45,11 +45,11 @@ func checkOverride(in Input, o *yaml.Node) diag.List {
 	if colKey == nil || col.Kind != yaml.ScalarNode {
 		return nil
 	}
-	for _, ours := range in.Overrides {
-		tenantCol, _ := ours["column"].(string)
+	for _, tenantCol := range in.TenantColumns {
 		if !columnMatches(col.Value, tenantCol) {
 			continue
 		}
+		ours := coveringOverride(in.Overrides, tenantCol)
 		_, goType := findKey(o, "go_type")
 		if want, _ := ours["go_type"].(string); sameGoType(goType, want) {
 			continue
@@ -144,4 +144,15 @@ func sameGoType(n *yaml.Node, want string) bool {
 		}
 	}
 	return field("import") == want[:dot] && field("type") == want[dot+1:]
+}
+
+// coveringOverride returns the override of ovs that types column
+// ("schema.table.column"): its own or a glob's.
+func coveringOverride(ovs []map[string]any, column string) map[string]any {
+	for _, o := range ovs {
+		if c, _ := o["column"].(string); sqlcColumnMatches(c, column) {
+			return o
+		}
+	}
+	return nil
 }

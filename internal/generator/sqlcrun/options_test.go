@@ -48,7 +48,7 @@ sql:
 `, ""},
 	} {
 		t.Run(name, func(t *testing.T) {
-			in := Input{Config: []byte(tc.yaml), ConfigName: "sqlc.yaml", Overrides: ours, Blocks: []Block{{Index: 0}}}
+			in := Input{Config: []byte(tc.yaml), ConfigName: "sqlc.yaml", Overrides: ours, TenantColumns: []string{"public.events.tenant_id"}, Blocks: []Block{{Index: 0}}}
 			r, err := plan(in, t.TempDir())
 			require.NoError(t, err)
 			diags := checkOptions(in, r.tenantNodes, r.globalOverrides)
@@ -59,5 +59,29 @@ sql:
 			require.Len(t, diags, 1)
 			require.Contains(t, diags[0].String(), tc.want)
 		})
+	}
+}
+
+// TestCheckOptionsGlob: when tenantc types the tenant columns with one glob,
+// a user override of any one of them with another type is still refused,
+// and one of a column the glob does not stand for is not.
+func TestCheckOptionsGlob(t *testing.T) {
+	ours := []map[string]any{{"column": "public.*.tenant_id", "go_type": "github.com/tenantc/tenantc/tenant.ID"}}
+	cols := []string{"public.events.tenant_id", "public.orders.tenant_id"}
+	for config, want := range map[string]string{
+		"version: '2'\nsql:\n  - gen: {go: {overrides: [{column: orders.tenant_id, go_type: string}]}}\n":                               `retypes the tenant column public.orders.tenant_id`,
+		"version: '2'\nsql:\n  - gen: {go: {overrides: [{column: app.orders.tenant_id, go_type: string}]}}\n":                           "",
+		"version: '2'\nsql:\n  - gen: {go: {overrides: [{column: orders.tenant_id, go_type: github.com/tenantc/tenantc/tenant.ID}]}}\n": "",
+	} {
+		in := Input{Config: []byte(config), ConfigName: "sqlc.yaml", Overrides: ours, TenantColumns: cols, Blocks: []Block{{Index: 0}}}
+		r, err := plan(in, t.TempDir())
+		require.NoError(t, err)
+		diags := checkOptions(in, r.tenantNodes, r.globalOverrides)
+		if want == "" {
+			require.Empty(t, diags, config)
+			continue
+		}
+		require.Len(t, diags, 1, config)
+		require.Contains(t, diags[0].String(), want)
 	}
 }

@@ -43,7 +43,12 @@ type Input struct {
 	Schema  []File
 	Queries []File
 	// Overrides are added to each of Blocks' Go overrides, after the user's own.
+	// One may be a glob ("public.*.tenant_id") standing for several of
+	// TenantColumns.
 	Overrides []map[string]any
+	// TenantColumns names every column Overrides type, "schema.table.column":
+	// what a user's override must not retype.
+	TenantColumns []string
 }
 
 // Block is one block of the config whose Go code tenantc wraps.
