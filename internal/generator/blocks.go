@@ -40,7 +40,9 @@ type goBlock struct {
 
 // tenantBlocks returns the postgresql blocks with Go code that define a
 // protected table, in config order; none without a tenant table.
-func tenantBlocks(dir string, res *Result, unionQueries []*source.File) ([]*goBlock, error) {
+// unionQueries are the files of the config's queries and unionParsed their
+// statements, which a block reading the same paths shares.
+func tenantBlocks(dir string, res *Result, unionQueries []*source.File, unionParsed []*catalog.Query) ([]*goBlock, error) {
 	cfg := res.Config
 	if res.Model == nil || res.Model.Tenant.Key == "" {
 		return nil, nil
@@ -73,11 +75,12 @@ func tenantBlocks(dir string, res *Result, unionQueries []*source.File) ([]*goBl
 			continue // plain sqlc
 		}
 		if samePaths(b.Queries, cfg.Queries) {
-			gb.queryFiles = unionQueries
+			gb.queryFiles, gb.queries = unionQueries, unionParsed
 		} else if gb.queryFiles, err = readQueries(dir, b.Queries); err != nil {
 			return nil, err
+		} else {
+			gb.queries, _ = parse.Queries(gb.queryFiles) // diagnostics: reported for the union
 		}
-		gb.queries, _ = parse.Queries(gb.queryFiles) // diagnostics: reported for the union
 		if d := checkSQLPackage(b); d != nil {
 			gb.diags.Add(*d)
 		} else if b.SQLPackage != "pgx/v5" {

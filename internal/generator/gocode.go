@@ -42,7 +42,7 @@ func generateGo(ctx context.Context, dir string, res *Result, overrides severity
 		}
 	}
 	res.Diagnostics = append(res.Diagnostics, checkPlainPaths(dir, cfg)...)
-	blocks, err := tenantBlocks(dir, res, queryFiles)
+	blocks, err := tenantBlocks(dir, res, queryFiles, userQueries)
 	if err != nil {
 		return err
 	}
@@ -127,9 +127,19 @@ func generateGo(ctx context.Context, dir string, res *Result, overrides severity
 		}
 		goFiles = append(goFiles, repoFile)
 		// Code that does not compile is never written: generate fails instead.
-		if diags := repo.TypeCheck(goFiles); diags.HasErrors() {
-			res.Diagnostics = append(res.Diagnostics, diags...)
-			return nil
+		// The check depends on the files alone, so a no-op regenerate, whose
+		// files passed it in the run that wrote them, skips it.
+		contents := map[string][]byte{}
+		for _, f := range goFiles {
+			contents[f.Path] = f.Content
+		}
+		key, checked := sqlcrun.CheckedBefore("typecheck", contents)
+		if !checked {
+			if diags := repo.TypeCheck(goFiles); diags.HasErrors() {
+				res.Diagnostics = append(res.Diagnostics, diags...)
+				return nil
+			}
+			sqlcrun.MarkChecked(key)
 		}
 		files = append(files, goFiles...)
 		prune = append(prune, output.Prune{Dir: out.Out, SQLCNames: out.Names})

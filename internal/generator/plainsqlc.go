@@ -56,7 +56,7 @@ func vetPlainSQLC(dir string, cfg *config.Config, res *Result, queryFiles []*sou
 	if in.Config, err = os.ReadFile(filepath.Join(dir, cfg.SQLCFile)); err != nil {
 		return nil, err
 	}
-	blocks, err := tenantBlocks(dir, res, queryFiles)
+	blocks, err := tenantBlocks(dir, res, queryFiles, queries)
 	if err != nil {
 		return nil, err
 	}

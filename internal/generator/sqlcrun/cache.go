@@ -352,3 +352,41 @@ func goBuildID(f *os.File) string {
 	}
 	return string(id)
 }
+
+// A check that is a function of some files' contents alone (the type check of
+// a generated package) need not run again on the same files: CheckedBefore
+// reports whether it passed before, with this binary, on exactly these
+// files, and the key that MarkChecked records the pass under. A passed check
+// is an empty file named by the key in tenantc/checks/ beside the sqlc
+// cache; TENANTC_CACHE=off turns this off too. key is "" when there is no
+// place to remember.
+func CheckedBefore(kind string, files map[string][]byte) (key string, ok bool) {
+	dir := cacheDir()
+	if dir == "" {
+		return "", false
+	}
+	build, err := buildIdentity()
+	if err != nil {
+		return "", false
+	}
+	h := sha256.New()
+	fmt.Fprintf(h, "tenantc check 1\n%s\ntenantc %s\nbuild %s\n", kind, version.Tenantc(), build)
+	for _, name := range slices.Sorted(maps.Keys(files)) {
+		fmt.Fprintf(h, "file %q %d\n", name, len(files[name]))
+		h.Write(files[name])
+	}
+	key = filepath.Join(filepath.Dir(dir), "checks", hex.EncodeToString(h.Sum(nil)))
+	_, err = os.Stat(key)
+	return key, err == nil
+}
+
+// MarkChecked records that the check CheckedBefore returned key for passed.
+// Failing to is no error: the next run checks again.
+func MarkChecked(key string) {
+	if key == "" || os.MkdirAll(filepath.Dir(key), 0o755) != nil {
+		return
+	}
+	if f, err := os.Create(key); err == nil {
+		f.Close()
+	}
+}

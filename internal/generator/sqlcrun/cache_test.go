@@ -174,3 +174,27 @@ func TestBuildIdentity(t *testing.T) {
 	require.True(t, strings.HasPrefix(id, "go build id "), id)
 	require.Greater(t, len(id), len("go build id ")+20, id)
 }
+
+// TestCheckedBefore: a check passed on some files is remembered for exactly
+// those files; other contents, another kind or the cache turned off are
+// checked again.
+func TestCheckedBefore(t *testing.T) {
+	t.Setenv(CacheEnv, t.TempDir())
+	files := map[string][]byte{"gen/db/a.go": []byte("package db\n")}
+	key, ok := CheckedBefore("typecheck", files)
+	require.False(t, ok)
+	require.NotEmpty(t, key)
+	MarkChecked(key)
+	again, ok := CheckedBefore("typecheck", files)
+	require.True(t, ok)
+	require.Equal(t, key, again)
+	_, ok = CheckedBefore("typecheck", map[string][]byte{"gen/db/a.go": []byte("package db \n")})
+	require.False(t, ok, "other contents")
+	_, ok = CheckedBefore("vet", files)
+	require.False(t, ok, "another check")
+	t.Setenv(CacheEnv, "off")
+	key, ok = CheckedBefore("typecheck", files)
+	require.False(t, ok)
+	require.Empty(t, key)
+	MarkChecked(key) // nowhere to write: no error, no panic
+}
