@@ -435,8 +435,62 @@ func (r *Report) Write(w io.Writer) error {
 	fmt.Fprintf(ew, "\nratios vs plain (a), turn by turn over %d turns (median, min–max): p50 = variant p50 / plain p50 (lower is better),\n"+
 		"calls/s = variant calls/s / plain calls/s (higher is better)\n", r.Rounds)
 	r.writeRatios(ew)
+	r.writeGoals(ew)
 
 	return ew.err
+}
+
+// writeGoals prints issue 15's runtime goals against the ratios above: at
+// one caller tenantc's p50 within 1.05× plain's, at many callers its calls/s
+// at least 0.95× plain's — and, since the server must also run set_config
+// for tenantc, the same ratios against plain-batch, the floor of any RLS
+// setting sent with the query.
+func (r *Report) writeGoals(w io.Writer) {
+	find := func(v string, op Op, callers int) (Result, bool) {
+		for _, res := range r.Results {
+			if res.Variant == v && res.Op == op && res.Callers == callers {
+				return res, true
+			}
+		}
+		return Result{}, false
+	}
+	verdict := func(ok bool) string {
+		if ok {
+			return "met"
+		}
+		return "not met"
+	}
+	fmt.Fprintln(w, "\ngoals (tenantc, turn by turn: median, min–max): p50 ≤ 1.05× at 1 caller, calls/s ≥ 0.95× at more;\n"+
+		"the same ratio against plain-batch shows how close tenantc is to the floor of a setting sent with the query")
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "op	callers	measure	vs plain	min–max	goal	vs plain-batch	min–max	")
+	for _, op := range r.ops() {
+		for _, res := range r.Results {
+			if res.Variant != Tenantc || res.Op != op {
+				continue
+			}
+			base, ok := find(Plain, op, res.Callers)
+			if !ok {
+				continue
+			}
+			p50, perSec := TurnRatios(res, base)
+			measure, got, ok := "p50", p50, p50.Median <= 1.05
+			if res.Callers > 1 {
+				measure, got, ok = "calls/s", perSec, perSec.Median >= 0.95
+			}
+			floor, floorRange := "-", "-"
+			if fb, has := find(PlainBatch, op, res.Callers); has {
+				fp, fs := TurnRatios(res, fb)
+				f := fp
+				if res.Callers > 1 {
+					f = fs
+				}
+				floor, floorRange = fmt.Sprintf("%.2f", f.Median), f.Range()
+			}
+			fmt.Fprintf(tw, "%s\t%d\t%s\t%.2f\t%s\t%s\t%s\t%s\t\n", op, res.Callers, measure, got.Median, got.Range(), verdict(ok), floor, floorRange)
+		}
+	}
+	tw.Flush()
 }
 
 // writeCPU prints each variant's CPU per call next to plain's.
