@@ -189,9 +189,9 @@ func buildMemberSQL(sc Schema) memberSQL {
 func (s *Store[O, U, M, I, T]) scanMember(row pgx.Row) (Member[O, U, M], error) {
 	var m Member[O, U, M]
 	var id, org, user string
-	var roles any
-	err := row.Scan(&id, &org, &user, &roles, &m.CreatedAt, &m.UserName, &m.UserEmail)
-	m.ID, m.OrganizationID, m.UserID, m.Roles = M(id), O(org), U(user), s.sql.decodeRoles(roles)
+	var roles rolesDest
+	err := row.Scan(&id, &org, &user, s.sql.rolesTarget(&roles), &m.CreatedAt, &m.UserName, &m.UserEmail)
+	m.ID, m.OrganizationID, m.UserID, m.Roles = M(id), O(org), U(user), s.sql.roles(&roles)
 	return m, err
 }
 
