@@ -538,7 +538,10 @@ func (s *Store[O, U, M, I, T]) ListMembers(ctx context.Context, actorID U, org O
 	}
 	var out []Member[O, U, M]
 	if err == nil {
-		out, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (Member[O, U, M], error) { return s.scanMember(r) })
+		// Room for a page up front (a full page is the common case), for up
+		// to DefaultPageSize members: a larger page grows as it comes.
+		out, err = pgx.AppendRows(make([]Member[O, U, M], 0, min(limit, DefaultPageSize)), rows,
+			func(r pgx.CollectableRow) (Member[O, U, M], error) { return s.scanMember(r) })
 	}
 	if isBadID(err) {
 		return nil, fmt.Errorf("user %s, organization %s: %w", actorID, org, ErrNotMember)
