@@ -77,6 +77,9 @@ type fixture struct {
 	// System is the store's database: a pool of a role that has BYPASSRLS
 	// (and is not a superuser), granted DML on every table.
 	System *tenant.SystemDB
+	// SystemURL connects as System's role, for pools of a test's own
+	// (counting round trips, say).
+	SystemURL string
 
 	mu     sync.Mutex
 	emails map[UserID]string
@@ -142,6 +145,7 @@ GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO %[1]s;`, role))
 
 	roleURL, err := pgurl.With(db.AdminURL, url.UserPassword(role, pass), db.Name)
 	require.NoError(t, err)
+	fx.SystemURL = roleURL
 	fx.System = tenant.NewSystemDB(newPool(t, roleURL, 16))
 	fx.Admin = newPool(t, db.AdminURL, 4)
 }

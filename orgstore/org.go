@@ -407,15 +407,31 @@ func (s *Store[O, U, M, I, T]) ListOrganizationsForUser(ctx context.Context, use
 }
 
 // ResolveTenant returns the tenant of org if user is a member of it, in one
-// query, and ErrNotMember otherwise (also for an unknown organization). It
-// is what an HTTP resolver's membership check calls. An organization made by
+// query (one round trip, no transaction), and ErrNotMember otherwise (also
+// for an unknown organization). It is what an HTTP resolver's membership
+// check calls, on every request. An organization made by
 // another service sharing the database (a Better Auth service) has no tenant
 // row yet: the first ResolveTenant of a member creates it, with the values of
 // Config.TenantDefaults, so both services can create organizations; if
 // the other service deletes the organization meanwhile, it is ErrNotMember.
 func (s *Store[O, U, M, I, T]) ResolveTenant(ctx context.Context, user U, org O) (tenant.ID, error) {
+	// The common case, a member of an organization that has its tenant row,
+	// is this one statement sent alone (tenant.SystemQueryRow): one round
+	// trip, no transaction.
 	var id string
-	err := s.inTx(ctx, func(ctx context.Context, q tenant.Querier) error {
+	err := tenant.SystemQueryRow(ctx, s.db, s.sql.org.resolve, string(org), string(user)).Scan(&id)
+	if errors.Is(err, pgx.ErrNoRows) || isBadID(err) {
+		return "", fmt.Errorf("user %s, organization %s: %w", user, org, ErrNotMember)
+	}
+	if err != nil {
+		return "", invariantError(err)
+	}
+	if id != "" || s.cfg.Schema.Tenants.Table == "" {
+		return tenant.ID(id), nil
+	}
+	// No tenant row yet: adopt the organization, in a transaction that reads
+	// the membership again, so that it and the new row agree.
+	err = s.inTx(ctx, func(ctx context.Context, q tenant.Querier) error {
 		err := q.QueryRow(ctx, s.sql.org.resolve, string(org), string(user)).Scan(&id)
 		if errors.Is(err, pgx.ErrNoRows) || isBadID(err) {
 			return fmt.Errorf("user %s, organization %s: %w", user, org, ErrNotMember)

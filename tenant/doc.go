@@ -43,7 +43,9 @@ the statements it runs are scoped:
     tenant from its own ctx and travels in a batch with its set_config.
   - [System] runs a function in one transaction for no tenant, on a separate
     pool whose role has BYPASSRLS. It is the only way across tenants, and
-    named so it can be found with grep.
+    named so it can be found with grep. [SystemQuery] and [SystemQueryRow]
+    are its single-statement form: one statement, no explicit transaction,
+    one round trip, refused as System refuses.
 
 A Scope from Run or System is held by each statement for its whole life —
 an Exec from send to result, a QueryRow through its Scan, each call on the
@@ -91,6 +93,7 @@ on the wire after pgx's statement cache is warm (see the package's tests):
 	DB.Scope CopyFrom                    1   [set_config, INSERTs of 100 rows]
 	Run with one batch or CopyFrom       2
 	System CopyFrom (real COPY)          3   BEGIN, COPY, COMMIT
+	SystemQuery, SystemQueryRow          1   the statement alone, autocommitted
 
 A tenant scope's CopyFrom inserts its rows as one batch of INSERTs:
 PostgreSQL refuses COPY FROM into a table whose row level security applies

@@ -258,3 +258,90 @@ func TestVerifyTenantDefault(t *testing.T) {
 		assert.NoError(t, verifyOn(url))
 	})
 }
+
+// TestSystemQuery: the single-statement bypass sees every tenant's rows in
+// one round trip, sets no tenant, and refuses what System refuses before
+// sending anything.
+func TestSystemQuery(t *testing.T) {
+	pdb := newDatabase(t)
+	bypassURL := newRole(t, pdb, "sysq", "BYPASSRLS")
+	ctx := tenant.WithID(context.Background(), tenantA) // ignored, like System's
+	const count = "SELECT count(*), count(DISTINCT tenant_id), current_setting('app.tenant_id', true) FROM items"
+
+	forEachMode(t, func(t *testing.T, mode pgx.QueryExecMode) {
+		var c counters
+		sys := tenant.NewSystemDB(newPool(t, bypassURL, mode, 1, &c))
+		read := func() (n, distinct int, set *string, err error) {
+			err = tenant.SystemQueryRow(ctx, sys, count).Scan(&n, &distinct, &set)
+			return
+		}
+		for range 2 { // warm-up: connect, check the role, fill the caches
+			_, _, _, err := read()
+			require.NoError(t, err)
+		}
+		c.reset()
+		n, distinct, set, err := read()
+		require.NoError(t, err)
+		assert.Equal(t, len(tenants)*itemsPerTenant, n, "every tenant's rows")
+		assert.Equal(t, len(tenants), distinct)
+		assert.True(t, set == nil || *set == "", "no tenant set")
+		if mode != pgx.QueryExecModeDescribeExec { // which describes first, in a round trip of its own
+			assert.EqualValues(t, 1, c.trips.Load(), "round trips")
+		}
+
+		list := func() []string {
+			rows, err := tenant.SystemQuery(ctx, sys, "SELECT tenant_id::text FROM items ORDER BY id")
+			require.NoError(t, err)
+			ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
+			require.NoError(t, err)
+			return ids
+		}
+		list() // warm-up: fill the caches
+		c.reset()
+		assert.Len(t, list(), len(tenants)*itemsPerTenant)
+		if mode != pgx.QueryExecModeDescribeExec {
+			assert.EqualValues(t, 1, c.trips.Load(), "round trips")
+		}
+	})
+
+	t.Run("autocommits a write, or nothing of it", func(t *testing.T) {
+		sys := tenant.NewSystemDB(newPool(t, bypassURL, pgx.QueryExecModeCacheStatement, 1, nil))
+		var id int
+		require.NoError(t, tenant.SystemQueryRow(ctx, sys,
+			"INSERT INTO items (tenant_id, body) VALUES ($1, 'by system query') RETURNING id", string(tenantB)).Scan(&id))
+		app := tenant.NewDB(newPool(t, pdb.AppURL, pgx.QueryExecModeCacheStatement, 1, nil))
+		assert.Contains(t, bodies(t, tenant.WithID(ctx, tenantB), app.Scope().Querier(), tenantB), "by system query")
+		// A statement that fails part way writes nothing.
+		err := tenant.SystemQueryRow(ctx, sys, "INSERT INTO items (tenant_id, body) VALUES ($1, 'half'), ($1, NULL) RETURNING id",
+			string(tenantB)).Scan(&id)
+		require.Error(t, err)
+		assert.NotContains(t, bodies(t, tenant.WithID(ctx, tenantB), app.Scope().Querier(), tenantB), "half")
+	})
+
+	t.Run("refuses a role without BYPASSRLS, checking once", func(t *testing.T) {
+		var c counters
+		sys := tenant.NewSystemDB(newPool(t, pdb.AppURL, pgx.QueryExecModeCacheStatement, 1, &c))
+		for range 3 {
+			rows, err := tenant.SystemQuery(ctx, sys, "SELECT body FROM items")
+			assert.ErrorIs(t, err, tenant.ErrNotBypassRLS)
+			assert.ErrorContains(t, err, pdb.App)
+			assert.False(t, rows.Next(), "no rows")
+			assert.ErrorIs(t, rows.Err(), tenant.ErrNotBypassRLS)
+			rows.Close()
+			assert.ErrorIs(t, tenant.SystemQueryRow(ctx, sys, "SELECT count(*) FROM items").Scan(new(int)), tenant.ErrNotBypassRLS)
+		}
+		assert.EqualValues(t, 1, c.statements.Load(), "the role is checked once, the statements never sent")
+	})
+
+	t.Run("refuses a nil SystemDB and pgx query options", func(t *testing.T) {
+		for _, db := range []*tenant.SystemDB{nil, tenant.NewSystemDB(nil)} {
+			_, err := tenant.SystemQuery(ctx, db, "SELECT 1")
+			assert.Error(t, err)
+			assert.Error(t, tenant.SystemQueryRow(ctx, db, "SELECT 1").Scan(new(int)))
+		}
+		var c counters
+		sys := tenant.NewSystemDB(newPool(t, bypassURL, pgx.QueryExecModeCacheStatement, 1, &c))
+		_, err := tenant.SystemQuery(ctx, sys, "SELECT $1::int", pgx.QueryExecModeSimpleProtocol, 1)
+		assert.Error(t, err)
+	})
+}
