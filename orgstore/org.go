@@ -374,15 +374,11 @@ func (s *Store[O, U, M, I, T]) DeleteOrganization(ctx context.Context, actorID U
 // member of it, and ErrNotMember otherwise — also when no organization has
 // that slug, so a refusal does not tell which slugs exist.
 func (s *Store[O, U, M, I, T]) GetOrganizationBySlug(ctx context.Context, actorID U, slug string) (Organization[O], error) {
-	var out Organization[O]
-	err := s.inTx(ctx, func(ctx context.Context, q tenant.Querier) error {
-		var err error
-		out, err = scanOrganization[O](q.QueryRow(ctx, s.sql.org.bySlug, slug, string(actorID)))
-		if errors.Is(err, pgx.ErrNoRows) {
-			return fmt.Errorf("user %s, organization %q: %w", actorID, slug, ErrNotMember)
-		}
-		return err
-	})
+	// One statement, sent alone (tenant.SystemQueryRow): one round trip.
+	out, err := scanOrganization[O](tenant.SystemQueryRow(ctx, s.db, s.sql.org.bySlug, slug, string(actorID)))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Organization[O]{}, fmt.Errorf("user %s, organization %q: %w", actorID, slug, ErrNotMember)
+	}
 	if err != nil {
 		return Organization[O]{}, err
 	}
@@ -392,18 +388,14 @@ func (s *Store[O, U, M, I, T]) GetOrganizationBySlug(ctx context.Context, actorI
 // ListOrganizationsForUser returns the organizations user is a member of,
 // by slug, in one query.
 func (s *Store[O, U, M, I, T]) ListOrganizationsForUser(ctx context.Context, user U) ([]Organization[O], error) {
-	var out []Organization[O]
-	err := s.inTx(ctx, func(ctx context.Context, q tenant.Querier) error {
-		rows, err := q.Query(ctx, s.sql.org.forUser, string(user))
-		if err != nil {
-			return err
-		}
-		out, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (Organization[O], error) {
-			return scanOrganization[O](r)
-		})
-		return err
+	// One statement, sent alone (tenant.SystemQuery): one round trip.
+	rows, err := tenant.SystemQuery(ctx, s.db, s.sql.org.forUser, string(user))
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Organization[O], error) {
+		return scanOrganization[O](r)
 	})
-	return out, err
 }
 
 // ResolveTenant returns the tenant of org if user is a member of it, in one

@@ -81,6 +81,18 @@ func TestHotPathRoundTrips(t *testing.T) {
 		assert.Equal(t, a.TenantID, id)
 		assert.EqualValues(t, 1, count(resolve(members[0], a.ID)), "ResolveTenant, a plain member")
 		assert.Equal(t, a.TenantID, id)
+		assert.EqualValues(t, 2, count(func() (err error) { id, err = st.ResolveTenantBySlug(ctx, alice, a.Slug); return err }),
+			"ResolveTenantBySlug: the slug's organization, then ResolveTenant")
+		assert.Equal(t, a.TenantID, id)
+		assert.EqualValues(t, 1, count(func() error { _, err := st.GetOrganizationBySlug(ctx, alice, a.Slug); return err }), "GetOrganizationBySlug")
+		var orgs []Organization[OrgID]
+		assert.EqualValues(t, 1, count(func() (err error) { orgs, err = st.ListOrganizationsForUser(ctx, alice); return err }), "ListOrganizationsForUser")
+		require.Len(t, orgs, 1)
+		assert.Equal(t, a.ID, orgs[0].ID)
+		_, err := st.ResolveTenantBySlug(ctx, bob, a.Slug)
+		assert.ErrorIs(t, err, ErrNotMember, "bob names alice's organization by its slug")
+		_, err = st.GetOrganizationBySlug(ctx, stranger, b.Slug)
+		assert.ErrorIs(t, err, ErrNotMember, "a stranger looks up bob's organization by its slug")
 
 		// Hostile callers: the same calls, refused, with nothing returned.
 		for _, c := range []struct {
