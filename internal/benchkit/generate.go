@@ -230,6 +230,10 @@ func generateSize(ctx context.Context, self, dir string, n, rounds int, progress
 		if err := copyTree(a, b); err != nil {
 			return nil, err
 		}
+		// sqlc writes gen/db afresh, as tenantc's full run did.
+		if err := os.RemoveAll(filepath.Join(b, "gen", "db")); err != nil {
+			return nil, err
+		}
 		sqlcEnv := []string{sqlcrun.ChildEnv + "=1"}
 		sqlcArgs := []string{"generate", "--no-remote", "-f", "sqlc.yaml"}
 		whole, err := runChild(ctx, self, b, sqlcEnv, sqlcArgs...)
@@ -237,6 +241,13 @@ func generateSize(ctx context.Context, self, dir string, n, rounds int, progress
 			return nil, fmt.Errorf("round %d, sqlc generate on tenantc's whole input: %w", r+1, err)
 		}
 		g.SQLCWhole, g.SQLCWholeRSS = whole.elapsed, whole.rss
+		if r == 0 {
+			// Plain sqlc on the whole input writes tenantc's sqlc code, byte
+			// for byte: else it was not given the same input.
+			if err := sameAsTenantc(filepath.Join(a, "gen", "db"), filepath.Join(b, "gen", "db")); err != nil {
+				return nil, fmt.Errorf("sqlc generate on tenantc's whole input: %w", err)
+			}
+		}
 		userRun, err := runChild(ctx, self, u, sqlcEnv, sqlcArgs...)
 		if err != nil {
 			return nil, fmt.Errorf("round %d, sqlc generate on the user input: %w", r+1, err)
@@ -335,6 +346,33 @@ func snapshot(dir string) (map[string]fileState, error) {
 		return nil
 	})
 	return out, err
+}
+
+// sameAsTenantc reports a file sqlc wrote under got that differs from
+// tenantc's under want (which also holds tenantc's own files, the
+// repositories).
+func sameAsTenantc(want, got string) error {
+	w, err := snapshot(want)
+	if err != nil {
+		return err
+	}
+	g, err := snapshot(got)
+	if err != nil {
+		return err
+	}
+	if _, ok := g["models.go"]; !ok {
+		return fmt.Errorf("%s: sqlc wrote no models.go", got)
+	}
+	for path, gs := range g {
+		ws, ok := w[path]
+		switch {
+		case !ok:
+			return fmt.Errorf("%s: tenantc did not write it", path)
+		case gs.sum != ws.sum:
+			return fmt.Errorf("%s: differs from tenantc's", path)
+		}
+	}
+	return nil
 }
 
 // countQueries counts the named queries of the .sql files in dir's subs.
