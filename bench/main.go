@@ -14,8 +14,14 @@
 //     (--scale), in pgx's default and PgBouncer's exec mode, and how the
 //     ratios move between the sizes.
 //   - generate: tenantc generate on synthetic projects of 100, 250 and 500
-//     tables (--generate) against sqlc generate on the same input; needs no
-//     database.
+//     tables (--generate, internal/synthapp), a full run and a no-op rerun,
+//     against plain sqlc generate on the same user input and on tenantc's
+//     whole input (user + standard queries + migrations), --gen-rounds
+//     rounds, each run a child process, with its peak RSS.
+//
+// The generation benchmark alone needs no URL:
+//
+//	go run ./bench --sections generate --generate 100,250,500 --gen-rounds 3
 //
 // It runs from the repository root (or --dir) and needs a superuser URL
 // (--database-url, else DATABASE_URL) for the database sections: each
@@ -46,6 +52,10 @@ func main() {
 	// re-executes this binary to run sqlc; in that child this runs sqlc and
 	// exits.
 	sqlcrun.Child()
+	// The generation benchmark runs tenantc generate in a child of this
+	// binary, so its time and memory are its own; in that child this runs
+	// generate and exits.
+	benchkit.GenerateChild()
 	os.Exit(run())
 }
 
@@ -71,6 +81,8 @@ func run() (code int) {
 		prepOnly = fs.Bool("prepare-only", false, "create and seed the runtime database, print its URLs and how to drop it, and exit: nothing is measured or dropped")
 		scale    = fs.String("scale", "100000,1000000", "scale: rows of projects, comma-separated, one database each")
 		scaleTen = fs.Int("scale-tenants", 1000, "scale: tenants the rows are spread over")
+		generate = fs.String("generate", "100,250,500", "generate: tables of the synthetic projects, comma-separated")
+		genRound = fs.Int("gen-rounds", 3, "generate: rounds per size; ratios are computed round by round")
 	)
 	if err := fs.Parse(os.Args[1:]); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -121,6 +133,18 @@ func run() (code int) {
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "bench: --scale:", err)
+		return 2
+	}
+	genTables, err := positives(*generate)
+	if err == nil && slices.Min(genTables) < 3 {
+		err = errors.New("a synthetic project needs at least 3 tables")
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "bench: --generate:", err)
+		return 2
+	}
+	if *genRound <= 0 {
+		fmt.Fprintln(os.Stderr, "bench: --gen-rounds must be positive")
 		return 2
 	}
 	if *conns <= 0 || *conns > 1<<16 || *page <= 0 || *page > 1<<20 || *tenants <= 0 || *projects <= 0 {
@@ -177,6 +201,16 @@ func run() (code int) {
 		scaleCfg.Variants, scaleCfg.Callers, scaleCfg.Explain = nil, nil, false
 		opts.Log = os.Stderr
 		rep, err := benchkit.RunScale(ctx, url, *dir, benchkit.ScaleConfig{Rows: scaleRows, Tenants: *scaleTen, Run: scaleCfg, Options: opts})
+		if err != nil {
+			return fail(err)
+		}
+		section()
+		if err := rep.Write(os.Stdout); err != nil {
+			return fail(err)
+		}
+	}
+	if want["generate"] {
+		rep, err := benchkit.Generate(ctx, benchkit.GenConfig{Tables: genTables, Rounds: *genRound, Progress: os.Stderr})
 		if err != nil {
 			return fail(err)
 		}

@@ -30,6 +30,11 @@ import (
 // childEnv marks the child process.
 const childEnv = "TENANTC_SQLC_CHILD"
 
+// ChildEnv is the environment variable that makes a binary calling [Child]
+// run sqlc with its arguments: set to 1, `self generate -f sqlc.yaml` is
+// `sqlc generate -f sqlc.yaml`. The generation benchmark runs plain sqlc so.
+const ChildEnv = childEnv
+
 // childReady records that this binary calls [Child], so it can be its own child.
 var childReady atomic.Bool
 
