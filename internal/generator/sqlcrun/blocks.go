@@ -258,6 +258,12 @@ func (r *run) wrap(b Block, e *yaml.Node, v1 bool, overrides []map[string]any) (
 			set(o, "overrides", list)
 		}
 		for _, ov := range overrides {
+			// An override the user already gives, as a sqlc.yaml aligned for
+			// plain sqlc does, is not given twice: sqlc would match every
+			// column against both (a tenth of a 500-table run).
+			if hasOverride(list, ov) {
+				continue
+			}
 			var n yaml.Node
 			if err := n.Encode(ov); err != nil {
 				return nil, err
@@ -492,4 +498,18 @@ func deepCopy(n *yaml.Node) *yaml.Node {
 		c.Content[i] = deepCopy(k)
 	}
 	return &c
+}
+
+// hasOverride reports whether list holds an override of exactly ov's column
+// with exactly its go_type, both written as plain strings.
+func hasOverride(list *yaml.Node, ov map[string]any) bool {
+	for _, o := range list.Content {
+		_, col := mappingValue(o, "column")
+		_, goType := mappingValue(o, "go_type")
+		if col != nil && goType != nil && col.Kind == yaml.ScalarNode && goType.Kind == yaml.ScalarNode &&
+			col.Value == ov["column"] && goType.Value == ov["go_type"] {
+			return true
+		}
+	}
+	return false
 }

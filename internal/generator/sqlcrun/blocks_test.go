@@ -72,3 +72,40 @@ sql:
 	require.Equal(t, map[string]any{"json": map[string]any{"out": "gen/json"}}, json["gen"])
 	require.Equal(t, map[string]any{"uri": "${UNSET_URI}"}, json["database"])
 }
+
+// TestPlanGivesAnOverrideOnce: tenantc's overrides are added after the
+// user's, except one the user already gives exactly (a config aligned for
+// plain sqlc): sqlc would match every column against it twice.
+func TestPlanGivesAnOverrideOnce(t *testing.T) {
+	const id = "github.com/tenantc/tenantc/tenant.ID"
+	in := Input{Dir: t.TempDir(), ConfigName: "sqlc.yaml", Blocks: []Block{{Index: 0}},
+		Overrides: []map[string]any{{"column": "public.tenants.id", "go_type": id}, {"column": "public.*.tenant_id", "go_type": id}},
+		Config: []byte(`version: "2"
+sql:
+  - engine: postgresql
+    schema: schema
+    queries: queries
+    gen:
+      go:
+        out: gen/db
+        sql_package: pgx/v5
+        overrides:
+          - {column: "public.*.tenant_id", go_type: github.com/tenantc/tenantc/tenant.ID}
+          - {column: public.notes.author, go_type: string}
+`)}
+	r, err := plan(in, t.TempDir())
+	require.NoError(t, err)
+	var got struct {
+		SQL []struct {
+			Gen struct {
+				Go struct{ Overrides []map[string]string }
+			}
+		}
+	}
+	require.NoError(t, yaml.Unmarshal(r.config, &got))
+	require.Equal(t, []map[string]string{
+		{"column": "public.*.tenant_id", "go_type": id},
+		{"column": "public.notes.author", "go_type": "string"},
+		{"column": "public.tenants.id", "go_type": id},
+	}, got.SQL[0].Gen.Go.Overrides)
+}
