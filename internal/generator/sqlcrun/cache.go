@@ -353,13 +353,13 @@ func goBuildID(f *os.File) string {
 	return string(id)
 }
 
-// A check that is a function of some files' contents alone (the type check of
-// a generated package) need not run again on the same files: CheckedBefore
-// reports whether it passed before, with this binary, on exactly these
-// files, and the key that MarkChecked records the pass under. A passed check
-// is an empty file named by the key in tenantc/checks/ beside the sqlc
-// cache; TENANTC_CACHE=off turns this off too. key is "" when there is no
-// place to remember.
+// CheckedBefore reports whether the check kind passed before, with this
+// binary, on exactly these files, and returns the key MarkChecked records
+// the pass under. A check that is a function of some files' contents alone
+// (the type check of a generated package) need not run again on the same
+// files. A passed check is an empty file named by the key in tenantc/checks/
+// beside the sqlc cache; TENANTC_CACHE=off turns this off too. key is ""
+// when there is no place to remember.
 func CheckedBefore(kind string, files map[string][]byte) (key string, ok bool) {
 	dir := cacheDir()
 	if dir == "" {
