@@ -788,11 +788,11 @@ type rowScanner interface{ Scan(dest ...any) error }
 func (s *Store[O, U, M, I, T]) scanInvitation(row rowScanner, extra ...any) (inv Invitation[O, U, I, T], found bool, err error) {
 	var (
 		id, org, inviter, status string
-		roles                    any
+		roles                    rolesDest
 		team                     *string
 		created                  *time.Time
 	)
-	dest := append([]any{&id, &org, &inv.Email, &roles, &team, &status, &inviter, &inv.ExpiresAt, &created}, extra...)
+	dest := append([]any{&id, &org, &inv.Email, s.sql.rolesTarget(&roles), &team, &status, &inviter, &inv.ExpiresAt, &created}, extra...)
 	err = row.Scan(dest...)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return Invitation[O, U, I, T]{}, false, nil
@@ -801,7 +801,7 @@ func (s *Store[O, U, M, I, T]) scanInvitation(row rowScanner, extra ...any) (inv
 		return Invitation[O, U, I, T]{}, false, err
 	}
 	inv.ID, inv.OrganizationID, inv.InviterID = I(id), O(org), U(inviter)
-	inv.Roles = s.sql.decodeRoles(roles)
+	inv.Roles = s.sql.roles(&roles)
 	if team != nil {
 		for _, id := range s.sql.decodeTeams(*team) {
 			inv.TeamIDs = append(inv.TeamIDs, T(id))

@@ -72,8 +72,8 @@ func (a actor) isOwner() bool { return slices.Contains(a.roles, RoleOwner) }
 // ErrForbidden when no role of the actor grants p.
 func (s *Store[O, U, M, I, T]) authorize(ctx context.Context, q tenant.Querier, org, user string, p Permission) (actor, error) {
 	var a actor
-	var roles any
-	err := q.QueryRow(ctx, s.sql.memberRoles, org, user).Scan(&a.memberID, &roles)
+	var roles rolesDest
+	err := q.QueryRow(ctx, s.sql.memberRoles, org, user).Scan(&a.memberID, s.sql.rolesTarget(&roles))
 	// An id the column cannot hold ("x" for a uuid) names no organization.
 	if errors.Is(err, pgx.ErrNoRows) || isBadID(err) {
 		return a, fmt.Errorf("user %s, organization %s: %w", user, org, ErrNotMember)
@@ -81,7 +81,7 @@ func (s *Store[O, U, M, I, T]) authorize(ctx context.Context, q tenant.Querier, 
 	if err != nil {
 		return a, err
 	}
-	a.roles = s.sql.decodeRoles(roles)
+	a.roles = s.sql.roles(&roles)
 	if a.orgRoles, err = s.orgRoles(ctx, q, org); err != nil {
 		return a, err
 	}

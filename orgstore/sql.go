@@ -63,8 +63,9 @@ func ident(name string) string {
 	return `"` + strings.ReplaceAll(name, `"`, `""`) + `"`
 }
 
-// rolesDest is a Scan target for a roles column of the schema's type:
-// text[] (native) or comma-joined text (Schema.RolesText). Scanning into
+// rolesDest is the Scan target of every roles column (a member's, an
+// invitation's), of the schema's type: text[] (native) or comma-joined text
+// (Schema.RolesText). Scanning into
 // the type, rather than into any, spares pgx building a []any per row,
 // which costs a page of members a measurable share of its time
 // (BenchmarkListMembers).
@@ -102,8 +103,9 @@ func (st *statements) roles(d *rolesDest) []string {
 	return out
 }
 
-// decodeRoles reads a roles column: text[] (native) or comma-joined text
-// (Better Auth), scanned into any.
+// decodeRoles reads a list scanned into any: text[], or comma-joined text.
+// Roles columns are scanned into a rolesDest; this reads what has no fixed
+// type (a custom role's permissions).
 func (st *statements) decodeRoles(v any) []string {
 	switch v := v.(type) {
 	case []any:
