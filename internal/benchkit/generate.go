@@ -19,6 +19,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/tenantc/tenantc/internal/filetree"
 	"github.com/tenantc/tenantc/internal/generator"
 	"github.com/tenantc/tenantc/internal/generator/output"
 	"github.com/tenantc/tenantc/internal/generator/sqlcrun"
@@ -188,7 +189,7 @@ func generateSize(ctx context.Context, self, dir string, n, rounds int, progress
 		round := filepath.Join(dir, fmt.Sprint("round", r))
 		a, b, u, cache := filepath.Join(round, "app"), filepath.Join(round, "whole"), filepath.Join(round, "user"), filepath.Join(round, "cache")
 		for _, c := range [][2]string{{app, a}, {user, u}} {
-			if err := copyTree(c[0], c[1]); err != nil {
+			if err := os.CopyFS(c[1], os.DirFS(c[0])); err != nil {
 				return nil, err
 			}
 		}
@@ -238,7 +239,7 @@ func generateSize(ctx context.Context, self, dir string, n, rounds int, progress
 				return nil, err
 			}
 		}
-		if err := copyTree(a, b); err != nil {
+		if err := os.CopyFS(b, os.DirFS(a)); err != nil {
 			return nil, err
 		}
 		// sqlc writes gen/db afresh, as tenantc's full run did.
@@ -306,31 +307,6 @@ func childOut(stdout []byte) (genChildOut, error) {
 	return out, nil
 }
 
-// copyTree copies the regular files and directories under src to dst.
-func copyTree(src, dst string) error {
-	return filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, err := filepath.Rel(src, path)
-		if err != nil {
-			return err
-		}
-		target := filepath.Join(dst, rel)
-		if d.IsDir() {
-			return os.MkdirAll(target, 0o755)
-		}
-		if !d.Type().IsRegular() {
-			return fmt.Errorf("copying %s: not a regular file", path)
-		}
-		content, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(target, content, 0o644)
-	})
-}
-
 // fileState is what a write would change of a file.
 type fileState struct {
 	sum     [sha256.Size]byte
@@ -363,23 +339,23 @@ func snapshot(dir string) (map[string]fileState, error) {
 // tenantc's under want (which also holds tenantc's own files, the
 // repositories).
 func sameAsTenantc(want, got string) error {
-	w, err := snapshot(want)
+	w, err := filetree.Read(want)
 	if err != nil {
 		return err
 	}
-	g, err := snapshot(got)
+	g, err := filetree.Read(got)
 	if err != nil {
 		return err
 	}
 	if _, ok := g["models.go"]; !ok {
 		return fmt.Errorf("%s: sqlc wrote no models.go", got)
 	}
-	for path, gs := range g {
-		ws, ok := w[path]
+	for path, content := range g {
+		tenantc, ok := w[path]
 		switch {
 		case !ok:
 			return fmt.Errorf("%s: tenantc did not write it", path)
-		case gs.sum != ws.sum:
+		case !bytes.Equal(content, tenantc):
 			return fmt.Errorf("%s: differs from tenantc's", path)
 		}
 	}
