@@ -8,6 +8,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/tenantc/tenantc/internal/generator/parse"
 )
 
 // runWithOverrides runs generate on a copy of testdata/<name>/input with the
@@ -73,4 +75,28 @@ func TestGlobOverrideConditions(t *testing.T) {
 	assert.NotEqual(t, safe[q], unguarded[q], "the glob on public would retype the CTE's column")
 	assert.Contains(t, safe[q], "type AuditNotesRow struct {\n\tTenantID pgtype.UUID")
 	assert.NotContains(t, unguarded[q], "TenantID pgtype.UUID", "CTE, sub-select, view and global table alike")
+}
+
+// TestGlobOverridesOfTheFixture: what tenantOverrides gives sqlc for
+// go-tenant-column-glob — the glob for billing, where it is safe, so that
+// TestGlobOverrideTypesTheSameColumns compares a glob run at all, and one
+// override per table where a CTE, a view or a global table is in the way.
+func TestGlobOverridesOfTheFixture(t *testing.T) {
+	dir := filepath.Join("testdata", "go-tenant-column-glob", "input")
+	res, err := Run(t.Context(), Options{Dir: dir})
+	require.NoError(t, err)
+	files, err := readQueries(dir, res.Config.Queries)
+	require.NoError(t, err)
+	queries, diags := parse.Queries(files)
+	require.False(t, diags.HasErrors())
+	overrides, columns := tenantOverrides(res.Model, queries)
+	var got []string
+	for _, o := range overrides {
+		got = append(got, o["column"].(string))
+	}
+	assert.ElementsMatch(t, []string{"public.tenants.id", "public.notes.tenant_id", "public.labels.tenant_id",
+		"billing.*.tenant_id", "app.docs.tenant_id", "app.pages.tenant_id", "ops.jobs.tenant_id", "ops.runs.tenant_id"}, got)
+	assert.Contains(t, columns, "billing.invoices.tenant_id")
+	assert.Contains(t, columns, "billing.payments.tenant_id")
+	assert.NotContains(t, columns, "ops.audit.tenant_id", "a global table's column is no tenant column")
 }
