@@ -29,9 +29,12 @@ type goBlock struct {
 	index int
 	// schema are the block's schema files and tenantc's migrations
 	// directory; queryFiles and queries its query files and what they hold.
-	schema     []*source.File
-	queryFiles []*source.File
-	queries    []*catalog.Query
+	schema []*source.File
+	// schemaParsed: schema is what the run parsed (res.Sources), every
+	// file of it without an error, so sqlc may read it as one file.
+	schemaParsed bool
+	queryFiles   []*source.File
+	queries      []*catalog.Query
 	// defines holds the protected tables the block's schema creates.
 	defines     map[*tenancy.Table]bool
 	repoQueries []repo.Query
@@ -61,6 +64,7 @@ func tenantBlocks(dir string, res *Result, unionQueries []*source.File, unionPar
 		if gb.schema, err = blockSchema(dir, res, b); err != nil {
 			return nil, err
 		}
+		gb.schemaParsed = samePaths(b.Schema, cfg.Schema)
 		for _, f := range gb.schema {
 			for _, t := range protected[f.Path] {
 				gb.defines[t] = true

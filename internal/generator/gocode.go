@@ -68,7 +68,7 @@ func generateGo(ctx context.Context, dir string, res *Result, overrides severity
 		return err
 	}
 	for _, b := range blocks {
-		sb := sqlcrun.Block{Index: b.index}
+		sb := sqlcrun.Block{Index: b.index, SchemaParsed: b.schemaParsed}
 		for _, f := range b.schema {
 			sb.Schema = append(sb.Schema, sqlcrun.File{Path: f.Path, SQL: f.SQL})
 		}

@@ -1,10 +1,8 @@
 package sqlcrun
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
@@ -34,6 +32,8 @@ type run struct {
 	// copies of Blocks' inputs back to the user's paths.
 	files map[string][]byte
 	names map[string]string
+	// joined: a block's schema is one file among files (joinSchema).
+	joined bool
 	// tenant are the wrapped blocks, in Input.Blocks order.
 	tenant []*tenantBlock
 	// plainGo are the Go outputs of the blocks run as written: their out
@@ -242,8 +242,14 @@ func (r *run) wrap(b Block, e *yaml.Node, v1 bool, overrides []map[string]any) (
 		r.names[name] = f.Path
 		r.files[name] = []byte(f.SQL)
 	}
-	for i, f := range b.Schema {
-		add("schema", i, f)
+	if b.SchemaParsed && len(b.Schema) > 1 && get(e, "database") == nil && joinable(b.Schema) {
+		// Not with a database: sqlc's analyzer runs the schema's text there.
+		r.files[dir+"/schema/"+joinedSchema] = []byte(joinSchema(b.Schema))
+		r.joined = true
+	} else {
+		for i, f := range b.Schema {
+			add("schema", i, f)
+		}
 	}
 	for i, f := range b.Queries {
 		add("queries", i, f)
@@ -327,9 +333,10 @@ func (r *run) copyPaths(dir string, paths []string) ([]File, error) {
 	return read, nil
 }
 
-// collect reads what sqlc wrote: the wrapped blocks' output directories, and
-// every other file it added or changed under the root, at its project path.
-func (r *run) collect() (*Result, error) {
+// collect sorts what sqlc wrote (outputs, slash paths under the run's root):
+// the wrapped blocks' output directories, and every other file it added or
+// changed, at its project path.
+func (r *run) collect(outputs map[string][]byte) (*Result, error) {
 	res := &Result{}
 	byIndex := map[int]*BlockResult{}
 	for _, tb := range r.tenant {
@@ -343,43 +350,24 @@ func (r *run) collect() (*Result, error) {
 	for _, tb := range r.tenant {
 		renames[tb.index] = queryRenames(r.names, fmt.Sprintf("%s/%d/queries/", tenantDir, tb.index))
 	}
-	err := filepath.WalkDir(r.root, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		rel, err := filepath.Rel(r.root, p)
-		if err != nil {
-			return err
-		}
-		rel = filepath.ToSlash(rel)
-		content, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
+	for rel, content := range outputs {
 		if rest, ok := strings.CutPrefix(rel, tenantDir+"/"); ok {
 			idx, name, _ := strings.Cut(rest, "/out/")
 			i, convErr := strconv.Atoi(idx)
 			br := byIndex[i]
 			if convErr != nil || br == nil || name == "" || strings.Contains(name, "/") {
-				return nil // the copies of the inputs
+				continue // the copies of the inputs
 			}
 			if n, ok := renames[i][name]; ok {
 				name = n
 			}
 			br.Files = append(br.Files, output.File{Path: br.Out + "/" + name, Content: content})
-			return nil
+			continue
 		}
 		if rel == configFile {
-			return nil
-		}
-		if orig, copied := r.files[rel]; copied && bytes.Equal(orig, content) {
-			return nil
+			continue
 		}
 		res.Plain = append(res.Plain, output.File{Path: rel, Content: content})
-		return nil
-	})
-	if err != nil {
-		return nil, err
 	}
 	for i := range res.Blocks {
 		b := &res.Blocks[i]

@@ -1,7 +1,6 @@
 package sqlcrun
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"crypto/sha256"
@@ -30,14 +29,15 @@ import (
 // among them), the sqlc linked into the binary, and the binary's own code
 // (which rewrites the config and writes the inputs). So a successful run's
 // output is kept under a SHA-256 of all of that, and the next run with the
-// same key copies it instead of starting the child. A config that sends sqlc
+// same key uses it instead of starting the child. A config that sends sqlc
 // elsewhere — a database for its analysis, a codegen plugin — is never cached:
 // its output depends on the outside world.
 //
-// The cache lives in os.UserCacheDir()/tenantc/sqlc/<key>; TENANTC_CACHE names
-// another directory for tenantc/, and TENANTC_CACHE=off turns the cache off.
-// An entry is written into a temporary directory and renamed into place, so a
-// reader never sees half an entry; its manifest holds each file's size and
+// The cache lives in os.UserCacheDir()/tenantc/sqlc/<key>, one file per
+// entry; TENANTC_CACHE names another directory for tenantc/, and
+// TENANTC_CACHE=off turns the cache off. An entry is written into a
+// temporary file and renamed into place, so a reader never sees half an
+// entry; its manifest holds each file's size and
 // SHA-256, and an entry that disagrees with its manifest (a disk error, a hand
 // edit) is a miss and is replaced. Entries unused for cacheMaxAge are deleted,
 // at most once a day, by a run that stores one.
@@ -46,7 +46,7 @@ import (
 const CacheEnv = "TENANTC_CACHE"
 
 const (
-	cacheFormat   = "tenantc sqlc cache 1" // the manifest's first line; a new format misses
+	cacheFormat   = "tenantc sqlc cache 2" // the manifest's first line; a new format misses
 	cacheMaxAge   = 5 * 24 * time.Hour
 	cacheTrimEach = 24 * time.Hour
 )
@@ -68,12 +68,12 @@ func cacheDir() string {
 	return filepath.Join(root, "sqlc")
 }
 
-// generateCached writes inputs (slash paths, sqlc.yaml among them) into tmp
-// and runs Generate there for sqlc.yaml, through the cache: on a hit it
-// writes the cached output files into tmp instead, as sqlc would have, and
-// starts no child. Only successful runs are stored; a cache that cannot be
-// read or written is no error, just a miss.
-func generateCached(ctx context.Context, tmp string, inputs map[string][]byte) (stderr string, err error) {
+// generateCached writes inputs (slash paths, sqlc.yaml among them) into tmp,
+// runs Generate there for sqlc.yaml and returns what sqlc wrote (see
+// readOutputs), through the cache: on a hit it returns the cached files,
+// writes nothing and starts no child. Only successful runs are stored; a
+// cache that cannot be read or written is no error, just a miss.
+func generateCached(ctx context.Context, tmp string, inputs map[string][]byte) (outputs map[string][]byte, stderr string, err error) {
 	dir := cacheDir()
 	if dir == "" || !cacheable(inputs[configFile]) {
 		return generateIn(ctx, tmp, inputs)
@@ -84,27 +84,27 @@ func generateCached(ctx context.Context, tmp string, inputs map[string][]byte) (
 	}
 	entry := filepath.Join(dir, key)
 	if files, ok := readEntry(entry); ok {
-		if err := writeFiles(tmp, files); err != nil {
-			return "", err
-		}
 		touch(entry)
-		return "", nil
+		return files, "", nil
 	}
-	if stderr, err = generateIn(ctx, tmp, inputs); err != nil {
-		return stderr, err
+	if outputs, stderr, err = generateIn(ctx, tmp, inputs); err != nil {
+		return nil, stderr, err
 	}
-	if outputs, err := readOutputs(tmp, inputs); err == nil {
-		storeEntry(dir, key, outputs)
-	}
-	return stderr, nil
+	storeEntry(dir, key, outputs)
+	return outputs, stderr, nil
 }
 
-// generateIn writes inputs into tmp and runs sqlc there.
-func generateIn(ctx context.Context, tmp string, inputs map[string][]byte) (string, error) {
+// generateIn writes inputs into tmp, runs sqlc there and returns what it wrote.
+func generateIn(ctx context.Context, tmp string, inputs map[string][]byte) (map[string][]byte, string, error) {
 	if err := writeFiles(tmp, inputs); err != nil {
-		return "", err
+		return nil, "", err
 	}
-	return Generate(ctx, tmp, configFile)
+	stderr, err := Generate(ctx, tmp, configFile)
+	if err != nil {
+		return nil, stderr, err
+	}
+	outputs, err := readOutputs(tmp, inputs)
+	return outputs, stderr, err
 }
 
 // cacheable reports whether sqlc's output for config depends on its inputs
@@ -153,8 +153,9 @@ func cacheKey(ctx context.Context, inputs map[string][]byte) (string, error) {
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
-// readOutputs returns the files under tmp that are not inputs: what sqlc
-// wrote.
+// readOutputs returns what sqlc wrote under tmp, by slash path: every file
+// that is not one of the inputs as written (a file sqlc wrote over an input
+// is an output).
 func readOutputs(tmp string, inputs map[string][]byte) (map[string][]byte, error) {
 	out := map[string][]byte{}
 	err := filepath.WalkDir(tmp, func(p string, d fs.DirEntry, err error) error {
@@ -165,92 +166,98 @@ func readOutputs(tmp string, inputs map[string][]byte) (map[string][]byte, error
 		if err != nil {
 			return err
 		}
-		if _, in := inputs[filepath.ToSlash(rel)]; in {
+		content, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		if in, ok := inputs[filepath.ToSlash(rel)]; ok && bytes.Equal(in, content) {
 			return nil
 		}
-		out[filepath.ToSlash(rel)], err = os.ReadFile(p)
-		return err
+		out[filepath.ToSlash(rel)] = content
+		return nil
 	})
 	return out, err
 }
 
-// The layout of an entry: a manifest, and the files under files/.
-const (
-	manifestName = "manifest"
-	filesDir     = "files"
-)
+// An entry is one file: a manifest, then the files' contents one after
+// another in the manifest's order. The manifest is cacheFormat's line, a
+// line "<sha256> <size> <name>" per file, and "end". One file, not a
+// directory of them: creating a file is what costs on most file systems, and
+// a 500-table app's sqlc output is 800 of them (issue 15).
+const entryEnd = "end\n"
 
-// storeEntry writes an entry for files: into a temporary directory beside it,
-// then renamed to its key. A failure leaves no entry, only a miss.
+// encodeEntry is the entry of files.
+func encodeEntry(files map[string][]byte) []byte {
+	var b bytes.Buffer
+	names := slices.Sorted(maps.Keys(files))
+	b.WriteString(cacheFormat + "\n")
+	for _, name := range names {
+		sum := sha256.Sum256(files[name])
+		fmt.Fprintf(&b, "%x %d %s\n", sum, len(files[name]), name)
+	}
+	b.WriteString(entryEnd)
+	for _, name := range names {
+		b.Write(files[name])
+	}
+	return b.Bytes()
+}
+
+// storeEntry writes the entry of files: into a temporary file beside it, then
+// renamed to its key. A failure leaves no entry, only a miss.
 func storeEntry(dir, key string, files map[string][]byte) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return
 	}
-	tmp, err := os.MkdirTemp(dir, ".tmp-")
+	tmp, err := os.CreateTemp(dir, ".tmp-")
 	if err != nil {
 		return
 	}
-	defer os.RemoveAll(tmp) // after a successful rename there is nothing left
-	var manifest bytes.Buffer
-	manifest.WriteString(cacheFormat + "\n")
-	for _, name := range slices.Sorted(maps.Keys(files)) {
-		sum := sha256.Sum256(files[name])
-		fmt.Fprintf(&manifest, "%x %d %s\n", sum, len(files[name]), name)
-	}
-	manifest.WriteString("end\n")
-	if writeFiles(filepath.Join(tmp, filesDir), files) != nil ||
-		os.WriteFile(filepath.Join(tmp, manifestName), manifest.Bytes(), 0o644) != nil {
+	defer os.Remove(tmp.Name()) // after a successful rename there is nothing left
+	_, err = tmp.Write(encodeEntry(files))
+	if cerr := tmp.Close(); err != nil || cerr != nil {
 		return
 	}
-	entry := filepath.Join(dir, key)
-	if err := os.Rename(tmp, entry); err != nil {
-		// Another run stored it first, or a corrupt entry is in the way.
-		if _, ok := readEntry(entry); ok {
-			return
-		}
-		if os.RemoveAll(entry) != nil || os.Rename(tmp, entry) != nil {
-			return
-		}
+	if os.Rename(tmp.Name(), filepath.Join(dir, key)) != nil {
+		return
 	}
 	trim(dir)
 }
 
 // readEntry returns the files of the entry, if it is whole: its manifest is
-// complete and every file it lists has the size and SHA-256 it says.
+// complete and every file it lists has the size and SHA-256 it says, with
+// nothing after the last.
 func readEntry(entry string) (map[string][]byte, bool) {
-	manifest, err := os.ReadFile(filepath.Join(entry, manifestName))
+	data, err := os.ReadFile(entry)
 	if err != nil {
 		return nil, false
 	}
-	sc := bufio.NewScanner(bytes.NewReader(manifest))
-	if !sc.Scan() || sc.Text() != cacheFormat {
+	head, body, ok := bytes.Cut(data, []byte("\n"+entryEnd))
+	if !ok {
+		return nil, false // no end line: cut short
+	}
+	lines := strings.Split(string(head), "\n")
+	if lines[0] != cacheFormat {
 		return nil, false
 	}
 	files := map[string][]byte{}
-	for sc.Scan() {
-		line := sc.Text()
-		if line == "end" {
-			if sc.Scan() { // anything after the end
-				return nil, false
-			}
-			return files, true
-		}
+	for _, line := range lines[1:] {
 		sum, rest, ok1 := strings.Cut(line, " ")
 		size, name, ok2 := strings.Cut(rest, " ")
 		n, err := strconv.Atoi(size)
-		if !ok1 || !ok2 || err != nil || !fs.ValidPath(name) {
+		if !ok1 || !ok2 || err != nil || n < 0 || n > len(body) || !fs.ValidPath(name) {
 			return nil, false
 		}
-		content, err := os.ReadFile(filepath.Join(entry, filesDir, filepath.FromSlash(name)))
-		if err != nil || len(content) != n {
-			return nil, false
-		}
+		content := body[:n:n]
+		body = body[n:]
 		if got := sha256.Sum256(content); hex.EncodeToString(got[:]) != sum {
 			return nil, false
 		}
 		files[name] = content
 	}
-	return nil, false // no end line: cut short
+	if len(body) != 0 {
+		return nil, false
+	}
+	return files, true
 }
 
 // writeFiles writes files (slash paths) under dir.
@@ -290,9 +297,10 @@ func trim(dir string) {
 		return
 	}
 	for _, e := range entries {
-		if !e.IsDir() {
+		if e.Name() == "trim" {
 			continue
 		}
+		// Entries are files; directories are entries of an older format.
 		if fi, err := e.Info(); err == nil && time.Since(fi.ModTime()) > cacheMaxAge {
 			_ = os.RemoveAll(filepath.Join(dir, e.Name()))
 		}

@@ -1,12 +1,13 @@
 package sqlcrun
 
 import (
-	"crypto/sha256"
-	"fmt"
+	"bytes"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 )
@@ -47,7 +48,7 @@ func entries(t *testing.T, dir string) []string {
 	require.NoError(t, err)
 	var keys []string
 	for _, d := range des {
-		if d.IsDir() {
+		if d.Type().IsRegular() && d.Name() != "trim" && !strings.HasPrefix(d.Name(), ".") {
 			keys = append(keys, d.Name())
 		}
 	}
@@ -56,24 +57,25 @@ func entries(t *testing.T, dir string) []string {
 
 // forge rewrites one file of the entry key and, with manifest, its manifest
 // line too, so the entry stays whole: what a later run returns then shows
-// whether it came from the cache.
+// whether it came from the cache. Without manifest the file's bytes change
+// and its line does not: a disk error.
 func forge(t *testing.T, dir, key, name, content string, manifest bool) {
 	t.Helper()
 	entry := filepath.Join(dir, key)
-	require.NoError(t, os.WriteFile(filepath.Join(entry, filesDir, filepath.FromSlash(name)), []byte(content), 0o644))
-	if !manifest {
+	files, ok := readEntry(entry)
+	require.True(t, ok, "entry %s is whole before it is forged", key)
+	require.Contains(t, files, name)
+	if manifest {
+		files[name] = []byte(content)
+		require.NoError(t, os.WriteFile(entry, encodeEntry(files), 0o644))
 		return
 	}
-	m, err := os.ReadFile(filepath.Join(entry, manifestName))
+	data, err := os.ReadFile(entry)
 	require.NoError(t, err)
-	var lines []string
-	for _, line := range strings.Split(string(m), "\n") {
-		if strings.HasSuffix(line, " "+name) {
-			line = fmt.Sprintf("%x %d %s", sha256.Sum256([]byte(content)), len(content), name)
-		}
-		lines = append(lines, line)
-	}
-	require.NoError(t, os.WriteFile(filepath.Join(entry, manifestName), []byte(strings.Join(lines, "\n")), 0o644))
+	i := bytes.LastIndex(data, files[name])
+	require.NotEqual(t, -1, i)
+	data[i] ^= 0xff
+	require.NoError(t, os.WriteFile(entry, data, 0o644))
 }
 
 func fileOf(t *testing.T, res *Result, name string) string {
@@ -128,10 +130,19 @@ func TestCacheCorrupt(t *testing.T) {
 	_, whole := readEntry(filepath.Join(dir, key))
 	require.True(t, whole, "the corrupt entry is replaced")
 
-	manifest := filepath.Join(dir, key, manifestName)
-	m, err := os.ReadFile(manifest)
+	entry := filepath.Join(dir, key)
+	data, err := os.ReadFile(entry)
 	require.NoError(t, err)
-	require.NoError(t, os.WriteFile(manifest, m[:len(m)/2], 0o644))
+	for _, cut := range []int{len(data) - 1, bytes.Index(data, []byte(entryEnd)) + 1, 10} {
+		require.NoError(t, os.WriteFile(entry, data[:cut], 0o644))
+		_, whole := readEntry(entry)
+		require.False(t, whole, "an entry cut at byte %d of %d", cut, len(data))
+	}
+	appended := append(slices.Clone(data), 'x')
+	require.NoError(t, os.WriteFile(entry, appended, 0o644))
+	_, whole = readEntry(entry)
+	require.False(t, whole, "an entry with a byte after its last file")
+	require.NoError(t, os.WriteFile(entry, data[:len(data)/2], 0o644))
 	require.Equal(t, want, runOK(t, cacheInput(cacheQuery)))
 	_, whole = readEntry(filepath.Join(dir, key))
 	require.True(t, whole, "the partial entry is replaced")
@@ -197,4 +208,23 @@ func TestCheckedBefore(t *testing.T) {
 	require.False(t, ok)
 	require.Empty(t, key)
 	MarkChecked(key) // nowhere to write: no error, no panic
+}
+
+// TestCacheTrim: storing an entry deletes entries unused for cacheMaxAge —
+// files, and the directories an older format of the cache kept — and keeps
+// the rest.
+func TestCacheTrim(t *testing.T) {
+	dir := useCache(t)
+	require.NoError(t, os.MkdirAll(filepath.Join(dir, "old-format", "files"), 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "stale"), encodeEntry(nil), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "fresh"), encodeEntry(nil), 0o644))
+	long := time.Now().Add(-cacheMaxAge - time.Hour)
+	for _, name := range []string{"old-format", "stale"} {
+		require.NoError(t, os.Chtimes(filepath.Join(dir, name), long, long))
+	}
+	runOK(t, cacheInput(cacheQuery))
+	keys := entries(t, dir)
+	require.Len(t, keys, 2, "fresh and the new entry: %v", keys)
+	require.Contains(t, keys, "fresh")
+	require.NoDirExists(t, filepath.Join(dir, "old-format"))
 }

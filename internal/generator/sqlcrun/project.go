@@ -58,6 +58,10 @@ type Block struct {
 	// Schema and Queries are read by sqlc in this order.
 	Schema  []File
 	Queries []File
+	// SchemaParsed: every file of Schema parsed on its own, with the parser
+	// sqlc uses (tenantc parsed them before this run), so sqlc may read them
+	// as one file (see joinSchema).
+	SchemaParsed bool
 }
 
 // Result is what sqlc generated.
@@ -125,7 +129,14 @@ func Run(ctx context.Context, in Input) (*Result, diag.List, error) {
 	// The inputs are written by generateCached, unless sqlc's output for them
 	// is in the cache.
 	p.files[configFile] = p.config
-	stderr, runErr := generateCached(ctx, p.root, p.files)
+	outputs, stderr, runErr := generateCached(ctx, p.root, p.files)
+	if runErr != nil && p.joined {
+		// sqlc places a message that has no location of its own at 1:1 of
+		// its file, which in a joined schema is no one file: the failed run
+		// is run again with a copy per file, so its messages name exactly
+		// what plain sqlc's do. Only a failing run pays for this.
+		return Run(ctx, perFile(in))
+	}
 	if runErr != nil {
 		// Paths sqlc names in full are the project's, under the run's root.
 		stderr = strings.ReplaceAll(stderr, p.root+string(filepath.Separator), "")
@@ -135,7 +146,7 @@ func Run(ctx context.Context, in Input) (*Result, diag.List, error) {
 		}
 		return nil, diags, nil
 	}
-	res, err := p.collect()
+	res, err := p.collect(outputs)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -166,11 +177,11 @@ func mapErrors(stderr string, names map[string]string) diag.List {
 			continue
 		}
 		file := filepath.ToSlash(m[1])
+		ln, _ := strconv.Atoi(m[2])
+		col, _ := strconv.Atoi(m[3])
 		if orig, ok := names[file]; ok {
 			file = orig
 		}
-		ln, _ := strconv.Atoi(m[2])
-		col, _ := strconv.Atoi(m[3])
 		diags.Errorf(source.Pos{File: file, Line: ln, Col: col}, "sqlc: %s", m[4])
 	}
 	return diags
