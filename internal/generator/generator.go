@@ -123,6 +123,12 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	if res.Diagnostics.HasErrors() {
 		return res, res.Diagnostics.Err()
 	}
+	var queries *pendingQueries
+	if cfg.SQLCFile != "" {
+		// The query files depend on nothing the schema's stages do: they are
+		// read and parsed on the other core meanwhile.
+		queries = readQueriesAsync(opts.Dir, cfg.Queries)
+	}
 
 	migOpts := migration.Options{Dir: st.migDir, Format: cfg.Migrations.Format, Existing: st.existing}
 	storeOpts := store.Options{Store: cfg.Store, Root: cfg.Tenant.Table, RootPos: cfg.TenantTablePos, Migrations: migOpts}
@@ -192,7 +198,7 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	}
 	res.Files = append(res.Files, migFiles...)
 	if cfg.SQLCFile != "" {
-		if err := generateGo(ctx, opts.Dir, res, st.overrides); err != nil {
+		if err := generateGo(ctx, opts.Dir, res, st.overrides, queries); err != nil {
 			return res, err
 		}
 		res.Diagnostics.Sort()

@@ -10,6 +10,7 @@ import (
 
 	"github.com/tenantc/tenantc/internal/generator/catalog"
 	"github.com/tenantc/tenantc/internal/generator/crud"
+	"github.com/tenantc/tenantc/internal/generator/diag"
 	"github.com/tenantc/tenantc/internal/generator/output"
 	"github.com/tenantc/tenantc/internal/generator/parse"
 	"github.com/tenantc/tenantc/internal/generator/repo"
@@ -26,14 +27,15 @@ import (
 // codegen plugins, postgresql without tenant tables) generates exactly what
 // plain sqlc generates. One sqlc child process runs every block. It reads
 // res.Sources and res.Files (the migrations planned in this run are part of
-// the schema sqlc sees) and appends to res.Files.
-func generateGo(ctx context.Context, dir string, res *Result, overrides severity.Overrides) error {
+// the schema sqlc sees) and appends to res.Files. queries are the config's
+// query files, being read (readQueriesAsync).
+func generateGo(ctx context.Context, dir string, res *Result, overrides severity.Overrides, queries *pendingQueries) error {
 	cfg := res.Config
-	queryFiles, err := readQueries(dir, cfg.Queries)
+	<-queries.done
+	queryFiles, userQueries, diags, err := queries.files, queries.parsed, queries.diags, queries.err
 	if err != nil {
 		return err
 	}
-	userQueries, diags := parse.Queries(queryFiles)
 	res.Diagnostics = append(res.Diagnostics, diags...)
 	if !diags.HasErrors() {
 		res.Diagnostics = append(res.Diagnostics, overrides.Apply(tenancy.CheckQueries(res.Model, userQueries))...)
@@ -148,6 +150,28 @@ func generateGo(ctx context.Context, dir string, res *Result, overrides severity
 	res.Files = append(res.Files, gen.Plain...)
 	res.Prune = append(prune, gen.PlainPrune...)
 	return nil
+}
+
+// pendingQueries are query files being read and parsed; their fields are
+// set once done is closed.
+type pendingQueries struct {
+	done   chan struct{}
+	files  []*source.File
+	parsed []*catalog.Query
+	diags  diag.List
+	err    error
+}
+
+// readQueriesAsync reads and parses the query files in a goroutine.
+func readQueriesAsync(dir string, paths []string) *pendingQueries {
+	q := &pendingQueries{done: make(chan struct{})}
+	go func() {
+		defer close(q.done)
+		if q.files, q.err = readQueries(dir, paths); q.err == nil {
+			q.parsed, q.diags = parse.Queries(q.files)
+		}
+	}()
+	return q
 }
 
 // readQueries reads the query files; the default directory may be missing.
