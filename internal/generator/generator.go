@@ -23,6 +23,7 @@
 // and, for a project with a sqlc config (gocode.go):
 //
 //	parse.Queries    the user's query files → queries with what they touch
+//	                 (read and parsed while the stages above run)
 //	tenancy.CheckQueries  static checks of every query
 //	crud.Generate    standard queries of every scoped table
 //	sqlcrun.Run      sqlc, in a child process, over schema + migrations + queries
