@@ -22,6 +22,18 @@ func joinedRun(t *testing.T, schema []File, queries []File, join bool) (*Result,
 	return res, got
 }
 
+// joinedAsPerFile runs sqlc on schema and queries both ways, requires the
+// same code and no message from each, and returns the joined run's result.
+func joinedAsPerFile(t *testing.T, schema []File, queries []File) *Result {
+	t.Helper()
+	perFile, diags := joinedRun(t, schema, queries, false)
+	require.Empty(t, diags)
+	joined, diags := joinedRun(t, schema, queries, true)
+	require.Empty(t, diags)
+	require.Equal(t, perFile.Files, joined.Files)
+	return joined
+}
+
 var joinQueries = []File{{Path: "queries/q.sql", SQL: "-- name: CountB :one\nSELECT count(*) FROM b;\n"}}
 
 // TestJoinedSchemaSameOutput: sqlc writes the same code from a joined schema
@@ -34,11 +46,7 @@ func TestJoinedSchemaSameOutput(t *testing.T) {
 		{Path: "schema/3.sql", SQL: "-- a comment at the end\r\nCREATE TABLE b (id int PRIMARY KEY,\r\n  a_id int REFERENCES a);\r\n-- the end"},
 		{Path: "migrations/4.up.sql", SQL: "ALTER TABLE b ADD COLUMN note text NOT NULL DEFAULT '';\nCREATE TYPE mood AS ENUM ('ok', 'meh');\nALTER TABLE a ADD COLUMN m mood"},
 	}
-	perFile, diags := joinedRun(t, schema, joinQueries, false)
-	require.Empty(t, diags)
-	joined, diags := joinedRun(t, schema, joinQueries, true)
-	require.Empty(t, diags)
-	require.Equal(t, perFile.Files, joined.Files)
+	joined := joinedAsPerFile(t, schema, joinQueries)
 	require.Contains(t, fileOf(t, joined, "models.go"), "Mood")
 
 	r, err := plan(Input{Blocks: []Block{{Schema: schema, Queries: joinQueries, SchemaParsed: true}}}, t.TempDir())
@@ -105,17 +113,22 @@ func TestJoinable(t *testing.T) {
 		{Path: "schema/2.sql", SQL: "CREATE TABLE c (id int PRIMARY KEY);\n"},
 	}
 	q := []File{{Path: "queries/q.sql", SQL: "-- name: CountC :one\nSELECT count(*) FROM c;\n"}}
-	perFile, diags := joinedRun(t, schema, q, false)
-	require.Empty(t, diags)
-	joined, diags := joinedRun(t, schema, q, true)
-	require.Empty(t, diags)
-	require.Equal(t, perFile.Files, joined.Files)
+	joined := joinedAsPerFile(t, schema, q)
 	require.NotContains(t, fileOf(t, joined, "models.go"), "Dropped")
+
+	// Joined, the marker would drop the files after it too, and the run
+	// would still succeed: without the enum the next file makes, and nothing
+	// said. Not joined, the enum is there.
+	schema = []File{
+		{Path: "schema/1.sql", SQL: "CREATE TABLE b (id int PRIMARY KEY);\n-- +goose Down\nDROP TABLE b;\n"},
+		{Path: "schema/2.sql", SQL: "CREATE TYPE mood AS ENUM ('ok', 'meh');\n"},
+	}
+	joined = joinedAsPerFile(t, schema, joinQueries)
+	require.Contains(t, fileOf(t, joined, "models.go"), "type Mood string")
 }
 
-// TestJoinSchema: each file's text as sqlc reads it, ended with ";" on a
-// line of its own.
+// TestJoinSchema: each file's text, ended with ";" on a line of its own.
 func TestJoinSchema(t *testing.T) {
-	require.Equal(t, "x;\ny;\n;\nz\n;\nw\nv\n;\n",
+	require.Equal(t, "x;\ny;\n\n;\nz\n;\nw\r\nv\n;\n",
 		joinSchema([]File{{Path: "a", SQL: "x;\ny;\n"}, {Path: "b", SQL: "z"}, {Path: "c", SQL: "w\r\nv"}}))
 }
