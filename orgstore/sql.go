@@ -65,10 +65,9 @@ func ident(name string) string {
 
 // rolesDest is the Scan target of every roles column (a member's, an
 // invitation's), of the schema's type: text[] (native) or comma-joined text
-// (Schema.RolesText). Scanning into
-// the type, rather than into any, spares pgx building a []any per row,
-// which costs a page of members a measurable share of its time
-// (BenchmarkListMembers).
+// (Schema.RolesText). Scanning into the type, rather than into any, spares
+// pgx building a []any per row, which costs a page of members a measurable
+// share of its time (BenchmarkListMembers).
 type rolesDest struct {
 	list []pgtype.Text
 	text pgtype.Text

@@ -37,10 +37,10 @@ import (
 // entry; TENANTC_CACHE names another directory for tenantc/, and
 // TENANTC_CACHE=off turns the cache off. An entry is written into a
 // temporary file and renamed into place, so a reader never sees half an
-// entry; its manifest holds each file's size and
-// SHA-256, and an entry that disagrees with its manifest (a disk error, a hand
-// edit) is a miss and is replaced. Entries unused for cacheMaxAge are deleted,
-// at most once a day, by a run that stores one.
+// entry; its manifest holds each file's size and SHA-256, and an entry that
+// disagrees with its manifest (a disk error, a hand edit) is a miss and is
+// replaced. Entries unused for cacheMaxAge are deleted, at most once a day,
+// by a run that stores one.
 
 // CacheEnv is the environment variable that moves or disables the cache.
 const CacheEnv = "TENANTC_CACHE"

@@ -177,11 +177,11 @@ func mapErrors(stderr string, names map[string]string) diag.List {
 			continue
 		}
 		file := filepath.ToSlash(m[1])
-		ln, _ := strconv.Atoi(m[2])
-		col, _ := strconv.Atoi(m[3])
 		if orig, ok := names[file]; ok {
 			file = orig
 		}
+		ln, _ := strconv.Atoi(m[2])
+		col, _ := strconv.Atoi(m[3])
 		diags.Errorf(source.Pos{File: file, Line: ln, Col: col}, "sqlc: %s", m[4])
 	}
 	return diags
