@@ -27,7 +27,8 @@
 //	tenancy.CheckQueries  static checks of every query
 //	crud.Generate    standard queries of every scoped table
 //	sqlcrun.Run      sqlc, in a child process, over schema + migrations + queries
-//	repo.Generate    tenant-scoped repositories around sqlc's code (jennifer)
+//	repo.Render      tenant-scoped repositories around sqlc's code (jennifer);
+//	                 Finish gofmts them while the package is type-checked
 //
 // Run renders everything in memory; the caller decides whether to write it
 // (output.Write) or only compare it with the disk (output.Diff).

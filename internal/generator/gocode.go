@@ -115,10 +115,13 @@ func generateGo(ctx context.Context, dir string, res *Result, overrides severity
 	var files []output.File
 	prune := []output.Prune{{Dir: crudDir}}
 	for i, out := range gen.Blocks {
-		goFiles := slices.Clone(out.Files)
-		repoFile, diags, err := repo.Generate(repo.Input{
-			Model: res.Model, Package: out.Package, Dir: out.Out, SQLC: out.Files, Queries: blocks[i].repoQueries,
-			SQLCVersion: gen.Version,
+		parsed, err := repo.Parse(out.Files)
+		if err != nil {
+			return err
+		}
+		rendered, diags, err := repo.Render(repo.Input{
+			Model: res.Model, Package: out.Package, Dir: out.Out, SQLC: out.Files, Parsed: parsed,
+			Queries: blocks[i].repoQueries, SQLCVersion: gen.Version,
 		})
 		if err != nil {
 			return err
@@ -127,23 +130,28 @@ func generateGo(ctx context.Context, dir string, res *Result, overrides severity
 		if diags.HasErrors() {
 			return nil
 		}
-		goFiles = append(goFiles, repoFile)
 		// Code that does not compile is never written: generate fails instead.
-		// The check depends on the files alone, so a no-op regenerate, whose
-		// files passed it in the run that wrote them, skips it.
-		contents := map[string][]byte{}
-		for _, f := range goFiles {
+		// The check depends on the files alone (the repositories' file is a
+		// function of the source jennifer wrote), so a no-op regenerate,
+		// whose files passed it in the run that wrote them, skips it.
+		contents := map[string][]byte{rendered.Path: rendered.Source}
+		for _, f := range out.Files {
 			contents[f.Path] = f.Content
 		}
 		key, checked := sqlcrun.CheckedBefore("typecheck", contents)
+		repoFile, diags, err := rendered.Finish(!checked)
+		if err != nil {
+			return err
+		}
+		if diags.HasErrors() {
+			res.Diagnostics = append(res.Diagnostics, diags...)
+			return nil
+		}
 		if !checked {
-			if diags := repo.TypeCheck(goFiles); diags.HasErrors() {
-				res.Diagnostics = append(res.Diagnostics, diags...)
-				return nil
-			}
 			sqlcrun.MarkChecked(key)
 		}
-		files = append(files, goFiles...)
+		files = append(files, out.Files...)
+		files = append(files, repoFile)
 		prune = append(prune, output.Prune{Dir: out.Out, SQLCNames: out.Names})
 	}
 	res.Files = append(res.Files, files...)

@@ -57,6 +57,9 @@ type Input struct {
 	Package string        // Go package name of sqlc's output
 	Dir     string        // sqlc's output directory, slash-separated
 	SQLC    []output.File // sqlc's generated files
+	// Parsed is SQLC parsed (Parse), for a caller that type-checks the
+	// package afterwards; nil: Generate parses SQLC itself.
+	Parsed  *Parsed
 	Queries []Query
 	// SQLCVersion is the sqlc that wrote SQLC, for the header
 	// (sqlcrun.Result.Version).
@@ -73,14 +76,29 @@ type repoType struct {
 // scoped method would take the tenant from the caller; with any, no file is
 // returned.
 func Generate(in Input) (output.File, diag.List, error) {
-	code, err := readSQLC(in.SQLC)
-	if err != nil {
-		return output.File{}, nil, err
+	r, diags, err := Render(in)
+	if err != nil || diags.HasErrors() {
+		return output.File{}, diags, err
 	}
+	file, _, err := r.Finish(false)
+	return file, nil, err
+}
+
+// Render is Generate up to the source jennifer writes, before gofmt: see
+// Rendered.
+func Render(in Input) (*Rendered, diag.List, error) {
+	parsed := in.Parsed
+	if parsed == nil {
+		var err error
+		if parsed, err = Parse(in.SQLC); err != nil {
+			return nil, nil, err
+		}
+	}
+	code := readParsed(parsed)
 	diags := checkTenantParams(code, in.Queries)
 	diags = append(diags, checkBatchParams(code, in.Queries)...)
 	if diags.HasErrors() {
-		return output.File{}, diags, nil
+		return nil, diags, nil
 	}
 	repos := map[*tenancy.Table]*repoType{}
 	for _, q := range in.Queries {
@@ -138,13 +156,15 @@ func Generate(in Input) (output.File, diag.List, error) {
 		errs = append(errs, m.file.err)
 	}
 	if err := errors.Join(errs...); err != nil {
-		return output.File{}, nil, err
+		return nil, nil, err
 	}
+	f.NoFormat = true // Rendered.Finish formats it
 	var buf bytes.Buffer
 	if err := f.Render(&buf); err != nil {
-		return output.File{}, nil, fmt.Errorf("rendering repositories: %w", err)
+		return nil, nil, fmt.Errorf("rendering repositories: %w", err)
 	}
-	return output.File{Path: in.Dir + "/" + FileName, Content: buf.Bytes()}, nil, nil
+	r, err := parseRendered(in.Dir+"/"+FileName, buf.Bytes(), parsed)
+	return r, nil, err
 }
 
 // checkTenantParams refuses a scoped query with a parameter named after the

@@ -7,6 +7,7 @@ import (
 	"go/types"
 	"path"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -23,21 +24,39 @@ import (
 // so what only their types could reveal is left to the compiler; every error
 // that is about a stand-in is dropped.
 func TypeCheck(files []output.File) diag.List {
-	fset := token.NewFileSet()
+	return (&Parsed{fset: token.NewFileSet()}).TypeCheck(files...)
+}
+
+// TypeCheck is the package function on the files of p, parsed already, and
+// more, parsed here: sqlc's files as Generate read them, and the
+// repositories.
+func (p *Parsed) TypeCheck(more ...output.File) diag.List {
 	var parsed []*ast.File
 	var diags diag.List
-	for _, f := range files {
+	for _, f := range more {
 		if !strings.HasSuffix(f.Path, ".go") {
 			continue
 		}
-		af, err := parser.ParseFile(fset, f.Path, f.Content, parser.SkipObjectResolution)
+		af, err := parser.ParseFile(p.fset, f.Path, f.Content, parser.SkipObjectResolution)
 		if err != nil {
 			diags.Errorf(source.Pos{File: f.Path}, "generated code does not parse: %v; please report it", err)
 			continue
 		}
 		parsed = append(parsed, af)
 	}
-	if len(parsed) == 0 || diags.HasErrors() {
+	if diags.HasErrors() {
+		return diags
+	}
+	return p.check(parsed...)
+}
+
+// check type-checks the files of p with more, parsed into p's file set. It
+// only reads the syntax trees, so it may run while they are printed.
+func (p *Parsed) check(more ...*ast.File) diag.List {
+	fset := p.fset
+	parsed := append(slices.Clone(p.files), more...)
+	var diags diag.List
+	if len(parsed) == 0 {
 		return diags
 	}
 	stand := standIns{}

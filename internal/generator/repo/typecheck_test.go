@@ -8,6 +8,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/tenantc/tenantc/internal/generator/diag"
 	"github.com/tenantc/tenantc/internal/generator/output"
 )
 
@@ -46,14 +47,25 @@ func (r *EventsRepo) GetEvent(ctx context.Context, at pgtype.Timestamptz) (int64
 `
 
 func TestTypeCheckFindsCallsThatDoNotCompile(t *testing.T) {
-	diags := TypeCheck([]output.File{{Path: "gen/db/tenantc_repositories.go", Content: []byte(wrongArity)}})
+	requireWrongArityFindings(t, TypeCheck([]output.File{{Path: "gen/db/tenantc_repositories.go", Content: []byte(wrongArity)}}))
+}
+
+// requireWrongArityFindings checks the two findings in wrongArity, where it
+// is written.
+func requireWrongArityFindings(t *testing.T, diags diag.List) {
+	t.Helper()
+	msgs := diagStrings(diags)
+	require.Len(t, diags, 2, "%s", strings.Join(msgs, "\n"))
+	require.Contains(t, msgs[0], "gen/db/tenantc_repositories.go:28:21: error: generated code does not compile: unknown field Tenant in struct literal")
+	require.Contains(t, msgs[1], "gen/db/tenantc_repositories.go:29:35: error: generated code does not compile: not enough arguments in call to r.q.GetEvent")
+}
+
+func diagStrings(diags diag.List) []string {
 	var msgs []string
 	for _, d := range diags {
 		msgs = append(msgs, d.String())
 	}
-	require.Len(t, diags, 2, "%s", strings.Join(msgs, "\n"))
-	require.Contains(t, msgs[0], "gen/db/tenantc_repositories.go:28:21: error: generated code does not compile: unknown field Tenant in struct literal")
-	require.Contains(t, msgs[1], "gen/db/tenantc_repositories.go:29:35: error: generated code does not compile: not enough arguments in call to r.q.GetEvent")
+	return msgs
 }
 
 // TestTypeCheckAcceptsGeneratedCode runs the check over the example's gen/db and
