@@ -2,9 +2,12 @@ package parse
 
 import (
 	"cmp"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"unicode"
 
 	pg_query "github.com/pganalyze/pg_query_go/v6"
@@ -22,18 +25,39 @@ import (
 // without an annotation, a malformed annotation or one no statement follows, an
 // unknown command, and a query name used twice (at the second use). A statement
 // with such an error is left out of the result.
+//
+// The files are read on every core at once (a file's reading depends on that
+// file alone, and pg_query's parser is thread-safe), then the names are
+// checked across files, in the files' order: the result does not depend on
+// which file was read first. At 500 tables reading the queries took longer
+// than every schema stage before them together.
 func Queries(files []*source.File) ([]*catalog.Query, diag.List) {
+	type read struct {
+		queries []*catalog.Query
+		diags   diag.List
+	}
+	reads := make([]read, len(files))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(files)) {
+		wg.Go(func() {
+			for i := int(next.Add(1) - 1); i < len(files); i = int(next.Add(1) - 1) {
+				if f := files[i]; f != nil {
+					r := &queryReader{f: f, diags: &reads[i].diags}
+					reads[i].queries = r.read()
+				}
+			}
+		})
+	}
+	wg.Wait()
 	var (
 		out   []*catalog.Query
 		diags diag.List
 		first = map[string]source.Pos{}
 	)
-	for _, f := range files {
-		if f == nil {
-			continue
-		}
-		r := &queryReader{f: f, diags: &diags}
-		for _, q := range r.read() {
+	for _, r := range reads {
+		diags = append(diags, r.diags...)
+		for _, q := range r.queries {
 			if p, dup := first[q.Name]; dup {
 				diags.Errorf(q.Pos, "query name %s is already used at %s; sqlc needs every name to be unique", q.Name, p)
 				continue
