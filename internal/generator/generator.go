@@ -128,8 +128,11 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	var queries *pendingQueries
 	if cfg.SQLCFile != "" {
 		// The query files depend on nothing the schema's stages do: they are
-		// read and parsed on the other core meanwhile.
+		// read and parsed on the other core meanwhile. A run that ends
+		// before generateGo waits for them too: nothing reads the project
+		// after Run has returned.
 		queries = readQueriesAsync(opts.Dir, cfg.Queries)
+		defer func() { <-queries.done }()
 	}
 
 	migOpts := migration.Options{Dir: st.migDir, Format: cfg.Migrations.Format, Existing: st.existing}
