@@ -59,8 +59,8 @@ type Block struct {
 	Schema  []File
 	Queries []File
 	// SchemaParsed: every file of Schema parsed on its own, with the parser
-	// sqlc uses (tenantc parsed them before this run), so sqlc may read them
-	// as one file (see joinSchema).
+	// sqlc uses, before this run (the migrations tenantc plans in the run
+	// are its own text), so sqlc may read them as one file (see joinSchema).
 	SchemaParsed bool
 }
 

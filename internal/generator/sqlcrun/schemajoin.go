@@ -19,8 +19,9 @@ import (
 // in order (compiler.parseCatalog in sqlc v1.31). For files with neither
 // (joinable), one file holding their texts, each ended with ";" on a line of
 // its own, builds the same catalog: every file parsed on its own before this
-// run (tenantc reports a file pg_query cannot parse and stops), so none
-// leaves a comment, a string or a statement open for the next to close. A
+// run (tenantc reports a file pg_query cannot parse and stops) or written by
+// tenantc in it, so none leaves a comment, a string or a statement open for
+// the next to close. A
 // run that fails is run again without joining (Run), for sqlc's messages
 // about each file.
 
