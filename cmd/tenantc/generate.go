@@ -5,8 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"os/signal"
 	"slices"
 	"strings"
+	"syscall"
 
 	"github.com/tenantc/tenantc/internal/generator"
 	"github.com/tenantc/tenantc/internal/generator/diag"
@@ -51,7 +54,20 @@ func runGenerate(args []string, stdout, stderr io.Writer) error {
 	}
 	dir := &projectDir
 
-	res, err := generator.Run(context.Background(), generator.Options{Dir: *dir, SQLCFile: sqlcFile, Rules: rules})
+	// An interrupt stops sqlc's child and ends the run without writing; a
+	// second one kills tenantc at once.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	context.AfterFunc(ctx, stop)
+	var stage *output.Stager // files go to disk under temporary names while the run goes on
+	if !*check {
+		stage = output.Stage(*dir)
+		defer stage.Discard()
+	}
+	res, err := generator.Run(ctx, generator.Options{Dir: *dir, SQLCFile: sqlcFile, Rules: rules, Stage: stage})
+	if ctx.Err() != nil {
+		return &exitError{code: 1, msg: "tenantc: interrupted; nothing was written"}
+	}
 	printDiagnostics(stderr, res, err)
 	var list diag.ErrorList
 	if errors.As(err, &list) {
@@ -76,7 +92,7 @@ func runGenerate(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintln(stderr, summary(res, "up to date"))
 		return nil
 	}
-	changes, err := output.Write(*dir, res.Files, res.Prune...)
+	changes, err := stage.Write(res.Files, res.Prune...)
 	if err != nil {
 		return err
 	}

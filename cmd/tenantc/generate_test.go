@@ -2,8 +2,12 @@ package main
 
 import (
 	"bytes"
+	"fmt"
+	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -101,6 +105,57 @@ func TestErrorsWriteNothing(t *testing.T) {
 	require.Equal(t, 2, run([]string{"generate", "--rule", "nope=off", "--dir", dir}, &stdout, &stderr))
 	require.Contains(t, stderr.String(), `unknown rule "nope"`)
 	require.Equal(t, 2, run([]string{"frobnicate"}, &stdout, &stderr))
+}
+
+// TestSQLCErrorsWriteNothing: a run that fails in sqlc, after its
+// migrations and standard queries went to disk under temporary names, leaves
+// the project as it was: no temporary file, no new directory.
+func TestSQLCErrorsWriteNothing(t *testing.T) {
+	notes := []byte("CREATE TABLE notes (\n    tenant_id uuid NOT NULL REFERENCES tenants (id),\n    id uuid NOT NULL,\n    PRIMARY KEY (tenant_id, id)\n);\n")
+	bad := []byte("-- name: BadNote :one\nSELECT nope FROM notes;\n")
+	for _, withGen := range []bool{true, false} {
+		t.Run(fmt.Sprintf("gen committed %t", withGen), func(t *testing.T) {
+			dir := t.TempDir()
+			paths := []string{"schema", "queries", "tenantc.yaml", "sqlc.yaml"}
+			if withGen {
+				paths = append(paths, "gen")
+			}
+			for _, p := range paths {
+				copyPath(t, filepath.Join(repoRoot, p), filepath.Join(dir, p))
+			}
+			require.NoError(t, os.WriteFile(filepath.Join(dir, "schema", "010_notes.sql"), notes, 0o644))
+			require.NoError(t, os.WriteFile(filepath.Join(dir, "queries", "notes.sql"), bad, 0o644))
+			before := treeWithDirs(t, dir)
+
+			var stdout, stderr bytes.Buffer
+			require.Equal(t, 1, run([]string{"generate", "--dir", dir}, &stdout, &stderr), stderr.String())
+			require.Contains(t, stderr.String(), `queries/notes.sql:2:8: error: sqlc: column "nope" does not exist`)
+			require.Contains(t, stderr.String(), "nothing was written")
+			after := treeWithDirs(t, dir)
+			require.Equal(t, slices.Sorted(maps.Keys(before)), slices.Sorted(maps.Keys(after)))
+			require.Equal(t, before, after)
+		})
+	}
+}
+
+// treeWithDirs is every path below dir: a file's content, or "dir/".
+func treeWithDirs(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	got := map[string]string{}
+	require.NoError(t, filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, p)
+		if d.IsDir() {
+			got[filepath.ToSlash(rel)] = "dir/"
+			return nil
+		}
+		content, err := os.ReadFile(p)
+		got[filepath.ToSlash(rel)] = string(content)
+		return err
+	}))
+	return got
 }
 
 func snapshot(t *testing.T, dir string) map[string][]byte {

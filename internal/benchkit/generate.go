@@ -69,7 +69,10 @@ type genChildOut struct {
 }
 
 func generateChild() int {
-	res, err := generator.Run(context.Background(), generator.Options{Dir: "."})
+	// As tenantc generate does (cmd/tenantc/generate.go).
+	stage := output.Stage(".")
+	defer stage.Discard()
+	res, err := generator.Run(context.Background(), generator.Options{Dir: ".", Stage: stage})
 	if res != nil {
 		for _, d := range res.Diagnostics {
 			fmt.Fprintln(os.Stderr, d)
@@ -83,7 +86,7 @@ func generateChild() int {
 		fmt.Fprintf(os.Stderr, "tenantc generate: %d diagnostic(s) on the synthetic project\n", len(res.Diagnostics))
 		return 1
 	}
-	changes, err := output.Write(".", res.Files, res.Prune...)
+	changes, err := stage.Write(res.Files, res.Prune...)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "tenantc generate:", err)
 		return 1

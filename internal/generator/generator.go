@@ -66,6 +66,12 @@ type Options struct {
 	SQLCFile string
 	// Rules overrides rule severities after the config file's own overrides.
 	Rules map[string]diag.Severity
+	// Stage, when set, is handed each file as soon as the run has rendered
+	// it, so that the files are on disk, under temporary names, by the time
+	// the run ends: most of a full run is sqlc's child, on one core. The
+	// caller ends it, with Write or Discard. Nil for a run that writes
+	// nothing.
+	Stage *output.Stager
 }
 
 // Result is everything a run found and produced.
@@ -202,8 +208,9 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		res.Files = append(res.Files, m.Files...)
 	}
 	res.Files = append(res.Files, migFiles...)
+	opts.Stage.Add(res.Files...)
 	if cfg.SQLCFile != "" {
-		if err := generateGo(ctx, opts.Dir, res, st.overrides, queries); err != nil {
+		if err := generateGo(ctx, opts, res, st.overrides, queries); err != nil {
 			return res, err
 		}
 		res.Diagnostics.Sort()

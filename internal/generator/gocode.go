@@ -29,7 +29,8 @@ import (
 // res.Sources and res.Files (the migrations planned in this run are part of
 // the schema sqlc sees) and appends to res.Files. queries are the config's
 // query files, being read (readQueriesAsync).
-func generateGo(ctx context.Context, dir string, res *Result, overrides severity.Overrides, queries *pendingQueries) error {
+func generateGo(ctx context.Context, opts Options, res *Result, overrides severity.Overrides, queries *pendingQueries) error {
+	dir := opts.Dir
 	cfg := res.Config
 	<-queries.done
 	queryFiles, userQueries, diags, err := queries.files, queries.parsed, queries.diags, queries.err
@@ -64,6 +65,7 @@ func generateGo(ctx context.Context, dir string, res *Result, overrides severity
 	crudDir := cfg.StandardQueries.Dir
 	written := map[string]bool{}
 
+	staged := len(res.Files) // Run staged these
 	in := sqlcrun.Input{ConfigName: cfg.SQLCFile, Dir: dir, Blocks: []sqlcrun.Block{}}
 	in.Overrides, in.TenantColumns = tenantOverrides(res.Model, userQueries)
 	if in.Config, err = os.ReadFile(filepath.Join(dir, cfg.SQLCFile)); err != nil {
@@ -104,6 +106,7 @@ func generateGo(ctx context.Context, dir string, res *Result, overrides severity
 	}
 
 	res.Diagnostics = append(res.Diagnostics, overrides.Apply(checkPlainSQLC(cfg, in))...)
+	opts.Stage.Add(res.Files[staged:]...) // the standard queries
 	gen, diags, err := sqlcrun.Run(ctx, in)
 	if err != nil {
 		return err
@@ -112,6 +115,10 @@ func generateGo(ctx context.Context, dir string, res *Result, overrides severity
 	if diags.HasErrors() {
 		return nil
 	}
+	for _, out := range gen.Blocks {
+		opts.Stage.Add(out.Files...) // while the repositories render
+	}
+	opts.Stage.Add(gen.Plain...)
 	var files []output.File
 	prune := []output.Prune{{Dir: crudDir}}
 	for i, out := range gen.Blocks {

@@ -141,22 +141,68 @@ func staleFiles(dir string, p Prune, want map[string]bool) ([]Change, error) {
 // all of them are on disk are they renamed into place, so a failure part-way
 // leaves the previous output untouched.
 func Write(dir string, files []File, prune ...Prune) ([]Change, error) {
-	changes, err := Diff(dir, files, prune...)
-	if err != nil || len(changes) == 0 {
-		return changes, err
-	}
-	content := map[string][]byte{}
+	return write(dir, files, prune, nil)
+}
+
+// write is Write, taking from staged (by path) what a Stager found and wrote
+// for a file with the same content: whether the target already held it, or
+// the temporary file that does. A staged temporary file write renames is
+// deleted from staged.
+func write(dir string, files []File, prune []Prune, staged map[string]stagedFile) ([]Change, error) {
+	var unstaged []File
+	var changes []Change
+	temps := map[string]string{}
 	for _, f := range files {
+		st, ok := staged[f.Path]
+		switch {
+		case !ok || !bytes.Equal(st.content, f.Content):
+			unstaged = append(unstaged, f)
+		case !st.same:
+			changes = append(changes, Change{f.Path, st.kind})
+			temps[f.Path] = st.temp
+		}
+	}
+	rest, err := Diff(dir, unstaged)
+	if err != nil {
+		return nil, err
+	}
+	changes = append(changes, rest...)
+	want := map[string]bool{}
+	for _, f := range files {
+		want[f.Path] = true
+	}
+	for _, st := range staged {
+		if st.temp != "" { // not stale: the output being written
+			rel, err := filepath.Rel(dir, st.temp)
+			if err != nil {
+				return nil, err
+			}
+			want[filepath.ToSlash(rel)] = true
+		}
+	}
+	for _, p := range prune {
+		stale, err := staleFiles(dir, p, want)
+		if err != nil {
+			return nil, err
+		}
+		changes = append(changes, stale...)
+	}
+	if len(changes) == 0 {
+		return changes, nil
+	}
+	sort.Slice(changes, func(i, j int) bool { return changes[i].Path < changes[j].Path })
+	content := map[string][]byte{}
+	for _, f := range unstaged {
 		content[f.Path] = f.Content
 	}
-	temps := map[string]string{}
+	ours := map[string]string{} // the temporary files made here, by path
 	cleanup := func() {
-		for _, t := range temps {
+		for _, t := range ours {
 			os.Remove(t)
 		}
 	}
 	for _, c := range changes {
-		if c.Kind == Delete {
+		if _, ok := temps[c.Path]; ok || c.Kind == Delete {
 			continue
 		}
 		target := filepath.Join(dir, filepath.FromSlash(c.Path))
@@ -164,18 +210,12 @@ func Write(dir string, files []File, prune ...Prune) ([]Change, error) {
 			cleanup()
 			return nil, err
 		}
-		tmp, err := os.CreateTemp(filepath.Dir(target), ".tenantc-*")
+		tmp, err := writeTemp(target, content[c.Path])
 		if err != nil {
-			cleanup()
-			return nil, err
-		}
-		temps[c.Path] = tmp.Name()
-		_, werr := tmp.Write(content[c.Path])
-		cerr := tmp.Close()
-		if err := errors.Join(werr, cerr, os.Chmod(tmp.Name(), 0o644)); err != nil {
 			cleanup()
 			return nil, fmt.Errorf("writing %s: %w", c.Path, err)
 		}
+		ours[c.Path], temps[c.Path] = tmp, tmp
 	}
 	for _, c := range changes {
 		target := filepath.Join(dir, filepath.FromSlash(c.Path))
@@ -184,7 +224,11 @@ func Write(dir string, files []File, prune ...Prune) ([]Change, error) {
 			err = os.Remove(target)
 		} else {
 			err = os.Rename(temps[c.Path], target)
-			delete(temps, c.Path)
+			if _, mine := ours[c.Path]; mine {
+				delete(ours, c.Path)
+			} else {
+				delete(staged, c.Path)
+			}
 		}
 		if err != nil {
 			cleanup()
