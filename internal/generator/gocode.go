@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/tenantc/tenantc/internal/generator/catalog"
 	"github.com/tenantc/tenantc/internal/generator/crud"
@@ -66,7 +67,11 @@ func generateGo(ctx context.Context, opts Options, res *Result, overrides severi
 	written := map[string]bool{}
 
 	staged := len(res.Files) // Run staged these
-	in := sqlcrun.Input{ConfigName: cfg.SQLCFile, Dir: dir, Blocks: []sqlcrun.Block{}}
+	// The cache entry is stored, and the scratch directory removed, while
+	// the repositories render.
+	var background sync.WaitGroup
+	defer background.Wait()
+	in := sqlcrun.Input{ConfigName: cfg.SQLCFile, Dir: dir, Blocks: []sqlcrun.Block{}, Background: &background}
 	in.Overrides, in.TenantColumns = tenantOverrides(res.Model, userQueries)
 	if in.Config, err = os.ReadFile(filepath.Join(dir, cfg.SQLCFile)); err != nil {
 		return err

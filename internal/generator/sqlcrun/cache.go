@@ -72,8 +72,9 @@ func cacheDir() string {
 // runs Generate there for sqlc.yaml and returns what sqlc wrote (see
 // readOutputs), through the cache: on a hit it returns the cached files,
 // writes nothing and starts no child. Only successful runs are stored; a
-// cache that cannot be read or written is no error, just a miss.
-func generateCached(ctx context.Context, tmp string, inputs map[string][]byte) (outputs map[string][]byte, stderr string, err error) {
+// cache that cannot be read or written is no error, just a miss. The entry
+// is stored by later, which may run it after generateCached has returned.
+func generateCached(ctx context.Context, tmp string, inputs map[string][]byte, later func(func())) (outputs map[string][]byte, stderr string, err error) {
 	dir := cacheDir()
 	if dir == "" || !cacheable(inputs[configFile]) {
 		return generateIn(ctx, tmp, inputs)
@@ -90,7 +91,7 @@ func generateCached(ctx context.Context, tmp string, inputs map[string][]byte) (
 	if outputs, stderr, err = generateIn(ctx, tmp, inputs); err != nil {
 		return nil, stderr, err
 	}
-	storeEntry(dir, key, outputs)
+	later(func() { storeEntry(dir, key, outputs) })
 	return outputs, stderr, nil
 }
 

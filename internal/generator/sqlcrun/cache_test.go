@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -104,6 +105,26 @@ func TestCacheHit(t *testing.T) {
 	forge(t, dir, keys[0], tenantDir+"/0/out/models.go", "// from the cache\n", true)
 	third := runOK(t, cacheInput(cacheQuery))
 	require.Equal(t, "// from the cache\n", fileOf(t, third, "models.go"))
+}
+
+// TestCacheBackground: with Background set, the entry is stored and the
+// scratch directory removed on it: done once it is waited for, and the
+// result is the same as without.
+func TestCacheBackground(t *testing.T) {
+	dir := useCache(t)
+	scratch := t.TempDir()
+	t.Setenv("TMPDIR", scratch) // os.MkdirTemp's directory, on Unix
+	var background sync.WaitGroup
+	in := cacheInput(cacheQuery)
+	in.Background = &background
+	first := runOK(t, in)
+	background.Wait()
+	require.Len(t, entries(t, dir), 1)
+	left, err := os.ReadDir(scratch)
+	require.NoError(t, err)
+	require.Empty(t, left, "the scratch directory is removed")
+
+	require.Equal(t, first, runOK(t, cacheInput(cacheQuery)), "the stored entry is sqlc's output")
 }
 
 // TestCacheMiss: a changed input (one byte of a query) is another key: sqlc

@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/tenantc/tenantc/internal/generator/diag"
 	"github.com/tenantc/tenantc/internal/generator/output"
@@ -49,6 +50,20 @@ type Input struct {
 	// TenantColumns names every column Overrides type, "schema.table.column":
 	// what a user's override must not retype.
 	TenantColumns []string
+	// Background, when set, takes what is left to do once sqlc's output is
+	// read (storing it in the cache, removing the scratch directory), so the
+	// caller goes on meanwhile and waits for it before it ends. Unset, Run
+	// does it before returning.
+	Background *sync.WaitGroup
+}
+
+// later runs f on in.Background, or now.
+func (in Input) later(f func()) {
+	if in.Background == nil {
+		f()
+		return
+	}
+	in.Background.Go(f)
 }
 
 // Block is one block of the config whose Go code tenantc wraps.
@@ -116,7 +131,7 @@ func Run(ctx context.Context, in Input) (*Result, diag.List, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	defer os.RemoveAll(tmp)
+	defer in.later(func() { os.RemoveAll(tmp) })
 
 	p, err := plan(in, tmp)
 	if err != nil {
@@ -129,7 +144,7 @@ func Run(ctx context.Context, in Input) (*Result, diag.List, error) {
 	// The inputs are written by generateCached, unless sqlc's output for them
 	// is in the cache.
 	p.files[configFile] = p.config
-	outputs, stderr, runErr := generateCached(ctx, p.root, p.files)
+	outputs, stderr, runErr := generateCached(ctx, p.root, p.files, in.later)
 	if runErr != nil && p.joined {
 		// sqlc places a message that has no location of its own at 1:1 of
 		// its file, which in a joined schema is no one file: the failed run
