@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"text/template"
 
 	"github.com/tenantc/tenantc/internal/generator/catalog"
@@ -54,7 +55,10 @@ type Migration struct {
 	Up *source.File
 }
 
-var tmpl = template.Must(template.ParseFS(templates.FS, "store_*.sql.tmpl"))
+// tmpl renders the store's migrations; parsed on first use, as goTmpl.
+var tmpl = sync.OnceValue(func() *template.Template {
+	return template.Must(template.ParseFS(templates.FS, "store_*.sql.tmpl"))
+})
 
 // data is the migration templates' data.
 type data struct {
@@ -201,10 +205,10 @@ func Plan(cat *catalog.Catalog, opts Options) (*Migration, diag.List, error) {
 		r.Fn.StatementBegin, r.Fn.StatementEnd = d.StatementBegin, d.StatementEnd
 	}
 	var up, down bytes.Buffer
-	if err := tmpl.ExecuteTemplate(&up, file+".up.sql.tmpl", d); err != nil {
+	if err := tmpl().ExecuteTemplate(&up, file+".up.sql.tmpl", d); err != nil {
 		return nil, diags, err
 	}
-	if err := tmpl.ExecuteTemplate(&down, file+".down.sql.tmpl", d); err != nil {
+	if err := tmpl().ExecuteTemplate(&down, file+".down.sql.tmpl", d); err != nil {
 		return nil, diags, err
 	}
 	m := &Migration{Version: opts.Migrations.Versions().Next(), Name: name}
