@@ -51,8 +51,7 @@ func TestFinishPrintsAsGofmt(t *testing.T) {
 		require.NoError(t, err, path)
 		parsed, err := Parse(nil)
 		require.NoError(t, err)
-		r, err := parseRendered(path, src, parsed)
-		require.NoError(t, err, path)
+		r := &Rendered{Path: path, Source: src, parsed: parsed}
 		got, diags, err := r.Finish(false)
 		require.NoError(t, err, path)
 		require.Empty(t, diags)
@@ -70,8 +69,7 @@ func TestFinishReportsWhereTheWrittenFileIs(t *testing.T) {
 	require.NotEqual(t, wrongArity, src)
 	parsed, err := Parse(nil)
 	require.NoError(t, err)
-	r, err := parseRendered("gen/db/tenantc_repositories.go", []byte(src), parsed)
-	require.NoError(t, err)
+	r := &Rendered{Path: "gen/db/tenantc_repositories.go", Source: []byte(src), parsed: parsed}
 	file, diags, err := r.Finish(true)
 	require.NoError(t, err)
 	require.Equal(t, wrongArity, string(file.Content))
@@ -103,8 +101,7 @@ func TestFinishChecksWithSQLCFiles(t *testing.T) {
 	check := func(src []byte) []string {
 		parsed, err := Parse(sqlc)
 		require.NoError(t, err)
-		r, err := parseRendered(filepath.Join(dir, FileName), src, parsed)
-		require.NoError(t, err)
+		r := &Rendered{Path: filepath.Join(dir, FileName), Source: src, parsed: parsed}
 		file, diags, err := r.Finish(true)
 		require.NoError(t, err)
 		require.Equal(t, string(src), string(file.Content))

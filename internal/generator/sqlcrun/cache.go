@@ -401,6 +401,43 @@ func CheckedBefore(kind string, files map[string][]byte) (key string, ok bool) {
 	return key, err == nil
 }
 
+// Recall returns what Remember stored for kind and input, with this binary:
+// a result that is a function of input and the binary alone, such as the
+// repositories file gofmt'd from the source jennifer wrote. It is an entry
+// of the sqlc cache (checked against its manifest, trimmed with the others),
+// and key is the path to Remember it under; "" when the cache is off.
+func Recall(kind string, input []byte) (key string, content []byte, ok bool) {
+	dir := cacheDir()
+	if dir == "" {
+		return "", nil, false
+	}
+	build, err := buildIdentity()
+	if err != nil {
+		return "", nil, false
+	}
+	h := sha256.New()
+	fmt.Fprintf(h, "tenantc memo 1\n%s\ntenantc %s\nbuild %s\n", kind, version.Tenantc(), build)
+	h.Write(input)
+	key = filepath.Join(dir, "memo-"+hex.EncodeToString(h.Sum(nil)))
+	files, ok := readEntry(key)
+	if content, found := files[memoFile]; ok && found && len(files) == 1 {
+		touch(key)
+		return key, content, true
+	}
+	return key, nil, false
+}
+
+// memoFile is the one file of a Remember entry.
+const memoFile = "memo"
+
+// Remember stores content under the key Recall returned. Failing to is no
+// error: the next run computes it again.
+func Remember(key string, content []byte) {
+	if key != "" {
+		storeEntry(filepath.Dir(key), filepath.Base(key), map[string][]byte{memoFile: content})
+	}
+}
+
 // MarkChecked records that the check CheckedBefore returned key for passed.
 // Failing to is no error: the next run checks again.
 func MarkChecked(key string) {

@@ -207,6 +207,35 @@ func TestBuildIdentity(t *testing.T) {
 	require.Greater(t, len(id), len("go build id ")+20, id)
 }
 
+// TestRecall: what Remember stored is recalled for exactly the same kind and
+// input; an entry that disagrees with its manifest is a miss.
+func TestRecall(t *testing.T) {
+	dir := useCache(t)
+	key, _, ok := Recall("gofmt", []byte("package db\n"))
+	require.False(t, ok)
+	require.Equal(t, dir, filepath.Dir(key))
+	Remember(key, []byte("package db\n\n"))
+	again, content, ok := Recall("gofmt", []byte("package db\n"))
+	require.True(t, ok)
+	require.Equal(t, key, again)
+	require.Equal(t, "package db\n\n", string(content))
+
+	_, _, ok = Recall("gofmt", []byte("package db \n"))
+	require.False(t, ok, "another input")
+	_, _, ok = Recall("vet", []byte("package db\n"))
+	require.False(t, ok, "another kind")
+
+	forge(t, dir, filepath.Base(key), memoFile, "", false)
+	_, _, ok = Recall("gofmt", []byte("package db\n"))
+	require.False(t, ok, "a corrupt entry")
+
+	t.Setenv(CacheEnv, "off")
+	key, _, ok = Recall("gofmt", []byte("package db\n"))
+	require.False(t, ok)
+	require.Empty(t, key)
+	Remember(key, []byte("x")) // nowhere: no error
+}
+
 // TestCheckedBefore: a check passed on some files is remembered for exactly
 // those files; other contents, another kind or the cache turned off are
 // checked again.
