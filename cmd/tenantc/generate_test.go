@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"fmt"
-	"io/fs"
 	"maps"
 	"os"
 	"path/filepath"
@@ -141,20 +140,8 @@ func TestSQLCErrorsWriteNothing(t *testing.T) {
 // treeWithDirs is every path below dir: a file's content, or "dir/".
 func treeWithDirs(t *testing.T, dir string) map[string]string {
 	t.Helper()
-	got := map[string]string{}
-	require.NoError(t, filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(dir, p)
-		if d.IsDir() {
-			got[filepath.ToSlash(rel)] = "dir/"
-			return nil
-		}
-		content, err := os.ReadFile(p)
-		got[filepath.ToSlash(rel)] = string(content)
-		return err
-	}))
+	got, err := filetree.ReadWithDirs(dir)
+	require.NoError(t, err)
 	return got
 }
 

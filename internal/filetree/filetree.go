@@ -29,3 +29,27 @@ func Read(dir string) (map[string][]byte, error) {
 	})
 	return files, err
 }
+
+// ReadWithDirs is Read with the directories below dir too, each as "dir/",
+// and the contents as strings: for a test that must also see a directory a
+// failed run left behind, empty or not.
+func ReadWithDirs(dir string) (map[string]string, error) {
+	got := map[string]string{}
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || p == dir {
+			return err
+		}
+		rel, err := filepath.Rel(dir, p)
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			got[filepath.ToSlash(rel)] = "dir/"
+			return nil
+		}
+		content, err := os.ReadFile(p)
+		got[filepath.ToSlash(rel)] = string(content)
+		return err
+	})
+	return got, err
+}

@@ -2,7 +2,6 @@ package output
 
 import (
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,26 +9,15 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/tenantc/tenantc/internal/filetree"
 )
 
-// tree is every file and directory below dir: a file by its content, a
-// directory as "dir".
+// tree is every file and directory below dir (filetree.ReadWithDirs).
 func tree(t *testing.T, dir string) map[string]string {
 	t.Helper()
-	got := map[string]string{}
-	require.NoError(t, filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || p == dir {
-			return err
-		}
-		rel, _ := filepath.Rel(dir, p)
-		if d.IsDir() {
-			got[filepath.ToSlash(rel)] = "dir"
-			return nil
-		}
-		content, err := os.ReadFile(p)
-		got[filepath.ToSlash(rel)] = string(content)
-		return err
-	}))
+	got, err := filetree.ReadWithDirs(dir)
+	require.NoError(t, err)
 	return got
 }
 
