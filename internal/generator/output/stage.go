@@ -134,10 +134,14 @@ func (s *Stager) makeDir(dir string) bool {
 		missing = append(missing, d)
 	}
 	for _, d := range slices.Backward(missing) {
-		if err := os.Mkdir(d, 0o755); err != nil && !errors.Is(err, os.ErrExist) {
+		switch err := os.Mkdir(d, 0o755); {
+		case errors.Is(err, os.ErrExist):
+			// made meanwhile, by someone else: not ours to remove
+		case err != nil:
 			return false
+		default:
+			s.created = append(s.created, d)
 		}
-		s.created = append(s.created, d)
 	}
 	return true
 }
