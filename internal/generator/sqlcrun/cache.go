@@ -382,23 +382,36 @@ func goBuildID(f *os.File) string {
 // beside the sqlc cache; TENANTC_CACHE=off turns this off too. key is ""
 // when there is no place to remember.
 func CheckedBefore(kind string, files map[string][]byte) (key string, ok bool) {
-	dir := cacheDir()
-	if dir == "" {
+	dir, sum := binaryKey("tenantc check 1", kind, func(h io.Writer) {
+		for _, name := range slices.Sorted(maps.Keys(files)) {
+			fmt.Fprintf(h, "file %q %d\n", name, len(files[name]))
+			h.Write(files[name])
+		}
+	})
+	if sum == "" {
 		return "", false
+	}
+	key = filepath.Join(filepath.Dir(dir), "checks", sum)
+	_, err := os.Stat(key)
+	return key, err == nil
+}
+
+// binaryKey is a SHA-256 of format, kind, this binary (tenantc's version and
+// build) and what input writes, in hex, with the cache's directory; "" when
+// the cache is off or the binary cannot be named.
+func binaryKey(format, kind string, input func(io.Writer)) (dir, sum string) {
+	dir = cacheDir()
+	if dir == "" {
+		return "", ""
 	}
 	build, err := buildIdentity()
 	if err != nil {
-		return "", false
+		return "", ""
 	}
 	h := sha256.New()
-	fmt.Fprintf(h, "tenantc check 1\n%s\ntenantc %s\nbuild %s\n", kind, version.Tenantc(), build)
-	for _, name := range slices.Sorted(maps.Keys(files)) {
-		fmt.Fprintf(h, "file %q %d\n", name, len(files[name]))
-		h.Write(files[name])
-	}
-	key = filepath.Join(filepath.Dir(dir), "checks", hex.EncodeToString(h.Sum(nil)))
-	_, err = os.Stat(key)
-	return key, err == nil
+	fmt.Fprintf(h, "%s\n%s\ntenantc %s\nbuild %s\n", format, kind, version.Tenantc(), build)
+	input(h)
+	return dir, hex.EncodeToString(h.Sum(nil))
 }
 
 // Recall returns what Remember stored for kind and input, with this binary:
@@ -407,18 +420,11 @@ func CheckedBefore(kind string, files map[string][]byte) (key string, ok bool) {
 // of the sqlc cache (checked against its manifest, trimmed with the others),
 // and key is the path to Remember it under; "" when the cache is off.
 func Recall(kind string, input []byte) (key string, content []byte, ok bool) {
-	dir := cacheDir()
-	if dir == "" {
+	dir, sum := binaryKey("tenantc memo 1", kind, func(h io.Writer) { h.Write(input) })
+	if sum == "" {
 		return "", nil, false
 	}
-	build, err := buildIdentity()
-	if err != nil {
-		return "", nil, false
-	}
-	h := sha256.New()
-	fmt.Fprintf(h, "tenantc memo 1\n%s\ntenantc %s\nbuild %s\n", kind, version.Tenantc(), build)
-	h.Write(input)
-	key = filepath.Join(dir, "memo-"+hex.EncodeToString(h.Sum(nil)))
+	key = filepath.Join(dir, "memo-"+sum)
 	files, ok := readEntry(key)
 	if content, found := files[memoFile]; ok && found && len(files) == 1 {
 		touch(key)
