@@ -1,6 +1,8 @@
 package generator
 
 import (
+	"crypto/sha256"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,8 +15,9 @@ import (
 )
 
 // TestRepositoriesFileFromTheCache: a full run stores the repositories file
-// as gofmt printed it, and the next run takes it from there. Whatever the
-// cache holds (the entry, a damaged entry, no cache), the file is the same.
+// as gofmt printed it, and the next run takes it from there (a forged entry
+// shows it). Whatever else the cache holds (the entry, a damaged entry, no
+// cache), the file is the same.
 func TestRepositoriesFileFromTheCache(t *testing.T) {
 	cache := t.TempDir()
 	t.Setenv(sqlcrun.CacheEnv, cache)
@@ -39,6 +42,14 @@ func TestRepositoriesFileFromTheCache(t *testing.T) {
 	require.Len(t, memos, 1, "the printed file is stored")
 
 	require.Equal(t, want, repositories())
+
+	// A consistent entry with other content (the format of sqlcrun's
+	// encodeEntry) is what the next run writes: it printed nothing itself.
+	forged := "// forged\n"
+	sum := sha256.Sum256([]byte(forged))
+	entry := fmt.Sprintf("tenantc sqlc cache 2\n%x %d memo\nend\n%s", sum, len(forged), forged)
+	require.NoError(t, os.WriteFile(memos[0], []byte(entry), 0o644))
+	require.Equal(t, forged, repositories(), "the file comes from the cache")
 
 	require.NoError(t, os.WriteFile(memos[0], []byte("damaged"), 0o644))
 	require.Equal(t, want, repositories(), "a damaged entry is a miss")
